@@ -1,0 +1,42 @@
+// fsspeckit: memory readings from Linux procfs and cgroupfs through kept-open files.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fsspeckit/memory/memory_source.h"
+
+namespace arrow {
+class MemoryPool;
+}
+
+namespace fsspeckit::memory {
+
+struct ProcfsMemorySourceOptions {
+  /// The pool to watch; nullptr means arrow::default_memory_pool(), which is the pool
+  /// pyarrow reports through pa.total_allocated_bytes().
+  arrow::MemoryPool* pool = nullptr;
+  /// Where procfs is mounted; tests point this at a fixture tree.
+  std::string proc_root = "/proc";
+};
+
+/// Reads /proc/self/statm, /proc/meminfo, /proc/pressure/memory and the memory cgroup
+/// files of this process, each through a file descriptor opened once and re-read with
+/// pread (about 0.5 us for statm instead of 2 us for open+read+close). Files that do
+/// not exist make their reading absent. Thread-safe.
+class ProcfsMemorySource : public MemorySource {
+ public:
+  static std::unique_ptr<ProcfsMemorySource> Open(ProcfsMemorySourceOptions options = {});
+  ~ProcfsMemorySource() override;
+
+  int64_t ReadPoolBytes() override;
+  SystemReadings ReadSystem() override;
+
+ private:
+  struct Files;
+  explicit ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files);
+  arrow::MemoryPool* pool_;
+  std::unique_ptr<Files> files_;
+};
+
+}  // namespace fsspeckit::memory

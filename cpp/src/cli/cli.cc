@@ -1,0 +1,33 @@
+// fsspeckit: the `fsspeckit` command line, shared by the C++ binary and the Python script.
+#include "fsspeckit/cli/cli.h"
+
+#include "status_command_internal.h"
+
+namespace fsspeckit::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: fsspeckit <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  status   memory readings and the pressure level (fsspeckit status --help)\n";
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) {
+    err << kUsage;
+    return 2;
+  }
+  const std::string& command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help" || command == "help") {
+    out << kUsage;
+    return 0;
+  }
+  if (command == "status") return RunStatus(rest, out, err);
+  err << "fsspeckit: unknown command '" << command << "'\n" << kUsage;
+  return 2;
+}
+
+}  // namespace fsspeckit::cli

@@ -1,0 +1,79 @@
+// fsspeckit: memory pressure levels and the limits they are judged against.
+#include "fsspeckit/memory/pressure.h"
+
+#include <algorithm>
+
+namespace fsspeckit::memory {
+
+std::string_view PressureLevelName(PressureLevel level) {
+  switch (level) {
+    case PressureLevel::kNormal:
+      return "normal";
+    case PressureLevel::kWarning:
+      return "warning";
+    case PressureLevel::kCritical:
+      return "critical";
+    case PressureLevel::kEmergency:
+      return "emergency";
+  }
+  return "unknown";
+}
+
+PressureLevel MaxPressure(PressureLevel a, PressureLevel b) { return std::max(a, b); }
+
+arrow::Status MemoryLimits::Validate() const {
+  if (max_pool_bytes <= 0) {
+    return arrow::Status::Invalid(
+        "max_pyarrow_mb must be positive: give the Arrow memory budget in MiB "
+        "(default 2048), got bytes=",
+        max_pool_bytes);
+  }
+  if (max_rss_bytes && *max_rss_bytes < 0) {
+    return arrow::Status::Invalid(
+        "max_process_memory_mb must be positive, or None to not watch the process RSS, "
+        "got bytes=",
+        *max_rss_bytes);
+  }
+  if (min_system_available_bytes < 0) {
+    return arrow::Status::Invalid(
+        "min_system_available_mb must be 0 or more (0 turns the system check off), "
+        "got bytes=",
+        min_system_available_bytes);
+  }
+  return arrow::Status::OK();
+}
+
+PressureLevel UsageLevel(int64_t used_bytes, int64_t limit_bytes) {
+  // The same double ratio the original computes from MiB floats (dividing both sides
+  // by 2^20 is exact), so boundaries land identically: 0.7 exactly is NORMAL.
+  double ratio = static_cast<double>(used_bytes) / static_cast<double>(limit_bytes);
+  if (ratio >= 1.0) return PressureLevel::kEmergency;
+  if (ratio > 0.9) return PressureLevel::kCritical;
+  if (ratio > 0.7) return PressureLevel::kWarning;
+  return PressureLevel::kNormal;
+}
+
+PressureLevel HeadroomLevel(int64_t available_bytes, int64_t min_bytes) {
+  double available = static_cast<double>(available_bytes);
+  double minimum = static_cast<double>(min_bytes);
+  if (available < minimum) return PressureLevel::kEmergency;
+  if (available < 1.5 * minimum) return PressureLevel::kCritical;
+  if (available < 2.0 * minimum) return PressureLevel::kWarning;
+  return PressureLevel::kNormal;
+}
+
+PressureLevel EvaluatePressure(int64_t pool_bytes, const SystemReadings& system,
+                               const MemoryLimits& limits) {
+  PressureLevel level = UsageLevel(pool_bytes, limits.max_pool_bytes);
+  if (limits.max_rss_bytes && *limits.max_rss_bytes > 0 && system.rss_bytes) {
+    level = MaxPressure(level, UsageLevel(*system.rss_bytes, *limits.max_rss_bytes));
+  }
+  if (limits.min_system_available_bytes > 0) {
+    if (std::optional<int64_t> available = SystemAvailableBytes(system)) {
+      level = MaxPressure(level, HeadroomLevel(*available, limits.min_system_available_bytes));
+    }
+  }
+  return level;
+}
+
+}  // namespace fsspeckit::memory

@@ -1,0 +1,79 @@
+// fsspeckit: memory readings from Linux procfs and cgroupfs through kept-open files.
+#include "fsspeckit/memory/procfs_memory_source.h"
+
+#include <unistd.h>
+
+#include <array>
+
+#include <arrow/memory_pool.h>
+
+#include "fsspeckit/memory/cgroup.h"
+#include "fsspeckit/memory/psi.h"
+#include "proc_file_internal.h"
+
+namespace fsspeckit::memory {
+
+struct ProcfsMemorySource::Files {
+  std::optional<ProcFile> statm;
+  std::optional<ProcFile> meminfo;
+  std::optional<ProcFile> psi;
+  std::unique_ptr<CgroupMemoryReader> cgroup;
+  int64_t page_bytes = 4096;
+};
+
+ProcfsMemorySource::ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files)
+    : pool_(pool), files_(std::move(files)) {}
+
+ProcfsMemorySource::~ProcfsMemorySource() = default;
+
+std::unique_ptr<ProcfsMemorySource> ProcfsMemorySource::Open(
+    ProcfsMemorySourceOptions options) {
+  auto files = std::make_unique<Files>();
+  const std::string& proc = options.proc_root;
+  files->statm = ProcFile::Open(proc + "/self/statm");
+  files->meminfo = ProcFile::Open(proc + "/meminfo");
+  files->psi = ProcFile::Open(proc + "/pressure/memory");
+  std::optional<std::string> cgroup = ReadSmallFile(proc + "/self/cgroup");
+  std::optional<std::string> mountinfo = ReadSmallFile(proc + "/self/mountinfo");
+  if (cgroup && mountinfo) {
+    files->cgroup = CgroupMemoryReader::Open(ResolveMemoryCgroupDirs(*cgroup, *mountinfo));
+  }
+  long page = ::sysconf(_SC_PAGESIZE);
+  if (page > 0) files->page_bytes = page;
+  arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
+  return std::unique_ptr<ProcfsMemorySource>(new ProcfsMemorySource(pool, std::move(files)));
+}
+
+int64_t ProcfsMemorySource::ReadPoolBytes() { return pool_->bytes_allocated(); }
+
+SystemReadings ProcfsMemorySource::ReadSystem() {
+  SystemReadings readings;
+  std::array<char, 4096> buffer;
+  if (files_->statm) {
+    // statm: size resident shared text lib data dt, in pages.
+    if (std::optional<std::string_view> text = files_->statm->Read(buffer)) {
+      size_t space = text->find(' ');
+      if (space != std::string_view::npos) {
+        if (std::optional<int64_t> pages = ParseInt(text->substr(space + 1))) {
+          readings.rss_bytes = *pages * files_->page_bytes;
+        }
+      }
+    }
+  }
+  if (files_->meminfo) {
+    if (std::optional<std::string_view> text = files_->meminfo->Read(buffer)) {
+      if (std::optional<int64_t> kib = FindField(*text, "MemAvailable")) {
+        readings.mem_available_bytes = *kib * 1024;
+      }
+    }
+  }
+  if (files_->psi) {
+    if (std::optional<std::string_view> text = files_->psi->Read(buffer)) {
+      readings.psi = ParsePsi(*text);
+    }
+  }
+  if (files_->cgroup) readings.cgroup = files_->cgroup->Read();
+  return readings;
+}
+
+}  // namespace fsspeckit::memory
