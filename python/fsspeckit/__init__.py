@@ -1,0 +1,41 @@
+"""fsspeckit: memory-aware Parquet dataset toolkit on a C++20 core (Arrow C++).
+
+The native extension ``fsspeckit._core`` links the libarrow of the installed pyarrow, so
+pyarrow is imported first (its libraries are then reused) and its version is checked
+against the one fsspeckit was compiled with.
+"""
+
+import atexit
+import logging
+
+import pyarrow
+
+from ._build_info import PYARROW_VERSION as _BUILT_WITH
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+if _major_minor(pyarrow.__version__) != _major_minor(_BUILT_WITH):
+    raise ImportError(
+        f"fsspeckit was compiled against pyarrow {_BUILT_WITH} but pyarrow "
+        f"{pyarrow.__version__} is installed; install "
+        f"'pyarrow=={'.'.join(_major_minor(_BUILT_WITH))}.*' or rebuild fsspeckit "
+        f"against this pyarrow (pip install --no-binary fsspeckit --force-reinstall fsspeckit)"
+    )
+
+from . import _core  # noqa: E402
+
+__version__ = "0.1.0"
+
+_logger = logging.getLogger("fsspeckit")
+
+
+def _forward_log(level: int, message: str) -> None:
+    _logger.log(level, message)
+
+
+_core.set_log_sink(_forward_log)
+# The C++ sink holds a Python callable: drop it before the interpreter goes away.
+atexit.register(_core.set_log_sink, None)

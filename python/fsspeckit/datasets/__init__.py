@@ -1,0 +1,1 @@
+"""Dataset tooling; the PyArrow backend lives in ``fsspeckit.datasets.pyarrow``."""

@@ -1,0 +1,21 @@
+"""The PyArrow backend: memory monitoring, chunked processing, dataset I/O."""
+
+from .dataset import PerformanceMonitor
+from .memory import (
+    BYTES_IN_MB,
+    MemoryMonitor,
+    MemoryPressureLevel,
+    bytes_to_mb,
+    max_pressure,
+    mb_to_bytes,
+)
+
+__all__ = [
+    "BYTES_IN_MB",
+    "MemoryMonitor",
+    "MemoryPressureLevel",
+    "PerformanceMonitor",
+    "bytes_to_mb",
+    "max_pressure",
+    "mb_to_bytes",
+]

@@ -1,0 +1,13 @@
+// fsspeckit: one Init function per bound area, called from module.cc.
+#pragma once
+
+#include <nanobind/nanobind.h>
+
+namespace fsspeckit::python {
+
+void InitCli(nanobind::module_& m);
+void InitLog(nanobind::module_& m);
+void InitMemory(nanobind::module_& m);
+void InitPerf(nanobind::module_& m);
+
+}  // namespace fsspeckit::python
