@@ -1,6 +1,8 @@
 // fsspeckit: arrow::Status -> Python exceptions, in one place.
 #include "errors.h"
 
+#include <nanobind/stl/string.h>
+
 namespace nb = nanobind;
 
 namespace fsspeckit::python {

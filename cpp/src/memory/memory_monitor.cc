@@ -29,7 +29,7 @@ std::string Mb1(int64_t bytes) {
 std::string LimitMb(int64_t bytes) {
   char buffer[64];
   double mb = static_cast<double>(bytes) / static_cast<double>(kBytesInMiB);
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), mb);
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), mb, std::chars_format::fixed);
   return std::string(buffer, end);
 }
 

@@ -37,8 +37,11 @@ void PerformanceMonitor::SampleLocked(bool force) {
     process_memory_peak_bytes_ = std::max(process_memory_peak_bytes_, *snapshot.system.rss_bytes);
   }
   int64_t now = now_ns_();
+  memory::PressureLevel level = monitor_->Evaluate(snapshot);
+  worst_uncounted_ = worst_uncounted_ ? memory::MaxPressure(*worst_uncounted_, level) : level;
   if (force || !last_count_ns_ || now - *last_count_ns_ >= sample_interval_ns_) {
-    ++pressure_counts_[static_cast<int>(monitor_->Evaluate(snapshot))];
+    ++pressure_counts_[static_cast<int>(*worst_uncounted_)];
+    worst_uncounted_.reset();
     last_count_ns_ = now;
   }
 }

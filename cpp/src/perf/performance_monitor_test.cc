@@ -61,17 +61,17 @@ TEST_F(PerformanceMonitorTest, OperationsAccumulateInOrderOfFirstStart) {
 TEST_F(PerformanceMonitorTest, PeaksFollowEveryCallAndCountsFollowTime) {
   source_->pool_bytes = MiB(800);  // WARNING
   perf_->TrackMemory();            // counted (first sample)
-  source_->pool_bytes = MiB(950);  // CRITICAL, but within the sample interval
-  perf_->TrackMemory();            // peak updated, not counted
+  source_->pool_bytes = MiB(950);  // CRITICAL, within the sample interval
+  perf_->TrackMemory();            // peak updated, level kept as the worst uncounted
   source_->pool_bytes = MiB(10);
   clock_.AdvanceMs(100);
-  perf_->TrackMemory();            // counted: NORMAL
+  perf_->TrackMemory();            // counted: the window's worst, CRITICAL
   EXPECT_EQ(perf_->memory_peak_bytes(), MiB(950));
   EXPECT_EQ(perf_->process_memory_peak_bytes(), MiB(300));
   PerformanceMetrics m = perf_->Metrics(0, 0, 0);  // forced sample: NORMAL
-  EXPECT_EQ(m.pressure_counts[static_cast<int>(PressureLevel::kNormal)], 2);
+  EXPECT_EQ(m.pressure_counts[static_cast<int>(PressureLevel::kNormal)], 1);
   EXPECT_EQ(m.pressure_counts[static_cast<int>(PressureLevel::kWarning)], 1);
-  EXPECT_EQ(m.pressure_counts[static_cast<int>(PressureLevel::kCritical)], 0);
+  EXPECT_EQ(m.pressure_counts[static_cast<int>(PressureLevel::kCritical)], 1);
   EXPECT_EQ(m.pressure_counts[static_cast<int>(PressureLevel::kEmergency)], 0);
   EXPECT_EQ(m.memory_peak_bytes, MiB(950));
   EXPECT_EQ(m.system_available_bytes, MiB(4000));

@@ -49,8 +49,9 @@ struct PerformanceMetrics {
 
 /// Times named phases of an operation and samples memory between them. The peaks are
 /// updated on every TrackMemory() call (the pool read is an atomic load); pressure
-/// levels are counted at most once per sample interval, so the statistics describe
-/// time rather than call frequency. Thread-safe.
+/// levels are counted once per sample interval, as the worst level seen in it, so the
+/// statistics describe time rather than call frequency and a spike is never lost.
+/// Thread-safe.
 class PerformanceMonitor {
  public:
   /// `monitor` is shared, e.g. with the chunked scan that degrades under its pressure.
@@ -63,7 +64,8 @@ class PerformanceMonitor {
   void StartOp(std::string name);
   /// Adds the open operation's elapsed time to its total; samples memory either way.
   void EndOp();
-  /// Updates the peaks; counts the pressure level if the sample interval has passed.
+  /// Updates the peaks; counts the worst level since the last count once the sample
+  /// interval has passed.
   void TrackMemory();
   /// The report; takes a fresh sample first.
   PerformanceMetrics Metrics(int64_t total_rows_before, int64_t total_rows_after,
@@ -119,6 +121,7 @@ class PerformanceMonitor {
   int64_t process_memory_peak_bytes_ = 0;
   std::array<int64_t, memory::kNumPressureLevels> pressure_counts_{};
   std::optional<int64_t> last_count_ns_;
+  std::optional<memory::PressureLevel> worst_uncounted_;
   DegradationCounters degradation_;
 };
 

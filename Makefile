@@ -1,0 +1,64 @@
+# fsspeckit: `make test` and `make demo` work on a fresh Debian machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+BUILD := build/py
+STAMP_DEPS := $(VENV)/.deps-stamp
+
+.PHONY: all install test test-cpp test-python demo bench cpp clean gtest
+
+all: install
+
+# Python tooling and pyarrow (whose libarrow the C++ core links) in a local venv.
+$(STAMP_DEPS): requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+# GoogleTest comes from Debian; install it when missing and we may.
+gtest:
+	@if [ ! -f /usr/include/gtest/gtest.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing libgtest-dev (GoogleTest) with apt"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgtest-dev >/dev/null; \
+	  else \
+	    echo "GoogleTest is missing: run 'sudo apt-get install libgtest-dev', then make again" >&2; exit 1; \
+	  fi; \
+	fi
+
+# One CMake build serves the wheel and the C++ tests: pip builds in $(BUILD), with the
+# gtest suites switched on, and installs the package into the venv.
+install: $(STAMP_DEPS) gtest
+	$(PIP) install --quiet --no-build-isolation --no-deps \
+	  -Cbuild-dir=$(BUILD) -Ccmake.define.FSSPECKIT_BUILD_TESTS=ON .
+
+test-cpp: install
+	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j2
+
+test-python: install
+	$(PY) -m pytest -q
+
+# Both suites run; the target fails if either fails.
+test: install
+	@status=0; \
+	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j2 || status=1; \
+	$(PY) -m pytest -q || status=1; \
+	exit $$status
+
+demo: install
+	$(PY) demo/memory_pressure.py
+
+bench: install
+	$(PY) bench/bench_memory.py
+
+# The C++ library and its tests alone, as a C++ user builds them (Python is asked only
+# where pyarrow lives).
+cpp: $(STAMP_DEPS) gtest
+	$(VENV)/bin/cmake -S . -B build/cpp -G Ninja -DPython_EXECUTABLE=$(abspath $(PY))
+	$(VENV)/bin/cmake --build build/cpp
+	$(VENV)/bin/ctest --test-dir build/cpp --output-on-failure -j2
+
+clean:
+	rm -rf build

@@ -1,0 +1,73 @@
+"""The `fsspeckit` command as an operator runs it."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FSSPECKIT = shutil.which("fsspeckit", path=os.path.dirname(sys.executable))
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args, timeout=60):
+    return subprocess.run([FSSPECKIT, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_console_script_is_installed():
+    assert FSSPECKIT is not None
+
+
+def test_status_report():
+    result = run("status", "--max-pyarrow", "1GiB")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "fsspeckit memory status: NORMAL"
+    text = result.stdout
+    for label in ["Arrow pool", "Process RSS", "System available", "MemAvailable"]:
+        assert label in text
+    assert "of 1.00 GiB budget" in text
+
+
+def test_status_watch_prints_a_line_per_sample():
+    result = run("status", "--watch", "0.05", "--count", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    assert all(" pool " in line and "NORMAL" in line for line in lines)
+
+
+def test_python_dash_m_works_too():
+    result = subprocess.run([sys.executable, "-m", "fsspeckit", "status"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "fsspeckit memory status:" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "usage: fsspeckit"),
+    (("nope",), "unknown command 'nope'"),
+    (("status", "--max-pyarrow", "lots"), "not a size: 'lots'"),
+    (("status", "--watch", "0"), "--watch takes a positive number of seconds"),
+    (("status", "--max-pyarrow", "0"), "max_pyarrow_mb must be positive"),
+])
+def test_bad_usage_exits_2_with_a_reason(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_native_binary_runs_without_python():
+    """The C++ CLI from the same build links no libpython and runs with an empty env."""
+    binary = REPO / "build" / "py" / "cpp" / "src" / "cli" / "fsspeckit"
+    if not binary.exists():
+        pytest.fail(f"{binary} missing: build with `make install` first")
+    needed = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True).stdout
+    assert "libarrow.so" in needed
+    assert "libpython" not in needed
+    result = subprocess.run([str(binary), "status"], capture_output=True, text=True,
+                            env={}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "fsspeckit memory status:" in result.stdout
