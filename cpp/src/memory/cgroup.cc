@@ -147,6 +147,7 @@ struct CgroupMemoryReader::Level {
   std::optional<ProcFile> limit;  // v1 memory.limit_in_bytes, v2 memory.max
   std::optional<ProcFile> high;   // v2 memory.high: reclaim and throttling start here
   std::optional<ProcFile> stat;
+  std::optional<int64_t> limit_bytes;  // effective limit as last read; absent: none
 };
 
 CgroupMemoryReader::CgroupMemoryReader(std::vector<Level> levels)
@@ -158,7 +159,7 @@ std::unique_ptr<CgroupMemoryReader> CgroupMemoryReader::Open(
     const std::vector<CgroupDir>& dirs) {
   std::vector<Level> levels;
   for (const CgroupDir& dir : dirs) {
-    Level level{dir, {}, {}, {}, {}};
+    Level level{dir, {}, {}, {}, {}, {}};
     const std::string prefix = dir.path + "/memory.";
     if (dir.version == 1) {
       level.usage = ProcFile::Open(prefix + "usage_in_bytes");
@@ -176,7 +177,7 @@ std::unique_ptr<CgroupMemoryReader> CgroupMemoryReader::Open(
   return std::unique_ptr<CgroupMemoryReader>(new CgroupMemoryReader(std::move(levels)));
 }
 
-CgroupReading CgroupMemoryReader::Read() const {
+CgroupReading CgroupMemoryReader::Read(bool refresh_limits) {
   std::array<char, 8192> buffer;
   auto read_int = [&](const std::optional<ProcFile>& file) -> std::optional<int64_t> {
     if (!file) return std::nullopt;
@@ -189,13 +190,21 @@ CgroupReading CgroupMemoryReader::Read() const {
     return text ? ParseCgroupLimit(*text) : std::nullopt;
   };
 
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (refresh_limits || !limits_read_) {
+    for (Level& level : levels_) {
+      std::optional<int64_t> limit = read_limit(level.limit);
+      std::optional<int64_t> high = read_limit(level.high);
+      if (high && (!limit || *high < *limit)) limit = high;
+      level.limit_bytes = limit;
+    }
+    limits_read_ = true;
+  }
+
   std::optional<CgroupReading> tightest;
   for (const Level& level : levels_) {
-    std::optional<int64_t> limit = read_limit(level.limit);
-    std::optional<int64_t> high = read_limit(level.high);
-    if (high && (!limit || *high < *limit)) limit = high;
-    if (!limit) continue;
-    CgroupReading reading{level.dir.version, level.dir.path, limit,
+    if (!level.limit_bytes) continue;
+    CgroupReading reading{level.dir.version, level.dir.path, level.limit_bytes,
                           read_int(level.usage).value_or(0), 0};
     // Only levels with a limit pay for memory.stat (a few microseconds): inactive file
     // cache is reclaimed before the OOM killer runs, so it is not counted as used.

@@ -103,9 +103,14 @@ TEST_F(CgroupReaderTest, V2NestedLimitsReportTheTightestLevel) {
   EXPECT_EQ(reading.reclaimable_bytes, MiB(1024));
   EXPECT_EQ(reading.headroom_bytes(), MiB(1536));
 
-  // The files are kept open and re-read: a change shows up on the next Read().
+  // The files are kept open and re-read: usage changes show up on every Read(), limit
+  // changes when the limits are refreshed.
+  tmp_.Write("parent/memory.current", std::to_string(MiB(3600)) + "\n");
   tmp_.Write("parent/leaf/memory.high", std::to_string(MiB(200)) + "\n");
-  reading = reader->Read();
+  reading = reader->Read(/*refresh_limits=*/false);
+  EXPECT_EQ(reading.path, Dir("parent"));
+  EXPECT_EQ(reading.usage_bytes, MiB(3600));
+  reading = reader->Read(/*refresh_limits=*/true);
   EXPECT_EQ(reading.path, Dir("parent/leaf"));
   EXPECT_EQ(reading.headroom_bytes(), MiB(100));
 }

@@ -105,6 +105,8 @@ PressureLevel MemoryMonitor::Level() {
 }
 
 PressureLevel MemoryMonitor::CheckPressure() {
+  // The common, normal case costs no snapshot copy; only a warning needs the readings.
+  if (Level() == PressureLevel::kNormal) return PressureLevel::kNormal;
   MemorySnapshot snapshot = Snapshot();
   PressureLevel level = Evaluate(snapshot);
   if (level != PressureLevel::kNormal) {

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <mutex>
 
 #include <arrow/memory_pool.h>
 
@@ -19,10 +21,15 @@ struct ProcfsMemorySource::Files {
   std::optional<ProcFile> psi;
   std::unique_ptr<CgroupMemoryReader> cgroup;
   int64_t page_bytes = 4096;
+
+  std::mutex slow_mutex;  // guards the slow readings below
+  std::optional<int64_t> slow_read_at_ns;
+  std::optional<PsiReading> psi_reading;
 };
 
-ProcfsMemorySource::ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files)
-    : pool_(pool), files_(std::move(files)) {}
+ProcfsMemorySource::ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files,
+                                       int64_t slow_refresh_ms)
+    : pool_(pool), files_(std::move(files)), slow_refresh_ns_(slow_refresh_ms * 1'000'000) {}
 
 ProcfsMemorySource::~ProcfsMemorySource() = default;
 
@@ -41,7 +48,8 @@ std::unique_ptr<ProcfsMemorySource> ProcfsMemorySource::Open(
   long page = ::sysconf(_SC_PAGESIZE);
   if (page > 0) files->page_bytes = page;
   arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
-  return std::unique_ptr<ProcfsMemorySource>(new ProcfsMemorySource(pool, std::move(files)));
+  return std::unique_ptr<ProcfsMemorySource>(
+      new ProcfsMemorySource(pool, std::move(files), options.slow_refresh_ms));
 }
 
 int64_t ProcfsMemorySource::ReadPoolBytes() { return pool_->bytes_allocated(); }
@@ -67,12 +75,21 @@ SystemReadings ProcfsMemorySource::ReadSystem() {
       }
     }
   }
-  if (files_->psi) {
-    if (std::optional<std::string_view> text = files_->psi->Read(buffer)) {
-      readings.psi = ParsePsi(*text);
+  int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count();
+  std::lock_guard<std::mutex> lock(files_->slow_mutex);
+  bool refresh_slow =
+      !files_->slow_read_at_ns || now_ns - *files_->slow_read_at_ns >= slow_refresh_ns_;
+  if (refresh_slow) {
+    files_->slow_read_at_ns = now_ns;
+    if (files_->psi) {
+      std::optional<std::string_view> text = files_->psi->Read(buffer);
+      files_->psi_reading = text ? ParsePsi(*text) : std::nullopt;
     }
   }
-  if (files_->cgroup) readings.cgroup = files_->cgroup->Read();
+  readings.psi = files_->psi_reading;
+  if (files_->cgroup) readings.cgroup = files_->cgroup->Read(refresh_slow);
   return readings;
 }
 

@@ -33,7 +33,7 @@ TEST(ProcfsMemorySourceTest, ReadsEverySignalFromAFixtureTree) {
   tmp.Write("cgroup2/job/memory.current", std::to_string(MiB(512)) + "\n");
   tmp.Write("cgroup2/job/memory.stat", "inactive_file " + std::to_string(MiB(128)) + "\n");
 
-  auto source = ProcfsMemorySource::Open({nullptr, tmp.path() + "/proc"});
+  auto source = ProcfsMemorySource::Open({nullptr, tmp.path() + "/proc", /*slow_refresh_ms=*/60'000});
   SystemReadings readings = source->ReadSystem();
   EXPECT_EQ(readings.rss_bytes, 256 * ::sysconf(_SC_PAGESIZE));
   EXPECT_EQ(readings.mem_available_bytes, MiB(2048));
@@ -45,6 +45,21 @@ TEST(ProcfsMemorySourceTest, ReadsEverySignalFromAFixtureTree) {
   EXPECT_EQ(readings.cgroup->headroom_bytes(), MiB(1024 - 512 + 128));
   // The container is tighter than MemAvailable.
   EXPECT_EQ(SystemAvailableBytes(readings), MiB(640));
+
+  // Fast readings follow every change; PSI and limits wait for the slow refresh.
+  tmp.Write("proc/self/statm", "1000 512 10 1 0 100 0\n");
+  tmp.Write("proc/pressure/memory", "some avg10=9.00 avg60=0 avg300=0 total=1\n");
+  tmp.Write("cgroup2/job/memory.max", std::to_string(MiB(2048)) + "\n");
+  tmp.Write("cgroup2/job/memory.current", std::to_string(MiB(600)) + "\n");
+  readings = source->ReadSystem();
+  EXPECT_EQ(readings.rss_bytes, 512 * ::sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(readings.cgroup->usage_bytes, MiB(600));
+  EXPECT_EQ(readings.cgroup->limit_bytes, MiB(1024));
+  EXPECT_DOUBLE_EQ(readings.psi->some_avg10, 3.5);
+  auto eager = ProcfsMemorySource::Open({nullptr, tmp.path() + "/proc", /*slow_refresh_ms=*/0});
+  readings = eager->ReadSystem();
+  EXPECT_EQ(readings.cgroup->limit_bytes, MiB(2048));
+  EXPECT_DOUBLE_EQ(readings.psi->some_avg10, 9.0);
 }
 
 TEST(ProcfsMemorySourceTest, MissingFilesAreAbsentReadings) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,12 +41,17 @@ class CgroupMemoryReader {
   static std::unique_ptr<CgroupMemoryReader> Open(const std::vector<CgroupDir>& dirs);
   ~CgroupMemoryReader();
 
-  CgroupReading Read() const;
+  /// Usage and reclaimable cache are read every time; the limits only when
+  /// `refresh_limits` (or on the first call), since administrators change them rarely
+  /// and each level costs a read.
+  CgroupReading Read(bool refresh_limits = true);
 
  private:
   struct Level;
   explicit CgroupMemoryReader(std::vector<Level> levels);
+  std::mutex mutex_;
   std::vector<Level> levels_;
+  bool limits_read_ = false;
 };
 
 }  // namespace fsspeckit::memory

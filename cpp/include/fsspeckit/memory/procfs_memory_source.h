@@ -12,12 +12,18 @@ class MemoryPool;
 
 namespace fsspeckit::memory {
 
+inline constexpr int64_t kDefaultSlowRefreshMs = 1000;
+
 struct ProcfsMemorySourceOptions {
   /// The pool to watch; nullptr means arrow::default_memory_pool(), which is the pool
   /// pyarrow reports through pa.total_allocated_bytes().
   arrow::MemoryPool* pool = nullptr;
   /// Where procfs is mounted; tests point this at a fixture tree.
   std::string proc_root = "/proc";
+  /// Readings that change slowly are re-read at most this often: the kernel updates
+  /// PSI averages every 2 s, and cgroup limits change only when an administrator sets
+  /// them. RSS, MemAvailable and cgroup usage are read on every ReadSystem().
+  int64_t slow_refresh_ms = kDefaultSlowRefreshMs;
 };
 
 /// Reads /proc/self/statm, /proc/meminfo, /proc/pressure/memory and the memory cgroup
@@ -34,9 +40,11 @@ class ProcfsMemorySource : public MemorySource {
 
  private:
   struct Files;
-  explicit ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files);
+  explicit ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files,
+                              int64_t slow_refresh_ms);
   arrow::MemoryPool* pool_;
   std::unique_ptr<Files> files_;
+  const int64_t slow_refresh_ns_;
 };
 
 }  // namespace fsspeckit::memory
