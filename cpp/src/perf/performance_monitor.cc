@@ -127,17 +127,17 @@ void PerformanceMonitor::AddBytes(int64_t n) {
   counters_.total_bytes_processed += n;
 }
 
-void PerformanceMonitor::RecordCollection() {
+void PerformanceMonitor::OnCollection() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++degradation_.collections;
 }
 
-void PerformanceMonitor::RecordPoolRelease() {
+void PerformanceMonitor::OnPoolRelease() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++degradation_.pool_releases;
 }
 
-void PerformanceMonitor::RecordChunkSize(int64_t chunk_size_rows, bool reduced) {
+void PerformanceMonitor::OnChunkSize(int64_t chunk_size_rows, bool reduced) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (reduced) ++degradation_.chunk_size_reductions;
   std::optional<int64_t>& smallest = degradation_.smallest_chunk_size_rows;

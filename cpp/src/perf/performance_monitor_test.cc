@@ -90,11 +90,11 @@ TEST_F(PerformanceMonitorTest, CountersAndDegradationAreReported) {
   perf_->AddFiles(3);
   perf_->AddChunks(7);
   perf_->AddRows(70);
-  perf_->RecordChunkSize(1000, false);
-  perf_->RecordCollection();
-  perf_->RecordPoolRelease();
-  perf_->RecordChunkSize(500, true);
-  perf_->RecordChunkSize(1000, false);  // grew back: smallest stays 500
+  perf_->OnChunkSize(1000, false);
+  perf_->OnCollection();
+  perf_->OnPoolRelease();
+  perf_->OnChunkSize(500, true);
+  perf_->OnChunkSize(1000, false);  // grew back: smallest stays 500
   PerformanceMetrics m = perf_->Metrics(0, 0, 0);
   EXPECT_EQ(m.files_processed, 3);
   EXPECT_EQ(m.chunks_processed, 7);

@@ -13,6 +13,7 @@
 
 #include <arrow/result.h>
 
+#include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/memory/memory_monitor.h"
 
 namespace fsspeckit::perf {
@@ -52,7 +53,7 @@ struct PerformanceMetrics {
 /// levels are counted once per sample interval, as the worst level seen in it, so the
 /// statistics describe time rather than call frequency and a spike is never lost.
 /// Thread-safe.
-class PerformanceMonitor {
+class PerformanceMonitor : public memory::DegradationObserver {
  public:
   /// `monitor` is shared, e.g. with the chunked scan that degrades under its pressure.
   static std::unique_ptr<PerformanceMonitor> Make(
@@ -75,10 +76,10 @@ class PerformanceMonitor {
   void AddChunks(int64_t n);
   void AddRows(int64_t n);
   void AddBytes(int64_t n);
-  void RecordCollection();
-  void RecordPoolRelease();
-  /// A chunk size now in use; `reduced` when the ladder halved it.
-  void RecordChunkSize(int64_t chunk_size_rows, bool reduced);
+  // DegradationObserver: counts what the ladder of a scan or merge did.
+  void OnCollection() override;
+  void OnPoolRelease() override;
+  void OnChunkSize(int64_t chunk_size_rows, bool reduced) override;
 
   /// Counter access for the Python attributes that callers may also assign.
   struct Counters {
