@@ -9,5 +9,6 @@ void InitCli(nanobind::module_& m);
 void InitLog(nanobind::module_& m);
 void InitMemory(nanobind::module_& m);
 void InitPerf(nanobind::module_& m);
+void InitScan(nanobind::module_& m);
 
 }  // namespace fsspeckit::python

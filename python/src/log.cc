@@ -5,6 +5,7 @@
 
 #include "fsspeckit/log/log.h"
 #include "init.h"
+#include "py_object.h"
 
 namespace nb = nanobind;
 
@@ -20,17 +21,7 @@ void InitLog(nb::module_& m) {
         }
         // The C++ sink may run on any thread: take the GIL for the call, and never
         // touch Python once the interpreter is finalising.
-        // The last reference may go on a C++ thread (a message in flight while the sink
-        // is replaced): release the Python object under the GIL.
-        std::shared_ptr<nb::object> holder(new nb::object(std::move(sink)), [](nb::object* o) {
-          if (Py_IsInitialized()) {
-            nb::gil_scoped_acquire gil;
-            delete o;
-          } else {
-            o->release();  // leaked on purpose: Python is gone
-            delete o;
-          }
-        });
+        std::shared_ptr<nb::object> holder = ShareWithThreads(std::move(sink));
         log::SetLogSink([holder](log::LogLevel level, std::string_view message) {
           if (!Py_IsInitialized()) return;
           nb::gil_scoped_acquire gil;

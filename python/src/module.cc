@@ -1,6 +1,7 @@
 // fsspeckit: the private native module fsspeckit._core.
 #include <arrow/compute/initialize.h>
 #include <arrow/config.h>
+#include <arrow/dataset/plan.h>
 #include <arrow/util/config.h>
 #include <nanobind/nanobind.h>
 
@@ -23,6 +24,7 @@ NB_MODULE(_core, m) {
   }
   // Since Arrow 21 most kernels are registered only by this call.
   fsspeckit::python::ThrowIfError(arrow::compute::Initialize());
+  arrow::dataset::internal::Initialize();
 
   m.attr("ARROW_VERSION") = ARROW_VERSION_STRING;
   m.attr("PYARROW_BUILD_VERSION") = FSSPECKIT_PYARROW_VERSION;
@@ -30,5 +32,6 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitLog(m);
   fsspeckit::python::InitMemory(m);
   fsspeckit::python::InitPerf(m);
+  fsspeckit::python::InitScan(m);
   fsspeckit::python::InitCli(m);
 }

@@ -1,6 +1,6 @@
 """The PyArrow backend: memory monitoring, chunked processing, dataset I/O."""
 
-from .dataset import PerformanceMonitor
+from .dataset import PerformanceMonitor, process_in_chunks
 from .memory import (
     BYTES_IN_MB,
     MemoryMonitor,
@@ -18,4 +18,5 @@ __all__ = [
     "bytes_to_mb",
     "max_pressure",
     "mb_to_bytes",
+    "process_in_chunks",
 ]

@@ -1,0 +1,156 @@
+// fsspeckit: bindings for chunked scans (process_in_chunks).
+#include <memory>
+
+#include <arrow/c/bridge.h>
+#include <arrow/table.h>
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/unique_ptr.h>
+
+#include "errors.h"
+#include "fsspeckit/scan/chunked_scanner.h"
+#include "fsspeckit/scan/parquet_batch_source.h"
+#include "init.h"
+#include "py_object.h"
+
+namespace nb = nanobind;
+
+namespace fsspeckit::python {
+namespace {
+
+// A table handed to Python through the Arrow C stream protocol: pa.table(holder).
+struct TableStream {
+  std::shared_ptr<arrow::Table> table;
+};
+
+nb::capsule ExportStream(const std::shared_ptr<arrow::RecordBatchReader>& reader) {
+  auto* stream = new ArrowArrayStream;
+  arrow::Status st = arrow::ExportRecordBatchReader(reader, stream);
+  if (!st.ok()) {
+    delete stream;
+    throw StatusError(st);
+  }
+  return nb::capsule(stream, "arrow_array_stream", [](void* p) noexcept {
+    auto* s = static_cast<ArrowArrayStream*>(p);
+    if (s->release) s->release(s);
+    delete s;
+  });
+}
+
+// Any object with __arrow_c_stream__ (pa.Table, RecordBatchReader, polars, ...).
+std::shared_ptr<arrow::RecordBatchReader> ImportStream(nb::handle obj) {
+  if (!nb::hasattr(obj, "__arrow_c_stream__")) {
+    throw nb::type_error("expected an object with __arrow_c_stream__ (a pyarrow Table or "
+                         "RecordBatchReader, a polars DataFrame, ...)");
+  }
+  nb::object capsule = obj.attr("__arrow_c_stream__")();
+  auto* stream = static_cast<ArrowArrayStream*>(
+      PyCapsule_GetPointer(capsule.ptr(), "arrow_array_stream"));
+  if (!stream) throw nb::python_error();
+  return ValueOrThrow(arrow::ImportRecordBatchReader(stream));  // moves; capsule no-ops
+}
+
+class ChunkIterator {
+ public:
+  explicit ChunkIterator(std::unique_ptr<scan::ChunkedScanner> scanner)
+      : scanner_(std::move(scanner)) {}
+
+  TableStream Next() {
+    std::shared_ptr<arrow::Table> chunk;
+    {
+      nb::gil_scoped_release nogil;  // hooks and callbacks take it back when they run
+      chunk = ValueOrThrow(scanner_->Next());
+    }
+    if (!chunk) throw nb::stop_iteration();
+    return TableStream{std::move(chunk)};
+  }
+
+  scan::ChunkedScanner& scanner() { return *scanner_; }
+
+ private:
+  std::unique_ptr<scan::ChunkedScanner> scanner_;
+};
+
+scan::ChunkedScanOptions ScanOptions(int64_t chunk_size_rows,
+                                     std::shared_ptr<memory::MemoryMonitor> monitor,
+                                     nb::object progress, bool log_progress, nb::object collect) {
+  scan::ChunkedScanOptions options;
+  options.chunk_size_rows = chunk_size_rows;
+  options.monitor = std::move(monitor);
+  options.log_progress = log_progress;
+  if (!progress.is_none()) {
+    auto callback = ShareWithThreads(std::move(progress));
+    options.progress = [callback](int64_t done, int64_t total) {
+      nb::gil_scoped_acquire gil;
+      (*callback)(done, total);
+    };
+  }
+  if (!collect.is_none()) {
+    auto hook = ShareWithThreads(std::move(collect));
+    options.collect = [hook] {
+      nb::gil_scoped_acquire gil;
+      (*hook)();
+    };
+  }
+  return options;
+}
+
+}  // namespace
+
+void InitScan(nb::module_& m) {
+  nb::class_<TableStream>(m, "_TableStream")
+      .def(
+          "__arrow_c_stream__",
+          [](TableStream& self, nb::object /*requested_schema*/) {
+            return ExportStream(std::make_shared<arrow::TableBatchReader>(self.table));
+          },
+          nb::arg("requested_schema").none() = nb::none())
+      .def_prop_ro("num_rows", [](TableStream& self) { return self.table->num_rows(); });
+
+  nb::class_<ChunkIterator>(m, "_ChunkIterator")
+      .def("__iter__", [](nb::handle self) { return self; })
+      .def("__next__", &ChunkIterator::Next)
+      .def_prop_ro("chunk_size_rows",
+                   [](ChunkIterator& self) { return self.scanner().chunk_size_rows(); })
+      .def_prop_ro("total_rows", [](ChunkIterator& self) { return self.scanner().total_rows(); });
+
+  m.def(
+      "scan_parquet",
+      [](const std::string& path, int64_t chunk_size_rows,
+         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+         nb::object collect) {
+        scan::ChunkedScanOptions options =
+            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+                        std::move(collect));
+        std::unique_ptr<scan::ParquetBatchSource> source;
+        {
+          nb::gil_scoped_release nogil;
+          source = ValueOrThrow(scan::ParquetBatchSource::Open(path));
+        }
+        return std::make_unique<ChunkIterator>(
+            ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
+      },
+      nb::arg("path"), nb::arg("chunk_size_rows"), nb::arg("monitor"), nb::arg("progress").none(),
+      nb::arg("log_progress"), nb::arg("collect").none(),
+      "Chunks of a Parquet file or hive dataset folder (local path or URI), read row group "
+      "by row group with read-ahead the ladder can drop.");
+
+  m.def(
+      "scan_stream",
+      [](nb::handle stream, int64_t total_rows, int64_t chunk_size_rows,
+         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+         nb::object collect) {
+        scan::ChunkedScanOptions options =
+            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+                        std::move(collect));
+        auto source = scan::MakeReaderSource(ImportStream(stream), total_rows);
+        return std::make_unique<ChunkIterator>(
+            ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
+      },
+      nb::arg("stream"), nb::arg("total_rows"), nb::arg("chunk_size_rows"), nb::arg("monitor"),
+      nb::arg("progress").none(), nb::arg("log_progress"), nb::arg("collect").none(),
+      "Chunks of any Arrow C stream; total_rows may be -1 when unknown.");
+}
+
+}  // namespace fsspeckit::python
