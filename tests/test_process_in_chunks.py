@@ -65,6 +65,13 @@ def test_pathlike_and_single_file(tmp_path, table):
     assert chunks[1].column("name")[0].as_py() == "name-30000"
 
 
+def test_relative_paths_work(tmp_path, table, monkeypatch):
+    pq.write_table(table, tmp_path / "rel.parquet")
+    monkeypatch.chdir(tmp_path)
+    assert sum(c.num_rows for c in process_in_chunks("rel.parquet")) == ROWS
+    assert sum(c.num_rows for c in process_in_chunks(f"file://{tmp_path}/rel.parquet")) == ROWS
+
+
 def test_progress_callback_after_each_chunk(table):
     calls = []
     gen = process_in_chunks(table, chunk_size_rows=20_000,

@@ -2,6 +2,8 @@
 #include "fsspeckit/scan/parquet_batch_source.h"
 
 #include <algorithm>
+#include <deque>
+#include <filesystem>
 #include <future>
 
 #include <arrow/array/util.h>
@@ -11,7 +13,7 @@
 #include <arrow/dataset/file_base.h>
 #include <arrow/dataset/file_parquet.h>
 #include <arrow/dataset/partition.h>
-#include <arrow/filesystem/path_util.h>
+#include <arrow/filesystem/localfs.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
@@ -76,35 +78,31 @@ struct ParquetBatchSource::State {
   size_t next_work = 0;
   std::shared_ptr<arrow::Table> current;
   std::unique_ptr<arrow::TableBatchReader> current_batches;
-  std::future<arrow::Result<std::shared_ptr<arrow::Table>>> prefetch;
+  // Row groups decoding in the background, in order.
+  std::deque<std::future<arrow::Result<std::shared_ptr<arrow::Table>>>> ahead;
 
-  // Used by whichever thread decodes; decodes never overlap (one prefetch at a time).
-  int open_part = -1;
-  std::unique_ptr<parquet::arrow::FileReader> open_reader;
-
+  // Thread-safe: each decode opens its own reader (the footer is reused, so this costs
+  // one file open), so several row groups can decode at once.
   arrow::Result<std::shared_ptr<arrow::Table>> Decode(int part_index, int row_group) {
     const FilePart& part = parts[part_index];
-    if (open_part != part_index) {
-      open_reader.reset();
-      auto open = [&]() -> arrow::Status {
-        ARROW_ASSIGN_OR_RAISE(auto file, fs->OpenInputFile(part.path));
-        parquet::ReaderProperties properties;
-        properties.enable_buffered_stream();
-        properties.set_buffer_size(1 << 20);
-        parquet::ArrowReaderProperties arrow_properties;
-        arrow_properties.set_pre_buffer(false);  // pre-buffering holds whole files
-        arrow_properties.set_use_threads(true);  // columns decode in parallel
-        arrow_properties.set_batch_size(options.batch_size_rows);
-        parquet::arrow::FileReaderBuilder builder;
-        ARROW_RETURN_NOT_OK(builder.Open(std::move(file), properties, part.metadata));
-        builder.properties(arrow_properties);
-        ARROW_ASSIGN_OR_RAISE(open_reader, builder.Build());
-        return arrow::Status::OK();
-      };
-      ARROW_RETURN_NOT_OK(NameFile(open(), part.path));
-      open_part = part_index;
-    }
-    auto decoded = open_reader->ReadRowGroup(row_group);
+    std::unique_ptr<parquet::arrow::FileReader> reader;
+    auto open = [&]() -> arrow::Status {
+      ARROW_ASSIGN_OR_RAISE(auto file, fs->OpenInputFile(part.path));
+      parquet::ReaderProperties properties;
+      properties.enable_buffered_stream();
+      properties.set_buffer_size(1 << 20);
+      parquet::ArrowReaderProperties arrow_properties;
+      arrow_properties.set_pre_buffer(false);  // pre-buffering holds whole files
+      arrow_properties.set_use_threads(true);  // columns decode in parallel
+      arrow_properties.set_batch_size(options.batch_size_rows);
+      parquet::arrow::FileReaderBuilder builder;
+      ARROW_RETURN_NOT_OK(builder.Open(std::move(file), properties, part.metadata));
+      builder.properties(arrow_properties);
+      ARROW_ASSIGN_OR_RAISE(reader, builder.Build());
+      return arrow::Status::OK();
+    };
+    ARROW_RETURN_NOT_OK(NameFile(open(), part.path));
+    auto decoded = reader->ReadRowGroup(row_group);
     if (!decoded.ok()) return NameFile(decoded.status(), part.path);
     std::shared_ptr<arrow::Table> table = *decoded;
     const int64_t num_rows = table->num_rows();
@@ -131,17 +129,23 @@ struct ParquetBatchSource::State {
     return arrow::Table::Make(schema, std::move(columns), num_rows);
   }
 
-  void StartPrefetch() {
-    if (!options.readahead || prefetch.valid() || next_work >= work.size()) return;
-    auto [part, row_group] = work[next_work++];
-    prefetch = std::async(std::launch::async, [this, part = part, row_group = row_group] {
-      return Decode(part, row_group);
-    });
+  void StartReadahead() {
+    const size_t depth = options.readahead ? std::max(options.readahead_row_groups, 0) : 0;
+    while (ahead.size() < depth && next_work < work.size()) {
+      auto [part, row_group] = work[next_work++];
+      ahead.push_back(std::async(std::launch::async, [this, part = part, row_group = row_group] {
+        return Decode(part, row_group);
+      }));
+    }
   }
 
-  // The next decoded row group: the prefetched one, or decoded now.
+  // The next decoded row group: the oldest one decoding ahead, or decoded now.
   arrow::Result<std::shared_ptr<arrow::Table>> NextTable() {
-    if (prefetch.valid()) return prefetch.get();
+    if (!ahead.empty()) {
+      auto next = std::move(ahead.front());
+      ahead.pop_front();
+      return next.get();
+    }
     if (next_work >= work.size()) return nullptr;
     auto [part, row_group] = work[next_work++];
     return Decode(part, row_group);
@@ -151,13 +155,22 @@ struct ParquetBatchSource::State {
 ParquetBatchSource::ParquetBatchSource(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 ParquetBatchSource::~ParquetBatchSource() {
-  if (state_ && state_->prefetch.valid()) state_->prefetch.wait();
+  if (!state_) return;
+  for (auto& decoding : state_->ahead) decoding.wait();
 }
 
 arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     const std::string& uri_or_path, ParquetBatchSourceOptions options) {
+  if (uri_or_path.find("://") == std::string::npos) {
+    // A plain path, relative ones included (Arrow's URI parsing wants them absolute).
+    std::error_code error;
+    std::filesystem::path absolute = std::filesystem::absolute(uri_or_path, error);
+    if (error) return arrow::Status::IOError("invalid path '", uri_or_path, "': ", error.message());
+    return Open(std::make_shared<arrow::fs::LocalFileSystem>(),
+                absolute.lexically_normal().string(), options);
+  }
   std::string path;
-  ARROW_ASSIGN_OR_RAISE(auto fs, arrow::fs::FileSystemFromUriOrPath(uri_or_path, &path));
+  ARROW_ASSIGN_OR_RAISE(auto fs, arrow::fs::FileSystemFromUri(uri_or_path, &path));
   return Open(std::move(fs), path, options);
 }
 
@@ -273,7 +286,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> ParquetBatchSource::Next() {
     if (!s.current) return nullptr;
     s.current_batches = std::make_unique<arrow::TableBatchReader>(*s.current);
     s.current_batches->set_chunksize(s.options.batch_size_rows);
-    s.StartPrefetch();
+    s.StartReadahead();
   }
 }
 

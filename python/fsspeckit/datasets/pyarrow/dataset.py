@@ -35,8 +35,8 @@ def _chunks(dataset, chunk_size_rows: int, monitor: MemoryMonitor, progress, log
         if isinstance(dataset, ds.FileSystemDataset) and isinstance(dataset.format,
                                                                     ds.ParquetFileFormat):
             options["fragment_scan_options"] = ds.ParquetFragmentScanOptions(pre_buffer=False)
-        scanner = dataset.scanner(batch_size=min(chunk_size_rows, 1 << 17), batch_readahead=2,
-                                  fragment_readahead=1, **options)
+        scanner = dataset.scanner(batch_size=min(chunk_size_rows, 1 << 17), batch_readahead=4,
+                                  fragment_readahead=2, **options)
         return _core.scan_stream(scanner.to_reader(), dataset.count_rows(), **common)
     if hasattr(dataset, "__arrow_c_stream__"):
         return _core.scan_stream(dataset, -1, **common)
