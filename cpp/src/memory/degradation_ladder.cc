@@ -2,23 +2,13 @@
 #include "fsspeckit/memory/degradation_ladder.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include <arrow/memory_pool.h>
 
 #include "fsspeckit/log/log.h"
+#include "fsspeckit/memory/steady_clock.h"
 
 namespace fsspeckit::memory {
-namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 DegradationLadder::DegradationLadder(std::shared_ptr<MemoryMonitor> monitor,
                                      DegradationLadderOptions options)
     : monitor_(std::move(monitor)),
@@ -30,7 +20,7 @@ DegradationLadder::DegradationLadder(std::shared_ptr<MemoryMonitor> monitor,
 }
 
 void DegradationLadder::Relieve(bool force) {
-  int64_t now = NowNs();
+  int64_t now = SteadyNowNs();
   if (!force && last_relief_ns_ &&
       now - *last_relief_ns_ < options_.relieve_interval_ms * 1'000'000) {
     return;

@@ -2,20 +2,15 @@
 #include "fsspeckit/memory/memory_monitor.h"
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 
 #include "fsspeckit/log/log.h"
 #include "fsspeckit/memory/procfs_memory_source.h"
+#include "fsspeckit/memory/steady_clock.h"
 
 namespace fsspeckit::memory {
 namespace {
 
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // One decimal, as the original's f"{mb:.1f}".
 std::string Mb1(int64_t bytes) {
@@ -74,20 +69,15 @@ void MemoryMonitor::RefreshLocked(bool force) {
   has_cache_ = true;
 }
 
-MemorySnapshot MemoryMonitor::Snapshot() {
-  MemorySnapshot snapshot;
-  snapshot.pool_bytes = source_->ReadPoolBytes();
-  std::lock_guard<std::mutex> lock(mutex_);
-  RefreshLocked(/*force=*/false);
-  snapshot.system = cached_system_;
-  return snapshot;
-}
+MemorySnapshot MemoryMonitor::Snapshot() { return TakeSnapshot(/*fresh=*/false); }
 
-MemorySnapshot MemoryMonitor::FreshSnapshot() {
+MemorySnapshot MemoryMonitor::FreshSnapshot() { return TakeSnapshot(/*fresh=*/true); }
+
+MemorySnapshot MemoryMonitor::TakeSnapshot(bool fresh) {
   MemorySnapshot snapshot;
   snapshot.pool_bytes = source_->ReadPoolBytes();
   std::lock_guard<std::mutex> lock(mutex_);
-  RefreshLocked(/*force=*/true);
+  RefreshLocked(/*force=*/fresh);
   snapshot.system = cached_system_;
   return snapshot;
 }

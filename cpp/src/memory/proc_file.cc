@@ -54,17 +54,27 @@ std::optional<int64_t> ParseInt(std::string_view text) {
   return value;
 }
 
-std::optional<int64_t> FindField(std::string_view text, std::string_view key) {
+std::optional<std::string_view> FindLine(std::string_view text, std::string_view prefix) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
     std::string_view line = text.substr(pos, eol - pos);
-    if (line.starts_with(key) && line.size() > key.size() &&
-        (line[key.size()] == ':' || line[key.size()] == ' ')) {
-      return ParseInt(line.substr(key.size() + 1));
-    }
+    if (line.starts_with(prefix)) return line;
     pos = eol + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> FindField(std::string_view text, std::string_view key) {
+  // "key:" (meminfo) or "key " (memory.stat); the separator keeps "file" from matching
+  // "file_mapped".
+  for (char separator : {':', ' '}) {
+    std::string prefix(key);
+    prefix.push_back(separator);
+    if (std::optional<std::string_view> line = FindLine(text, prefix)) {
+      return ParseInt(line->substr(prefix.size()));
+    }
   }
   return std::nullopt;
 }

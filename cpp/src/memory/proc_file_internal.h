@@ -33,6 +33,9 @@ class ProcFile {
 /// Reads a whole small file once (no fd kept); nullopt if it cannot be read.
 std::optional<std::string> ReadSmallFile(const std::string& path);
 
+/// The first line of `text` that starts with `prefix`.
+std::optional<std::string_view> FindLine(std::string_view text, std::string_view prefix);
+
 /// The integer after `key` in "key: 123 kB" (meminfo) or "key 123" (memory.stat) text,
 /// where `key` starts a line. nullopt if absent or not a number.
 std::optional<int64_t> FindField(std::string_view text, std::string_view key);

@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <array>
-#include <chrono>
 #include <mutex>
 
 #include <arrow/memory_pool.h>
 
 #include "fsspeckit/memory/cgroup.h"
 #include "fsspeckit/memory/psi.h"
+#include "fsspeckit/memory/steady_clock.h"
 #include "proc_file_internal.h"
 
 namespace fsspeckit::memory {
@@ -75,9 +75,7 @@ SystemReadings ProcfsMemorySource::ReadSystem() {
       }
     }
   }
-  int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch())
-                       .count();
+  int64_t now_ns = SteadyNowNs();
   std::lock_guard<std::mutex> lock(files_->slow_mutex);
   bool refresh_slow =
       !files_->slow_read_at_ns || now_ns - *files_->slow_read_at_ns >= slow_refresh_ns_;

@@ -2,24 +2,14 @@
 #include "fsspeckit/perf/performance_monitor.h"
 
 #include <algorithm>
-#include <chrono>
+#include "fsspeckit/memory/steady_clock.h"
 
 namespace fsspeckit::perf {
-namespace {
-
-int64_t SteadyNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 PerformanceMonitor::PerformanceMonitor(std::shared_ptr<memory::MemoryMonitor> monitor,
                                        std::function<int64_t()> now_ns,
                                        int64_t sample_interval_ms)
     : monitor_(std::move(monitor)),
-      now_ns_(now_ns ? std::move(now_ns) : SteadyNowNs),
+      now_ns_(now_ns ? std::move(now_ns) : memory::SteadyNowNs),
       sample_interval_ns_(sample_interval_ms * 1'000'000),
       start_ns_(now_ns_()) {}
 

@@ -62,6 +62,7 @@ class MemoryMonitor {
 
  private:
   MemoryMonitor(MemoryMonitorOptions options);
+  MemorySnapshot TakeSnapshot(bool fresh);
   // Re-reads the system when the cached readings are older than the TTL (or `force`).
   void RefreshLocked(bool force);
 
