@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <filesystem>
 #include <future>
 
 #include <arrow/array/util.h>
@@ -13,7 +12,6 @@
 #include <arrow/dataset/file_base.h>
 #include <arrow/dataset/file_parquet.h>
 #include <arrow/dataset/partition.h>
-#include <arrow/filesystem/localfs.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
@@ -157,21 +155,6 @@ ParquetBatchSource::ParquetBatchSource(std::unique_ptr<State> state) : state_(st
 ParquetBatchSource::~ParquetBatchSource() {
   if (!state_) return;
   for (auto& decoding : state_->ahead) decoding.wait();
-}
-
-arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
-    const std::string& uri_or_path, ParquetBatchSourceOptions options) {
-  if (uri_or_path.find("://") == std::string::npos) {
-    // A plain path, relative ones included (Arrow's URI parsing wants them absolute).
-    std::error_code error;
-    std::filesystem::path absolute = std::filesystem::absolute(uri_or_path, error);
-    if (error) return arrow::Status::IOError("invalid path '", uri_or_path, "': ", error.message());
-    return Open(std::make_shared<arrow::fs::LocalFileSystem>(),
-                absolute.lexically_normal().string(), options);
-  }
-  std::string path;
-  ARROW_ASSIGN_OR_RAISE(auto fs, arrow::fs::FileSystemFromUri(uri_or_path, &path));
-  return Open(std::move(fs), path, options);
 }
 
 arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(

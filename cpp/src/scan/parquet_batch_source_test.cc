@@ -149,14 +149,5 @@ TEST_F(ParquetBatchSourceTest, MissingPathAndCorruptFilesAreNamed) {
   EXPECT_NE(corrupt.status().message().find("bad.parquet"), std::string::npos);
 }
 
-TEST_F(ParquetBatchSourceTest, OpensLocalPathsByUri) {
-  const std::string path = tmp_.path() + "/data.parquet";
-  WriteParquet(path, MakeTable(0, 10), 10);
-  ASSERT_OK_AND_ASSIGN(auto by_path, ParquetBatchSource::Open(path));
-  EXPECT_EQ(by_path->total_rows(), 10);
-  ASSERT_OK_AND_ASSIGN(auto by_uri, ParquetBatchSource::Open("file://" + path));
-  EXPECT_EQ(ReadIds(*by_uri), Range(0, 10));
-}
-
 }  // namespace
 }  // namespace fsspeckit::scan

@@ -38,9 +38,6 @@ class ParquetBatchSource : public BatchSource {
   static arrow::Result<std::unique_ptr<ParquetBatchSource>> Open(
       std::shared_ptr<arrow::fs::FileSystem> filesystem, const std::string& path,
       ParquetBatchSourceOptions options = {});
-  /// Resolves `uri_or_path` (a local path, file://, s3://...) to a filesystem first.
-  static arrow::Result<std::unique_ptr<ParquetBatchSource>> Open(
-      const std::string& uri_or_path, ParquetBatchSourceOptions options = {});
   ~ParquetBatchSource() override;
 
   std::shared_ptr<arrow::Schema> schema() const override;

@@ -1,0 +1,34 @@
+// fsspeckit: where a dataset lives: a filesystem and a path on it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/result.h>
+#include <arrow/status.h>
+
+namespace fsspeckit::io {
+
+struct Location {
+  std::shared_ptr<arrow::fs::FileSystem> filesystem;
+  std::string path;  ///< in `filesystem`'s own spelling (absolute for local, bucket/key for S3)
+};
+
+/// Resolves a user's path. Without a filesystem: a local path (relative ones become
+/// absolute) or a URI with a scheme Arrow serves (file, s3, gs, gcs, abfs, abfss, hdfs).
+/// With a filesystem: a leading "scheme://" is dropped, the rest is that filesystem's
+/// path (relative local paths become absolute). Empty paths, control characters and
+/// other schemes fail with a path error (see IsPathError).
+arrow::Result<Location> ResolveLocation(std::shared_ptr<arrow::fs::FileSystem> filesystem,
+                                        const std::string& uri_or_path);
+
+/// A failure about the dataset path itself (missing, unsupported protocol, malformed):
+/// an ordinary Status with a detail the Python layer maps to DatasetPathError.
+arrow::Status PathError(arrow::StatusCode code, std::string message);
+bool IsPathError(const arrow::Status& status);
+
+/// IOError path error "Dataset path does not exist: <path>" unless `path` exists.
+arrow::Status CheckExists(const Location& location);
+
+}  // namespace fsspeckit::io

@@ -1,0 +1,64 @@
+// fsspeckit: writing a Parquet dataset folder (append or overwrite), all or nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <arrow/record_batch.h>
+#include <arrow/result.h>
+#include <arrow/type_fwd.h>
+
+#include "fsspeckit/io/location.h"
+
+namespace fsspeckit::io {
+
+inline constexpr int64_t kDefaultMaxRowsPerFile = 5'000'000;
+inline constexpr int64_t kDefaultRowGroupSize = 500'000;
+
+struct WriteDatasetOptions {
+  /// "append" (existing files stay; new names never collide) or "overwrite" (the
+  /// dataset's .parquet files are replaced once the new ones are complete).
+  std::string mode = "append";
+  /// File names; must contain "{i}". Absent: "part-<16 random hex>-{i}.parquet".
+  std::optional<std::string> basename_template;
+  /// Cast the data to this schema first (missing nullable columns become nulls,
+  /// columns not in the schema are kept after it).
+  std::shared_ptr<arrow::Schema> schema;
+  /// Partition columns; they become folders and leave the files.
+  std::vector<std::string> partition_by;
+  /// "hive" (key=value/) or "directory" (value/).
+  std::string partitioning_flavor = "hive";
+  std::optional<std::string> compression = "snappy";
+  std::optional<int64_t> max_rows_per_file = kDefaultMaxRowsPerFile;
+  /// Rows per row group (capped at max_rows_per_file).
+  std::optional<int64_t> row_group_size = kDefaultRowGroupSize;
+};
+
+struct WrittenFile {
+  std::string path;
+  int64_t row_count = 0;
+  int64_t size_bytes = 0;
+};
+
+struct WriteDatasetResult {
+  std::vector<WrittenFile> files;
+  int64_t total_rows = 0;
+};
+
+/// Streams `data` into files under a hidden staging folder of the dataset
+/// (`_fsspeckit-staging-<id>/`, invisible to readers), then moves them into place and,
+/// for "overwrite", removes the old files. Any failure before the moves removes the
+/// staging folder and leaves the dataset as it was.
+arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
+                                               const Location& location,
+                                               const WriteDatasetOptions& options = {});
+
+/// `data` with its batches cast to `schema` (see WriteDatasetOptions::schema); TypeError
+/// naming the column when a type cannot be cast.
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
+    std::shared_ptr<arrow::RecordBatchReader> data, std::shared_ptr<arrow::Schema> schema);
+
+}  // namespace fsspeckit::io

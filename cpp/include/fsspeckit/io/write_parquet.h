@@ -1,0 +1,29 @@
+// fsspeckit: writing one Parquet file, all or nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <arrow/record_batch.h>
+#include <arrow/status.h>
+
+#include "fsspeckit/io/location.h"
+
+namespace fsspeckit::io {
+
+struct WriteParquetOptions {
+  /// Codec name (see ParseCompression); absent: uncompressed.
+  std::optional<std::string> compression = "snappy";
+  /// Rows per row group; absent: Parquet's default (1Mi rows).
+  std::optional<int64_t> row_group_size;
+};
+
+/// Streams `data` into a hidden temporary file beside `location.path` and renames it
+/// into place once complete, so a failure leaves nothing behind and an existing file
+/// stays intact until the new one is whole. Parent folders are created.
+arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
+                           const Location& location, const WriteParquetOptions& options = {});
+
+}  // namespace fsspeckit::io

@@ -1,0 +1,63 @@
+// fsspeckit: reading a Parquet file or dataset folder into a table.
+#include "fsspeckit/io/read_parquet.h"
+
+#include <arrow/dataset/discovery.h>
+#include <arrow/dataset/file_parquet.h>
+#include <arrow/dataset/partition.h>
+#include <arrow/dataset/scanner.h>
+
+namespace fsspeckit::io {
+
+namespace ds = arrow::dataset;
+
+arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& location,
+                                                         const ReadParquetOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info,
+                        location.filesystem->GetFileInfo(location.path));
+  if (info.type() == arrow::fs::FileType::NotFound) {
+    return PathError(arrow::StatusCode::IOError, "Dataset path does not exist: " + location.path);
+  }
+  auto format = std::make_shared<ds::ParquetFileFormat>();
+  ds::FileSystemFactoryOptions factory_options;
+  arrow::Result<std::shared_ptr<ds::DatasetFactory>> factory;
+  if (info.type() == arrow::fs::FileType::File) {
+    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, {location.path}, format,
+                                                 factory_options);
+  } else {
+    arrow::fs::FileSelector selector;
+    selector.base_dir = location.path;
+    selector.recursive = true;
+    factory_options.partitioning = ds::HivePartitioning::MakeFactory();
+    factory_options.partition_base_dir = location.path;
+    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, selector, format,
+                                                 factory_options);
+  }
+  // Discovery and decoding fail on unreadable files (IOError naming the file); bad
+  // columns and filters are the caller's (KeyError, Invalid, TypeError as they come).
+  auto unreadable = [&](const arrow::Status& status) {
+    return arrow::Status::IOError("cannot read Parquet dataset '", location.path,
+                                  "': ", status.message());
+  };
+  if (!factory.ok()) return unreadable(factory.status());
+  auto dataset = (*factory)->Finish();
+  if (!dataset.ok()) return unreadable(dataset.status());
+  const auto& schema = (*dataset)->schema();
+  ARROW_ASSIGN_OR_RAISE(auto builder, (*dataset)->NewScan());
+  if (options.columns) {
+    for (const std::string& column : *options.columns) {
+      if (!schema->GetFieldByName(column)) {
+        return arrow::Status::KeyError("column '", column, "' is not in the dataset; it has: ",
+                                       schema->ToString());
+      }
+    }
+    ARROW_RETURN_NOT_OK(builder->Project(*options.columns));
+  }
+  if (options.filter) ARROW_RETURN_NOT_OK(builder->Filter(*options.filter));
+  ARROW_RETURN_NOT_OK(builder->UseThreads(options.use_threads));
+  ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
+  auto table = scanner->ToTable();
+  if (!table.ok()) return unreadable(table.status());
+  return table;
+}
+
+}  // namespace fsspeckit::io

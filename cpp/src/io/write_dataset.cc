@@ -1,0 +1,249 @@
+// fsspeckit: writing a Parquet dataset folder (append or overwrite), all or nothing.
+#include "fsspeckit/io/write_dataset.h"
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+
+#include <arrow/array/util.h>
+#include <arrow/compute/cast.h>
+#include <arrow/dataset/file_base.h>
+#include <arrow/dataset/file_parquet.h>
+#include <arrow/dataset/partition.h>
+#include <arrow/dataset/scanner.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/file_writer.h>
+#include <parquet/metadata.h>
+#include <parquet/properties.h>
+
+#include "fsspeckit/io/compression.h"
+#include "fsspeckit/io/unique_name.h"
+
+namespace fsspeckit::io {
+namespace {
+
+namespace ds = arrow::dataset;
+namespace cp = arrow::compute;
+
+class CastingReader : public arrow::RecordBatchReader {
+ public:
+  CastingReader(std::shared_ptr<arrow::RecordBatchReader> input,
+                std::shared_ptr<arrow::Schema> schema)
+      : input_(std::move(input)), schema_(std::move(schema)) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(input_->ReadNext(&batch));
+    if (!batch) {
+      *out = nullptr;
+      return arrow::Status::OK();
+    }
+    std::vector<std::shared_ptr<arrow::Array>> columns;
+    for (const auto& field : schema_->fields()) {
+      std::shared_ptr<arrow::Array> column = batch->GetColumnByName(field->name());
+      if (!column) {
+        ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), batch->num_rows()));
+      } else if (!column->type()->Equals(*field->type())) {
+        auto cast = cp::Cast(*column, field->type());
+        if (!cast.ok()) {
+          return arrow::Status::Invalid("cannot cast column '", field->name(), "' from ",
+                                        column->type()->ToString(), " to ",
+                                        field->type()->ToString(), ": ", cast.status().message());
+        }
+        column = *cast;
+      }
+      columns.push_back(std::move(column));
+    }
+    *out = arrow::RecordBatch::Make(schema_, batch->num_rows(), std::move(columns));
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> input_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+arrow::Status Validate(const WriteDatasetOptions& options) {
+  if (options.mode != "append" && options.mode != "overwrite") {
+    return arrow::Status::Invalid("mode must be 'append' or 'overwrite', got: ", options.mode);
+  }
+  if (options.max_rows_per_file && *options.max_rows_per_file <= 0) {
+    return arrow::Status::Invalid("max_rows_per_file must be > 0");
+  }
+  if (options.row_group_size && *options.row_group_size <= 0) {
+    return arrow::Status::Invalid("row_group_size must be > 0");
+  }
+  if (options.basename_template &&
+      options.basename_template->find("{i}") == std::string::npos) {
+    return arrow::Status::Invalid("basename_template must contain '{i}' (the file counter), got: ",
+                                  *options.basename_template);
+  }
+  if (options.partitioning_flavor != "hive" && options.partitioning_flavor != "directory") {
+    return arrow::Status::Invalid("partitioning_flavor must be 'hive' or 'directory', got: ",
+                                  options.partitioning_flavor);
+  }
+  return ParseCompression(options.compression).status();
+}
+
+// Every .parquet file below `base` (hidden folders included: an earlier interrupted
+// write's leftovers belong to the old state too).
+arrow::Result<std::vector<std::string>> ListParquetFiles(arrow::fs::FileSystem& fs,
+                                                         const std::string& base) {
+  arrow::fs::FileSelector selector;
+  selector.base_dir = base;
+  selector.recursive = true;
+  selector.allow_not_found = true;
+  ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
+  std::vector<std::string> files;
+  for (const auto& info : infos) {
+    if (info.IsFile() && info.path().ends_with(".parquet")) files.push_back(info.path());
+  }
+  return files;
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
+    std::shared_ptr<arrow::RecordBatchReader> data, std::shared_ptr<arrow::Schema> schema) {
+  const auto& source = *data->schema();
+  arrow::FieldVector fields = schema->fields();
+  for (const auto& field : schema->fields()) {
+    auto existing = source.GetFieldByName(field->name());
+    if (!existing) {
+      if (!field->nullable()) {
+        return arrow::Status::Invalid("column '", field->name(),
+                                      "' is required by the schema (not nullable) but missing "
+                                      "from the data");
+      }
+    } else if (!cp::CanCast(*existing->type(), *field->type())) {
+      return arrow::Status::TypeError("cannot cast column '", field->name(), "' from ",
+                                      existing->type()->ToString(), " to ",
+                                      field->type()->ToString());
+    }
+  }
+  for (const auto& field : source.fields()) {
+    if (!schema->GetFieldByName(field->name())) fields.push_back(field);
+  }
+  return std::make_shared<CastingReader>(std::move(data), arrow::schema(std::move(fields)));
+}
+
+arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
+                                               const Location& location,
+                                               const WriteDatasetOptions& options) {
+  ARROW_RETURN_NOT_OK(Validate(options));
+  ARROW_ASSIGN_OR_RAISE(arrow::Compression::type codec, ParseCompression(options.compression));
+  if (options.schema) {
+    ARROW_ASSIGN_OR_RAISE(data, CastToSchema(std::move(data), options.schema));
+  }
+  arrow::FieldVector partition_fields;
+  for (const std::string& column : options.partition_by) {
+    auto field = data->schema()->GetFieldByName(column);
+    if (!field) {
+      return arrow::Status::Invalid("partition_by column '", column, "' is not in the data; it has: ",
+                                    data->schema()->ToString());
+    }
+    partition_fields.push_back(field);
+  }
+
+  arrow::fs::FileSystem& fs = *location.filesystem;
+  const std::string& base = location.path;
+  (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
+  std::vector<std::string> old_files;
+  if (options.mode == "overwrite") {
+    ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base));
+  }
+  const std::string staging = base + "/_fsspeckit-staging-" + UniqueId();
+
+  auto format = std::make_shared<ds::ParquetFileFormat>();
+  auto file_options = std::static_pointer_cast<ds::ParquetFileWriteOptions>(
+      format->DefaultWriteOptions());
+  int64_t row_group_rows = options.row_group_size.value_or(kDefaultRowGroupSize);
+  if (options.max_rows_per_file) row_group_rows = std::min(row_group_rows, *options.max_rows_per_file);
+  file_options->writer_properties = parquet::WriterProperties::Builder()
+                                        .compression(codec)
+                                        ->max_row_group_length(row_group_rows)
+                                        ->build();
+  file_options->arrow_writer_properties =
+      parquet::ArrowWriterProperties::Builder().store_schema()->build();
+
+  ds::FileSystemDatasetWriteOptions write;
+  write.file_write_options = file_options;
+  write.filesystem = location.filesystem;
+  write.base_dir = staging;
+  if (partition_fields.empty()) {
+    write.partitioning = ds::Partitioning::Default();
+  } else if (options.partitioning_flavor == "hive") {
+    write.partitioning = std::make_shared<ds::HivePartitioning>(arrow::schema(partition_fields));
+  } else {
+    write.partitioning = std::make_shared<ds::DirectoryPartitioning>(arrow::schema(partition_fields));
+  }
+  write.basename_template =
+      options.basename_template.value_or("part-" + UniqueId() + "-{i}.parquet");
+  write.max_rows_per_file = options.max_rows_per_file.value_or(0);
+  write.max_rows_per_group = row_group_rows;
+  write.min_rows_per_group = row_group_rows;  // full row groups, not one per input batch
+  write.existing_data_behavior = ds::ExistingDataBehavior::kOverwriteOrIgnore;
+  write.preserve_order = true;
+
+  std::mutex mutex;
+  std::vector<WrittenFile> staged;
+  write.writer_post_finish = [&](ds::FileWriter* writer) {
+    auto* parquet_writer = static_cast<ds::ParquetFileWriter*>(writer);
+    WrittenFile file{writer->destination().path,
+                     parquet_writer->parquet_writer()->metadata()->num_rows(), 0};
+    std::lock_guard<std::mutex> lock(mutex);
+    staged.push_back(std::move(file));
+    return arrow::Status::OK();
+  };
+
+  auto write_staged = [&]() -> arrow::Status {
+    std::shared_ptr<ds::ScannerBuilder> builder = ds::ScannerBuilder::FromRecordBatchReader(data);
+    ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
+    return ds::FileSystemDataset::Write(write, scanner);
+  };
+  auto fail = [&](const arrow::Status& status) {
+    (void)fs.DeleteDir(staging);  // best effort: the dataset itself was not touched
+    return status;
+  };
+  if (arrow::Status status = write_staged(); !status.ok()) return fail(status);
+
+  std::sort(staged.begin(), staged.end(),
+            [](const WrittenFile& a, const WrittenFile& b) { return a.path < b.path; });
+  WriteDatasetResult result;
+  std::set<std::string> new_paths;
+  for (WrittenFile file : staged) {
+    file.path = base + file.path.substr(staging.size());
+    new_paths.insert(file.path);
+    result.total_rows += file.row_count;
+    result.files.push_back(std::move(file));
+  }
+  if (options.mode == "append") {
+    for (const WrittenFile& file : result.files) {
+      ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
+      if (info.type() != arrow::fs::FileType::NotFound) {
+        return fail(arrow::Status::IOError(
+            "'", file.path, "' already exists and appends never overwrite; use a "
+            "basename_template that differs from the existing files, or mode='overwrite'"));
+      }
+    }
+  }
+  // Everything new is complete: only now is the dataset itself changed.
+  for (size_t i = 0; i < staged.size(); ++i) {
+    const std::string& to = result.files[i].path;
+    (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
+    ARROW_RETURN_NOT_OK(fs.Move(staged[i].path, to));
+  }
+  for (const std::string& old : old_files) {
+    if (!new_paths.count(old)) ARROW_RETURN_NOT_OK(fs.DeleteFile(old));
+  }
+  (void)fs.DeleteDir(staging);
+  for (WrittenFile& file : result.files) {
+    ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
+    file.size_bytes = info.size();
+  }
+  return result;
+}
+
+}  // namespace fsspeckit::io
