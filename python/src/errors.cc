@@ -1,6 +1,8 @@
 // fsspeckit: arrow::Status -> Python exceptions, in one place.
 #include "errors.h"
 
+#include "fsspeckit/io/location.h"
+
 #include <nanobind/stl/string.h>
 
 namespace nb = nanobind;
@@ -8,7 +10,10 @@ namespace nb = nanobind;
 namespace fsspeckit::python {
 namespace {
 
+PyObject* dataset_path_error = nullptr;
+
 PyObject* ExceptionFor(const arrow::Status& status) {
+  if (io::IsPathError(status)) return dataset_path_error;
   if (status.IsInvalid()) return PyExc_ValueError;
   if (status.IsKeyError()) return PyExc_KeyError;
   if (status.IsIOError()) return PyExc_OSError;
@@ -23,6 +28,18 @@ PyObject* ExceptionFor(const arrow::Status& status) {
 }  // namespace
 
 void InitErrors(nb::module_& m) {
+  // The original's DatasetError family; a path error is an OSError too, so callers that
+  // catch OSError (or FileNotFoundError-style handling of I/O) keep working.
+  PyObject* dataset_error =
+      PyErr_NewExceptionWithDoc("fsspeckit._core.DatasetError",
+                                "A dataset operation failed.", PyExc_Exception, nullptr);
+  nb::object bases = nb::make_tuple(nb::handle(dataset_error), nb::handle(PyExc_OSError));
+  dataset_path_error = PyErr_NewExceptionWithDoc(
+      "fsspeckit._core.DatasetPathError",
+      "The dataset path is missing, malformed or uses an unsupported protocol.",
+      bases.ptr(), nullptr);
+  m.attr("DatasetError") = nb::steal(dataset_error);
+  m.attr("DatasetPathError") = nb::borrow(dataset_path_error);
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
     try {
       std::rethrow_exception(p);
@@ -40,6 +57,7 @@ void InitErrors(nb::module_& m) {
     else if (code == "TypeError") status = arrow::Status::TypeError(message);
     else if (code == "IndexError") status = arrow::Status::IndexError(message);
     else if (code == "NotImplemented") status = arrow::Status::NotImplemented(message);
+    else if (code == "PathError") status = io::PathError(arrow::StatusCode::IOError, message);
     else status = arrow::Status::UnknownError(message);
     ThrowIfError(status);
   });

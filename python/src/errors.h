@@ -32,7 +32,8 @@ T ValueOrThrow(arrow::Result<T> result) {
   return std::move(result).ValueUnsafe();
 }
 
-/// Maps StatusCode to Python: Invalid->ValueError, KeyError->KeyError, IOError->OSError,
+/// Maps StatusCode to Python (path errors from io::PathError first, to DatasetPathError,
+/// which is both a DatasetError and an OSError): Invalid->ValueError, KeyError->KeyError, IOError->OSError,
 /// OutOfMemory->MemoryError, TypeError->TypeError, IndexError->IndexError,
 /// NotImplemented->NotImplementedError, Cancelled->KeyboardInterrupt, else RuntimeError.
 void InitErrors(nanobind::module_& m);

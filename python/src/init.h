@@ -6,6 +6,7 @@
 namespace fsspeckit::python {
 
 void InitCli(nanobind::module_& m);
+void InitIo(nanobind::module_& m);
 void InitLog(nanobind::module_& m);
 void InitMemory(nanobind::module_& m);
 void InitPerf(nanobind::module_& m);

@@ -5,6 +5,7 @@
 #include <arrow/util/config.h>
 #include <nanobind/nanobind.h>
 
+#include "arrow_stream.h"
 #include "errors.h"
 #include "init.h"
 
@@ -32,6 +33,8 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitLog(m);
   fsspeckit::python::InitMemory(m);
   fsspeckit::python::InitPerf(m);
+  fsspeckit::python::InitArrowStream(m);
   fsspeckit::python::InitScan(m);
+  fsspeckit::python::InitIo(m);
   fsspeckit::python::InitCli(m);
 }

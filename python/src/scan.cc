@@ -1,14 +1,16 @@
 // fsspeckit: bindings for chunked scans (process_in_chunks).
 #include <memory>
 
-#include <arrow/c/bridge.h>
 #include <arrow/table.h>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
 
+#include "arrow_stream.h"
 #include "errors.h"
+#include "filesystem.h"
+#include "fsspeckit/io/location.h"
 #include "fsspeckit/scan/chunked_scanner.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
 #include "init.h"
@@ -18,38 +20,6 @@ namespace nb = nanobind;
 
 namespace fsspeckit::python {
 namespace {
-
-// A table handed to Python through the Arrow C stream protocol: pa.table(holder).
-struct TableStream {
-  std::shared_ptr<arrow::Table> table;
-};
-
-nb::capsule ExportStream(const std::shared_ptr<arrow::RecordBatchReader>& reader) {
-  auto* stream = new ArrowArrayStream;
-  arrow::Status st = arrow::ExportRecordBatchReader(reader, stream);
-  if (!st.ok()) {
-    delete stream;
-    throw StatusError(st);
-  }
-  return nb::capsule(stream, "arrow_array_stream", [](void* p) noexcept {
-    auto* s = static_cast<ArrowArrayStream*>(p);
-    if (s->release) s->release(s);
-    delete s;
-  });
-}
-
-// Any object with __arrow_c_stream__ (pa.Table, RecordBatchReader, polars, ...).
-std::shared_ptr<arrow::RecordBatchReader> ImportStream(nb::handle obj) {
-  if (!nb::hasattr(obj, "__arrow_c_stream__")) {
-    throw nb::type_error("expected an object with __arrow_c_stream__ (a pyarrow Table or "
-                         "RecordBatchReader, a polars DataFrame, ...)");
-  }
-  nb::object capsule = obj.attr("__arrow_c_stream__")();
-  auto* stream = static_cast<ArrowArrayStream*>(
-      PyCapsule_GetPointer(capsule.ptr(), "arrow_array_stream"));
-  if (!stream) throw nb::python_error();
-  return ValueOrThrow(arrow::ImportRecordBatchReader(stream));  // moves; capsule no-ops
-}
 
 class ChunkIterator {
  public:
@@ -99,15 +69,6 @@ scan::ChunkedScanOptions ScanOptions(int64_t chunk_size_rows,
 }  // namespace
 
 void InitScan(nb::module_& m) {
-  nb::class_<TableStream>(m, "_TableStream")
-      .def(
-          "__arrow_c_stream__",
-          [](TableStream& self, nb::object /*requested_schema*/) {
-            return ExportStream(std::make_shared<arrow::TableBatchReader>(self.table));
-          },
-          nb::arg("requested_schema").none() = nb::none())
-      .def_prop_ro("num_rows", [](TableStream& self) { return self.table->num_rows(); });
-
   nb::class_<ChunkIterator>(m, "_ChunkIterator")
       .def("__iter__", [](nb::handle self) { return self; })
       .def("__next__", &ChunkIterator::Next)
@@ -117,24 +78,29 @@ void InitScan(nb::module_& m) {
 
   m.def(
       "scan_parquet",
-      [](const std::string& path, int64_t chunk_size_rows,
+      [](const std::string& path, nb::handle filesystem, int64_t chunk_size_rows,
          std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
          nb::object collect) {
         scan::ChunkedScanOptions options =
             ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
                         std::move(collect));
+        std::shared_ptr<arrow::fs::FileSystem> fs = FileSystemFromCapsule(filesystem);
         std::unique_ptr<scan::ParquetBatchSource> source;
         {
           nb::gil_scoped_release nogil;
-          source = ValueOrThrow(scan::ParquetBatchSource::Open(path));
+          io::Location location = ValueOrThrow(io::ResolveLocation(std::move(fs), path));
+          ThrowIfError(io::CheckExists(location));
+          source = ValueOrThrow(scan::ParquetBatchSource::Open(location.filesystem, location.path));
         }
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
       },
-      nb::arg("path"), nb::arg("chunk_size_rows"), nb::arg("monitor"), nb::arg("progress").none(),
-      nb::arg("log_progress"), nb::arg("collect").none(),
-      "Chunks of a Parquet file or hive dataset folder (local path or URI), read row group "
-      "by row group with read-ahead the ladder can drop.");
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("chunk_size_rows"),
+      nb::arg("monitor"), nb::arg("progress").none(), nb::arg("log_progress"),
+      nb::arg("collect").none(),
+      "Chunks of a Parquet file or hive dataset folder (a path or URI; filesystem is a "
+      "_fs_bridge capsule or None), read row group by row group with read-ahead the ladder "
+      "can drop.");
 
   m.def(
       "scan_stream",

@@ -1,6 +1,7 @@
 """The PyArrow backend: memory monitoring, chunked processing, dataset I/O."""
 
 from .dataset import PerformanceMonitor, process_in_chunks
+from .io import DatasetError, DatasetPathError, PyarrowDatasetIO
 from .memory import (
     BYTES_IN_MB,
     MemoryMonitor,
@@ -11,6 +12,9 @@ from .memory import (
 )
 
 __all__ = [
+    "DatasetError",
+    "DatasetPathError",
+    "PyarrowDatasetIO",
     "BYTES_IN_MB",
     "MemoryMonitor",
     "MemoryPressureLevel",

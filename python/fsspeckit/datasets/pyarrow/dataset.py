@@ -26,7 +26,7 @@ def _chunks(dataset, chunk_size_rows: int, monitor: MemoryMonitor, progress, log
                   log_progress=log_progress, collect=gc.collect)
     if isinstance(dataset, (str, os.PathLike)):
         # C++ reads the Parquet file or hive folder itself, row group by row group.
-        return _core.scan_parquet(os.fspath(dataset), **common)
+        return _core.scan_parquet(os.fspath(dataset), None, **common)
     if isinstance(dataset, pa.Table):
         return _core.scan_stream(dataset, dataset.num_rows, **common)
     if isinstance(dataset, ds.Dataset):

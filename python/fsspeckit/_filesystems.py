@@ -1,0 +1,28 @@
+"""Filesystem arguments as C++ sees them: None, pyarrow.fs.FileSystem or fsspec."""
+
+from __future__ import annotations
+
+import pyarrow.fs as pafs
+
+from . import _fs_bridge
+
+
+def arrow_filesystem(filesystem) -> pafs.FileSystem | None:
+    """None stays None (local paths and URIs); fsspec filesystems are wrapped."""
+    if filesystem is None or isinstance(filesystem, pafs.FileSystem):
+        return filesystem
+    try:
+        from fsspec import AbstractFileSystem
+    except ImportError:  # no fsspec installed: it cannot be an fsspec filesystem
+        AbstractFileSystem = ()
+    if isinstance(filesystem, AbstractFileSystem):
+        return pafs.PyFileSystem(pafs.FSSpecHandler(filesystem))
+    raise TypeError(
+        "filesystem must be None, a pyarrow.fs.FileSystem or an fsspec filesystem, got "
+        f"{type(filesystem).__name__}")
+
+
+def filesystem_capsule(filesystem):
+    """What fsspeckit._core takes: None or a capsule holding the C++ filesystem."""
+    arrow_fs = arrow_filesystem(filesystem)
+    return None if arrow_fs is None else _fs_bridge.filesystem_capsule(arrow_fs)

@@ -1,0 +1,124 @@
+"""PyarrowDatasetIO: reading and writing Parquet datasets (I/O in C++).
+
+This module only converts arguments (filesystems, filters, data) for fsspeckit._core.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fsspeckit import _core
+from fsspeckit._core import DatasetError, DatasetPathError
+from fsspeckit._filesystems import arrow_filesystem, filesystem_capsule
+from fsspeckit.datasets.write_result import FileWriteMetadata, WriteDatasetResult
+
+__all__ = ["DatasetError", "DatasetPathError", "PyarrowDatasetIO"]
+
+_OPERATORS = {
+    "==": lambda f, v: f == v, "=": lambda f, v: f == v,
+    "!=": lambda f, v: f != v, "<>": lambda f, v: f != v,
+    "<": lambda f, v: f < v, "<=": lambda f, v: f <= v,
+    ">": lambda f, v: f > v, ">=": lambda f, v: f >= v,
+    "in": lambda f, v: f.isin(list(v)),
+}
+
+
+def _conjunction(terms) -> pc.Expression:
+    expression = None
+    for column, op, value in terms:
+        if op not in _OPERATORS:
+            raise ValueError(f"Unsupported filter operator: {op!r}")
+        term = _OPERATORS[op](pc.field(column), value)
+        expression = term if expression is None else expression & term
+    if expression is None:
+        raise ValueError("filters must not be empty: give (column, op, value) tuples")
+    return expression
+
+
+def _filter_bytes(filters) -> bytes | None:
+    """DNF tuples or a pyarrow Expression, serialized for C++ (pyarrow's own format)."""
+    if filters is None:
+        return None
+    if isinstance(filters, str):
+        raise ValueError("SQL string filters are not supported: pass a pyarrow.compute "
+                         "Expression or DNF tuples such as [('id', '>', 5)]")
+    if isinstance(filters, (list, tuple)):
+        if not filters:
+            raise ValueError("filters must not be empty: give (column, op, value) tuples")
+        if isinstance(filters[0], list):  # OR of ANDs
+            expression = _conjunction(filters[0])
+            for conjunction in filters[1:]:
+                expression = expression | _conjunction(conjunction)
+        else:
+            expression = _conjunction(filters)
+    elif isinstance(filters, pc.Expression):
+        expression = filters
+    else:
+        raise TypeError(f"filters must be DNF tuples or a pyarrow Expression, got "
+                        f"{type(filters).__name__}")
+    _, (buffer,) = expression.__reduce__()
+    return buffer.to_pybytes()
+
+
+def _stream(data):
+    """Arrow data for C++: tables and readers as they are; lists of tables joined
+    without copying (permissive schema promotion, as the original)."""
+    if isinstance(data, list):
+        if not data:
+            raise ValueError("data is an empty list: give at least one table")
+        data = pa.concat_tables(data, promote_options="permissive")
+    return data
+
+
+class PyarrowDatasetIO:
+    """Reads and writes Parquet files and datasets on local disk, S3 and fsspec."""
+
+    def __init__(self, filesystem=None):
+        arrow_filesystem(filesystem)  # reject unsupported kinds now, not at first use
+        self._filesystem = filesystem
+
+    @property
+    def filesystem(self):
+        return self._filesystem
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def _capsule(self):
+        return filesystem_capsule(self._filesystem)
+
+    def read_parquet(self, path: str, columns: list[str] | None = None, filters=None,
+                     use_threads: bool = True) -> pa.Table:
+        """A Parquet file, or a dataset folder (hive folders become columns)."""
+        return pa.table(_core.read_parquet(str(path), self._capsule(), columns,
+                                           _filter_bytes(filters), use_threads))
+
+    def write_parquet(self, data, path: str, compression: str | None = "snappy",
+                      row_group_size: int | None = None, use_threads: bool = False) -> None:
+        """One file, written completely or not at all. (use_threads is accepted for
+        compatibility; the writer streams batch by batch.)"""
+        _core.write_parquet(_stream(data), str(path), self._capsule(), compression,
+                            row_group_size)
+
+    def write_dataset(self, data, path: str, *, mode: str = "append",
+                      basename_template: str | None = None, schema: pa.Schema | None = None,
+                      partition_by: str | list[str] | None = None,
+                      partitioning_flavor: str | None = None,
+                      compression: str | None = "snappy",
+                      max_rows_per_file: int | None = 5_000_000,
+                      row_group_size: int | None = 500_000) -> WriteDatasetResult:
+        """Files under ``path``; "append" never overwrites, "overwrite" replaces the old
+        files only once the new ones are complete."""
+        if isinstance(partition_by, str):
+            partition_by = [partition_by]
+        files = _core.write_dataset(
+            _stream(data), str(path), self._capsule(), mode, basename_template, schema,
+            list(partition_by or []), partitioning_flavor or "hive", compression,
+            max_rows_per_file, row_group_size)
+        return WriteDatasetResult(
+            files=[FileWriteMetadata(path=p, row_count=n, size_bytes=size) for p, n, size in files],
+            total_rows=sum(n for _, n, _ in files), mode=mode)

@@ -1,0 +1,15 @@
+// fsspeckit: the C++ filesystem inside a capsule from fsspeckit._fs_bridge.
+#pragma once
+
+#include <memory>
+
+#include <arrow/filesystem/filesystem.h>
+#include <nanobind/nanobind.h>
+
+namespace fsspeckit::python {
+
+/// None -> nullptr (the path decides: local or a URI); a capsule made by
+/// fsspeckit._fs_bridge.filesystem_capsule -> the filesystem it holds.
+std::shared_ptr<arrow::fs::FileSystem> FileSystemFromCapsule(nanobind::handle capsule);
+
+}  // namespace fsspeckit::python
