@@ -22,7 +22,16 @@ def arrow_filesystem(filesystem) -> pafs.FileSystem | None:
         f"{type(filesystem).__name__}")
 
 
-def filesystem_capsule(filesystem):
-    """What fsspeckit._core takes: None or a capsule holding the C++ filesystem."""
+def resolve(filesystem, path) -> tuple[object, str]:
+    """What fsspeckit._core takes: (None or a capsule holding the C++ filesystem, path).
+
+    An fsspec filesystem's paths are spelled its way ("memory://x" and "x" both become
+    "/x"); pyarrow's adapter passes paths through unchanged, so that happens here.
+    """
+    path = str(path)
     arrow_fs = arrow_filesystem(filesystem)
-    return None if arrow_fs is None else _fs_bridge.filesystem_capsule(arrow_fs)
+    if arrow_fs is None:
+        return None, path
+    if arrow_fs is not filesystem:
+        path = filesystem._strip_protocol(path)
+    return _fs_bridge.filesystem_capsule(arrow_fs), path

@@ -61,7 +61,13 @@ arrow::Result<Location> ResolveLocation(std::shared_ptr<arrow::fs::FileSystem> f
     if (filesystem->type_name() == "local") {
       ARROW_ASSIGN_OR_RAISE(path, AbsoluteLocal(path));
     }
-    return Location{std::move(filesystem), std::move(path)};
+    // The filesystem's own spelling (fsspec's memory filesystem roots paths at "/").
+    auto normal = filesystem->NormalizePath(path);
+    if (!normal.ok()) {
+      return PathError(normal.status().code(),
+                       "invalid path '" + uri_or_path + "': " + normal.status().message());
+    }
+    return Location{std::move(filesystem), std::move(*normal)};
   }
   if (scheme.empty()) {
     ARROW_ASSIGN_OR_RAISE(std::string path, AbsoluteLocal(uri_or_path));

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from fsspeckit import _core
 from fsspeckit._core import DatasetError, DatasetPathError
-from fsspeckit._filesystems import arrow_filesystem, filesystem_capsule
+from fsspeckit._filesystems import arrow_filesystem, resolve
 from fsspeckit.datasets.write_result import FileWriteMetadata, WriteDatasetResult
 
 __all__ = ["DatasetError", "DatasetPathError", "PyarrowDatasetIO"]
@@ -88,21 +88,20 @@ class PyarrowDatasetIO:
     def __exit__(self, *exc):
         return None
 
-    def _capsule(self):
-        return filesystem_capsule(self._filesystem)
 
     def read_parquet(self, path: str, columns: list[str] | None = None, filters=None,
                      use_threads: bool = True) -> pa.Table:
         """A Parquet file, or a dataset folder (hive folders become columns)."""
-        return pa.table(_core.read_parquet(str(path), self._capsule(), columns,
-                                           _filter_bytes(filters), use_threads))
+        filesystem, path = resolve(self._filesystem, path)
+        return pa.table(_core.read_parquet(path, filesystem, columns, _filter_bytes(filters),
+                                           use_threads))
 
     def write_parquet(self, data, path: str, compression: str | None = "snappy",
                       row_group_size: int | None = None, use_threads: bool = False) -> None:
         """One file, written completely or not at all. (use_threads is accepted for
         compatibility; the writer streams batch by batch.)"""
-        _core.write_parquet(_stream(data), str(path), self._capsule(), compression,
-                            row_group_size)
+        filesystem, path = resolve(self._filesystem, path)
+        _core.write_parquet(_stream(data), path, filesystem, compression, row_group_size)
 
     def write_dataset(self, data, path: str, *, mode: str = "append",
                       basename_template: str | None = None, schema: pa.Schema | None = None,
@@ -115,8 +114,9 @@ class PyarrowDatasetIO:
         files only once the new ones are complete."""
         if isinstance(partition_by, str):
             partition_by = [partition_by]
+        filesystem, path = resolve(self._filesystem, path)
         files = _core.write_dataset(
-            _stream(data), str(path), self._capsule(), mode, basename_template, schema,
+            _stream(data), path, filesystem, mode, basename_template, schema,
             list(partition_by or []), partitioning_flavor or "hive", compression,
             max_rows_per_file, row_group_size)
         return WriteDatasetResult(

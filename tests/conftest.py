@@ -1,0 +1,53 @@
+"""Shared fixtures: a real S3-protocol server (moto) on loopback."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """host:port of a moto S3 server started for this test session."""
+    port = _free_port()
+    server = Path(sys.executable).parent / "moto_server"
+    proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("moto_server did not start (pip install 'moto[server]')")
+            time.sleep(0.1)
+    yield f"127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(s3_endpoint):
+    """A pyarrow S3FileSystem on the moto server, with a fresh bucket; yields (fs, bucket)."""
+    import uuid
+
+    import pyarrow.fs as pafs
+
+    fs = pafs.S3FileSystem(access_key="testing", secret_key="testing", region="us-east-1",
+                           endpoint_override=f"http://{s3_endpoint}",
+                           allow_bucket_creation=True)
+    bucket = f"bucket-{uuid.uuid4().hex[:12]}"
+    fs.create_dir(bucket)
+    return fs, bucket
