@@ -53,6 +53,7 @@ demo: install
 bench: install
 	$(PY) bench/bench_memory.py
 	$(PY) bench/bench_scan.py
+	$(PY) bench/bench_io.py
 
 # The C++ library and its tests alone, as a C++ user builds them (Python is asked only
 # where pyarrow lives).

@@ -75,6 +75,8 @@ def test_write_dataset_append_never_overwrites(tmp_path):
         assert os.path.getsize(f.path) == f.size_bytes
         assert pq.ParquetFile(f.path).metadata.num_rows == f.row_count
     assert pq.ParquetFile(first.files[0].path).metadata.num_row_groups == 4
+    in_file_order = [i for f in first.files for i in pq.read_table(f.path)["id"].to_pylist()]
+    assert in_file_order == list(range(1000))  # row order kept across and within files
     assert len(parquet_files(tmp_path)) == 4
     assert io.read_parquet(str(tmp_path)).num_rows == 1005
     assert set(first.to_dict()) == {"files", "total_rows", "mode", "backend"}

@@ -200,6 +200,7 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
 
   auto write_staged = [&]() -> arrow::Status {
     std::shared_ptr<ds::ScannerBuilder> builder = ds::ScannerBuilder::FromRecordBatchReader(data);
+    ARROW_RETURN_NOT_OK(builder->UseThreads(true));  // encode files in parallel
     ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
     return ds::FileSystemDataset::Write(write, scanner);
   };
