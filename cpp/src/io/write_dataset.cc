@@ -87,6 +87,19 @@ arrow::Status Validate(const WriteDatasetOptions& options) {
   return ParseCompression(options.compression).status();
 }
 
+// Checks what can be checked on the data's schema alone, before anything is created.
+arrow::Status ValidateFor(const arrow::Schema& data, const WriteDatasetOptions& options) {
+  ARROW_RETURN_NOT_OK(Validate(options));
+  for (const std::string& column : options.partition_by) {
+    if (!data.GetFieldByName(column) &&
+        !(options.schema && options.schema->GetFieldByName(column))) {
+      return arrow::Status::Invalid("partition_by column '", column,
+                                    "' is not in the data; it has: ", data.ToString());
+    }
+  }
+  return arrow::Status::OK();
+}
+
 // Every .parquet file below `base` (hidden folders included: an earlier interrupted
 // write's leftovers belong to the old state too).
 arrow::Result<std::vector<std::string>> ListParquetFiles(arrow::fs::FileSystem& fs,
@@ -129,32 +142,19 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
   return std::make_shared<CastingReader>(std::move(data), arrow::schema(std::move(fields)));
 }
 
-arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
-                                               const Location& location,
-                                               const WriteDatasetOptions& options) {
-  ARROW_RETURN_NOT_OK(Validate(options));
+arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::RecordBatchReader> data,
+                                                   std::shared_ptr<arrow::fs::FileSystem> fs,
+                                                   const std::string& dir,
+                                                   const WriteDatasetOptions& options) {
+  ARROW_RETURN_NOT_OK(ValidateFor(*data->schema(), options));
   ARROW_ASSIGN_OR_RAISE(arrow::Compression::type codec, ParseCompression(options.compression));
   if (options.schema) {
     ARROW_ASSIGN_OR_RAISE(data, CastToSchema(std::move(data), options.schema));
   }
   arrow::FieldVector partition_fields;
   for (const std::string& column : options.partition_by) {
-    auto field = data->schema()->GetFieldByName(column);
-    if (!field) {
-      return arrow::Status::Invalid("partition_by column '", column, "' is not in the data; it has: ",
-                                    data->schema()->ToString());
-    }
-    partition_fields.push_back(field);
+    partition_fields.push_back(data->schema()->GetFieldByName(column));
   }
-
-  arrow::fs::FileSystem& fs = *location.filesystem;
-  const std::string& base = location.path;
-  (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
-  std::vector<std::string> old_files;
-  if (options.mode == "overwrite") {
-    ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base));
-  }
-  const std::string staging = base + "/_fsspeckit-staging-" + UniqueId();
 
   auto format = std::make_shared<ds::ParquetFileFormat>();
   auto file_options = std::static_pointer_cast<ds::ParquetFileWriteOptions>(
@@ -170,8 +170,8 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
 
   ds::FileSystemDatasetWriteOptions write;
   write.file_write_options = file_options;
-  write.filesystem = location.filesystem;
-  write.base_dir = staging;
+  write.filesystem = fs;
+  write.base_dir = dir;
   if (partition_fields.empty()) {
     write.partitioning = ds::Partitioning::Default();
   } else if (options.partitioning_flavor == "hive") {
@@ -188,33 +188,46 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   write.preserve_order = true;
 
   std::mutex mutex;
-  std::vector<WrittenFile> staged;
+  std::vector<WrittenFile> files;
   write.writer_post_finish = [&](ds::FileWriter* writer) {
     auto* parquet_writer = static_cast<ds::ParquetFileWriter*>(writer);
     WrittenFile file{writer->destination().path,
                      parquet_writer->parquet_writer()->metadata()->num_rows(), 0};
     std::lock_guard<std::mutex> lock(mutex);
-    staged.push_back(std::move(file));
+    files.push_back(std::move(file));
     return arrow::Status::OK();
   };
+  std::shared_ptr<ds::ScannerBuilder> builder = ds::ScannerBuilder::FromRecordBatchReader(data);
+  ARROW_RETURN_NOT_OK(builder->UseThreads(true));  // encode files in parallel
+  ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
+  ARROW_RETURN_NOT_OK(ds::FileSystemDataset::Write(write, scanner));
+  std::sort(files.begin(), files.end(),
+            [](const WrittenFile& a, const WrittenFile& b) { return a.path < b.path; });
+  return files;
+}
 
-  auto write_staged = [&]() -> arrow::Status {
-    std::shared_ptr<ds::ScannerBuilder> builder = ds::ScannerBuilder::FromRecordBatchReader(data);
-    ARROW_RETURN_NOT_OK(builder->UseThreads(true));  // encode files in parallel
-    ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
-    return ds::FileSystemDataset::Write(write, scanner);
-  };
+arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
+                                               const Location& location,
+                                               const WriteDatasetOptions& options) {
+  ARROW_RETURN_NOT_OK(ValidateFor(*data->schema(), options));
+  arrow::fs::FileSystem& fs = *location.filesystem;
+  const std::string& base = location.path;
+  (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
+  std::vector<std::string> old_files;
+  if (options.mode == "overwrite") {
+    ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base));
+  }
+  const std::string staging = base + "/_fsspeckit-staging-" + UniqueId();
   auto fail = [&](const arrow::Status& status) {
     (void)fs.DeleteDir(staging);  // best effort: the dataset itself was not touched
     return status;
   };
-  if (arrow::Status status = write_staged(); !status.ok()) return fail(status);
+  auto staged = WriteFiles(std::move(data), location.filesystem, staging, options);
+  if (!staged.ok()) return fail(staged.status());
 
-  std::sort(staged.begin(), staged.end(),
-            [](const WrittenFile& a, const WrittenFile& b) { return a.path < b.path; });
   WriteDatasetResult result;
   std::set<std::string> new_paths;
-  for (WrittenFile file : staged) {
+  for (WrittenFile file : *staged) {
     file.path = base + file.path.substr(staging.size());
     new_paths.insert(file.path);
     result.total_rows += file.row_count;
@@ -231,10 +244,10 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
     }
   }
   // Everything new is complete: only now is the dataset itself changed.
-  for (size_t i = 0; i < staged.size(); ++i) {
+  for (size_t i = 0; i < staged->size(); ++i) {
     const std::string& to = result.files[i].path;
     (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
-    ARROW_RETURN_NOT_OK(fs.Move(staged[i].path, to));
+    ARROW_RETURN_NOT_OK(fs.Move((*staged)[i].path, to));
   }
   for (const std::string& old : old_files) {
     if (!new_paths.count(old)) ARROW_RETURN_NOT_OK(fs.DeleteFile(old));
