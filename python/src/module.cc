@@ -36,5 +36,6 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitArrowStream(m);
   fsspeckit::python::InitScan(m);
   fsspeckit::python::InitIo(m);
+  fsspeckit::python::InitMerge(m);
   fsspeckit::python::InitCli(m);
 }

@@ -10,6 +10,7 @@
 #include "fsspeckit/perf/performance_monitor.h"
 #include "init.h"
 #include "memory_convert.h"
+#include "perf.h"
 
 namespace nb = nanobind;
 
@@ -34,6 +35,20 @@ nb::dict Breakdown(const std::vector<std::pair<std::string, double>>& seconds) {
   for (const auto& [name, sec] : seconds) breakdown[nb::str(name.c_str())] = sec;
   return breakdown;
 }
+
+// A read-write int attribute backed by one field of PerformanceMonitor::Counters.
+template <int64_t PerformanceMonitor::Counters::*Field>
+void CounterProperty(nb::class_<PerformanceMonitor>& cls, const char* name) {
+  cls.def_prop_rw(
+      name, [](PerformanceMonitor& self) { return self.counters().*Field; },
+      [](PerformanceMonitor& self, int64_t value) {
+        PerformanceMonitor::Counters counters = self.counters();
+        counters.*Field = value;
+        self.set_counters(counters);
+      });
+}
+
+}  // namespace
 
 nb::dict MetricsDict(const perf::PerformanceMetrics& m) {
   nb::dict d;
@@ -63,20 +78,6 @@ nb::dict MetricsDict(const perf::PerformanceMetrics& m) {
   d["degradation"] = degradation;
   return d;
 }
-
-// A read-write int attribute backed by one field of PerformanceMonitor::Counters.
-template <int64_t PerformanceMonitor::Counters::*Field>
-void CounterProperty(nb::class_<PerformanceMonitor>& cls, const char* name) {
-  cls.def_prop_rw(
-      name, [](PerformanceMonitor& self) { return self.counters().*Field; },
-      [](PerformanceMonitor& self, int64_t value) {
-        PerformanceMonitor::Counters counters = self.counters();
-        counters.*Field = value;
-        self.set_counters(counters);
-      });
-}
-
-}  // namespace
 
 void InitPerf(nb::module_& m) {
   nb::class_<PerformanceMonitor> cls(

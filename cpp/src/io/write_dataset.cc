@@ -65,7 +65,9 @@ class CastingReader : public arrow::RecordBatchReader {
   std::shared_ptr<arrow::Schema> schema_;
 };
 
-arrow::Status Validate(const WriteDatasetOptions& options) {
+}  // namespace
+
+arrow::Status ValidateWriteOptions(const WriteDatasetOptions& options) {
   if (options.mode != "append" && options.mode != "overwrite") {
     return arrow::Status::Invalid("mode must be 'append' or 'overwrite', got: ", options.mode);
   }
@@ -87,9 +89,11 @@ arrow::Status Validate(const WriteDatasetOptions& options) {
   return ParseCompression(options.compression).status();
 }
 
+namespace {
+
 // Checks what can be checked on the data's schema alone, before anything is created.
 arrow::Status ValidateFor(const arrow::Schema& data, const WriteDatasetOptions& options) {
-  ARROW_RETURN_NOT_OK(Validate(options));
+  ARROW_RETURN_NOT_OK(ValidateWriteOptions(options));
   for (const std::string& column : options.partition_by) {
     if (!data.GetFieldByName(column) &&
         !(options.schema && options.schema->GetFieldByName(column))) {

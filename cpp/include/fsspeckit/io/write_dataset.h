@@ -48,6 +48,9 @@ struct WriteDatasetResult {
   int64_t total_rows = 0;
 };
 
+/// Invalid for a bad mode, codec, size or template (the checks WriteDataset makes first).
+arrow::Status ValidateWriteOptions(const WriteDatasetOptions& options);
+
 /// Streams `data` into files under a hidden staging folder of the dataset
 /// (`_fsspeckit-staging-<id>/`, invisible to readers), then moves them into place and,
 /// for "overwrite", removes the old files. Any failure before the moves removes the

@@ -10,7 +10,10 @@ import pyarrow.compute as pc
 
 from fsspeckit import _core
 from fsspeckit._core import DatasetError, DatasetPathError
+import gc
+
 from fsspeckit._filesystems import arrow_filesystem, resolve
+from fsspeckit.core.incremental import MergeFileMetadata, MergeResult
 from fsspeckit.datasets.write_result import FileWriteMetadata, WriteDatasetResult
 
 __all__ = ["DatasetError", "DatasetPathError", "PyarrowDatasetIO"]
@@ -59,6 +62,17 @@ def _filter_bytes(filters) -> bytes | None:
                         f"{type(filters).__name__}")
     _, (buffer,) = expression.__reduce__()
     return buffer.to_pybytes()
+
+
+def _key_list(columns, name: str) -> list[str]:
+    """A column name or a list of them, as the original accepted."""
+    if columns is None:
+        return []
+    if isinstance(columns, str):
+        if not columns.strip():
+            raise ValueError(f"{name} cannot be empty string")
+        return [columns.strip()]
+    return list(columns)
 
 
 def _stream(data):
@@ -122,3 +136,38 @@ class PyarrowDatasetIO:
         return WriteDatasetResult(
             files=[FileWriteMetadata(path=p, row_count=n, size_bytes=size) for p, n, size in files],
             total_rows=sum(n for _, n, _ in files), mode=mode)
+
+    def merge(self, data, path: str, strategy: str, key_columns: list[str] | str, *,
+              partition_columns: list[str] | str | None = None,
+              schema: pa.Schema | None = None, compression: str | None = "snappy",
+              max_rows_per_file: int | None = 5_000_000, row_group_size: int | None = 500_000,
+              merge_chunk_size_rows: int = 100_000, enable_streaming_merge: bool = True,
+              merge_max_memory_mb: int = 1024, merge_max_process_memory_mb: int | None = None,
+              merge_min_system_available_mb: int = 512, merge_progress_callback=None,
+              use_merge: bool | None = None) -> MergeResult:
+        """Insert, update or upsert ``data`` into the dataset at ``path`` on ``key_columns``.
+
+        Only files holding a source key are rewritten (row order kept); new keys go to
+        new files (hive-partitioned by ``partition_columns``). The commit is all or
+        nothing, even if the process is killed (a later merge or ``recover`` completes
+        or rolls back). ``merge_chunk_size_rows``, ``enable_streaming_merge`` and
+        ``use_merge`` are accepted for compatibility: rewrites always stream row group
+        by row group.
+        """
+        keys = _key_list(key_columns, "key_columns")
+        filesystem, path = resolve(self._filesystem, path)
+        raw = _core.merge(
+            _stream(data), path, filesystem, strategy, keys,
+            _key_list(partition_columns, "partition_columns"), schema, compression,
+            max_rows_per_file, row_group_size, merge_max_memory_mb,
+            merge_max_process_memory_mb, merge_min_system_available_mb,
+            merge_progress_callback, gc.collect)
+        files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
+                 for p, n, op, size in raw.pop("files")]
+        return MergeResult(files=files, **raw)
+
+    def recover(self, path: str) -> bool:
+        """Completes (if it had committed) or rolls back an interrupted merge at ``path``.
+        Returns whether there was one. Merges do this themselves before they start."""
+        filesystem, path = resolve(self._filesystem, path)
+        return _core.recover(path, filesystem)

@@ -1,0 +1,32 @@
+// fsspeckit: one merge at a time per dataset.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/result.h>
+
+namespace fsspeckit::merge {
+
+inline constexpr const char* kLockName = "_fsspeckit_merge.lock";
+
+/// Held for the duration of a merge. On local disk the lock file is created atomically
+/// (O_EXCL) and records the owner's pid, so a lock left by a killed process is taken
+/// over; on other filesystems the check and the creation are separate requests (two
+/// merges starting within the same instant are not excluded).
+class DatasetLock {
+ public:
+  /// IOError naming the holder when another merge holds the dataset.
+  static arrow::Result<std::unique_ptr<DatasetLock>> Acquire(
+      std::shared_ptr<arrow::fs::FileSystem> fs, const std::string& dataset_dir);
+  ~DatasetLock();
+
+ private:
+  DatasetLock(std::shared_ptr<arrow::fs::FileSystem> fs, std::string path)
+      : fs_(std::move(fs)), path_(std::move(path)) {}
+  std::shared_ptr<arrow::fs::FileSystem> fs_;
+  std::string path_;
+};
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,62 @@
+// fsspeckit: exact, hash-based matching of merge keys (single or composite, any type).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <arrow/array.h>
+#include <arrow/compute/row/grouper.h>
+#include <arrow/record_batch.h>
+#include <arrow/result.h>
+#include <arrow/table.h>
+
+namespace fsspeckit::merge {
+
+/// The type keys are compared in: integers as int64 (int32 1 equals int64 1), floats as
+/// float64 with every NaN equal to every NaN and -0.0 equal to 0.0, string kinds as utf8,
+/// binary kinds as binary, dictionaries as their values; other types as they are.
+std::shared_ptr<arrow::DataType> CanonicalKeyType(const std::shared_ptr<arrow::DataType>& type);
+
+/// `keys` cast to `canonical` (from CanonicalKeyType), NaN and -0.0 normalised.
+arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
+    const std::shared_ptr<arrow::Array>& keys, const std::shared_ptr<arrow::DataType>& canonical);
+
+/// The source's keys in a hash table (Arrow's Grouper). Null equals null, composite keys
+/// match only when every component matches, and of several source rows with one key
+/// the last wins. Lookups are thread-safe.
+class KeyIndex {
+ public:
+  /// Invalid when a key column is missing from `source`.
+  static arrow::Result<std::unique_ptr<KeyIndex>> Make(const arrow::RecordBatch& source,
+                                                       std::vector<std::string> key_columns);
+
+  /// TypeError naming the column when `target`'s key columns cannot be compared with
+  /// the source's (string against int64, say); KeyError when one is missing.
+  arrow::Status CheckComparable(const arrow::Schema& target, const std::string& target_name) const;
+
+  /// Per row of `batch` (which holds the key columns, found by name): the key's id in
+  /// the source, or null when the source does not have that key.
+  arrow::Result<std::shared_ptr<arrow::UInt32Array>> Lookup(const arrow::RecordBatch& batch);
+
+  /// Distinct keys in the source.
+  int64_t num_keys() const { return static_cast<int64_t>(winning_rows_.size()); }
+  /// Per key id: the source row that wins (the last one with that key).
+  const std::vector<int64_t>& winning_rows() const { return winning_rows_; }
+  const std::vector<std::string>& key_columns() const { return key_columns_; }
+  const std::vector<std::shared_ptr<arrow::DataType>>& canonical_types() const {
+    return canonical_types_;
+  }
+
+ private:
+  KeyIndex() = default;
+  std::vector<std::string> key_columns_;
+  std::vector<std::shared_ptr<arrow::DataType>> canonical_types_;
+  std::unique_ptr<arrow::compute::Grouper> grouper_;
+  std::vector<int64_t> winning_rows_;
+  std::mutex mutex_;
+};
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,83 @@
+// fsspeckit: insert / update / upsert a table into a Parquet dataset on key columns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <arrow/record_batch.h>
+#include <arrow/result.h>
+
+#include "fsspeckit/io/location.h"
+#include "fsspeckit/memory/pressure.h"
+#include "fsspeckit/perf/performance_monitor.h"
+
+namespace fsspeckit::merge {
+
+inline constexpr int64_t kDefaultMergeMaxPoolBytes = int64_t{1024} << 20;
+
+struct MergeOptions {
+  /// "insert" (add rows whose key is new), "update" (replace rows whose key exists),
+  /// "upsert" (both).
+  std::string strategy;
+  std::vector<std::string> key_columns;
+  /// Hive partition columns for inserted rows; existing keys may not change partition.
+  std::vector<std::string> partition_columns;
+  /// Cast the source to this schema first (as WriteDatasetOptions::schema).
+  std::shared_ptr<arrow::Schema> schema;
+  /// Apply to every file the merge writes, rewritten files included.
+  std::optional<std::string> compression = "snappy";
+  std::optional<int64_t> max_rows_per_file = 5'000'000;
+  std::optional<int64_t> row_group_size = 500'000;
+  /// The budget (merge_max_memory_mb etc.): a source larger than max_pool_bytes is
+  /// refused up front; the degradation ladder runs between row groups.
+  memory::MemoryLimits limits{kDefaultMergeMaxPoolBytes, std::nullopt,
+                              memory::kDefaultMinSystemAvailableBytes};
+  /// (rows done, rows to do) over the rows the merge reads and writes.
+  std::function<void(int64_t, int64_t)> progress;
+  /// The collector hook the ladder runs under pressure (Python: gc.collect).
+  std::function<void()> collect;
+};
+
+struct MergedFile {
+  std::string path;
+  int64_t row_count = 0;                ///< 0 for preserved files
+  std::optional<int64_t> size_bytes;    ///< absent for preserved files
+  std::string operation;                ///< "rewritten", "inserted" or "preserved"
+};
+
+struct MergeResult {
+  std::string strategy;
+  int64_t source_count = 0;         ///< source rows after de-duplication (last wins)
+  int64_t target_count_before = 0;
+  int64_t target_count_after = 0;
+  int64_t inserted = 0;             ///< rows written as new
+  int64_t updated = 0;              ///< distinct source keys found in the dataset (replaced)
+  int64_t deleted = 0;
+  /// Source keys found in more than one file (each such file gets the new row).
+  int64_t keys_in_several_files = 0;
+  std::vector<MergedFile> files;    ///< rewritten, then inserted, then preserved
+  std::vector<std::string> rewritten_files, inserted_files, preserved_files;
+  perf::PerformanceMetrics metrics;
+};
+
+/// Merges `source` into the Parquet dataset folder at `location`:
+///  - plans from footers: per row-group key statistics prune files, then only the key
+///    columns of candidate row groups are read to confirm matches (exact hash lookup);
+///  - rewrites each affected file row group by row group, replacing matched rows in
+///    place (row order kept), and writes inserts as new (hive-partitioned) files, all
+///    under a hidden staging folder;
+///  - commits through a journal (see journal.h): the dataset is either exactly the old
+///    or exactly the new state, whatever fails, including the process being killed.
+/// Holds the dataset's lock (dataset_lock.h) and first recovers an interrupted merge.
+/// An empty source is a no-op (update on a missing dataset still fails).
+arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
+                                 const io::Location& location, const MergeOptions& options);
+
+/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover).
+arrow::Result<bool> RecoverDataset(const io::Location& location);
+
+}  // namespace fsspeckit::merge

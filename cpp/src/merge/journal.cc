@@ -1,0 +1,118 @@
+// fsspeckit: the commit journal that makes a merge all-or-nothing, even across crashes.
+#include "fsspeckit/merge/journal.h"
+
+#include <sstream>
+
+#include <arrow/buffer.h>
+#include <arrow/io/interfaces.h>
+
+#include "fsspeckit/io/unique_name.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+constexpr const char* kHeader = "fsspeckit merge journal v1";
+
+std::string Serialize(const Journal& journal) {
+  std::string text = std::string(kHeader) + "\nstaging\t" + journal.staging_dir + "\n";
+  for (const auto& [from, to] : journal.moves) text += "move\t" + from + "\t" + to + "\n";
+  return text + "end\n";  // a journal without it was never completed
+}
+
+// nullopt for an incomplete or foreign journal: that merge never committed.
+std::optional<Journal> Parse(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line != kHeader) return std::nullopt;
+  Journal journal;
+  bool ended = false;
+  while (std::getline(in, line)) {
+    if (line == "end") {
+      ended = true;
+      break;
+    }
+    std::vector<std::string> fields;
+    std::istringstream parts(line);
+    for (std::string field; std::getline(parts, field, '\t');) fields.push_back(field);
+    if (fields.size() == 2 && fields[0] == "staging") {
+      journal.staging_dir = fields[1];
+    } else if (fields.size() == 3 && fields[0] == "move") {
+      journal.moves.emplace_back(fields[1], fields[2]);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!ended) return std::nullopt;
+  return journal;
+}
+
+arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
+  ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(path));
+  return info.type() != arrow::fs::FileType::NotFound;
+}
+
+}  // namespace
+
+arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                           const Journal& journal) {
+  for (const auto& [from, to] : journal.moves) {
+    if (from.find_first_of("\t\n") != std::string::npos || to.find_first_of("\t\n") != std::string::npos) {
+      return arrow::Status::Invalid("paths with tabs or newlines cannot be merged: '", to, "'");
+    }
+  }
+  const std::string final_path = dataset_dir + "/" + kJournalName;
+  const std::string temp = dataset_dir + "/" + kJournalName + "." + io::UniqueId() + ".tmp";
+  std::string text = Serialize(journal);
+  ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
+  ARROW_RETURN_NOT_OK(out->Write(text.data(), static_cast<int64_t>(text.size())));
+  ARROW_RETURN_NOT_OK(out->Close());
+  return fs.Move(temp, final_path);
+}
+
+arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                           const Journal& journal) {
+  for (const auto& [from, to] : journal.moves) {
+    ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
+    if (!pending) continue;  // moved before an interruption
+    (void)fs.CreateDir(io::ParentPath(to), /*recursive=*/true);
+    ARROW_RETURN_NOT_OK(fs.Move(from, to));
+  }
+  if (!journal.staging_dir.empty()) {
+    ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, journal.staging_dir));
+    if (staging) ARROW_RETURN_NOT_OK(fs.DeleteDir(journal.staging_dir));
+  }
+  return fs.DeleteFile(dataset_dir + "/" + kJournalName);
+}
+
+arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::string& dataset_dir) {
+  RecoveryReport report;
+  const std::string journal_path = dataset_dir + "/" + kJournalName;
+  ARROW_ASSIGN_OR_RAISE(bool has_journal, Exists(fs, journal_path));
+  if (has_journal) {
+    ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputStream(journal_path));
+    ARROW_ASSIGN_OR_RAISE(auto buffer, input->Read(1 << 24));
+    std::optional<Journal> journal = Parse(buffer->ToString());
+    if (journal) {
+      ARROW_RETURN_NOT_OK(ApplyJournal(fs, dataset_dir, *journal));
+      report.rolled_forward = true;
+    } else {
+      ARROW_RETURN_NOT_OK(fs.DeleteFile(journal_path));  // never completed: not committed
+    }
+  }
+  arrow::fs::FileSelector selector;
+  selector.base_dir = dataset_dir;
+  selector.allow_not_found = true;
+  ARROW_ASSIGN_OR_RAISE(auto entries, fs.GetFileInfo(selector));
+  for (const auto& entry : entries) {
+    const std::string name = io::BaseName(entry.path());
+    if (entry.IsDirectory() && name.starts_with(kStagingPrefix)) {
+      ARROW_RETURN_NOT_OK(fs.DeleteDir(entry.path()));
+      ++report.staging_dirs_removed;
+    } else if (entry.IsFile() && name.starts_with(std::string(kJournalName) + ".")) {
+      ARROW_RETURN_NOT_OK(fs.DeleteFile(entry.path()));  // a journal that was being written
+    }
+  }
+  return report;
+}
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,375 @@
+// fsspeckit: insert / update / upsert a table into a Parquet dataset on key columns.
+#include "fsspeckit/merge/merge.h"
+
+#include <algorithm>
+#include <set>
+
+#include <arrow/array/builder_primitive.h>
+#include <arrow/array/concatenate.h>
+#include <arrow/array/util.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/compute/cast.h>
+#include <arrow/table.h>
+#include <arrow/util/byte_size.h>
+#include <parquet/arrow/reader.h>
+
+#include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/write_dataset.h"
+#include "fsspeckit/memory/degradation_ladder.h"
+#include "fsspeckit/merge/dataset_lock.h"
+#include "fsspeckit/merge/journal.h"
+#include "fsspeckit/merge/key_index.h"
+#include "merge_plan_internal.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+namespace cp = arrow::compute;
+
+arrow::Status ValidateOptions(const MergeOptions& options) {
+  if (options.strategy != "insert" && options.strategy != "update" &&
+      options.strategy != "upsert") {
+    return arrow::Status::Invalid("strategy must be one of: insert, update, upsert, got: ",
+                                  options.strategy);
+  }
+  if (options.key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
+  for (const std::string& key : options.key_columns) {
+    if (key.find_first_not_of(" \t") == std::string::npos) {
+      return arrow::Status::Invalid("key_columns cannot contain empty strings");
+    }
+  }
+  return arrow::Status::OK();
+}
+
+std::string Joined(std::vector<std::string> names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::string>& wanted,
+                           const std::string& what) {
+  std::vector<std::string> missing;
+  for (const auto& name : wanted) {
+    if (!source.GetFieldByName(name)) missing.push_back(name);
+  }
+  if (missing.empty()) return arrow::Status::OK();
+  std::vector<std::string> available = source.field_names();
+  std::sort(available.begin(), available.end());
+  return arrow::Status::Invalid(what, Joined(missing), ". Available columns: ", Joined(available));
+}
+
+// The source columns a target file stores, cast to its types; columns the source lacks
+// become nulls, columns the file lacks are not written into it.
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
+                                                             const arrow::Schema& schema,
+                                                             const std::string& path) {
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  for (const auto& field : schema.fields()) {
+    std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
+    if (!column) {
+      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows()));
+    } else if (!column->type()->Equals(*field->type())) {
+      auto cast = cp::Cast(*column, field->type());
+      if (!cast.ok()) {
+        return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
+                                        column->type()->ToString(), ") into '", path,
+                                        "', where it is ", field->type()->ToString(), ": ",
+                                        cast.status().message());
+      }
+      column = *cast;
+    }
+    columns.push_back(std::move(column));
+  }
+  return arrow::RecordBatch::Make(arrow::schema(schema.fields()), source.num_rows(),
+                                  std::move(columns));
+}
+
+// One target file, row group by row group, with the rows whose key the source has
+// replaced in place by the source's row. The ladder runs before every row group.
+class RewriteReader : public arrow::RecordBatchReader {
+ public:
+  RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
+                KeyIndex& keys, std::shared_ptr<arrow::RecordBatch> conformed_source,
+                memory::DegradationLadder& ladder, std::function<void(int64_t)> advance)
+      : reader_(std::move(reader)),
+        file_(file),
+        keys_(keys),
+        source_(std::move(conformed_source)),
+        ladder_(ladder),
+        advance_(std::move(advance)),
+        matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return source_->schema(); }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
+    ARROW_RETURN_NOT_OK(ladder_.Step());
+    const int rg = next_++;
+    auto table = reader_->ReadRowGroup(rg);
+    if (!table.ok()) {
+      return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
+    }
+    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+    if (!batch->schema()->Equals(*source_->schema(), /*check_metadata=*/false)) {
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *source_->schema(), file_.path));
+    }
+    if (matched_.count(rg)) {
+      ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
+    }
+    advance_(batch->num_rows());
+    *out = std::move(batch);
+    return arrow::Status::OK();
+  }
+
+ private:
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
+    ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
+    const int64_t n = batch.num_rows();
+    arrow::Int64Builder source_rows, order;
+    ARROW_RETURN_NOT_OK(order.Reserve(n));
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (ids->IsValid(i)) {
+        ARROW_RETURN_NOT_OK(source_rows.Append(keys_.winning_rows()[ids->Value(i)]));
+        order.UnsafeAppend(n + k++);  // the k-th replacement, after the target rows
+      } else {
+        order.UnsafeAppend(i);
+      }
+    }
+    ARROW_ASSIGN_OR_RAISE(auto source_indices, source_rows.Finish());
+    ARROW_ASSIGN_OR_RAISE(auto indices, order.Finish());
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum replacements, cp::Take(source_, source_indices));
+    auto replacement_batch = replacements.record_batch();
+    std::vector<std::shared_ptr<arrow::Array>> columns;
+    for (int c = 0; c < batch.num_columns(); ++c) {
+      ARROW_ASSIGN_OR_RAISE(auto both,
+                            arrow::Concatenate({batch.column(c), replacement_batch->column(c)}));
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(both, indices));
+      columns.push_back(taken.make_array());
+    }
+    return arrow::RecordBatch::Make(batch.schema(), n, std::move(columns));
+  }
+
+  std::unique_ptr<parquet::arrow::FileReader> reader_;
+  const TargetFile& file_;
+  KeyIndex& keys_;
+  std::shared_ptr<arrow::RecordBatch> source_;
+  memory::DegradationLadder& ladder_;
+  std::function<void(int64_t)> advance_;
+  std::set<int> matched_;
+  int next_ = 0;
+};
+
+arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
+                                                                      const TargetFile& file) {
+  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+  parquet::ArrowReaderProperties properties;
+  properties.set_pre_buffer(false);  // one row group at a time
+  properties.set_use_threads(true);
+  parquet::arrow::FileReaderBuilder builder;
+  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
+  builder.properties(properties);
+  return builder.Build();
+}
+
+std::string Stem(const std::string& path) {
+  std::string name = io::BaseName(path);
+  return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
+}
+
+}  // namespace
+
+arrow::Result<bool> RecoverDataset(const io::Location& location) {
+  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, location.path));
+  ARROW_ASSIGN_OR_RAISE(RecoveryReport report, Recover(*location.filesystem, location.path));
+  return report.rolled_forward || report.staging_dirs_removed > 0;
+}
+
+arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
+                                 const io::Location& location, const MergeOptions& options) {
+  ARROW_RETURN_NOT_OK(ValidateOptions(options));
+  io::WriteDatasetOptions write;
+  write.compression = options.compression;
+  write.max_rows_per_file = options.max_rows_per_file;
+  write.row_group_size = options.row_group_size;
+  if (options.schema) {
+    ARROW_ASSIGN_OR_RAISE(source_reader, io::CastToSchema(std::move(source_reader), options.schema));
+  }
+  ARROW_RETURN_NOT_OK(CheckColumns(*source_reader->schema(), options.key_columns,
+                                   "Key column(s) missing from source: "));
+  ARROW_RETURN_NOT_OK(CheckColumns(*source_reader->schema(), options.partition_columns,
+                                   "Partition column(s) not found in source: "));
+  {
+    io::WriteDatasetOptions check = write;  // codec and sizes, before any work
+    ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(check));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto monitor,
+                        memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
+  std::shared_ptr<memory::MemoryMonitor> shared_monitor = std::move(monitor);
+  auto perf = perf::PerformanceMonitor::Make(shared_monitor);
+  perf->StartOp("planning");
+
+  ARROW_ASSIGN_OR_RAISE(auto source_table, source_reader->ToTable());
+  const int64_t source_bytes = arrow::util::TotalBufferSize(*source_table);
+  if (source_bytes > options.limits.max_pool_bytes) {
+    return arrow::Status::OutOfMemory(
+        "the source table is ", source_bytes >> 20, " MiB, more than merge_max_memory_mb=",
+        options.limits.max_pool_bytes >> 20,
+        " MiB: a merge holds its source in memory; merge it in smaller parts or raise "
+        "merge_max_memory_mb");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto source, source_table->CombineChunksToBatch());
+  source_table.reset();
+  ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(*source, options.key_columns));
+
+  arrow::fs::FileSystem& fs = *location.filesystem;
+  const std::string& dir = location.path;
+  ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
+  if (dir_info.type() == arrow::fs::FileType::NotFound && options.strategy == "update") {
+    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
+                                  "' does not exist");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, dir));
+  ARROW_RETURN_NOT_OK(Recover(fs, dir).status());
+
+  const bool rewrites = options.strategy != "insert";
+  const bool inserts = options.strategy != "update";
+  ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *source,
+                                                  options.partition_columns, rewrites));
+  MergeResult result;
+  result.strategy = options.strategy;
+  result.source_count = keys->num_keys();
+  result.target_count_before = plan.target_rows;
+  result.keys_in_several_files = plan.keys_in_several_files;
+  if (plan.files.empty() && options.strategy == "update") {
+    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
+                                  dir, "'");
+  }
+
+  std::vector<const TargetFile*> to_rewrite;
+  if (rewrites) {
+    for (const TargetFile& file : plan.files) {
+      if (file.matched_rows > 0) to_rewrite.push_back(&file);
+    }
+  }
+  std::vector<int64_t> insert_rows;
+  if (inserts) {
+    for (int64_t id = 0; id < keys->num_keys(); ++id) {
+      if (!plan.key_matched[id]) insert_rows.push_back(keys->winning_rows()[id]);
+    }
+    std::sort(insert_rows.begin(), insert_rows.end());  // the source's order
+  }
+  for (int64_t id = 0; id < keys->num_keys(); ++id) result.updated += plan.key_matched[id] ? 1 : 0;
+  if (!rewrites) result.updated = 0;
+
+  int64_t work_rows = static_cast<int64_t>(insert_rows.size());
+  for (const TargetFile* file : to_rewrite) work_rows += file->num_rows();
+  int64_t done_rows = 0;
+  auto advance = [&](int64_t rows) {
+    done_rows += rows;
+    if (options.progress) options.progress(done_rows, work_rows);
+  };
+
+  const std::string staging = dir + "/" + kStagingPrefix + io::UniqueId();
+  auto fail = [&](const arrow::Status& status) {
+    (void)fs.DeleteDir(staging);  // nothing was committed: the dataset is untouched
+    return status;
+  };
+  memory::DegradationLadderOptions ladder_options;
+  ladder_options.requested_chunk_size_rows = 1;
+  ladder_options.collect = options.collect;
+  ladder_options.observer = perf.get();
+  memory::DegradationLadder ladder(shared_monitor, ladder_options);
+
+  Journal journal;
+  journal.staging_dir = staging;
+  std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
+  perf->StartOp("rewriting");
+  for (size_t i = 0; i < to_rewrite.size(); ++i) {
+    const TargetFile& file = *to_rewrite[i];
+    auto conformed = ConformTo(*source, *file.schema, file.path);
+    if (!conformed.ok()) return fail(conformed.status());
+    auto reader = OpenTarget(fs, file);
+    if (!reader.ok()) return fail(reader.status());
+    auto rewrite = std::make_shared<RewriteReader>(std::move(*reader), file, *keys, *conformed,
+                                                   ladder, advance);
+    io::WriteDatasetOptions file_options = write;
+    file_options.basename_template = "part-{i}.parquet";
+    const std::string out_dir = staging + "/rewrite-" + std::to_string(i);
+    auto files = io::WriteFiles(rewrite, location.filesystem, out_dir, file_options);
+    if (!files.ok()) return fail(files.status());
+    for (size_t part = 0; part < files->size(); ++part) {
+      // The first part takes the file's place; a file grown past max_rows_per_file
+      // continues in new files beside it.
+      std::string final_path = part == 0 ? file.path
+                                         : io::ParentPath(file.path) + "/" + Stem(file.path) + "-" +
+                                               io::UniqueId() + "-" + std::to_string(part) + ".parquet";
+      journal.moves.emplace_back((*files)[part].path, final_path);
+      rewritten.emplace_back(final_path, (*files)[part].row_count);
+    }
+    perf->AddFiles(1);
+  }
+  perf->StartOp("inserting");
+  if (!insert_rows.empty()) {
+    arrow::Int64Builder indices;
+    ARROW_RETURN_NOT_OK(indices.AppendValues(insert_rows));
+    ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum rows, cp::Take(source, index_array));
+    auto batch = rows.record_batch();
+    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({batch}));
+    io::WriteDatasetOptions insert_options = write;
+    insert_options.partition_by = options.partition_columns;
+    const std::string out_dir = staging + "/insert";
+    auto status = ladder.Step();
+    if (!status.ok()) return fail(status);
+    auto files = io::WriteFiles(insert_reader, location.filesystem, out_dir, insert_options);
+    if (!files.ok()) return fail(files.status());
+    for (const io::WrittenFile& file : *files) {
+      std::string final_path = dir + file.path.substr(out_dir.size());
+      journal.moves.emplace_back(file.path, final_path);
+      inserted.emplace_back(final_path, file.row_count);
+      result.inserted += file.row_count;
+    }
+    advance(static_cast<int64_t>(insert_rows.size()));
+  }
+
+  perf->StartOp("committing");
+  if (!journal.moves.empty()) {
+    if (auto status = WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
+    // Committed: from here a failure (or a crash) is completed by the next Recover().
+    ARROW_RETURN_NOT_OK(ApplyJournal(fs, dir, journal));
+  } else {
+    (void)fs.DeleteDir(staging);
+  }
+  perf->EndOp();
+
+  std::set<std::string> touched;
+  int64_t total_bytes = 0;
+  auto add = [&](const std::string& path, int64_t rows, const std::string& operation,
+                 std::vector<std::string>& list) -> arrow::Status {
+    ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(path));
+    total_bytes += info.size();
+    result.files.push_back({path, rows, info.size(), operation});
+    list.push_back(path);
+    touched.insert(path);
+    return arrow::Status::OK();
+  };
+  for (const auto& [path, rows] : rewritten) {
+    ARROW_RETURN_NOT_OK(add(path, rows, "rewritten", result.rewritten_files));
+  }
+  for (const auto& [path, rows] : inserted) {
+    ARROW_RETURN_NOT_OK(add(path, rows, "inserted", result.inserted_files));
+  }
+  for (const TargetFile& file : plan.files) {
+    if (touched.count(file.path)) continue;
+    result.files.push_back({file.path, 0, std::nullopt, "preserved"});
+    result.preserved_files.push_back(file.path);
+  }
+  result.target_count_after = result.target_count_before + result.inserted;
+  result.metrics = perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
+  return result;
+}
+
+}  // namespace fsspeckit::merge

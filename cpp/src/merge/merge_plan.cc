@@ -1,0 +1,268 @@
+// fsspeckit: planning a merge from footers, statistics and key columns (no data read).
+#include "merge_plan_internal.h"
+
+#include <algorithm>
+#include <variant>
+
+#include <arrow/scalar.h>
+#include <arrow/table.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/file_reader.h>
+#include <parquet/statistics.h>
+
+#include "fsspeckit/io/unique_name.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
+  if (status.ok()) return status;
+  return arrow::Status::IOError("cannot read target file '", path, "': ", status.message());
+}
+
+// The first key column's distinct non-null source values, sorted, in the canonical
+// type's C++ form; monostate when statistics cannot prune that type.
+struct SourceRange {
+  std::variant<std::monostate, std::vector<int64_t>, std::vector<double>, std::vector<std::string>>
+      values;
+  bool has_null = false;
+};
+
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source, KeyIndex& keys) {
+  SourceRange range;
+  auto column = source.GetColumnByName(keys.key_columns()[0]);
+  ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, keys.canonical_types()[0]));
+  range.has_null = canonical->null_count() > 0;
+  switch (canonical->type_id()) {
+    case arrow::Type::INT64: {
+      const auto& a = static_cast<const arrow::Int64Array&>(*canonical);
+      std::vector<int64_t> v;
+      for (int64_t i = 0; i < a.length(); ++i) if (a.IsValid(i)) v.push_back(a.Value(i));
+      SortUnique(v);
+      range.values = std::move(v);
+      break;
+    }
+    case arrow::Type::DOUBLE: {
+      const auto& a = static_cast<const arrow::DoubleArray&>(*canonical);
+      std::vector<double> v;
+      for (int64_t i = 0; i < a.length(); ++i) {
+        if (a.IsValid(i) && a.Value(i) == a.Value(i)) v.push_back(a.Value(i));
+        // NaN keys: statistics exclude NaN, so files must be read to find them.
+        if (a.IsValid(i) && a.Value(i) != a.Value(i)) return SourceRange{};
+      }
+      SortUnique(v);
+      range.values = std::move(v);
+      break;
+    }
+    case arrow::Type::STRING: {
+      const auto& a = static_cast<const arrow::StringArray&>(*canonical);
+      std::vector<std::string> v;
+      for (int64_t i = 0; i < a.length(); ++i) if (a.IsValid(i)) v.emplace_back(a.GetView(i));
+      SortUnique(v);
+      range.values = std::move(v);
+      break;
+    }
+    default:
+      break;
+  }
+  return range;
+}
+
+template <typename T>
+bool AnyInRange(const std::vector<T>& sorted, const T& lo, const T& hi) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), lo);
+  return it != sorted.end() && !(hi < *it);
+}
+
+// Could this row group hold one of the source's keys? True whenever unsure.
+bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
+                      const SourceRange& range, const std::shared_ptr<arrow::DataType>& canonical) {
+  if (leaf < 0 || std::holds_alternative<std::monostate>(range.values)) return true;
+  auto chunk = row_group.ColumnChunk(leaf);
+  if (!chunk->is_stats_set()) return true;
+  std::shared_ptr<parquet::Statistics> stats = chunk->statistics();
+  if (!stats) return true;
+  if (range.has_null && (!stats->HasNullCount() || stats->null_count() > 0)) return true;
+  // No bounds: only an all-null row group (num_values counts non-nulls) is ruled out.
+  if (!stats->HasMinMax()) return !(stats->HasNullCount() && stats->num_values() == 0);
+  std::shared_ptr<arrow::Scalar> min, max;
+  if (!parquet::arrow::StatisticsAsScalars(*stats, &min, &max).ok()) return true;
+  auto lo = min->CastTo(canonical), hi = max->CastTo(canonical);
+  if (!lo.ok() || !hi.ok()) return true;
+  if (auto* ints = std::get_if<std::vector<int64_t>>(&range.values)) {
+    return AnyInRange(*ints, static_cast<const arrow::Int64Scalar&>(**lo).value,
+                      static_cast<const arrow::Int64Scalar&>(**hi).value);
+  }
+  if (auto* doubles = std::get_if<std::vector<double>>(&range.values)) {
+    return AnyInRange(*doubles, static_cast<const arrow::DoubleScalar&>(**lo).value,
+                      static_cast<const arrow::DoubleScalar&>(**hi).value);
+  }
+  auto* strings = std::get_if<std::vector<std::string>>(&range.values);
+  // Writers may truncate string statistics; such bounds are not exact, so read the data.
+  if (stats->is_min_value_exact() == std::optional<bool>(false) ||
+      stats->is_max_value_exact() == std::optional<bool>(false)) {
+    return true;
+  }
+  return AnyInRange(*strings, static_cast<const arrow::StringScalar&>(**lo).ToString(),
+                    static_cast<const arrow::StringScalar&>(**hi).ToString());
+}
+
+std::map<std::string, std::string> HiveValues(const std::string& dir, const std::string& path) {
+  std::map<std::string, std::string> values;
+  std::string relative = path.substr(std::min(path.size(), dir.size() + 1));
+  size_t start = 0;
+  while (true) {
+    size_t slash = relative.find('/', start);
+    if (slash == std::string::npos) break;  // the last segment is the file name
+    std::string segment = relative.substr(start, slash - start);
+    size_t eq = segment.find('=');
+    if (eq != std::string::npos) values[segment.substr(0, eq)] = segment.substr(eq + 1);
+    start = slash + 1;
+  }
+  return values;
+}
+
+arrow::Status CheckPartition(const TargetFile& file, const arrow::RecordBatch& source,
+                             int64_t source_row, const std::vector<std::string>& columns) {
+  for (const std::string& column : columns) {
+    auto it = file.partition_values.find(column);
+    if (it == file.partition_values.end()) {
+      return arrow::Status::Invalid("Partition column '", column,
+                                    "' must be present in hive partition path for merge "
+                                    "validation (file '", file.path, "')");
+    }
+    auto array = source.GetColumnByName(column);
+    ARROW_ASSIGN_OR_RAISE(auto source_value, array->GetScalar(source_row));
+    std::shared_ptr<arrow::Scalar> target_value;
+    if (it->second == "__HIVE_DEFAULT_PARTITION__") {
+      target_value = arrow::MakeNullScalar(array->type());
+    } else {
+      auto parsed = arrow::Scalar::Parse(array->type(), it->second);
+      if (!parsed.ok()) {
+        return arrow::Status::Invalid("Cannot merge: partition column values cannot change for "
+                                      "existing keys: '", file.path, "' has ", column, "=",
+                                      it->second, ", the source has ", source_value->ToString());
+      }
+      target_value = *parsed;
+    }
+    if (!source_value->Equals(*target_value)) {
+      return arrow::Status::Invalid(
+          "Cannot merge: partition column values cannot change for existing keys: a key in '",
+          file.path, "' (", column, "=", it->second, ") has ", column, "=",
+          source_value->ToString(), " in the source");
+    }
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace
+
+arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
+                                                      const std::string& dir) {
+  arrow::fs::FileSelector selector;
+  selector.base_dir = dir;
+  selector.recursive = true;
+  selector.allow_not_found = true;
+  ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
+  std::vector<std::string> files;
+  for (const auto& info : infos) {
+    if (!info.IsFile() || !info.path().ends_with(".parquet")) continue;
+    std::string relative = info.path().substr(std::min(info.path().size(), dir.size() + 1));
+    bool hidden = relative.starts_with("_") || relative.starts_with(".") ||
+                  relative.find("/_") != std::string::npos ||
+                  relative.find("/.") != std::string::npos;
+    if (!hidden) files.push_back(info.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
+                                   KeyIndex& keys, const arrow::RecordBatch& source,
+                                   const std::vector<std::string>& partition_columns,
+                                   bool check_partitions) {
+  MergePlan plan;
+  ARROW_ASSIGN_OR_RAISE(auto paths, ListDataFiles(fs, dir));
+  ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, keys));
+  plan.key_matched.assign(keys.num_keys(), 0);
+  std::vector<uint32_t> last_file(keys.num_keys(), UINT32_MAX);
+
+  for (uint32_t f = 0; f < paths.size(); ++f) {
+    TargetFile file;
+    file.path = paths[f];
+    file.partition_values = HiveValues(dir, file.path);
+    ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+    auto read_footer = [&]() -> arrow::Status {
+      PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
+      return parquet::arrow::FromParquetSchema(file.metadata->schema(),
+                                               parquet::ArrowReaderProperties(),
+                                               file.metadata->key_value_metadata(), &file.schema);
+    };
+    ARROW_RETURN_NOT_OK(NameFile(read_footer(), file.path));
+    ARROW_RETURN_NOT_OK(keys.CheckComparable(*file.schema, file.path));
+    plan.target_rows += file.num_rows();
+
+    const int leaf = file.metadata->schema()->ColumnIndex(keys.key_columns()[0]);
+    std::vector<int> candidates;
+    for (int rg = 0; rg < file.metadata->num_row_groups(); ++rg) {
+      if (RowGroupMayMatch(*file.metadata->RowGroup(rg), leaf, range, keys.canonical_types()[0])) {
+        candidates.push_back(rg);
+      }
+    }
+    if (!candidates.empty() && keys.num_keys() > 0) {
+      ++plan.candidate_files;
+      std::vector<int> key_leaves;
+      for (const std::string& column : keys.key_columns()) {
+        int index = file.metadata->schema()->ColumnIndex(column);
+        if (index < 0) return arrow::Status::NotImplemented("nested key column '", column, "'");
+        key_leaves.push_back(index);
+      }
+      parquet::ArrowReaderProperties properties;
+      properties.set_pre_buffer(false);
+      parquet::arrow::FileReaderBuilder builder;
+      ARROW_RETURN_NOT_OK(NameFile(builder.Open(input, parquet::default_reader_properties(),
+                                                file.metadata),
+                                   file.path));
+      builder.properties(properties);
+      ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
+      for (int rg : candidates) {
+        auto table = reader->ReadRowGroup(rg, key_leaves);
+        if (!table.ok()) return NameFile(table.status(), file.path);
+        ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+        ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
+        int64_t matched = 0;
+        for (int64_t i = 0; i < ids->length(); ++i) {
+          if (!ids->IsValid(i)) continue;
+          ++matched;
+          uint32_t id = ids->Value(i);
+          if (last_file[id] == f) continue;  // seen in this file already
+          if (last_file[id] != UINT32_MAX && plan.key_matched[id] == 1) {
+            ++plan.keys_in_several_files;
+            plan.key_matched[id] = 2;
+          }
+          if (!plan.key_matched[id]) plan.key_matched[id] = 1;
+          last_file[id] = f;
+          if (check_partitions && !partition_columns.empty()) {
+            ARROW_RETURN_NOT_OK(
+                CheckPartition(file, source, keys.winning_rows()[id], partition_columns));
+          }
+        }
+        if (matched > 0) {
+          file.matched_row_groups.push_back(rg);
+          file.matched_rows += matched;
+        }
+      }
+    }
+    plan.files.push_back(std::move(file));
+  }
+  return plan;
+}
+
+}  // namespace fsspeckit::merge

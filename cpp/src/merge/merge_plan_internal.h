@@ -1,0 +1,50 @@
+// fsspeckit: planning a merge from footers, statistics and key columns (no data read).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/record_batch.h>
+#include <arrow/result.h>
+#include <parquet/metadata.h>
+
+#include "fsspeckit/merge/key_index.h"
+
+namespace fsspeckit::merge {
+
+struct TargetFile {
+  std::string path;
+  std::shared_ptr<parquet::FileMetaData> metadata;
+  std::shared_ptr<arrow::Schema> schema;
+  std::map<std::string, std::string> partition_values;  ///< from hive `key=value/` folders
+  std::vector<int> matched_row_groups;                  ///< row groups holding a source key
+  int64_t matched_rows = 0;
+  int64_t num_rows() const { return metadata->num_rows(); }
+};
+
+struct MergePlan {
+  std::vector<TargetFile> files;     ///< every data file, in path order
+  std::vector<uint8_t> key_matched;  ///< per source key id: found in the dataset
+  int64_t keys_in_several_files = 0;
+  int64_t target_rows = 0;
+  int64_t candidate_files = 0;       ///< files whose statistics admitted a source key
+};
+
+/// The dataset's data files below `dir`: `.parquet`, outside `_`/`.` folders, sorted.
+arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
+                                                      const std::string& dir);
+
+/// Reads footers, prunes row groups by the first key column's statistics (against every
+/// distinct source value, not one overall range), and confirms matches by reading only
+/// the key columns of the row groups left. With `check_partitions`, a matched key whose
+/// partition value differs from the source's fails with Invalid.
+arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
+                                   KeyIndex& keys, const arrow::RecordBatch& source,
+                                   const std::vector<std::string>& partition_columns,
+                                   bool check_partitions);
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+#include "fsspeckit/merge/merge.h"
+TEST(MergeBuild, Links) {}

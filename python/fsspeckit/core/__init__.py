@@ -1,0 +1,1 @@
+"""Core result types shared by the dataset backends."""
