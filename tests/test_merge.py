@@ -1,0 +1,285 @@
+"""PyarrowDatasetIO.merge against an independent oracle, on real Parquet datasets."""
+
+import math
+import os
+import random
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from fsspeckit.core.incremental import MergeFileMetadata, MergeResult
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+from merge_oracle import expected_rows, sorted_rows
+
+
+def read_rows(path, columns):
+    table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
+    rows = table.to_pylist()
+    return sorted_rows([{c: r.get(c) for c in columns} for r in rows], columns)
+
+
+def make_target(path, rows, schema, partition_by=None, max_rows_per_file=4):
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.Table.from_pylist(rows, schema=schema), str(path),
+                     partition_by=partition_by, max_rows_per_file=max_rows_per_file,
+                     row_group_size=2)
+
+
+SCHEMA = pa.schema([("id", pa.int64()), ("name", pa.string()), ("value", pa.float64())])
+COLUMNS = ["id", "name", "value"]
+
+
+def rows(ids, tag):
+    return [{"id": i, "name": f"{tag}{i}", "value": float(i)} for i in ids]
+
+
+@pytest.mark.parametrize("strategy", ["insert", "update", "upsert"])
+def test_strategies_match_the_oracle(tmp_path, strategy):
+    target = rows(range(0, 20), "old")
+    source = rows([3, 7, 7, 25, 30, 19], "new")
+    source[2]["name"] = "last-wins"
+    make_target(tmp_path, target, SCHEMA)
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(source, schema=SCHEMA), str(tmp_path),
+                                      strategy, ["id"])
+    assert read_rows(tmp_path, COLUMNS) == expected_rows(target, source, ["id"], strategy, COLUMNS)
+    assert isinstance(result, MergeResult) and result.strategy == strategy
+    assert result.source_count == 5  # de-duplicated
+    assert result.target_count_before == 20
+    assert result.inserted == (2 if strategy != "update" else 0)
+    assert result.updated == (3 if strategy != "insert" else 0)
+    assert result.target_count_after == 20 + result.inserted
+    assert all(isinstance(f, MergeFileMetadata) for f in result.files)
+    if strategy == "insert":
+        assert result.rewritten_files == []
+    else:
+        # Only files holding ids 3, 7 and 19 were rewritten; the others were not touched.
+        assert len(result.rewritten_files) == 3
+        assert len(result.preserved_files) == 2
+    assert result.metrics["files_processed"] == len(result.rewritten_files)
+
+
+def test_rewrites_keep_row_order_and_untouched_files(tmp_path):
+    make_target(tmp_path, rows(range(12), "old"), SCHEMA)
+    before = {p: os.stat(p).st_mtime_ns for p in map(str, tmp_path.rglob("*.parquet"))}
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([5], "new"), schema=SCHEMA),
+                                      str(tmp_path), "update", "id")
+    [rewritten] = result.rewritten_files
+    assert pq.read_table(rewritten)["id"].to_pylist() == [4, 5, 6, 7]  # in place, in order
+    assert pq.read_table(rewritten)["name"].to_pylist() == ["old4", "new5", "old6", "old7"]
+    for path in result.preserved_files:
+        assert os.stat(path).st_mtime_ns == before[path]
+
+
+def test_partitioned_upsert_writes_hive_inserts(tmp_path):
+    schema = SCHEMA.append(pa.field("day", pa.string()))
+    target = [dict(r, day=f"2025-01-0{1 + r['id'] % 2}") for r in rows(range(10), "old")]
+    make_target(tmp_path, target, schema, partition_by="day")
+    source = [dict(rows([2], "new")[0], day="2025-01-01"),
+              dict(rows([100], "new")[0], day="2025-01-03")]
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(source, schema=schema), str(tmp_path),
+                                      "upsert", ["id"], partition_columns=["day"])
+    assert result.inserted == 1 and result.updated == 1
+    assert [os.path.relpath(p, tmp_path).split(os.sep)[0] for p in result.inserted_files] == \
+        ["day=2025-01-03"]
+    cols = COLUMNS + ["day"]
+    assert read_rows(tmp_path, cols) == expected_rows(target, source, ["id"], "upsert", cols)
+
+
+def test_partition_value_change_is_refused_and_nothing_changes(tmp_path):
+    schema = SCHEMA.append(pa.field("day", pa.string()))
+    target = [dict(r, day="2025-01-01") for r in rows(range(4), "old")]
+    make_target(tmp_path, target, schema, partition_by="day")
+    snapshot = read_rows(tmp_path, COLUMNS + ["day"])
+    source = pa.Table.from_pylist([dict(rows([1], "new")[0], day="2025-01-02")], schema=schema)
+    with pytest.raises(ValueError, match="partition column values cannot change"):
+        PyarrowDatasetIO().merge(source, str(tmp_path), "upsert", "id", partition_columns="day")
+    assert read_rows(tmp_path, COLUMNS + ["day"]) == snapshot
+
+
+def test_null_nan_and_composite_keys(tmp_path):
+    schema = pa.schema([("a", pa.string()), ("b", pa.float64()), ("v", pa.int64())])
+    target = [{"a": "x", "b": 1.0, "v": 1}, {"a": None, "b": 1.0, "v": 2},
+              {"a": "x", "b": None, "v": 3}, {"a": None, "b": None, "v": 4},
+              {"a": "y", "b": math.nan, "v": 5}, {"a": "x", "b": -0.0, "v": 6}]
+    make_target(tmp_path, target, schema)
+    source = [{"a": None, "b": 1.0, "v": 20}, {"a": None, "b": None, "v": 40},
+              {"a": "y", "b": math.nan, "v": 50}, {"a": "x", "b": 0.0, "v": 60},
+              {"a": "z", "b": None, "v": 70}]
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(source, schema=schema), str(tmp_path),
+                                      "upsert", ["a", "b"])
+    assert result.updated == 4 and result.inserted == 1
+    values = sorted(r["v"] for r in ds.dataset(str(tmp_path)).to_table().to_pylist())
+    assert values == [1, 3, 20, 40, 50, 60, 70]
+
+
+def test_int32_source_keys_match_int64_target_keys(tmp_path):
+    make_target(tmp_path, rows(range(6), "old"), SCHEMA)
+    source = pa.table({"id": pa.array([2, 9], pa.int32()), "name": ["n2", "n9"],
+                       "value": [0.5, 0.5]})
+    result = PyarrowDatasetIO().merge(source, str(tmp_path), "upsert", "id")
+    assert (result.updated, result.inserted) == (1, 1)
+    ids = sorted(ds.dataset(str(tmp_path)).to_table()["id"].to_pylist())
+    assert ids == [0, 1, 2, 3, 4, 5, 9]
+
+
+def test_random_merges_against_the_oracle(tmp_path):
+    rng = random.Random(1234)
+    for case in range(12):
+        path = tmp_path / f"case{case}"
+        target = rows(rng.sample(range(200), rng.randint(0, 60)), "t")
+        for r in target:
+            if rng.random() < 0.1:
+                r["value"] = None
+        if target:
+            make_target(path, target, SCHEMA, max_rows_per_file=rng.randint(3, 20))
+        source = rows([rng.randrange(220) for _ in range(rng.randint(0, 40))], "s")
+        strategy = rng.choice(["insert", "update", "upsert"])
+        table = pa.Table.from_pylist(source, schema=SCHEMA)
+        if not target and strategy == "update":
+            with pytest.raises(ValueError, match="non-existent target"):
+                PyarrowDatasetIO().merge(table, str(path), strategy, "id")
+            continue
+        PyarrowDatasetIO().merge(table, str(path), strategy, "id", max_rows_per_file=7,
+                                 row_group_size=3)
+        got = read_rows(path, COLUMNS) if path.exists() else []
+        assert got == expected_rows(target, source, ["id"], strategy, COLUMNS), (case, strategy)
+
+
+def test_every_parameter_applies_to_rewritten_files(tmp_path):
+    make_target(tmp_path, rows(range(20), "old"), SCHEMA, max_rows_per_file=20)
+    calls = []
+    result = PyarrowDatasetIO().merge(
+        pa.Table.from_pylist(rows([0, 100], "new"), schema=SCHEMA), str(tmp_path), "upsert", "id",
+        compression="zstd", max_rows_per_file=8, row_group_size=3,
+        merge_progress_callback=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] == 21
+    assert len(result.rewritten_files) == 3  # 20 rows split at 8 rows per file
+    for path in result.rewritten_files:
+        meta = pq.ParquetFile(path).metadata
+        assert meta.num_rows <= 8
+        assert all(meta.row_group(i).num_rows <= 3 for i in range(meta.num_row_groups))
+        assert meta.row_group(0).column(0).compression == "ZSTD"
+    PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([1], "x"), schema=SCHEMA), str(tmp_path),
+                             "update", "id", compression=None)
+    uncompressed = [p for p in tmp_path.rglob("*.parquet")
+                    if pq.ParquetFile(p).metadata.row_group(0).column(0).compression == "UNCOMPRESSED"]
+    assert uncompressed
+
+
+def test_empty_source_is_a_no_op(tmp_path):
+    make_target(tmp_path, rows(range(5), "old"), SCHEMA)
+    result = PyarrowDatasetIO().merge(SCHEMA.empty_table(), str(tmp_path), "upsert", "id")
+    assert (result.inserted, result.updated, result.source_count) == (0, 0, 0)
+    assert len(result.preserved_files) == len(result.files) == 2
+    with pytest.raises(ValueError, match="non-existent target"):
+        PyarrowDatasetIO().merge(SCHEMA.empty_table(), str(tmp_path / "none"), "update", "id")
+
+
+def test_missing_target_insert_writes_everything(tmp_path):
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([1, 2, 2], "n"), schema=SCHEMA),
+                                      str(tmp_path / "new"), "insert", "id")
+    assert result.inserted == 2 and result.target_count_before == 0
+    assert sorted(ds.dataset(str(tmp_path / "new")).to_table()["id"].to_pylist()) == [1, 2]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(strategy="merge"), ValueError, "strategy must be one of: insert, update, upsert, got: merge"),
+    (dict(strategy="full_merge"), ValueError, "strategy must be one of"),
+    (dict(key_columns="nope"), ValueError, "Key column\\(s\\) missing from source: nope. Available columns: id, name, value"),
+    (dict(key_columns=""), ValueError, "key_columns cannot be empty string"),
+    (dict(key_columns=[]), ValueError, "key_columns cannot be empty"),
+    (dict(key_columns=["id", " "]), ValueError, "key_columns cannot contain empty strings"),
+    (dict(partition_columns="day"), ValueError, "Partition column\\(s\\) not found in source: day"),
+    (dict(compression="rar"), ValueError, "Invalid compression codec: 'rar'"),
+    (dict(merge_max_memory_mb=0), ValueError, "max_pyarrow_mb must be positive"),
+])
+def test_bad_input_is_refused_and_the_dataset_unchanged(tmp_path, kwargs, error, message):
+    make_target(tmp_path, rows(range(5), "old"), SCHEMA)
+    snapshot = sorted(map(str, tmp_path.rglob("*")))
+    args = dict(strategy="upsert", key_columns="id") | kwargs
+    strategy, keys = args.pop("strategy"), args.pop("key_columns")
+    with pytest.raises(error, match=message):
+        PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([1], "n"), schema=SCHEMA),
+                                 str(tmp_path), strategy, keys, **args)
+    assert sorted(map(str, tmp_path.rglob("*"))) == snapshot
+
+
+def test_incomparable_and_uncastable_types_are_clear(tmp_path):
+    make_target(tmp_path, rows(range(5), "old"), SCHEMA)
+    string_keys = pa.table({"id": ["1"], "name": ["x"], "value": [1.0]})
+    with pytest.raises(TypeError, match="key column 'id' cannot be compared: the source has string"):
+        PyarrowDatasetIO().merge(string_keys, str(tmp_path), "upsert", "id")
+    bad_value = pa.table({"id": [1], "name": ["x"], "value": ["not a number"]})
+    with pytest.raises(TypeError, match="cannot write source column 'value'"):
+        PyarrowDatasetIO().merge(bad_value, str(tmp_path), "update", "id")
+    assert sorted(ds.dataset(str(tmp_path)).to_table()["name"].to_pylist()) == \
+        [f"old{i}" for i in range(5)]
+    assert not any(p.name.startswith("_fsspeckit") for p in tmp_path.iterdir())
+
+
+def test_corrupt_target_file_is_named(tmp_path):
+    make_target(tmp_path, rows(range(5), "old"), SCHEMA)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 garbage")
+    with pytest.raises(OSError, match="broken.parquet"):
+        PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([1], "n"), schema=SCHEMA),
+                                 str(tmp_path), "upsert", "id")
+
+
+def test_source_larger_than_the_budget_is_refused_up_front(tmp_path):
+    big = pa.table({"id": pa.array(range(300_000), pa.int64()),
+                    "name": pa.array(["x" * 20] * 300_000)})
+    with pytest.raises(MemoryError, match="the source table is \\d+ MiB, more than "
+                                          "merge_max_memory_mb=1 MiB"):
+        PyarrowDatasetIO().merge(big, str(tmp_path), "upsert", "id", merge_max_memory_mb=1)
+    assert not tmp_path.joinpath("_fsspeckit_merge.lock").exists()
+
+
+def test_keys_in_several_files_are_counted_and_all_updated(tmp_path):
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.Table.from_pylist(rows([1, 2], "a"), schema=SCHEMA), str(tmp_path))
+    io.write_dataset(pa.Table.from_pylist(rows([2, 3], "b"), schema=SCHEMA), str(tmp_path))
+    result = io.merge(pa.Table.from_pylist(rows([2], "new"), schema=SCHEMA), str(tmp_path),
+                      "update", "id")
+    assert result.keys_in_several_files == 1
+    names = sorted(ds.dataset(str(tmp_path)).to_table()["name"].to_pylist())
+    assert names == ["a1", "b3", "new2", "new2"]
+
+
+def test_guide_merge_snippets(tmp_path):
+    source_table = pa.Table.from_pylist(rows([1, 99], "new"), schema=SCHEMA)
+    target_path = str(tmp_path)
+    make_target(tmp_path, rows(range(10), "old"), SCHEMA)
+
+    # This code continues to work exactly as before
+    from fsspeckit.datasets.pyarrow.io import PyarrowDatasetIO
+
+    handler = PyarrowDatasetIO()
+    result = handler.merge(
+        data=source_table,
+        path=target_path,
+        strategy="upsert",
+        key_columns=["id"],
+        merge_max_memory_mb=1024  # This still works
+    )
+    assert result.inserted == 1
+
+    # After (enhanced with new parameters)
+    handler = PyarrowDatasetIO()
+    result = handler.merge(
+        data=source_table,
+        path=target_path,
+        strategy="upsert",
+        key_columns=["id"],
+        
+        # Existing parameter (unchanged)
+        merge_max_memory_mb=1024,
+        
+        # NEW enhanced parameters
+        merge_max_process_memory_mb=2048,      # Monitor total process memory
+        merge_min_system_available_mb=512,     # Keep system responsive
+    )
+    assert (result.updated, result.inserted) == (2, 0)
+    assert set(result.metrics["memory_pressure_stats"]) == {"normal", "warning", "critical",
+                                                             "emergency"}
