@@ -1,6 +1,8 @@
 // fsspeckit: the commit journal that makes a merge all-or-nothing, even across crashes.
 #include "fsspeckit/merge/journal.h"
 
+#include <csignal>
+#include <cstdlib>
 #include <sstream>
 
 #include <arrow/buffer.h>
@@ -71,9 +73,17 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
 
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal) {
+  // Crash tests set this to kill the process in the middle of a commit, after that many
+  // moves; the next Recover() must then complete the merge.
+  static const long kill_after_moves = [] {
+    const char* value = std::getenv("FSSPECKIT_TEST_KILL_AFTER_MOVES");
+    return value ? std::atol(value) : -1L;
+  }();
+  long moved = 0;
   for (const auto& [from, to] : journal.moves) {
     ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
     if (!pending) continue;  // moved before an interruption
+    if (moved++ == kill_after_moves) ::raise(SIGKILL);
     (void)fs.CreateDir(io::ParentPath(to), /*recursive=*/true);
     ARROW_RETURN_NOT_OK(fs.Move(from, to));
   }
