@@ -6,6 +6,7 @@
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
 #include <arrow/compute/exec.h>
+#include <arrow/compute/initialize.h>
 #include <arrow/scalar.h>
 
 namespace fsspeckit::merge {
@@ -51,6 +52,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 
 arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch& source,
                                                         std::vector<std::string> key_columns) {
+  // Float canonicalisation needs compute kernels registered (idempotent, cheap).
+  ARROW_RETURN_NOT_OK(cp::Initialize());
   std::unique_ptr<KeyIndex> index(new KeyIndex());
   std::vector<arrow::Datum> keys;
   std::vector<arrow::TypeHolder> types;

@@ -1,3 +1,236 @@
 #include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <arrow/array/builder_binary.h>
+#include <arrow/array/builder_primitive.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/dataset/plan.h>
+#include <arrow/filesystem/localfs.h>
+#include <arrow/io/file.h>
+#include <arrow/json/from_string.h>
+#include <arrow/table.h>
+#include <parquet/arrow/writer.h>
+
+#include "fsspeckit/io/read_parquet.h"
+#include "fsspeckit/merge/dataset_lock.h"
+#include "fsspeckit/merge/journal.h"
+#include "fsspeckit/merge/key_index.h"
 #include "fsspeckit/merge/merge.h"
-TEST(MergeBuild, Links) {}
+#include "merge/merge_plan_internal.h"
+#include "testing/status_assertions.h"
+#include "testing/temp_dir.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+using fsspeckit::testing::TempDir;
+namespace fs = std::filesystem;
+
+std::shared_ptr<arrow::Array> Json(const std::shared_ptr<arrow::DataType>& type,
+                                   const std::string& json) {
+  return arrow::json::ArrayFromJSONString(type, json).ValueOrDie();
+}
+
+std::shared_ptr<arrow::RecordBatch> Batch(std::vector<std::string> names,
+                                          std::vector<std::shared_ptr<arrow::Array>> columns) {
+  arrow::FieldVector fields;
+  for (size_t i = 0; i < names.size(); ++i) fields.push_back(arrow::field(names[i], columns[i]->type()));
+  return arrow::RecordBatch::Make(arrow::schema(fields), columns[0]->length(), columns);
+}
+
+// Lookup results as ints, -1 for "not a source key".
+std::vector<int64_t> Ids(KeyIndex& index, const arrow::RecordBatch& batch) {
+  auto ids = index.Lookup(batch).ValueOrDie();
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < ids->length(); ++i) {
+    out.push_back(ids->IsValid(i) ? static_cast<int64_t>(ids->Value(i)) : int64_t{-1});
+  }
+  return out;
+}
+
+TEST(KeyIndexTest, LastRowWinsAndNullEqualsNull) {
+  auto source = Batch({"k"}, {Json(arrow::int64(), "[1, 2, null, 1, null]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  EXPECT_EQ(index->num_keys(), 3);
+  auto target = Batch({"k"}, {Json(arrow::int64(), "[1, 3, null, 2]")});
+  std::vector<int64_t> ids = Ids(*index, *target);
+  EXPECT_EQ(index->winning_rows()[ids[0]], 3);  // the later of the two 1s
+  EXPECT_EQ(ids[1], -1);
+  EXPECT_EQ(index->winning_rows()[ids[2]], 4);  // null matches null, last wins
+  EXPECT_EQ(index->winning_rows()[ids[3]], 1);
+}
+
+TEST(KeyIndexTest, IntegersMatchByValueAcrossWidths) {
+  auto source = Batch({"k"}, {Json(arrow::int32(), "[5, -7]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  auto target = Batch({"k"}, {Json(arrow::int64(), "[-7, 5, 6]")});
+  EXPECT_EQ(Ids(*index, *target), (std::vector<int64_t>{1, 0, -1}));
+  auto unsigned_target = Batch({"k"}, {Json(arrow::uint8(), "[5]")});
+  EXPECT_EQ(Ids(*index, *unsigned_target), (std::vector<int64_t>{0}));
+}
+
+TEST(KeyIndexTest, FloatsNaNEqualsNaNAndNegativeZeroEqualsZero) {
+  auto source = Batch({"k"}, {Json(arrow::float64(), "[NaN, 0.0, 1.5]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  auto target = Batch({"k"}, {Json(arrow::float32(), "[1.5, NaN, -0.0, 2.0]")});
+  EXPECT_EQ(Ids(*index, *target), (std::vector<int64_t>{2, 0, 1, -1}));
+}
+
+TEST(KeyIndexTest, StringKindsAndCompositeKeys) {
+  auto source = Batch({"a", "b"}, {Json(arrow::utf8(), R"(["x", "x", null])"),
+                                   Json(arrow::int64(), "[1, 2, 1]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"a", "b"}));
+  auto target = Batch({"b", "a"}, {Json(arrow::int32(), "[2, 1, 1, 2]"),
+                                   Json(arrow::large_utf8(), R"(["x", null, "y", null])")});
+  EXPECT_EQ(Ids(*index, *target), (std::vector<int64_t>{1, 2, -1, -1}));
+}
+
+TEST(KeyIndexTest, IncomparableTypesAndMissingColumnsAreNamed) {
+  auto source = Batch({"id"}, {Json(arrow::int64(), "[1]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"id"}));
+  auto strings = arrow::schema({arrow::field("id", arrow::utf8())});
+  arrow::Status st = index->CheckComparable(*strings, "t.parquet");
+  ASSERT_RAISES(TypeError, st);
+  EXPECT_NE(st.message().find("key column 'id' cannot be compared"), std::string::npos);
+  ASSERT_RAISES(KeyError, index->CheckComparable(*arrow::schema({}), "t.parquet"));
+  ASSERT_RAISES(Invalid, KeyIndex::Make(*source, {"nope"}).status());
+}
+
+class MergeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(arrow::compute::Initialize());
+    arrow::dataset::internal::Initialize();
+  }
+  // A file of ids [first, first+n) with row groups of `rg` rows, named `name`.
+  void WriteFile(const std::string& name, int64_t first, int64_t n, int64_t rg) {
+    arrow::Int64Builder ids;
+    arrow::StringBuilder names;
+    for (int64_t i = first; i < first + n; ++i) {
+      ASSERT_OK(ids.Append(i));
+      ASSERT_OK(names.Append("old"));
+    }
+    auto table = arrow::Table::Make(
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())}),
+        {ids.Finish().ValueOrDie(), names.Finish().ValueOrDie()});
+    fs::create_directories(fs::path(tmp_.path() + "/" + name).parent_path());
+    auto out = arrow::io::FileOutputStream::Open(tmp_.path() + "/" + name).ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, rg));
+    ASSERT_OK(out->Close());
+  }
+  std::shared_ptr<arrow::RecordBatchReader> Source(const std::string& ids_json) {
+    auto ids = Json(arrow::int64(), ids_json);
+    arrow::StringBuilder names;
+    for (int64_t i = 0; i < ids->length(); ++i) EXPECT_TRUE(names.Append("new").ok());
+    auto batch = Batch({"id", "name"}, {ids, names.Finish().ValueOrDie()});
+    return arrow::RecordBatchReader::Make({batch}).ValueOrDie();
+  }
+  io::Location Location() { return {fs_, tmp_.path()}; }
+
+  std::shared_ptr<arrow::fs::FileSystem> fs_ = std::make_shared<arrow::fs::LocalFileSystem>();
+  TempDir tmp_;
+};
+
+TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
+  WriteFile("a.parquet", 0, 100, 10);     // row groups [0,9] ... [90,99]
+  WriteFile("b.parquet", 1000, 100, 10);  // [1000,1099]
+  WriteFile("_hidden/c.parquet", 0, 10, 10);
+  // Keys 5 and 2000: one overall range [5, 2000] would admit every row group.
+  auto source = Batch({"id"}, {Json(arrow::int64(), "[5, 2000, 95]")});
+  ASSERT_OK_AND_ASSIGN(auto keys, KeyIndex::Make(*source, {"id"}));
+  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, *source, {}, true));
+  ASSERT_EQ(plan.files.size(), 2u);  // the hidden folder is not data
+  EXPECT_EQ(plan.target_rows, 200);
+  EXPECT_EQ(plan.candidate_files, 1);  // b.parquet pruned by statistics alone
+  EXPECT_EQ(plan.files[0].matched_row_groups, (std::vector<int>{0, 9}));
+  EXPECT_EQ(plan.files[0].matched_rows, 2);
+  EXPECT_TRUE(plan.files[1].matched_row_groups.empty());
+  EXPECT_EQ(plan.key_matched, (std::vector<uint8_t>{1, 0, 1}));
+}
+
+TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
+  WriteFile("a.parquet", 0, 6, 2);
+  WriteFile("b.parquet", 10, 6, 2);
+  MergeOptions options;
+  options.strategy = "upsert";
+  options.key_columns = {"id"};
+  options.row_group_size = 2;
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 3, 50]"), Location(), options));
+  EXPECT_EQ(result.source_count, 2);
+  EXPECT_EQ(result.updated, 1);
+  EXPECT_EQ(result.inserted, 1);
+  EXPECT_EQ(result.target_count_after, 13);
+  ASSERT_EQ(result.rewritten_files.size(), 1u);
+  EXPECT_EQ(result.rewritten_files[0], tmp_.path() + "/a.parquet");
+  EXPECT_EQ(result.preserved_files, std::vector<std::string>{tmp_.path() + "/b.parquet"});
+  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+  ASSERT_OK_AND_ASSIGN(auto combined, a->CombineChunksToBatch());
+  auto names = std::static_pointer_cast<arrow::StringArray>(combined->GetColumnByName("name"));
+  std::vector<std::string> got;
+  for (int64_t i = 0; i < names->length(); ++i) got.emplace_back(names->GetView(i));
+  EXPECT_EQ(got, (std::vector<std::string>{"old", "old", "old", "new", "old", "old"}));
+  for (const auto& entry : fs::directory_iterator(tmp_.path())) {
+    EXPECT_FALSE(entry.path().filename().string().starts_with("_fsspeckit")) << entry.path();
+  }
+}
+
+TEST_F(MergeTest, FailureBeforeCommitLeavesTheDatasetUntouched) {
+  WriteFile("a.parquet", 0, 6, 2);
+  MergeOptions options;
+  options.strategy = "update";
+  options.key_columns = {"id"};
+  // Small enough that the pool (source, key index, row group) is always over it, large
+  // enough for the source itself (19 bytes) to pass the up-front size check.
+  options.limits.max_pool_bytes = 256;
+  options.limits.min_system_available_bytes = 0;
+  auto before = fs::last_write_time(tmp_.path() + "/a.parquet");
+  auto result = Merge(Source("[]"), Location(), options);  // tiny source passes the size check
+  ASSERT_OK(result.status());  // empty source: nothing to rewrite, no ladder step
+  auto failed = Merge(Source("[1]"), Location(), options);
+  ASSERT_RAISES(OutOfMemory, failed.status());
+  EXPECT_EQ(fs::last_write_time(tmp_.path() + "/a.parquet"), before);
+  for (const auto& entry : fs::directory_iterator(tmp_.path())) {
+    EXPECT_EQ(entry.path().filename(), "a.parquet");
+  }
+}
+
+TEST_F(MergeTest, RecoverRollsForwardACommittedJournalAndBackAnUncommittedMerge) {
+  WriteFile("a.parquet", 0, 4, 2);
+  WriteFile("_fsspeckit-merge-1/rewrite-0/part-0.parquet", 100, 4, 2);
+  WriteFile("_fsspeckit-merge-2/insert/part-0.parquet", 200, 4, 2);  // never committed
+  Journal journal{tmp_.path() + "/_fsspeckit-merge-1",
+                  {{tmp_.path() + "/_fsspeckit-merge-1/rewrite-0/part-0.parquet",
+                    tmp_.path() + "/a.parquet"}}};
+  ASSERT_OK(WriteJournal(*fs_, tmp_.path(), journal));
+  ASSERT_OK_AND_ASSIGN(RecoveryReport report, Recover(*fs_, tmp_.path()));
+  EXPECT_TRUE(report.rolled_forward);
+  EXPECT_EQ(report.staging_dirs_removed, 1);
+  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(a->column(0)->chunk(0))->Value(0), 100);
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(tmp_.path())) {
+    left.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(left, std::vector<std::string>{"a.parquet"});
+  ASSERT_OK_AND_ASSIGN(RecoveryReport again, Recover(*fs_, tmp_.path()));
+  EXPECT_FALSE(again.rolled_forward);
+
+  tmp_.Write(std::string(kJournalName), "fsspeckit merge journal v1\nstaging\t/x\n");  // no "end"
+  ASSERT_OK_AND_ASSIGN(RecoveryReport torn, Recover(*fs_, tmp_.path()));
+  EXPECT_FALSE(torn.rolled_forward);
+  EXPECT_FALSE(fs::exists(tmp_.path() + "/" + kJournalName));
+}
+
+TEST_F(MergeTest, LockRefusesASecondHolderAndTakesOverAStaleOne) {
+  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, tmp_.path()));
+  auto second = DatasetLock::Acquire(fs_, tmp_.path());
+  ASSERT_RAISES(IOError, second.status());
+  EXPECT_NE(second.status().message().find("another merge is running"), std::string::npos);
+  lock.reset();
+  tmp_.Write(kLockName, "999999999");  // a pid that does not exist
+  ASSERT_OK(DatasetLock::Acquire(fs_, tmp_.path()).status());
+}
+
+}  // namespace
+}  // namespace fsspeckit::merge
