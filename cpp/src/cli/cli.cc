@@ -1,6 +1,7 @@
 // fsspeckit: the `fsspeckit` command line, shared by the C++ binary and the Python script.
 #include "fsspeckit/cli/cli.h"
 
+#include "merge_command_internal.h"
 #include "status_command_internal.h"
 
 namespace fsspeckit::cli {
@@ -10,7 +11,9 @@ constexpr const char* kUsage =
     "usage: fsspeckit <command> [options]\n"
     "\n"
     "commands:\n"
-    "  status   memory readings and the pressure level (fsspeckit status --help)\n";
+    "  status   memory readings and the pressure level (fsspeckit status --help)\n"
+    "  merge    insert/update/upsert a Parquet source into a dataset (fsspeckit merge --help)\n"
+    "  recover  complete or roll back an interrupted merge\n";
 
 }  // namespace
 
@@ -26,6 +29,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return 0;
   }
   if (command == "status") return RunStatus(rest, out, err);
+  if (command == "merge") return RunMerge(rest, out, err);
+  if (command == "recover") return RunRecover(rest, out, err);
   err << "fsspeckit: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

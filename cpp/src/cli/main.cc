@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <arrow/compute/initialize.h>
+#include <arrow/dataset/plan.h>
 
 #include "fsspeckit/cli/cli.h"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
     std::cerr << "fsspeckit: cannot initialise Arrow compute: " << init.ToString() << '\n';
     return 1;
   }
+  arrow::dataset::internal::Initialize();
   std::vector<std::string> args(argv + 1, argv + argc);
   return fsspeckit::cli::RunCli(args, std::cout, std::cerr);
 }

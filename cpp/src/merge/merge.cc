@@ -268,6 +268,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   for (const TargetFile* file : to_rewrite) work_rows += file->num_rows();
   int64_t done_rows = 0;
   auto advance = [&](int64_t rows) {
+    perf->TrackMemory();  // peaks are sampled at every row group, not only per phase
     done_rows += rows;
     if (options.progress) options.progress(done_rows, work_rows);
   };
