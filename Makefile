@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 BUILD := build/py
 STAMP_DEPS := $(VENV)/.deps-stamp
 
-.PHONY: all install test test-cpp test-python demo bench cpp clean gtest
+.PHONY: all install test test-cpp test-python demo demo-memory bench soak cpp clean gtest
 
 all: install
 
@@ -47,7 +47,11 @@ test: install
 	$(PY) -m pytest -q || status=1; \
 	exit $$status
 
+# The main job: generate an orders dataset, upsert changes under a 256 MiB budget.
 demo: install
+	$(PY) demo/merge_demo.py
+
+demo-memory: install
 	$(PY) demo/memory_pressure.py
 
 bench: install
