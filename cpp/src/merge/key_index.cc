@@ -1,7 +1,9 @@
 // fsspeckit: exact, hash-based matching of merge keys (single or composite, any type).
 #include "fsspeckit/merge/key_index.h"
 
+#include <algorithm>
 #include <limits>
+#include <thread>
 
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
@@ -67,15 +69,23 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch
     index->canonical_types_.push_back(canonical);
   }
   index->key_columns_ = std::move(key_columns);
-  ARROW_ASSIGN_OR_RAISE(index->grouper_, cp::Grouper::Make(types));
-  if (source.num_rows() > 0) {
-    cp::ExecBatch batch(std::move(keys), source.num_rows());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, index->grouper_->Consume(cp::ExecSpan(batch)));
-    auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
-    index->winning_rows_.resize(index->grouper_->num_groups());
-    for (int64_t row = 0; row < group_ids->length(); ++row) {
-      index->winning_rows_[group_ids->Value(row)] = row;  // later rows overwrite: last wins
+  const unsigned copies = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
+  cp::ExecBatch batch(std::move(keys), source.num_rows());
+  for (unsigned copy = 0; copy < copies; ++copy) {
+    auto slot = std::make_unique<Slot>();
+    ARROW_ASSIGN_OR_RAISE(slot->grouper, cp::Grouper::Make(types));
+    if (source.num_rows() > 0) {
+      // Consuming the same keys in the same order gives every copy the same ids.
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, slot->grouper->Consume(cp::ExecSpan(batch)));
+      if (copy == 0) {
+        auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
+        index->winning_rows_.resize(slot->grouper->num_groups());
+        for (int64_t row = 0; row < group_ids->length(); ++row) {
+          index->winning_rows_[group_ids->Value(row)] = row;  // later rows overwrite: last wins
+        }
+      }
     }
+    index->slots_.push_back(std::move(slot));
   }
   return index;
 }
@@ -107,8 +117,18 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::Lookup(const arrow:
     keys.emplace_back(std::move(canonical));
   }
   cp::ExecBatch exec_batch(std::move(keys), batch.num_rows());
-  std::lock_guard<std::mutex> lock(mutex_);
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, grouper_->Lookup(cp::ExecSpan(exec_batch)));
+  // A free copy if there is one, else wait for the first.
+  Slot* slot = slots_.front().get();
+  std::unique_lock<std::mutex> lock(slot->mutex, std::try_to_lock);
+  for (size_t i = 1; !lock.owns_lock() && i < slots_.size(); ++i) {
+    lock = std::unique_lock<std::mutex>(slots_[i]->mutex, std::try_to_lock);
+    if (lock.owns_lock()) slot = slots_[i].get();
+  }
+  if (!lock.owns_lock()) {
+    slot = slots_.front().get();
+    lock = std::unique_lock<std::mutex>(slot->mutex);
+  }
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, slot->grouper->Lookup(cp::ExecSpan(exec_batch)));
   return std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
 }
 

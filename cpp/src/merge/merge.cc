@@ -2,9 +2,14 @@
 #include "fsspeckit/merge/merge.h"
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <arrow/array/builder_primitive.h>
+#include <arrow/compute/api_vector.h>
 #include <arrow/array/concatenate.h>
 #include <arrow/array/util.h>
 #include <arrow/compute/api_vector.h>
@@ -15,6 +20,7 @@
 
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_dataset.h"
+#include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/merge/dataset_lock.h"
 #include "fsspeckit/merge/journal.h"
@@ -127,29 +133,48 @@ class RewriteReader : public arrow::RecordBatchReader {
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
     ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
     const int64_t n = batch.num_rows();
-    arrow::Int64Builder source_rows, order;
-    ARROW_RETURN_NOT_OK(order.Reserve(n));
-    int64_t k = 0;
+    arrow::Int64Builder source_rows;
+    arrow::BooleanBuilder mask;
+    ARROW_RETURN_NOT_OK(mask.Reserve(n));
     for (int64_t i = 0; i < n; ++i) {
-      if (ids->IsValid(i)) {
-        ARROW_RETURN_NOT_OK(source_rows.Append(keys_.winning_rows()[ids->Value(i)]));
-        order.UnsafeAppend(n + k++);  // the k-th replacement, after the target rows
-      } else {
-        order.UnsafeAppend(i);
-      }
+      const bool matched = ids->IsValid(i);
+      mask.UnsafeAppend(matched);
+      if (matched) ARROW_RETURN_NOT_OK(source_rows.Append(keys_.winning_rows()[ids->Value(i)]));
     }
     ARROW_ASSIGN_OR_RAISE(auto source_indices, source_rows.Finish());
-    ARROW_ASSIGN_OR_RAISE(auto indices, order.Finish());
+    ARROW_ASSIGN_OR_RAISE(auto mask_array, mask.Finish());
     ARROW_ASSIGN_OR_RAISE(arrow::Datum replacements, cp::Take(source_, source_indices));
     auto replacement_batch = replacements.record_batch();
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
-      ARROW_ASSIGN_OR_RAISE(auto both,
-                            arrow::Concatenate({batch.column(c), replacement_batch->column(c)}));
-      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(both, indices));
-      columns.push_back(taken.make_array());
+      // In place: each masked slot takes the next replacement, in row order.
+      auto replaced = cp::ReplaceWithMask(batch.column(c), mask_array, replacement_batch->column(c));
+      if (replaced.ok()) {
+        columns.push_back(replaced->make_array());
+        continue;
+      }
+      if (!replaced.status().IsNotImplemented()) return replaced.status();
+      ARROW_ASSIGN_OR_RAISE(columns.emplace_back(), Interleave(*batch.column(c),
+                                                                *replacement_batch->column(c),
+                                                                static_cast<const arrow::BooleanArray&>(*mask_array)));
     }
     return arrow::RecordBatch::Make(batch.schema(), n, std::move(columns));
+  }
+
+  // ReplaceWithMask for types it does not cover (nested ones): concatenate and take.
+  static arrow::Result<std::shared_ptr<arrow::Array>> Interleave(const arrow::Array& target,
+                                                                 const arrow::Array& replacements,
+                                                                 const arrow::BooleanArray& mask) {
+    arrow::Int64Builder order;
+    ARROW_RETURN_NOT_OK(order.Reserve(target.length()));
+    int64_t k = 0;
+    for (int64_t i = 0; i < target.length(); ++i) {
+      order.UnsafeAppend(mask.Value(i) ? target.length() + k++ : i);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto indices, order.Finish());
+    ARROW_ASSIGN_OR_RAISE(auto both, arrow::Concatenate({target.Slice(0), replacements.Slice(0)}));
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(both, indices));
+    return taken.make_array();
   }
 
   std::unique_ptr<parquet::arrow::FileReader> reader_;
@@ -172,6 +197,84 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
   ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
   builder.properties(properties);
   return builder.Build();
+}
+
+// Two concurrent rewrites when twice the largest row group's decoded size (plus the
+// writer's buffered row group) and the source fit in 70% of the budget.
+int RewriteWorkers(const std::vector<const TargetFile*>& files, const MergeOptions& options,
+                   int64_t source_bytes) {
+  if (files.size() < 2 || std::thread::hardware_concurrency() < 2) return 1;
+  int64_t largest_row_group_bytes = 0;
+  for (const TargetFile* file : files) {
+    for (int rg = 0; rg < file->metadata->num_row_groups(); ++rg) {
+      largest_row_group_bytes =
+          std::max(largest_row_group_bytes, file->metadata->RowGroup(rg)->total_byte_size());
+    }
+  }
+  const int64_t per_task_bytes = 3 * largest_row_group_bytes;
+  const int64_t budget = options.limits.max_pool_bytes * 7 / 10;
+  return source_bytes + 2 * per_task_bytes <= budget ? 2 : 1;
+}
+
+// Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
+class LimitedReader : public arrow::RecordBatchReader {
+ public:
+  LimitedReader(arrow::RecordBatchReader& input, std::shared_ptr<arrow::RecordBatch>& leftover,
+                int64_t limit)
+      : input_(input), leftover_(leftover), remaining_(limit) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return input_.schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (remaining_ == 0) return arrow::Status::OK();
+    std::shared_ptr<arrow::RecordBatch> batch = std::move(leftover_);
+    if (!batch) ARROW_RETURN_NOT_OK(input_.ReadNext(&batch));
+    if (!batch) {
+      exhausted_ = true;
+      return arrow::Status::OK();
+    }
+    if (batch->num_rows() > remaining_) {
+      leftover_ = batch->Slice(remaining_);
+      batch = batch->Slice(0, remaining_);
+    }
+    remaining_ -= batch->num_rows();
+    rows_ += batch->num_rows();
+    *out = std::move(batch);
+    return arrow::Status::OK();
+  }
+  int64_t rows() const { return rows_; }
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  arrow::RecordBatchReader& input_;
+  std::shared_ptr<arrow::RecordBatch>& leftover_;
+  int64_t remaining_;
+  int64_t rows_ = 0;
+  bool exhausted_ = false;
+};
+
+// A rewritten file: Parquet written straight from the stream (no dataset-writer plan),
+// split into parts of at most max_rows_per_file rows.
+arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
+                                                         std::shared_ptr<arrow::fs::FileSystem> fs,
+                                                         const std::string& dir,
+                                                         const io::WriteDatasetOptions& options) {
+  const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
+  io::WriteParquetOptions parquet_options{options.compression,
+                                          std::min(limit, options.row_group_size.value_or(limit))};
+  std::vector<io::WrittenFile> files;
+  std::shared_ptr<arrow::RecordBatch> leftover;
+  while (true) {
+    auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
+    const std::string path = dir + "/part-" + std::to_string(files.size()) + ".parquet";
+    ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
+    if (part->rows() == 0 && !files.empty()) {
+      ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
+      break;
+    }
+    files.push_back({path, part->rows(), 0});
+    if (part->exhausted() || (!leftover && part->rows() < limit)) break;
+  }
+  return files;
 }
 
 std::string Stem(const std::string& path) {
@@ -266,9 +369,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
 
   int64_t work_rows = static_cast<int64_t>(insert_rows.size());
   for (const TargetFile* file : to_rewrite) work_rows += file->num_rows();
+  std::mutex progress_mutex;
   int64_t done_rows = 0;
   auto advance = [&](int64_t rows) {
     perf->TrackMemory();  // peaks are sampled at every row group, not only per phase
+    std::lock_guard<std::mutex> lock(progress_mutex);
     done_rows += rows;
     if (options.progress) options.progress(done_rows, work_rows);
   };
@@ -288,29 +393,56 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
   perf->StartOp("rewriting");
+  // Rewrites are independent tasks: two run at once when two fit in the budget (each
+  // holds about a decoded row group and the writer's buffered row group).
+  auto rewrite_one = [&](size_t i, memory::DegradationLadder& task_ladder)
+      -> arrow::Result<std::vector<io::WrittenFile>> {
+    const TargetFile& file = *to_rewrite[i];
+    ARROW_ASSIGN_OR_RAISE(auto conformed, ConformTo(*source, *file.schema, file.path));
+    ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
+    auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, conformed,
+                                                   task_ladder, advance);
+    return WriteRewrite(rewrite, location.filesystem, staging + "/rewrite-" + std::to_string(i),
+                        write);
+  };
+  const int workers = RewriteWorkers(to_rewrite, options, source_bytes);
+  std::vector<arrow::Result<std::vector<io::WrittenFile>>> outputs(
+      to_rewrite.size(), arrow::Status::UnknownError("not run"));
+  {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+      memory::DegradationLadder task_ladder(shared_monitor, ladder_options);
+      for (size_t i = next++; i < to_rewrite.size() && !failed; i = next++) {
+        outputs[i] = rewrite_one(i, task_ladder);
+        if (!outputs[i].ok()) failed = true;
+        perf->AddFiles(1);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int w = 1; w < workers; ++w) threads.emplace_back(work);
+    work();
+    for (auto& thread : threads) thread.join();
+  }
+  for (size_t i = 0; i < to_rewrite.size(); ++i) {
+    if (!outputs[i].ok()) {
+      if (outputs[i].status().message() == "not run") continue;  // another task failed first
+      return fail(outputs[i].status());
+    }
+  }
   for (size_t i = 0; i < to_rewrite.size(); ++i) {
     const TargetFile& file = *to_rewrite[i];
-    auto conformed = ConformTo(*source, *file.schema, file.path);
-    if (!conformed.ok()) return fail(conformed.status());
-    auto reader = OpenTarget(fs, file);
-    if (!reader.ok()) return fail(reader.status());
-    auto rewrite = std::make_shared<RewriteReader>(std::move(*reader), file, *keys, *conformed,
-                                                   ladder, advance);
-    io::WriteDatasetOptions file_options = write;
-    file_options.basename_template = "part-{i}.parquet";
-    const std::string out_dir = staging + "/rewrite-" + std::to_string(i);
-    auto files = io::WriteFiles(rewrite, location.filesystem, out_dir, file_options);
-    if (!files.ok()) return fail(files.status());
-    for (size_t part = 0; part < files->size(); ++part) {
+    if (!outputs[i].ok()) return fail(arrow::Status::UnknownError("a rewrite did not run"));
+    const std::vector<io::WrittenFile>& files = *outputs[i];
+    for (size_t part = 0; part < files.size(); ++part) {
       // The first part takes the file's place; a file grown past max_rows_per_file
       // continues in new files beside it.
       std::string final_path = part == 0 ? file.path
                                          : io::ParentPath(file.path) + "/" + Stem(file.path) + "-" +
                                                io::UniqueId() + "-" + std::to_string(part) + ".parquet";
-      journal.moves.emplace_back((*files)[part].path, final_path);
-      rewritten.emplace_back(final_path, (*files)[part].row_count);
+      journal.moves.emplace_back(files[part].path, final_path);
+      rewritten.emplace_back(final_path, files[part].row_count);
     }
-    perf->AddFiles(1);
   }
   perf->StartOp("inserting");
   if (!insert_rows.empty()) {

@@ -2,6 +2,8 @@
 #include "merge_plan_internal.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <variant>
 
 #include <arrow/scalar.h>
@@ -184,6 +186,80 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
   return files;
 }
 
+namespace {
+
+// What one file contributes to the plan; computed for several files at once.
+struct FileScan {
+  TargetFile file;
+  std::vector<uint32_t> matched_keys;  // distinct key ids found in the file, first-seen order
+  bool candidate = false;
+};
+
+arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& dir,
+                                 const std::string& path, KeyIndex& keys,
+                                 const SourceRange& range) {
+  FileScan scan;
+  TargetFile& file = scan.file;
+  file.path = path;
+  file.partition_values = HiveValues(dir, file.path);
+  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+  auto read_footer = [&]() -> arrow::Status {
+    PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
+    return parquet::arrow::FromParquetSchema(file.metadata->schema(),
+                                             parquet::ArrowReaderProperties(),
+                                             file.metadata->key_value_metadata(), &file.schema);
+  };
+  ARROW_RETURN_NOT_OK(NameFile(read_footer(), file.path));
+  ARROW_RETURN_NOT_OK(keys.CheckComparable(*file.schema, file.path));
+
+  const int leaf = file.metadata->schema()->ColumnIndex(keys.key_columns()[0]);
+  std::vector<int> candidates;
+  for (int rg = 0; rg < file.metadata->num_row_groups(); ++rg) {
+    if (RowGroupMayMatch(*file.metadata->RowGroup(rg), leaf, range, keys.canonical_types()[0])) {
+      candidates.push_back(rg);
+    }
+  }
+  if (candidates.empty() || keys.num_keys() == 0) return scan;
+  scan.candidate = true;
+  std::vector<int> key_leaves;
+  for (const std::string& column : keys.key_columns()) {
+    int index = file.metadata->schema()->ColumnIndex(column);
+    if (index < 0) return arrow::Status::NotImplemented("nested key column '", column, "'");
+    key_leaves.push_back(index);
+  }
+  parquet::ArrowReaderProperties properties;
+  properties.set_pre_buffer(false);
+  parquet::arrow::FileReaderBuilder builder;
+  ARROW_RETURN_NOT_OK(
+      NameFile(builder.Open(input, parquet::default_reader_properties(), file.metadata), file.path));
+  builder.properties(properties);
+  ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
+  std::vector<uint8_t> seen(keys.num_keys(), 0);
+  for (int rg : candidates) {
+    auto table = reader->ReadRowGroup(rg, key_leaves);
+    if (!table.ok()) return NameFile(table.status(), file.path);
+    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+    ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
+    int64_t matched = 0;
+    for (int64_t i = 0; i < ids->length(); ++i) {
+      if (!ids->IsValid(i)) continue;
+      ++matched;
+      uint32_t id = ids->Value(i);
+      if (!seen[id]) {
+        seen[id] = 1;
+        scan.matched_keys.push_back(id);
+      }
+    }
+    if (matched > 0) {
+      file.matched_row_groups.push_back(rg);
+      file.matched_rows += matched;
+    }
+  }
+  return scan;
+}
+
+}  // namespace
+
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const arrow::RecordBatch& source,
                                    const std::vector<std::string>& partition_columns,
@@ -191,76 +267,41 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
   MergePlan plan;
   ARROW_ASSIGN_OR_RAISE(auto paths, ListDataFiles(fs, dir));
   ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, keys));
-  plan.key_matched.assign(keys.num_keys(), 0);
-  std::vector<uint32_t> last_file(keys.num_keys(), UINT32_MAX);
 
-  for (uint32_t f = 0; f < paths.size(); ++f) {
-    TargetFile file;
-    file.path = paths[f];
-    file.partition_values = HiveValues(dir, file.path);
-    ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
-    auto read_footer = [&]() -> arrow::Status {
-      PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
-      return parquet::arrow::FromParquetSchema(file.metadata->schema(),
-                                               parquet::ArrowReaderProperties(),
-                                               file.metadata->key_value_metadata(), &file.schema);
+  // Files are scanned two at a time (footers and key columns only); the results are
+  // combined in path order, so the plan does not depend on the scheduling.
+  std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("not run"));
+  {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < paths.size(); i = next++) {
+        scans[i] = ScanFile(fs, dir, paths[i], keys, range);
+      }
     };
-    ARROW_RETURN_NOT_OK(NameFile(read_footer(), file.path));
-    ARROW_RETURN_NOT_OK(keys.CheckComparable(*file.schema, file.path));
-    plan.target_rows += file.num_rows();
+    std::thread helper;
+    if (paths.size() > 1 && std::thread::hardware_concurrency() > 1) helper = std::thread(work);
+    work();
+    if (helper.joinable()) helper.join();
+  }
 
-    const int leaf = file.metadata->schema()->ColumnIndex(keys.key_columns()[0]);
-    std::vector<int> candidates;
-    for (int rg = 0; rg < file.metadata->num_row_groups(); ++rg) {
-      if (RowGroupMayMatch(*file.metadata->RowGroup(rg), leaf, range, keys.canonical_types()[0])) {
-        candidates.push_back(rg);
+  plan.key_matched.assign(keys.num_keys(), 0);
+  for (auto& maybe_scan : scans) {
+    ARROW_ASSIGN_OR_RAISE(FileScan scan, std::move(maybe_scan));
+    plan.target_rows += scan.file.num_rows();
+    plan.candidate_files += scan.candidate ? 1 : 0;
+    for (uint32_t id : scan.matched_keys) {
+      if (plan.key_matched[id] == 1) {
+        ++plan.keys_in_several_files;
+        plan.key_matched[id] = 2;
+      } else if (plan.key_matched[id] == 0) {
+        plan.key_matched[id] = 1;
+      }
+      if (check_partitions && !partition_columns.empty()) {
+        ARROW_RETURN_NOT_OK(
+            CheckPartition(scan.file, source, keys.winning_rows()[id], partition_columns));
       }
     }
-    if (!candidates.empty() && keys.num_keys() > 0) {
-      ++plan.candidate_files;
-      std::vector<int> key_leaves;
-      for (const std::string& column : keys.key_columns()) {
-        int index = file.metadata->schema()->ColumnIndex(column);
-        if (index < 0) return arrow::Status::NotImplemented("nested key column '", column, "'");
-        key_leaves.push_back(index);
-      }
-      parquet::ArrowReaderProperties properties;
-      properties.set_pre_buffer(false);
-      parquet::arrow::FileReaderBuilder builder;
-      ARROW_RETURN_NOT_OK(NameFile(builder.Open(input, parquet::default_reader_properties(),
-                                                file.metadata),
-                                   file.path));
-      builder.properties(properties);
-      ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
-      for (int rg : candidates) {
-        auto table = reader->ReadRowGroup(rg, key_leaves);
-        if (!table.ok()) return NameFile(table.status(), file.path);
-        ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
-        ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
-        int64_t matched = 0;
-        for (int64_t i = 0; i < ids->length(); ++i) {
-          if (!ids->IsValid(i)) continue;
-          ++matched;
-          uint32_t id = ids->Value(i);
-          if (last_file[id] == f) continue;  // seen in this file already
-          if (last_file[id] != UINT32_MAX && plan.key_matched[id] == 1) {
-            ++plan.keys_in_several_files;
-            plan.key_matched[id] = 2;
-          }
-          if (!plan.key_matched[id]) plan.key_matched[id] = 1;
-          last_file[id] = f;
-          if (check_partitions && !partition_columns.empty()) {
-            ARROW_RETURN_NOT_OK(
-                CheckPartition(file, source, keys.winning_rows()[id], partition_columns));
-          }
-        }
-        if (matched > 0) {
-          file.matched_row_groups.push_back(rg);
-          file.matched_rows += matched;
-        }
-      }
-    }
-    plan.files.push_back(std::move(file));
+    plan.files.push_back(std::move(scan.file));
   }
   return plan;
 }

@@ -26,7 +26,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 
 /// The source's keys in a hash table (Arrow's Grouper). Null equals null, composite keys
 /// match only when every component matches, and of several source rows with one key
-/// the last wins. Lookups are thread-safe.
+/// the last wins. Lookups are thread-safe: a Grouper is not, so the index keeps one per
+/// core (each built from the same keys, so ids agree) and a lookup takes a free one.
 class KeyIndex {
  public:
   /// Invalid when a key column is missing from `source`.
@@ -54,9 +55,12 @@ class KeyIndex {
   KeyIndex() = default;
   std::vector<std::string> key_columns_;
   std::vector<std::shared_ptr<arrow::DataType>> canonical_types_;
-  std::unique_ptr<arrow::compute::Grouper> grouper_;
+  struct Slot {
+    std::mutex mutex;
+    std::unique_ptr<arrow::compute::Grouper> grouper;
+  };
+  std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<int64_t> winning_rows_;
-  std::mutex mutex_;
 };
 
 }  // namespace fsspeckit::merge

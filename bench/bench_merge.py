@@ -1,0 +1,187 @@
+"""Upsert benchmark: fsspeckit vs the original fsspeckit 0.29.0, DuckDB and plain pyarrow.
+
+Run with `make bench` (or .venv/bin/python bench/bench_merge.py [--large] after
+`make install`). Upserts 1,000,000 rows (500,000 updates spread over every file, 500,000
+new keys) into a 10,000,000-row, 20-file dataset (int64, string, float64, int32, string
+columns). Every contender runs in its own process on a fresh copy of the dataset; the
+time is the merge alone (imports and the copy excluded), the peak RSS is the process's.
+Each result is checked: 10,500,000 rows, 10,500,000 distinct ids, 1,000,000 rows from
+the source.
+
+--large: the same upsert with a 256 MiB budget into a dataset of at least 3 GB on disk
+(fsspeckit only), reporting the Arrow pool peak against the budget.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+ORIGINAL = HERE / ".venv-original" / "bin" / "python"
+
+SETUP = """
+import sys, time, pyarrow as pa, pyarrow.dataset as ds, pyarrow.parquet as pq
+TARGET, SOURCE = sys.argv[1], sys.argv[2]
+source = pq.read_table(SOURCE)
+"""
+
+RUNNERS = {
+    "fsspeckit (this project)": (sys.executable, SETUP + """
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+start = time.perf_counter()
+result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
+elapsed = time.perf_counter() - start
+print(elapsed, result.metrics["memory_peak_mb"])
+"""),
+    "original fsspeckit 0.29.0": (str(ORIGINAL), SETUP + """
+from loguru import logger
+logger.remove()
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+start = time.perf_counter()
+result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
+elapsed = time.perf_counter() - start
+print(elapsed, (result.metrics or {}).get("memory_peak_mb", float("nan")))
+"""),
+    "DuckDB (read, anti-join, write)": (str(ORIGINAL), SETUP + """
+import duckdb, shutil
+start = time.perf_counter()
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+con.register("src", source)
+out = TARGET + ".new"
+con.execute(f'''COPY (SELECT t.* FROM read_parquet('{TARGET}/**/*.parquet') t
+                      ANTI JOIN src s ON t.id = s.id
+                      UNION ALL SELECT * FROM src)
+               TO '{out}' (FORMAT parquet, PER_THREAD_OUTPUT)''')
+shutil.rmtree(TARGET); shutil.move(out, TARGET)
+elapsed = time.perf_counter() - start
+print(elapsed, float("nan"))
+"""),
+    "plain pyarrow (read all, join, write all)": (sys.executable, SETUP + """
+import pyarrow.compute as pc, shutil
+start = time.perf_counter()
+target = ds.dataset(TARGET, format="parquet").to_table()
+kept = target.filter(pc.invert(pc.is_in(target["id"], source["id"])))
+merged = pa.concat_tables([kept, source.cast(kept.schema)])
+out = TARGET + ".new"
+ds.write_dataset(merged, out, format="parquet", max_rows_per_file=500_000, max_rows_per_group=100_000)
+shutil.rmtree(TARGET); shutil.move(out, TARGET)
+elapsed = time.perf_counter() - start
+print(elapsed, pa.total_allocated_bytes() / 2**20)
+"""),
+}
+
+CHECK = """
+import sys, pyarrow.dataset as ds, pyarrow.compute as pc
+t = ds.dataset(sys.argv[1], format="parquet").to_table(columns=["id", "name"])
+print(t.num_rows, len(pc.unique(t["id"])), pc.sum(pc.starts_with(t["name"], "src-")).as_py())
+"""
+
+
+def generate(root: Path, rows: int, files: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if (root / "_complete").exists():
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    per_file = rows // files
+    for f in range(files):
+        first = f * per_file
+        for_file = []
+        for start in range(first, first + per_file, 1_000_000):
+            n = min(1_000_000, first + per_file - start)
+            ids = pa.array(range(start, start + n), pa.int64())
+            for_file.append(pa.table({
+                "id": ids,
+                "name": pc.binary_join_element_wise("row-", pc.cast(ids, pa.string()), ""),
+                "amount": pc.multiply(pc.cast(ids, pa.float64()), 0.25),
+                "category": pc.cast(pc.bit_wise_and(ids, 255), pa.int32()),
+                "note": pc.binary_join_element_wise(
+                    "note for customer ", pc.cast(pc.bit_wise_and(ids, 65535), pa.string()), ""),
+            }))
+        with pq.ParquetWriter(root / f"part-{f:03d}.parquet", for_file[0].schema) as writer:
+            for table in for_file:
+                writer.write_table(table, row_group_size=100_000)
+    (root / "_complete").touch()
+
+
+def make_source(path: Path, target_rows: int, updates: int, inserts: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    step = target_rows // updates
+    ids = pa.concat_arrays([pa.array(range(0, target_rows, step)[:updates], pa.int64()),
+                            pa.array(range(target_rows, target_rows + inserts), pa.int64())])
+    pq.write_table(pa.table({
+        "id": ids,
+        "name": pc.binary_join_element_wise("src-", pc.cast(ids, pa.string()), ""),
+        "amount": pc.multiply(pc.cast(ids, pa.float64()), 0.5),
+        "category": pc.cast(pc.bit_wise_and(ids, 255), pa.int32()),
+        "note": pa.array(["updated"] * len(ids)),
+    }), path)
+
+
+def run(name, python, code, dataset, source, budget_mb):
+    work = dataset.parent / (dataset.name + "-work")
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(dataset, work, ignore=shutil.ignore_patterns("_complete"))
+    script = code.replace("BUDGET_MB", str(budget_mb))
+    proc = subprocess.Popen([python, "-c", script, str(work), str(source)],
+                            stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read().strip().splitlines()[-1].split()  # the last line: "seconds pool_mb"
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    check = subprocess.run([sys.executable, "-c", CHECK, str(work)], capture_output=True,
+                           text=True, check=True).stdout.split()
+    shutil.rmtree(work, ignore_errors=True)
+    return float(out[0]), float(out[1]), usage.ru_maxrss / 1024, [int(c) for c in check]
+
+
+def main():
+    large = "--large" in sys.argv
+    if large:
+        dataset, rows, files, budget = DATA / "merge_large", 100_000_000, 40, 256
+        runners = {k: v for k, v in RUNNERS.items() if k.startswith("fsspeckit")}
+    else:
+        dataset, rows, files, budget = DATA / "merge_10m", 10_000_000, 20, 1024
+        runners = RUNNERS
+    generate(dataset, rows, files)
+    source = DATA / f"source-{dataset.name}.parquet"
+    make_source(source, rows, 500_000, 500_000)
+    size_gb = sum(p.stat().st_size for p in dataset.glob("*.parquet")) / 1e9
+    expected = [rows + 500_000, rows + 500_000, 1_000_000]
+    print(f"Target: {rows:,} rows in {files} files ({size_gb:.2f} GB on disk); source: "
+          f"1,000,000 rows (500,000 updates over every file, 500,000 new); "
+          f"budget merge_max_memory_mb={budget}.\n")
+    print("| contender | merge s | source rows/s | peak RSS MiB | Arrow pool peak MiB | result |")
+    print("|---|---:|---:|---:|---:|---|")
+    times = {}
+    for name, (python, code) in runners.items():
+        got = run(name, python, code, dataset, source, budget)
+        if got is None:
+            print(f"| {name} | failed | | | | |")
+            continue
+        elapsed, pool_mb, rss_mb, check = got
+        times[name] = elapsed
+        ok = "correct" if check == expected else f"WRONG {check}"
+        pool = "" if pool_mb != pool_mb else f"{pool_mb:.0f}"
+        print(f"| {name} | {elapsed:.2f} | {1_000_000 / elapsed:,.0f} | {rss_mb:.0f} | {pool} | {ok} |")
+    ours = times.get("fsspeckit (this project)")
+    if ours:
+        print()
+        for name, t in times.items():
+            if name != "fsspeckit (this project)":
+                print(f"- fsspeckit is {t / ours:.1f}x faster than {name}")
+
+
+if __name__ == "__main__":
+    main()
