@@ -54,10 +54,16 @@ demo: install
 demo-memory: install
 	$(PY) demo/memory_pressure.py
 
+# Long runs kept out of `make test`: 200 SIGKILL points during merges.
+soak: install
+	FSSPECKIT_CRASH_POINTS=200 $(PY) -m pytest -q -s tests/test_merge_crash.py
+
 bench: install
 	$(PY) bench/bench_memory.py
 	$(PY) bench/bench_scan.py
 	$(PY) bench/bench_io.py
+	$(PY) bench/bench_merge.py
+	$(PY) bench/bench_merge.py --large
 
 # The C++ library and its tests alone, as a C++ user builds them (Python is asked only
 # where pyarrow lives).
