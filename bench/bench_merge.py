@@ -149,7 +149,7 @@ def run(name, python, code, dataset, source, budget_mb):
 def main():
     large = "--large" in sys.argv
     if large:
-        dataset, rows, files, budget = DATA / "merge_large", 100_000_000, 40, 256
+        dataset, rows, files, budget = DATA / "merge_130m", 130_000_000, 52, 256
         runners = {k: v for k, v in RUNNERS.items() if k.startswith("fsspeckit")}
     else:
         dataset, rows, files, budget = DATA / "merge_10m", 10_000_000, 20, 1024

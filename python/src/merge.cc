@@ -65,20 +65,8 @@ void InitMerge(nb::module_& m) {
         options.max_rows_per_file = max_rows_per_file;
         options.row_group_size = row_group_size;
         options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
-        if (!progress.is_none()) {
-          auto callback = ShareWithThreads(std::move(progress));
-          options.progress = [callback](int64_t done, int64_t total) {
-            nb::gil_scoped_acquire gil;
-            (*callback)(done, total);
-          };
-        }
-        if (!collect.is_none()) {
-          auto hook = ShareWithThreads(std::move(collect));
-          options.collect = [hook] {
-            nb::gil_scoped_acquire gil;
-            (*hook)();
-          };
-        }
+        options.progress = ProgressCallback(std::move(progress));
+        options.collect = CollectHook(std::move(collect));
         ThrowIfError(options.limits.Validate());
         auto reader = ImportStream(data);
         io::Location location =

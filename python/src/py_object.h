@@ -1,6 +1,8 @@
 // fsspeckit: Python objects held by C++ code that may run or let go on any thread.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <nanobind/nanobind.h>
@@ -21,6 +23,26 @@ inline std::shared_ptr<nanobind::object> ShareWithThreads(nanobind::object objec
           delete held;
         }
       });
+}
+
+/// progress(done, total) as a C++ callback that takes the GIL; empty for None.
+inline std::function<void(int64_t, int64_t)> ProgressCallback(nanobind::object progress) {
+  if (progress.is_none()) return {};
+  auto callback = ShareWithThreads(std::move(progress));
+  return [callback](int64_t done, int64_t total) {
+    nanobind::gil_scoped_acquire gil;
+    (*callback)(done, total);
+  };
+}
+
+/// A no-argument hook (gc.collect) as a C++ callback that takes the GIL; empty for None.
+inline std::function<void()> CollectHook(nanobind::object collect) {
+  if (collect.is_none()) return {};
+  auto hook = ShareWithThreads(std::move(collect));
+  return [hook] {
+    nanobind::gil_scoped_acquire gil;
+    (*hook)();
+  };
 }
 
 }  // namespace fsspeckit::python

@@ -49,20 +49,8 @@ scan::ChunkedScanOptions ScanOptions(int64_t chunk_size_rows,
   options.chunk_size_rows = chunk_size_rows;
   options.monitor = std::move(monitor);
   options.log_progress = log_progress;
-  if (!progress.is_none()) {
-    auto callback = ShareWithThreads(std::move(progress));
-    options.progress = [callback](int64_t done, int64_t total) {
-      nb::gil_scoped_acquire gil;
-      (*callback)(done, total);
-    };
-  }
-  if (!collect.is_none()) {
-    auto hook = ShareWithThreads(std::move(collect));
-    options.collect = [hook] {
-      nb::gil_scoped_acquire gil;
-      (*hook)();
-    };
-  }
+  options.progress = ProgressCallback(std::move(progress));
+  options.collect = CollectHook(std::move(collect));
   return options;
 }
 

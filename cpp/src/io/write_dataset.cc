@@ -17,6 +17,7 @@
 #include <parquet/properties.h>
 
 #include "fsspeckit/io/compression.h"
+#include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
@@ -104,21 +105,6 @@ arrow::Status ValidateFor(const arrow::Schema& data, const WriteDatasetOptions& 
   return arrow::Status::OK();
 }
 
-// Every .parquet file below `base` (hidden folders included: an earlier interrupted
-// write's leftovers belong to the old state too).
-arrow::Result<std::vector<std::string>> ListParquetFiles(arrow::fs::FileSystem& fs,
-                                                         const std::string& base) {
-  arrow::fs::FileSelector selector;
-  selector.base_dir = base;
-  selector.recursive = true;
-  selector.allow_not_found = true;
-  ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
-  std::vector<std::string> files;
-  for (const auto& info : infos) {
-    if (info.IsFile() && info.path().ends_with(".parquet")) files.push_back(info.path());
-  }
-  return files;
-}
 
 }  // namespace
 
@@ -219,7 +205,7 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
   std::vector<std::string> old_files;
   if (options.mode == "overwrite") {
-    ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base));
+    ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base, HiddenFiles::kInclude));
   }
   const std::string staging = base + "/_fsspeckit-staging-" + UniqueId();
   auto fail = [&](const arrow::Status& status) {

@@ -13,6 +13,7 @@
 #include <parquet/file_reader.h>
 #include <parquet/statistics.h>
 
+#include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::merge {
@@ -166,26 +167,6 @@ arrow::Status CheckPartition(const TargetFile& file, const arrow::RecordBatch& s
 
 }  // namespace
 
-arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
-                                                      const std::string& dir) {
-  arrow::fs::FileSelector selector;
-  selector.base_dir = dir;
-  selector.recursive = true;
-  selector.allow_not_found = true;
-  ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
-  std::vector<std::string> files;
-  for (const auto& info : infos) {
-    if (!info.IsFile() || !info.path().ends_with(".parquet")) continue;
-    std::string relative = info.path().substr(std::min(info.path().size(), dir.size() + 1));
-    bool hidden = relative.starts_with("_") || relative.starts_with(".") ||
-                  relative.find("/_") != std::string::npos ||
-                  relative.find("/.") != std::string::npos;
-    if (!hidden) files.push_back(info.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 namespace {
 
 // What one file contributes to the plan; computed for several files at once.
@@ -265,7 +246,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions) {
   MergePlan plan;
-  ARROW_ASSIGN_OR_RAISE(auto paths, ListDataFiles(fs, dir));
+  ARROW_ASSIGN_OR_RAISE(auto paths, io::ListParquetFiles(fs, dir, io::HiddenFiles::kSkip));
   ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, keys));
 
   // Files are scanned two at a time (footers and key columns only); the results are

@@ -34,10 +34,6 @@ struct MergePlan {
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key
 };
 
-/// The dataset's data files below `dir`: `.parquet`, outside `_`/`.` folders, sorted.
-arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
-                                                      const std::string& dir);
-
 /// Reads footers, prunes row groups by the first key column's statistics (against every
 /// distinct source value, not one overall range), and confirms matches by reading only
 /// the key columns of the row groups left. With `check_partitions`, a matched key whose
