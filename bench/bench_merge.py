@@ -8,7 +8,7 @@ time is the merge alone (imports and the copy excluded), the peak RSS is the pro
 Each result is checked: 10,500,000 rows, 10,500,000 distinct ids, 1,000,000 rows from
 the source.
 
---large: the same upsert with a 256 MiB budget into a dataset of at least 3 GB on disk
+--large: the same upsert with a 256 MiB budget into a 130,000,000-row dataset (over 3 GB on disk)
 (fsspeckit only), reporting the Arrow pool peak against the budget.
 """
 
