@@ -111,6 +111,20 @@ def test_a_later_merge_recovers_an_interrupted_one(pristine, tmp_path):
     assert len(state) in (len(old), len(new))
 
 
+def test_staged_files_are_invisible_to_readers_while_a_merge_runs(pristine, tmp_path):
+    """Kill after the journal is written: staged files exist but no reader lists them."""
+    path, old, new, _ = pristine
+    work = tmp_path / "visible"
+    shutil.copytree(path, work)
+    env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES="0")
+    subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env, stdout=subprocess.PIPE)
+    staged = [p for p in work.rglob("*") if p.is_file() and "_fsspeckit-merge-" in str(p)]
+    assert staged and not any(p.name.endswith(".parquet") for p in staged)
+    assert rows(work) == old  # pyarrow: the journal's moves have not happened yet
+    import glob
+    assert not [p for p in glob.glob(f"{work}/**/*.parquet", recursive=True) if "_fsspeckit" in p]
+
+
 def test_a_second_concurrent_merge_is_refused(tmp_path):
     io = PyarrowDatasetIO()
     io.write_dataset(pa.table({"id": [1, 2]}), str(tmp_path))

@@ -216,6 +216,10 @@ int RewriteWorkers(const std::vector<const TargetFile*>& files, const MergeOptio
   return source_bytes + 2 * per_task_bytes <= budget ? 2 : 1;
 }
 
+// Staged files do not end in ".parquet": readers that glob "**/*.parquet" (DuckDB,
+// Polars) skip them as well as those that skip "_" folders (pyarrow).
+constexpr const char* kStagedSuffix = ".staged";
+
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
 class LimitedReader : public arrow::RecordBatchReader {
  public:
@@ -265,7 +269,7 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
-    const std::string path = dir + "/part-" + std::to_string(files.size()) + ".parquet";
+    const std::string path = dir + "/part-" + std::to_string(files.size()) + kStagedSuffix;
     ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
     if (part->rows() == 0 && !files.empty()) {
       ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
@@ -454,13 +458,16 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({batch}));
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = options.partition_columns;
+    insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + kStagedSuffix;
     const std::string out_dir = staging + "/insert";
     auto status = ladder.Step();
     if (!status.ok()) return fail(status);
     auto files = io::WriteFiles(insert_reader, location.filesystem, out_dir, insert_options);
     if (!files.ok()) return fail(files.status());
     for (const io::WrittenFile& file : *files) {
-      std::string final_path = dir + file.path.substr(out_dir.size());
+      std::string relative = file.path.substr(out_dir.size());
+      relative.resize(relative.size() - std::string_view(kStagedSuffix).size());
+      std::string final_path = dir + relative + ".parquet";
       journal.moves.emplace_back(file.path, final_path);
       inserted.emplace_back(final_path, file.row_count);
       result.inserted += file.row_count;
