@@ -187,12 +187,22 @@ class RewriteReader : public arrow::RecordBatchReader {
   int next_ = 0;
 };
 
+int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
+  int64_t rows = 0;
+  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+    rows = std::max(rows, metadata.RowGroup(rg)->num_rows());
+  }
+  return rows;
+}
+
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
                                                                       const TargetFile& file) {
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);  // one row group at a time
   properties.set_use_threads(true);
+  // A row group decodes into one chunk, so combining it into a batch copies nothing.
+  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
   parquet::arrow::FileReaderBuilder builder;
   ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
   builder.properties(properties);

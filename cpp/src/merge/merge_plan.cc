@@ -210,6 +210,11 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   }
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);
+  int64_t largest_row_group = 1;
+  for (int rg : candidates) {
+    largest_row_group = std::max(largest_row_group, file.metadata->RowGroup(rg)->num_rows());
+  }
+  properties.set_batch_size(largest_row_group);  // one chunk per row group: no copies
   parquet::arrow::FileReaderBuilder builder;
   ARROW_RETURN_NOT_OK(
       NameFile(builder.Open(input, parquet::default_reader_properties(), file.metadata), file.path));
