@@ -283,3 +283,16 @@ def test_guide_merge_snippets(tmp_path):
     assert (result.updated, result.inserted) == (2, 0)
     assert set(result.metrics["memory_pressure_stats"]) == {"normal", "warning", "critical",
                                                              "emergency"}
+
+
+def test_rewrites_keep_each_columns_dictionary_choice(tmp_path):
+    table = pa.Table.from_pylist(rows(range(50), "old"), schema=SCHEMA)
+    pq.write_table(table, tmp_path / "data.parquet", use_dictionary=["name"])
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([3], "new"), schema=SCHEMA),
+                                      str(tmp_path), "update", "id")
+    meta = pq.ParquetFile(result.rewritten_files[0]).metadata.row_group(0)
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings
+                 for i in range(meta.num_columns)}
+    assert "RLE_DICTIONARY" in encodings["name"]
+    assert "RLE_DICTIONARY" not in encodings["id"]
+    assert "RLE_DICTIONARY" not in encodings["value"]

@@ -30,6 +30,7 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
     parquet::WriterProperties::Builder properties;
     properties.compression(codec);
     if (options.row_group_size) properties.max_row_group_length(*options.row_group_size);
+    for (const std::string& column : options.plain_columns) properties.disable_dictionary(column);
     ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
     ARROW_ASSIGN_OR_RAISE(
         auto writer,

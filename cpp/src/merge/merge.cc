@@ -17,6 +17,8 @@
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/metadata.h>
+#include <parquet/schema.h>
 
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_dataset.h"
@@ -187,6 +189,28 @@ class RewriteReader : public arrow::RecordBatchReader {
   int next_ = 0;
 };
 
+// Columns whose first row group has plain-encoded data pages: the writer of the file
+// found their dictionary too large and fell back, as a rewrite would after paying for
+// the attempt.
+std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata) {
+  std::vector<std::string> plain;
+  if (metadata.num_row_groups() == 0) return plain;
+  auto row_group = metadata.RowGroup(0);
+  for (int c = 0; c < metadata.num_columns(); ++c) {
+    auto chunk = row_group->ColumnChunk(c);
+    bool fell_back = !chunk->has_dictionary_page();
+    for (const parquet::PageEncodingStats& stats : chunk->encoding_stats()) {
+      if ((stats.page_type == parquet::PageType::DATA_PAGE ||
+           stats.page_type == parquet::PageType::DATA_PAGE_V2) &&
+          stats.encoding == parquet::Encoding::PLAIN) {
+        fell_back = true;
+      }
+    }
+    if (fell_back) plain.push_back(metadata.schema()->Column(c)->path()->ToDotString());
+  }
+  return plain;
+}
+
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   int64_t rows = 0;
   for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
@@ -271,10 +295,12 @@ class LimitedReader : public arrow::RecordBatchReader {
 arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
                                                          std::shared_ptr<arrow::fs::FileSystem> fs,
                                                          const std::string& dir,
-                                                         const io::WriteDatasetOptions& options) {
+                                                         const io::WriteDatasetOptions& options,
+                                                         std::vector<std::string> plain_columns) {
   const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
   io::WriteParquetOptions parquet_options{options.compression,
-                                          std::min(limit, options.row_group_size.value_or(limit))};
+                                          std::min(limit, options.row_group_size.value_or(limit)),
+                                          std::move(plain_columns)};
   std::vector<io::WrittenFile> files;
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
@@ -417,7 +443,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, conformed,
                                                    task_ladder, advance);
     return WriteRewrite(rewrite, location.filesystem, staging + "/rewrite-" + std::to_string(i),
-                        write);
+                        write, PlainColumns(*file.metadata));
   };
   const int workers = RewriteWorkers(to_rewrite, options, source_bytes);
   std::vector<arrow::Result<std::vector<io::WrittenFile>>> outputs(

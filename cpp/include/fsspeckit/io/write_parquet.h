@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <arrow/record_batch.h>
 #include <arrow/status.h>
@@ -18,6 +19,9 @@ struct WriteParquetOptions {
   std::optional<std::string> compression = "snappy";
   /// Rows per row group; absent: Parquet's default (1Mi rows).
   std::optional<int64_t> row_group_size;
+  /// Column paths ("a" or "a.b") written without dictionary encoding. Rewrites pass the
+  /// columns whose dictionary the original writer gave up on, to skip that wasted work.
+  std::vector<std::string> plain_columns;
 };
 
 /// Streams `data` into a hidden temporary file beside `location.path` and renames it
