@@ -6,6 +6,7 @@ import random
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
@@ -296,3 +297,34 @@ def test_rewrites_keep_each_columns_dictionary_choice(tmp_path):
     assert "RLE_DICTIONARY" in encodings["name"]
     assert "RLE_DICTIONARY" not in encodings["id"]
     assert "RLE_DICTIONARY" not in encodings["value"]
+
+
+def test_merge_on_s3_through_a_real_s3_server(s3):
+    fs, bucket = s3
+    io = PyarrowDatasetIO(fs)
+    target = rows(range(30), "old")
+    io.write_dataset(pa.Table.from_pylist(target, schema=SCHEMA), f"{bucket}/ds",
+                     max_rows_per_file=10)
+    source = rows([5, 25, 99], "new")
+    result = io.merge(pa.Table.from_pylist(source, schema=SCHEMA), f"s3://{bucket}/ds", "upsert",
+                      "id")
+    assert (result.updated, result.inserted, len(result.rewritten_files)) == (2, 1, 2)
+    got = sorted_rows(io.read_parquet(f"{bucket}/ds").to_pylist(), COLUMNS)
+    assert got == expected_rows(target, source, ["id"], "upsert", COLUMNS)
+    leftovers = [i.path for i in fs.get_file_info(pafs.FileSelector(f"{bucket}/ds", recursive=True))
+                 if "_fsspeckit" in i.path]
+    assert leftovers == []
+
+
+def test_merge_on_an_fsspec_memory_filesystem():
+    import fsspec
+
+    io = PyarrowDatasetIO(fsspec.filesystem("memory"))
+    target = rows(range(10), "old")
+    io.write_dataset(pa.Table.from_pylist(target, schema=SCHEMA), "/merge-mem/ds")
+    source = rows([1, 50], "new")
+    result = io.merge(pa.Table.from_pylist(source, schema=SCHEMA), "memory://merge-mem/ds",
+                      "upsert", "id")
+    assert (result.updated, result.inserted) == (1, 1)
+    got = sorted_rows(io.read_parquet("/merge-mem/ds").to_pylist(), COLUMNS)
+    assert got == expected_rows(target, source, ["id"], "upsert", COLUMNS)
