@@ -217,7 +217,8 @@ def test_incomparable_and_uncastable_types_are_clear(tmp_path):
         PyarrowDatasetIO().merge(bad_value, str(tmp_path), "update", "id")
     assert sorted(ds.dataset(str(tmp_path)).to_table()["name"].to_pylist()) == \
         [f"old{i}" for i in range(5)]
-    assert not any(p.name.startswith("_fsspeckit") for p in tmp_path.iterdir())
+    assert not any(p.name.startswith("_fsspeckit") and p.name != "_fsspeckit_merge.lock"
+                   for p in tmp_path.iterdir())
 
 
 def test_corrupt_target_file_is_named(tmp_path):
@@ -328,3 +329,38 @@ def test_merge_on_an_fsspec_memory_filesystem():
     assert (result.updated, result.inserted) == (1, 1)
     got = sorted_rows(io.read_parquet("/merge-mem/ds").to_pylist(), COLUMNS)
     assert got == expected_rows(target, source, ["id"], "upsert", COLUMNS)
+
+
+def test_a_raising_progress_callback_aborts_cleanly(tmp_path):
+    make_target(tmp_path, rows(range(40), "old"), SCHEMA)
+    snapshot = read_rows(tmp_path, COLUMNS)
+
+    def progress(done, total):
+        raise ValueError("stop here")
+
+    with pytest.raises(RuntimeError, match="merge_progress_callback raised .*stop here"):
+        PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([1, 30, 99], "new"), schema=SCHEMA),
+                                 str(tmp_path), "upsert", "id", merge_progress_callback=progress)
+    assert read_rows(tmp_path, COLUMNS) == snapshot
+
+
+def test_url_encoded_partition_values_match(tmp_path):
+    schema = SCHEMA.append(pa.field("city", pa.string()))
+    io = PyarrowDatasetIO()
+    first = [dict(rows([1], "a")[0], city="New York")]
+    io.merge(pa.Table.from_pylist(first, schema=schema), str(tmp_path), "upsert", "id",
+             partition_columns="city")
+    assert any("%20" in p.name or " " in p.name for p in tmp_path.iterdir())
+    again = [dict(rows([1], "b")[0], city="New York")]
+    result = io.merge(pa.Table.from_pylist(again, schema=schema), str(tmp_path), "upsert", "id",
+                      partition_columns="city")
+    assert (result.updated, result.inserted) == (1, 0)
+
+
+def test_rewrites_keep_file_metadata(tmp_path):
+    table = pa.Table.from_pylist(rows(range(5), "old"), schema=SCHEMA)
+    table = table.replace_schema_metadata({"owner": "team-a"})
+    pq.write_table(table, tmp_path / "data.parquet")
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([2], "new"), schema=SCHEMA),
+                                      str(tmp_path), "update", "id")
+    assert pq.read_schema(result.rewritten_files[0]).metadata[b"owner"] == b"team-a"

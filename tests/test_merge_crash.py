@@ -70,7 +70,8 @@ def test_sigkill_at_any_moment_leaves_old_or_new(pristine, tmp_path):
         state = rows(work)
         assert state in (old, new), f"kill point {point}: a mixed state"
         outcomes["old" if state == old else "new"] += 1
-        leftovers = [p.name for p in work.iterdir() if p.name.startswith("_fsspeckit")]
+        leftovers = [p.name for p in work.iterdir()
+                     if p.name.startswith("_fsspeckit") and p.name != "_fsspeckit_merge.lock"]
         assert leftovers == []
         shutil.rmtree(work)
     assert outcomes["old"] > 0  # the kills did land during merges
@@ -126,9 +127,14 @@ def test_staged_files_are_invisible_to_readers_while_a_merge_runs(pristine, tmp_
 
 
 def test_a_second_concurrent_merge_is_refused(tmp_path):
+    import fcntl
+
     io = PyarrowDatasetIO()
     io.write_dataset(pa.table({"id": [1, 2]}), str(tmp_path))
-    (tmp_path / "_fsspeckit_merge.lock").write_text(str(os.getppid()))  # a live process
-    with pytest.raises(OSError, match="another merge is running on this dataset"):
-        io.merge(pa.table({"id": [3]}), str(tmp_path), "insert", "id")
+    with open(tmp_path / "_fsspeckit_merge.lock", "w") as held:  # as a running merge holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(OSError, match="another merge is running on this dataset"):
+            io.merge(pa.table({"id": [3]}), str(tmp_path), "insert", "id")
     assert sorted(ds.dataset(str(tmp_path)).to_table()["id"].to_pylist()) == [1, 2]
+    io.merge(pa.table({"id": [3]}), str(tmp_path), "insert", "id")  # released: it runs
+    assert sorted(ds.dataset(str(tmp_path)).to_table()["id"].to_pylist()) == [1, 2, 3]

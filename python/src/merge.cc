@@ -65,7 +65,7 @@ void InitMerge(nb::module_& m) {
         options.max_rows_per_file = max_rows_per_file;
         options.row_group_size = row_group_size;
         options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
-        options.progress = ProgressCallback(std::move(progress));
+        options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
         options.collect = CollectHook(std::move(collect));
         ThrowIfError(options.limits.Validate());
         auto reader = ImportStream(data);

@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
+#include <arrow/status.h>
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
 
 namespace fsspeckit::python {
 
@@ -35,13 +38,37 @@ inline std::function<void(int64_t, int64_t)> ProgressCallback(nanobind::object p
   };
 }
 
+/// The same for callers on worker threads, where an exception must not escape: what
+/// the callback raises becomes an error Status naming it (and aborts the operation).
+inline std::function<arrow::Status(int64_t, int64_t)> ProgressStatusCallback(
+    nanobind::object progress, const char* name) {
+  if (progress.is_none()) return {};
+  auto callback = ShareWithThreads(std::move(progress));
+  return [callback, name](int64_t done, int64_t total) -> arrow::Status {
+    nanobind::gil_scoped_acquire gil;
+    try {
+      (*callback)(done, total);
+      return arrow::Status::OK();
+    } catch (nanobind::python_error& e) {
+      std::string type = nanobind::cast<std::string>(e.type().attr("__name__"));
+      std::string value = nanobind::cast<std::string>(nanobind::str(e.value()));
+      return arrow::Status::UnknownError(name, " raised ", type, ": ", value);
+    }
+  };
+}
+
 /// A no-argument hook (gc.collect) as a C++ callback that takes the GIL; empty for None.
+/// It may run on any thread, so what it raises is reported as unraisable, not thrown.
 inline std::function<void()> CollectHook(nanobind::object collect) {
   if (collect.is_none()) return {};
   auto hook = ShareWithThreads(std::move(collect));
   return [hook] {
     nanobind::gil_scoped_acquire gil;
-    (*hook)();
+    try {
+      (*hook)();
+    } catch (nanobind::python_error& e) {
+      e.discard_as_unraisable("fsspeckit collector hook");
+    }
   };
 }
 

@@ -152,7 +152,12 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto monitor = memory::MemoryMonitor::Make({options.limits});
   if (!monitor.ok()) return fail(monitor.status());
   ProgressBar bar(err, **monitor);
-  if (!quiet) options.progress = [&](int64_t done, int64_t total) { bar.Update(done, total); };
+  if (!quiet) {
+    options.progress = [&](int64_t done, int64_t total) {
+      bar.Update(done, total);
+      return arrow::Status::OK();
+    };
+  }
 
   auto started = std::chrono::steady_clock::now();
   auto source_location = io::ResolveLocation(nullptr, positional[0]);

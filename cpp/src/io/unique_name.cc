@@ -1,19 +1,22 @@
 // fsspeckit: random names for files and folders that must not collide.
 #include "fsspeckit/io/unique_name.h"
 
+#include <sys/random.h>
+
+#include <cstdint>
 #include <cstdio>
-#include <mutex>
 #include <random>
 
 namespace fsspeckit::io {
 
 std::string UniqueId() {
-  static std::mutex mutex;
-  static std::mt19937_64 generator(std::random_device{}());
-  uint64_t value;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    value = generator();
+  // 64 bits straight from the kernel on every call: no seed to share with a forked child
+  // or to collide between processes.
+  uint64_t value = 0;
+  ssize_t got = ::getrandom(&value, sizeof(value), 0);
+  if (got != static_cast<ssize_t>(sizeof(value))) {
+    std::random_device device;  // /dev/urandom
+    value = (static_cast<uint64_t>(device()) << 32) ^ device();
   }
   char buffer[17];
   std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(value));

@@ -15,14 +15,34 @@ namespace {
 
 constexpr const char* kHeader = "fsspeckit merge journal v1";
 
-std::string Serialize(const Journal& journal) {
-  std::string text = std::string(kHeader) + "\nstaging\t" + journal.staging_dir + "\n";
-  for (const auto& [from, to] : journal.moves) text += "move\t" + from + "\t" + to + "\n";
-  return text + "end\n";  // a journal without it was never completed
+// Paths are stored relative to the dataset folder, so a dataset that moved (another
+// mount point, a renamed folder, a copy) recovers where it is now.
+arrow::Result<std::string> Relative(const std::string& dataset_dir, const std::string& path) {
+  const std::string prefix = dataset_dir + "/";
+  if (!path.starts_with(prefix) || path.find_first_of("\t\n") != std::string::npos) {
+    return arrow::Status::Invalid("cannot journal '", path, "': not a plain path inside '",
+                                  dataset_dir, "'");
+  }
+  return path.substr(prefix.size());
 }
 
-// nullopt for an incomplete or foreign journal: that merge never committed.
-std::optional<Journal> Parse(const std::string& text) {
+arrow::Result<std::string> Serialize(const std::string& dataset_dir, const Journal& journal) {
+  ARROW_ASSIGN_OR_RAISE(std::string staging, Relative(dataset_dir, journal.staging_dir));
+  std::string text = std::string(kHeader) + "\nstaging\t" + staging + "\n";
+  for (const auto& [from, to] : journal.moves) {
+    ARROW_ASSIGN_OR_RAISE(std::string relative_from, Relative(dataset_dir, from));
+    ARROW_ASSIGN_OR_RAISE(std::string relative_to, Relative(dataset_dir, to));
+    text += "move\t" + relative_from + "\t" + relative_to + "\n";
+  }
+  return text + "end\n";
+}
+
+bool SafeRelative(const std::string& path) {
+  return !path.empty() && path.front() != '/' && path.find("..") == std::string::npos;
+}
+
+// nullopt for a journal that is not one of ours or not complete.
+std::optional<Journal> Parse(const std::string& dataset_dir, const std::string& text) {
   std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line) || line != kHeader) return std::nullopt;
@@ -36,10 +56,11 @@ std::optional<Journal> Parse(const std::string& text) {
     std::vector<std::string> fields;
     std::istringstream parts(line);
     for (std::string field; std::getline(parts, field, '\t');) fields.push_back(field);
-    if (fields.size() == 2 && fields[0] == "staging") {
-      journal.staging_dir = fields[1];
-    } else if (fields.size() == 3 && fields[0] == "move") {
-      journal.moves.emplace_back(fields[1], fields[2]);
+    if (fields.size() == 2 && fields[0] == "staging" && SafeRelative(fields[1])) {
+      journal.staging_dir = dataset_dir + "/" + fields[1];
+    } else if (fields.size() == 3 && fields[0] == "move" && SafeRelative(fields[1]) &&
+               SafeRelative(fields[2])) {
+      journal.moves.emplace_back(dataset_dir + "/" + fields[1], dataset_dir + "/" + fields[2]);
     } else {
       return std::nullopt;
     }
@@ -57,14 +78,9 @@ arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
 
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal) {
-  for (const auto& [from, to] : journal.moves) {
-    if (from.find_first_of("\t\n") != std::string::npos || to.find_first_of("\t\n") != std::string::npos) {
-      return arrow::Status::Invalid("paths with tabs or newlines cannot be merged: '", to, "'");
-    }
-  }
   const std::string final_path = dataset_dir + "/" + kJournalName;
   const std::string temp = dataset_dir + "/" + kJournalName + "." + io::UniqueId() + ".tmp";
-  std::string text = Serialize(journal);
+  ARROW_ASSIGN_OR_RAISE(std::string text, Serialize(dataset_dir, journal));
   ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
   ARROW_RETURN_NOT_OK(out->Write(text.data(), static_cast<int64_t>(text.size())));
   ARROW_RETURN_NOT_OK(out->Close());
@@ -99,15 +115,19 @@ arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::stri
   const std::string journal_path = dataset_dir + "/" + kJournalName;
   ARROW_ASSIGN_OR_RAISE(bool has_journal, Exists(fs, journal_path));
   if (has_journal) {
-    ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputStream(journal_path));
-    ARROW_ASSIGN_OR_RAISE(auto buffer, input->Read(1 << 24));
-    std::optional<Journal> journal = Parse(buffer->ToString());
-    if (journal) {
-      ARROW_RETURN_NOT_OK(ApplyJournal(fs, dataset_dir, *journal));
-      report.rolled_forward = true;
-    } else {
-      ARROW_RETURN_NOT_OK(fs.DeleteFile(journal_path));  // never completed: not committed
+    ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(journal_path));
+    ARROW_ASSIGN_OR_RAISE(int64_t size, input->GetSize());
+    ARROW_ASSIGN_OR_RAISE(auto buffer, input->ReadAt(0, size));
+    std::optional<Journal> journal = Parse(dataset_dir, buffer->ToString());
+    if (!journal) {
+      // Journals appear under this name only once complete (temp + rename), so this is
+      // damage from outside: stop rather than guess which state is right.
+      return arrow::Status::IOError("the merge journal '", journal_path,
+                                    "' cannot be read; the dataset may be mid-commit. Inspect "
+                                    "it: remove it to keep the files as they are");
     }
+    ARROW_RETURN_NOT_OK(ApplyJournal(fs, dataset_dir, *journal));
+    report.rolled_forward = true;
   }
   arrow::fs::FileSelector selector;
   selector.base_dir = dataset_dir;

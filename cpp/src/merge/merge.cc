@@ -89,8 +89,9 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::Record
     }
     columns.push_back(std::move(column));
   }
-  return arrow::RecordBatch::Make(arrow::schema(schema.fields()), source.num_rows(),
-                                  std::move(columns));
+  // The file's schema metadata (pandas, GeoParquet, user keys) stays with the file.
+  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()),
+                                  source.num_rows(), std::move(columns));
 }
 
 // One target file, row group by row group, with the rows whose key the source has
@@ -99,7 +100,7 @@ class RewriteReader : public arrow::RecordBatchReader {
  public:
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
                 KeyIndex& keys, std::shared_ptr<arrow::RecordBatch> conformed_source,
-                memory::DegradationLadder& ladder, std::function<void(int64_t)> advance)
+                memory::DegradationLadder& ladder, std::function<arrow::Status(int64_t)> advance)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
@@ -126,7 +127,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     if (matched_.count(rg)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
     }
-    advance_(batch->num_rows());
+    ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
     *out = std::move(batch);
     return arrow::Status::OK();
   }
@@ -184,7 +185,7 @@ class RewriteReader : public arrow::RecordBatchReader {
   KeyIndex& keys_;
   std::shared_ptr<arrow::RecordBatch> source_;
   memory::DegradationLadder& ladder_;
-  std::function<void(int64_t)> advance_;
+  std::function<arrow::Status(int64_t)> advance_;
   std::set<int> matched_;
   int next_ = 0;
 };
@@ -411,11 +412,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   for (const TargetFile* file : to_rewrite) work_rows += file->num_rows();
   std::mutex progress_mutex;
   int64_t done_rows = 0;
-  auto advance = [&](int64_t rows) {
+  std::function<arrow::Status(int64_t)> advance = [&](int64_t rows) -> arrow::Status {
     perf->TrackMemory();  // peaks are sampled at every row group, not only per phase
     std::lock_guard<std::mutex> lock(progress_mutex);
     done_rows += rows;
-    if (options.progress) options.progress(done_rows, work_rows);
+    return options.progress ? options.progress(done_rows, work_rows) : arrow::Status::OK();
   };
 
   const std::string staging = dir + "/" + kStagingPrefix + io::UniqueId();
@@ -454,7 +455,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     auto work = [&] {
       memory::DegradationLadder task_ladder(shared_monitor, ladder_options);
       for (size_t i = next++; i < to_rewrite.size() && !failed; i = next++) {
-        outputs[i] = rewrite_one(i, task_ladder);
+        try {
+          outputs[i] = rewrite_one(i, task_ladder);
+        } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
+          outputs[i] = arrow::Status::UnknownError("rewriting '", to_rewrite[i]->path, "': ", e.what());
+        }
         if (!outputs[i].ok()) failed = true;
         perf->AddFiles(1);
       }
@@ -504,18 +509,31 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       std::string relative = file.path.substr(out_dir.size());
       relative.resize(relative.size() - std::string_view(kStagedSuffix).size());
       std::string final_path = dir + relative + ".parquet";
+      auto existing = fs.GetFileInfo(final_path);
+      if (!existing.ok()) return fail(existing.status());
+      if (existing->type() != arrow::fs::FileType::NotFound) {
+        return fail(arrow::Status::IOError("new file '", final_path,
+                                           "' would replace an existing one; run the merge again"));
+      }
       journal.moves.emplace_back(file.path, final_path);
       inserted.emplace_back(final_path, file.row_count);
       result.inserted += file.row_count;
     }
-    advance(static_cast<int64_t>(insert_rows.size()));
+    if (auto status = advance(static_cast<int64_t>(insert_rows.size())); !status.ok()) {
+      return fail(status);
+    }
   }
 
   perf->StartOp("committing");
   if (!journal.moves.empty()) {
     if (auto status = WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
     // Committed: from here a failure (or a crash) is completed by the next Recover().
-    ARROW_RETURN_NOT_OK(ApplyJournal(fs, dir, journal));
+    if (auto status = ApplyJournal(fs, dir, journal); !status.ok()) {
+      return arrow::Status::IOError(
+          "the merge is committed but its files could not all be moved into place (",
+          status.message(), "); run recover on '", dir,
+          "' (or any later merge) to complete it");
+    }
   } else {
     (void)fs.DeleteDir(staging);
   }

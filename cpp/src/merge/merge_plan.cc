@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <thread>
 #include <variant>
 
@@ -117,6 +118,22 @@ bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
                     static_cast<const arrow::StringScalar&>(**hi).ToString());
 }
 
+// Hive folder values are URI-encoded by writers ("New%20York"), as Arrow's partitioning
+// decodes them.
+std::string UriDecode(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::string> HiveValues(const std::string& dir, const std::string& path) {
   std::map<std::string, std::string> values;
   std::string relative = path.substr(std::min(path.size(), dir.size() + 1));
@@ -126,7 +143,7 @@ std::map<std::string, std::string> HiveValues(const std::string& dir, const std:
     if (slash == std::string::npos) break;  // the last segment is the file name
     std::string segment = relative.substr(start, slash - start);
     size_t eq = segment.find('=');
-    if (eq != std::string::npos) values[segment.substr(0, eq)] = segment.substr(eq + 1);
+    if (eq != std::string::npos) values[UriDecode(segment.substr(0, eq))] = UriDecode(segment.substr(eq + 1));
     start = slash + 1;
   }
   return values;
@@ -261,7 +278,11 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t i = next++; i < paths.size(); i = next++) {
-        scans[i] = ScanFile(fs, dir, paths[i], keys, range);
+        try {
+          scans[i] = ScanFile(fs, dir, paths[i], keys, range);
+        } catch (const std::exception& e) {  // parquet::ParquetException must not escape a thread
+          scans[i] = arrow::Status::IOError("cannot read target file '", paths[i], "': ", e.what());
+        }
       }
     };
     std::thread helper;

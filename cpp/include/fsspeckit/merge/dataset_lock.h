@@ -11,10 +11,11 @@ namespace fsspeckit::merge {
 
 inline constexpr const char* kLockName = "_fsspeckit_merge.lock";
 
-/// Held for the duration of a merge. On local disk the lock file is created atomically
-/// (O_EXCL) and records the owner's pid, so a lock left by a killed process is taken
-/// over; on other filesystems the check and the creation are separate requests (two
-/// merges starting within the same instant are not excluded).
+/// Held for the duration of a merge. On local disk it is an flock on
+/// `_fsspeckit_merge.lock` (released by the kernel when the holder exits, even when
+/// killed); on other filesystems the lock file's existence is the lock, and the check
+/// and the creation are separate requests (two merges starting within the same instant
+/// are not excluded).
 class DatasetLock {
  public:
   /// IOError naming the holder when another merge holds the dataset.
@@ -27,6 +28,7 @@ class DatasetLock {
       : fs_(std::move(fs)), path_(std::move(path)) {}
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::string path_;
+  int fd_ = -1;  ///< the flocked descriptor on local disk
 };
 
 }  // namespace fsspeckit::merge

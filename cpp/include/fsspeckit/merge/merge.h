@@ -36,8 +36,9 @@ struct MergeOptions {
   /// refused up front; the degradation ladder runs between row groups.
   memory::MemoryLimits limits{kDefaultMergeMaxPoolBytes, std::nullopt,
                               memory::kDefaultMinSystemAvailableBytes};
-  /// (rows done, rows to do) over the rows the merge reads and writes.
-  std::function<void(int64_t, int64_t)> progress;
+  /// (rows done, rows to do) over the rows the merge reads and writes. Called from the
+  /// merge's threads; an error it returns aborts the merge (nothing is committed).
+  std::function<arrow::Status(int64_t, int64_t)> progress;
   /// The collector hook the ladder runs under pressure (Python: gc.collect).
   std::function<void()> collect;
 };
