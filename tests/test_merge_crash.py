@@ -119,11 +119,27 @@ def test_staged_files_are_invisible_to_readers_while_a_merge_runs(pristine, tmp_
     shutil.copytree(path, work)
     env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES="0")
     subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env, stdout=subprocess.PIPE)
-    staged = [p for p in work.rglob("*") if p.is_file() and "_fsspeckit-merge-" in str(p)]
+    staged = [p for p in work.rglob("*") if p.is_file() and "_fsspeckit-staging-" in str(p)]
     assert staged and not any(p.name.endswith(".parquet") for p in staged)
     assert rows(work) == old  # pyarrow: the journal's moves have not happened yet
     import glob
     assert not [p for p in glob.glob(f"{work}/**/*.parquet", recursive=True) if "_fsspeckit" in p]
+
+
+def test_an_overwrite_after_an_interrupted_commit_is_final(pristine, tmp_path):
+    """The interrupted merge is completed before the overwrite, never replayed after it."""
+    path, _, _, _ = pristine
+    work = tmp_path / "overwrite"
+    shutil.copytree(path, work)
+    env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES="1")
+    subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env, stdout=subprocess.PIPE)
+    assert (work / "_fsspeckit_merge_journal").exists()
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.table({"id": pa.array([7], pa.int64()), "name": ["only"],
+                               "value": [0.0]}), str(work), mode="overwrite")
+    assert rows(work) == [(7, "only")]
+    assert io.recover(str(work)) is False
+    assert rows(work) == [(7, "only")]
 
 
 def test_a_second_concurrent_merge_is_refused(tmp_path):

@@ -13,6 +13,7 @@
 #include <parquet/metadata.h>
 
 #include "fsspeckit/io/compression.h"
+#include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/io/write_dataset.h"
@@ -56,10 +57,13 @@ class FailingReader : public arrow::RecordBatchReader {
   int calls_ = 0;
 };
 
+// Files below `dir`, leaving out the lock file writers keep (hidden, never data).
 std::vector<std::string> FilesBelow(const std::string& dir) {
   std::vector<std::string> out;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) out.push_back(fs::relative(entry.path(), dir).string());
+    if (entry.is_regular_file() && entry.path().filename() != kLockName) {
+      out.push_back(fs::relative(entry.path(), dir).string());
+    }
   }
   std::sort(out.begin(), out.end());
   return out;

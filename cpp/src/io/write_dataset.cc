@@ -16,8 +16,10 @@
 #include <parquet/metadata.h>
 #include <parquet/properties.h>
 
+#include "fsspeckit/io/commit_journal.h"
 #include "fsspeckit/io/compression.h"
 #include "fsspeckit/io/dataset_files.h"
+#include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
@@ -203,46 +205,56 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& base = location.path;
   (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
+  // One writer at a time, and an interrupted merge or write is settled first: an
+  // overwrite must not be undone by a journal replayed later.
+  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base));
+  ARROW_RETURN_NOT_OK(Recover(fs, base).status());
   std::vector<std::string> old_files;
   if (options.mode == "overwrite") {
     ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base, HiddenFiles::kInclude));
   }
-  const std::string staging = base + "/_fsspeckit-staging-" + UniqueId();
+  const std::string staging = base + "/" + kStagingPrefix + UniqueId();
   auto fail = [&](const arrow::Status& status) {
     (void)fs.DeleteDir(staging);  // best effort: the dataset itself was not touched
     return status;
   };
-  auto staged = WriteFiles(std::move(data), location.filesystem, staging, options);
+  WriteDatasetOptions staged_options = options;
+  staged_options.basename_template =
+      options.basename_template.value_or("part-" + UniqueId() + "-{i}.parquet") + kStagedSuffix;
+  auto staged = WriteFiles(std::move(data), location.filesystem, staging, staged_options);
   if (!staged.ok()) return fail(staged.status());
 
   WriteDatasetResult result;
+  Journal journal;
+  journal.staging_dir = staging;
   std::set<std::string> new_paths;
-  for (WrittenFile file : *staged) {
-    file.path = base + file.path.substr(staging.size());
-    new_paths.insert(file.path);
-    result.total_rows += file.row_count;
-    result.files.push_back(std::move(file));
-  }
-  if (options.mode == "append") {
-    for (const WrittenFile& file : result.files) {
-      ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
-      if (info.type() != arrow::fs::FileType::NotFound) {
+  for (const WrittenFile& file : *staged) {
+    std::string final_path = base + file.path.substr(staging.size());
+    final_path.resize(final_path.size() - std::string_view(kStagedSuffix).size());
+    if (options.mode == "append") {
+      auto info = fs.GetFileInfo(final_path);
+      if (!info.ok()) return fail(info.status());
+      if (info->type() != arrow::fs::FileType::NotFound) {
         return fail(arrow::Status::IOError(
-            "'", file.path, "' already exists and appends never overwrite; use a "
+            "'", final_path, "' already exists and appends never overwrite; use a "
             "basename_template that differs from the existing files, or mode='overwrite'"));
       }
     }
-  }
-  // Everything new is complete: only now is the dataset itself changed.
-  for (size_t i = 0; i < staged->size(); ++i) {
-    const std::string& to = result.files[i].path;
-    (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
-    ARROW_RETURN_NOT_OK(fs.Move((*staged)[i].path, to));
+    journal.moves.emplace_back(file.path, final_path);
+    new_paths.insert(final_path);
+    result.total_rows += file.row_count;
+    result.files.push_back({final_path, file.row_count, 0});
   }
   for (const std::string& old : old_files) {
-    if (!new_paths.count(old)) ARROW_RETURN_NOT_OK(fs.DeleteFile(old));
+    if (!new_paths.count(old)) journal.deletes.push_back(old);
   }
-  (void)fs.DeleteDir(staging);
+  // Everything new is complete: commit, then change the dataset.
+  if (auto status = WriteJournal(fs, base, journal); !status.ok()) return fail(status);
+  if (auto status = ApplyJournal(fs, base, journal); !status.ok()) {
+    return arrow::Status::IOError("the write is committed but could not be completed (",
+                                  status.message(), "); the next write, merge or recover on '",
+                                  base, "' completes it");
+  }
   for (WrittenFile& file : result.files) {
     ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
     file.size_bytes = info.size();

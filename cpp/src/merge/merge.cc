@@ -24,8 +24,8 @@
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/degradation_ladder.h"
-#include "fsspeckit/merge/dataset_lock.h"
-#include "fsspeckit/merge/journal.h"
+#include "fsspeckit/io/commit_journal.h"
+#include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/merge/key_index.h"
 #include "merge_plan_internal.h"
 
@@ -251,10 +251,6 @@ int RewriteWorkers(const std::vector<const TargetFile*>& files, const MergeOptio
   return source_bytes + 2 * per_task_bytes <= budget ? 2 : 1;
 }
 
-// Staged files do not end in ".parquet": readers that glob "**/*.parquet" (DuckDB,
-// Polars) skip them as well as those that skip "_" folders (pyarrow).
-constexpr const char* kStagedSuffix = ".staged";
-
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
 class LimitedReader : public arrow::RecordBatchReader {
  public:
@@ -306,7 +302,7 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
-    const std::string path = dir + "/part-" + std::to_string(files.size()) + kStagedSuffix;
+    const std::string path = dir + "/part-" + std::to_string(files.size()) + io::kStagedSuffix;
     ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
     if (part->rows() == 0 && !files.empty()) {
       ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
@@ -326,8 +322,8 @@ std::string Stem(const std::string& path) {
 }  // namespace
 
 arrow::Result<bool> RecoverDataset(const io::Location& location) {
-  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, location.path));
-  ARROW_ASSIGN_OR_RAISE(RecoveryReport report, Recover(*location.filesystem, location.path));
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path));
+  ARROW_ASSIGN_OR_RAISE(io::RecoveryReport report, io::Recover(*location.filesystem, location.path));
   return report.rolled_forward || report.staging_dirs_removed > 0;
 }
 
@@ -375,8 +371,8 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
                                   "' does not exist");
   }
-  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, dir));
-  ARROW_RETURN_NOT_OK(Recover(fs, dir).status());
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir));
+  ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
 
   const bool rewrites = options.strategy != "insert";
   const bool inserts = options.strategy != "update";
@@ -419,7 +415,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     return options.progress ? options.progress(done_rows, work_rows) : arrow::Status::OK();
   };
 
-  const std::string staging = dir + "/" + kStagingPrefix + io::UniqueId();
+  const std::string staging = dir + "/" + io::kStagingPrefix + io::UniqueId();
   auto fail = [&](const arrow::Status& status) {
     (void)fs.DeleteDir(staging);  // nothing was committed: the dataset is untouched
     return status;
@@ -430,7 +426,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   ladder_options.observer = perf.get();
   memory::DegradationLadder ladder(shared_monitor, ladder_options);
 
-  Journal journal;
+  io::Journal journal;
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
   perf->StartOp("rewriting");
@@ -499,7 +495,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({batch}));
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = options.partition_columns;
-    insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + kStagedSuffix;
+    insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     const std::string out_dir = staging + "/insert";
     auto status = ladder.Step();
     if (!status.ok()) return fail(status);
@@ -507,7 +503,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     if (!files.ok()) return fail(files.status());
     for (const io::WrittenFile& file : *files) {
       std::string relative = file.path.substr(out_dir.size());
-      relative.resize(relative.size() - std::string_view(kStagedSuffix).size());
+      relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
       std::string final_path = dir + relative + ".parquet";
       auto existing = fs.GetFileInfo(final_path);
       if (!existing.ok()) return fail(existing.status());
@@ -526,9 +522,9 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
 
   perf->StartOp("committing");
   if (!journal.moves.empty()) {
-    if (auto status = WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
+    if (auto status = io::WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
     // Committed: from here a failure (or a crash) is completed by the next Recover().
-    if (auto status = ApplyJournal(fs, dir, journal); !status.ok()) {
+    if (auto status = io::ApplyJournal(fs, dir, journal); !status.ok()) {
       return arrow::Status::IOError(
           "the merge is committed but its files could not all be moved into place (",
           status.message(), "); run recover on '", dir,

@@ -13,8 +13,8 @@
 #include <parquet/arrow/writer.h>
 
 #include "fsspeckit/io/read_parquet.h"
-#include "fsspeckit/merge/dataset_lock.h"
-#include "fsspeckit/merge/journal.h"
+#include "fsspeckit/io/commit_journal.h"
+#include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/merge/key_index.h"
 #include "fsspeckit/merge/merge.h"
 #include "merge/merge_plan_internal.h"
@@ -23,6 +23,14 @@
 
 namespace fsspeckit::merge {
 namespace {
+
+using io::DatasetLock;
+using io::Journal;
+using io::kJournalName;
+using io::kLockName;
+using io::Recover;
+using io::RecoveryReport;
+using io::WriteJournal;
 
 using fsspeckit::testing::TempDir;
 namespace fs = std::filesystem;
@@ -198,10 +206,10 @@ TEST_F(MergeTest, FailureBeforeCommitLeavesTheDatasetUntouched) {
 
 TEST_F(MergeTest, RecoverRollsForwardACommittedJournalAndBackAnUncommittedMerge) {
   WriteFile("a.parquet", 0, 4, 2);
-  WriteFile("_fsspeckit-merge-1/rewrite-0/part-0.parquet", 100, 4, 2);
-  WriteFile("_fsspeckit-merge-2/insert/part-0.parquet", 200, 4, 2);  // never committed
-  Journal journal{tmp_.path() + "/_fsspeckit-merge-1",
-                  {{tmp_.path() + "/_fsspeckit-merge-1/rewrite-0/part-0.parquet",
+  WriteFile("_fsspeckit-staging-1/rewrite-0/part-0.parquet", 100, 4, 2);
+  WriteFile("_fsspeckit-staging-2/insert/part-0.parquet", 200, 4, 2);  // never committed
+  Journal journal{tmp_.path() + "/_fsspeckit-staging-1",
+                  {{tmp_.path() + "/_fsspeckit-staging-1/rewrite-0/part-0.parquet",
                     tmp_.path() + "/a.parquet"}}};
   ASSERT_OK(WriteJournal(*fs_, tmp_.path(), journal));
   ASSERT_OK_AND_ASSIGN(RecoveryReport report, Recover(*fs_, tmp_.path()));
@@ -224,9 +232,9 @@ TEST_F(MergeTest, RecoverRollsForwardACommittedJournalAndBackAnUncommittedMerge)
   fs::remove(tmp_.path() + "/" + kJournalName);
 
   // Paths are relative: a dataset recovered after it moved still completes.
-  WriteFile("_fsspeckit-merge-3/rewrite-0/part-0.parquet", 300, 4, 2);
-  Journal moved_journal{tmp_.path() + "/_fsspeckit-merge-3",
-                        {{tmp_.path() + "/_fsspeckit-merge-3/rewrite-0/part-0.parquet",
+  WriteFile("_fsspeckit-staging-3/rewrite-0/part-0.parquet", 300, 4, 2);
+  Journal moved_journal{tmp_.path() + "/_fsspeckit-staging-3",
+                        {{tmp_.path() + "/_fsspeckit-staging-3/rewrite-0/part-0.parquet",
                           tmp_.path() + "/a.parquet"}}};
   ASSERT_OK(WriteJournal(*fs_, tmp_.path(), moved_journal));
   const std::string elsewhere = tmp_.path() + "-moved";

@@ -52,9 +52,11 @@ struct WriteDatasetResult {
 arrow::Status ValidateWriteOptions(const WriteDatasetOptions& options);
 
 /// Streams `data` into files under a hidden staging folder of the dataset
-/// (`_fsspeckit-staging-<id>/`, invisible to readers), then moves them into place and,
-/// for "overwrite", removes the old files. Any failure before the moves removes the
-/// staging folder and leaves the dataset as it was.
+/// (`_fsspeckit-staging-<id>/`, files named `*.staged`: invisible to readers), then
+/// commits through the journal of commit_journal.h: the moves into place and, for
+/// "overwrite", the removal of the old files. Holds the dataset lock and first
+/// settles an interrupted merge or write. Any failure before the commit leaves the
+/// dataset as it was; after it, Recover() completes it.
 arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
                                                const Location& location,
                                                const WriteDatasetOptions& options = {});

@@ -7,13 +7,13 @@
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/result.h>
 
-namespace fsspeckit::merge {
+namespace fsspeckit::io {
 
 inline constexpr const char* kLockName = "_fsspeckit_merge.lock";
 
-/// Held for the duration of a merge. On local disk it is an flock on
+/// Held for the duration of a merge or dataset write. On local disk it is an flock on
 /// `_fsspeckit_merge.lock` (released by the kernel when the holder exits, even when
-/// killed); on other filesystems the lock file's existence is the lock, and the check
+/// killed; a file left by a killed holder is simply locked again); on other filesystems the lock file's existence is the lock, and the check
 /// and the creation are separate requests (two merges starting within the same instant
 /// are not excluded).
 class DatasetLock {
@@ -31,4 +31,4 @@ class DatasetLock {
   int fd_ = -1;  ///< the flocked descriptor on local disk
 };
 
-}  // namespace fsspeckit::merge
+}  // namespace fsspeckit::io

@@ -1,5 +1,5 @@
-// fsspeckit: the commit journal that makes a merge all-or-nothing, even across crashes.
-#include "fsspeckit/merge/journal.h"
+// fsspeckit: the commit journal that makes dataset writes all-or-nothing, even across crashes.
+#include "fsspeckit/io/commit_journal.h"
 
 #include <csignal>
 #include <cstdlib>
@@ -10,7 +10,7 @@
 
 #include "fsspeckit/io/unique_name.h"
 
-namespace fsspeckit::merge {
+namespace fsspeckit::io {
 namespace {
 
 constexpr const char* kHeader = "fsspeckit merge journal v1";
@@ -33,6 +33,10 @@ arrow::Result<std::string> Serialize(const std::string& dataset_dir, const Journ
     ARROW_ASSIGN_OR_RAISE(std::string relative_from, Relative(dataset_dir, from));
     ARROW_ASSIGN_OR_RAISE(std::string relative_to, Relative(dataset_dir, to));
     text += "move\t" + relative_from + "\t" + relative_to + "\n";
+  }
+  for (const std::string& path : journal.deletes) {
+    ARROW_ASSIGN_OR_RAISE(std::string relative, Relative(dataset_dir, path));
+    text += "delete\t" + relative + "\n";
   }
   return text + "end\n";
 }
@@ -61,6 +65,8 @@ std::optional<Journal> Parse(const std::string& dataset_dir, const std::string& 
     } else if (fields.size() == 3 && fields[0] == "move" && SafeRelative(fields[1]) &&
                SafeRelative(fields[2])) {
       journal.moves.emplace_back(dataset_dir + "/" + fields[1], dataset_dir + "/" + fields[2]);
+    } else if (fields.size() == 2 && fields[0] == "delete" && SafeRelative(fields[1])) {
+      journal.deletes.push_back(dataset_dir + "/" + fields[1]);
     } else {
       return std::nullopt;
     }
@@ -79,7 +85,7 @@ arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal) {
   const std::string final_path = dataset_dir + "/" + kJournalName;
-  const std::string temp = dataset_dir + "/" + kJournalName + "." + io::UniqueId() + ".tmp";
+  const std::string temp = dataset_dir + "/" + kJournalName + "." + UniqueId() + ".tmp";
   ARROW_ASSIGN_OR_RAISE(std::string text, Serialize(dataset_dir, journal));
   ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
   ARROW_RETURN_NOT_OK(out->Write(text.data(), static_cast<int64_t>(text.size())));
@@ -90,7 +96,7 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal) {
   // Crash tests set this to kill the process in the middle of a commit, after that many
-  // moves; the next Recover() must then complete the merge.
+  // moves; the next Recover() must then complete the write.
   static const long kill_after_moves = [] {
     const char* value = std::getenv("FSSPECKIT_TEST_KILL_AFTER_MOVES");
     return value ? std::atol(value) : -1L;
@@ -100,8 +106,12 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
     if (!pending) continue;  // moved before an interruption
     if (moved++ == kill_after_moves) ::raise(SIGKILL);
-    (void)fs.CreateDir(io::ParentPath(to), /*recursive=*/true);
+    (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     ARROW_RETURN_NOT_OK(fs.Move(from, to));
+  }
+  for (const std::string& path : journal.deletes) {
+    ARROW_ASSIGN_OR_RAISE(bool present, Exists(fs, path));
+    if (present) ARROW_RETURN_NOT_OK(fs.DeleteFile(path));
   }
   if (!journal.staging_dir.empty()) {
     ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, journal.staging_dir));
@@ -134,7 +144,7 @@ arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::stri
   selector.allow_not_found = true;
   ARROW_ASSIGN_OR_RAISE(auto entries, fs.GetFileInfo(selector));
   for (const auto& entry : entries) {
-    const std::string name = io::BaseName(entry.path());
+    const std::string name = BaseName(entry.path());
     if (entry.IsDirectory() && name.starts_with(kStagingPrefix)) {
       ARROW_RETURN_NOT_OK(fs.DeleteDir(entry.path()));
       ++report.staging_dirs_removed;
@@ -145,4 +155,4 @@ arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::stri
   return report;
 }
 
-}  // namespace fsspeckit::merge
+}  // namespace fsspeckit::io

@@ -1,0 +1,53 @@
+// fsspeckit: the commit journal that makes dataset writes all-or-nothing, even across crashes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/result.h>
+
+namespace fsspeckit::io {
+
+/// Names inside a dataset folder; the leading "_" hides them from dataset readers.
+inline constexpr const char* kJournalName = "_fsspeckit_merge_journal";
+/// Staging folders of merges and dataset writes; whatever is in one that no journal
+/// names was never committed.
+inline constexpr const char* kStagingPrefix = "_fsspeckit-staging-";
+/// Staged files do not end in ".parquet", so readers that glob "**/*.parquet" (DuckDB,
+/// Polars) skip them as well as those that skip "_" folders (pyarrow).
+inline constexpr const char* kStagedSuffix = ".staged";
+
+/// What a write does to the dataset once every new file is complete in its staging
+/// folder: move each staged file to its place (replacing a file it rewrites), then
+/// delete the files it replaces by other names (an overwrite's old files).
+struct Journal {
+  std::string staging_dir;
+  std::vector<std::pair<std::string, std::string>> moves;  ///< (staged, final)
+  std::vector<std::string> deletes;
+};
+
+/// Writes the journal beside the data (temporary name, then a rename) and returns when
+/// it is complete: from here on the merge is committed and a crash rolls forward.
+arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                           const Journal& journal);
+
+/// Carries out a journal: moves still pending (a move whose staged file is gone was
+/// already done), deletions still pending, then removes the staging folder and the
+/// journal. Idempotent.
+arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                           const Journal& journal);
+
+struct RecoveryReport {
+  bool rolled_forward = false;     ///< a committed write was completed
+  int staging_dirs_removed = 0;    ///< uncommitted writes rolled back
+};
+
+/// Brings the dataset to a consistent state after an interrupted merge or write: a
+/// journal is applied (it had committed), then staging folders that no journal names
+/// are removed. Nothing to do on a clean dataset. Call it holding the DatasetLock.
+arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::string& dataset_dir);
+
+}  // namespace fsspeckit::io
