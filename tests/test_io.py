@@ -240,3 +240,23 @@ def test_s3_through_a_real_s3_server(s3, s3_endpoint):
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     assert PyarrowDatasetIO().read_parquet(uri).num_rows == 6
+
+
+def test_s3fs_filesystem_through_a_real_s3_server(s3, s3_endpoint):
+    """An fsspec S3 filesystem (s3fs) against the same loopback S3 server."""
+    import s3fs
+
+    _, bucket = s3
+    fs = s3fs.S3FileSystem(key="testing", secret="testing",
+                           client_kwargs={"endpoint_url": f"http://{s3_endpoint}",
+                                          "region_name": "us-east-1"})
+    io = PyarrowDatasetIO(fs)
+    result = io.write_dataset(table(30), f"s3://{bucket}/viafsspec", partition_by="day")
+    assert result.total_rows == 30
+    fs.invalidate_cache()
+    assert io.read_parquet(f"{bucket}/viafsspec").num_rows == 30
+    merged = io.merge(table(2, start=100), f"s3://{bucket}/viafsspec", "upsert", "id",
+                      partition_columns="day")
+    assert merged.inserted == 2
+    fs.invalidate_cache()
+    assert io.read_parquet(f"s3://{bucket}/viafsspec").num_rows == 32
