@@ -5,6 +5,7 @@
 #include <atomic>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -341,10 +342,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
                                    "Key column(s) missing from source: "));
   ARROW_RETURN_NOT_OK(CheckColumns(*source_reader->schema(), options.partition_columns,
                                    "Partition column(s) not found in source: "));
-  {
-    io::WriteDatasetOptions check = write;  // codec and sizes, before any work
-    ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(check));
-  }
+  ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(write));  // codec and sizes, before any work
   ARROW_ASSIGN_OR_RAISE(auto monitor,
                         memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
   std::shared_ptr<memory::MemoryMonitor> shared_monitor = std::move(monitor);
@@ -443,8 +441,8 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
                         write, PlainColumns(*file.metadata));
   };
   const int workers = RewriteWorkers(to_rewrite, options, source_bytes);
-  std::vector<arrow::Result<std::vector<io::WrittenFile>>> outputs(
-      to_rewrite.size(), arrow::Status::UnknownError("not run"));
+  // Empty where a task did not run because another had already failed.
+  std::vector<std::optional<arrow::Result<std::vector<io::WrittenFile>>>> outputs(to_rewrite.size());
   {
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
@@ -456,7 +454,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
         } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
           outputs[i] = arrow::Status::UnknownError("rewriting '", to_rewrite[i]->path, "': ", e.what());
         }
-        if (!outputs[i].ok()) failed = true;
+        if (!outputs[i]->ok()) failed = true;
         perf->AddFiles(1);
       }
     };
@@ -465,16 +463,12 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     work();
     for (auto& thread : threads) thread.join();
   }
-  for (size_t i = 0; i < to_rewrite.size(); ++i) {
-    if (!outputs[i].ok()) {
-      if (outputs[i].status().message() == "not run") continue;  // another task failed first
-      return fail(outputs[i].status());
-    }
+  for (const auto& output : outputs) {
+    if (output && !output->ok()) return fail(output->status());
   }
   for (size_t i = 0; i < to_rewrite.size(); ++i) {
     const TargetFile& file = *to_rewrite[i];
-    if (!outputs[i].ok()) return fail(arrow::Status::UnknownError("a rewrite did not run"));
-    const std::vector<io::WrittenFile>& files = *outputs[i];
+    const std::vector<io::WrittenFile>& files = **outputs[i];  // all ran: none failed
     for (size_t part = 0; part < files.size(); ++part) {
       // The first part takes the file's place; a file grown past max_rows_per_file
       // continues in new files beside it.

@@ -273,7 +273,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
 
   // Files are scanned two at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.
-  std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("not run"));
+  std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("unscanned"));
   {
     std::atomic<size_t> next{0};
     auto work = [&] {
