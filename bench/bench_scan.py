@@ -23,57 +23,39 @@ PASSES = 3   # full scans per process, so start-up effects and noise weigh less
 ROUNDS = 5
 
 BASELINE = "baseline: python + pyarrow + fsspeckit imported, no scan"
+
+
+def timed_scan(setup: str, batches: str) -> str:
+    """A runner script: `setup`, then PASSES full passes over `batches`, printing the row
+    count and the seconds the passes took."""
+    return setup + f"""
+import time
+start = time.perf_counter()
+n = 0
+for _ in range(PASSES):
+    for batch in {batches}:
+        n += batch.num_rows
+print(n, time.perf_counter() - start)
+"""
+
+
+OURS = "import pyarrow.dataset as ds\nfrom fsspeckit.datasets.pyarrow.dataset import process_in_chunks\n"
+ORIGINAL_SETUP = ("import pyarrow.dataset as ds\nfrom loguru import logger\n"
+                  "logger.remove()  # its per-chunk debug lines would otherwise go to stderr\n"
+                  "from fsspeckit.datasets.pyarrow.dataset import process_in_chunks\n")
+DATASET = 'ds.dataset(PATH, format="parquet")'
 RUNNERS = {
-    BASELINE: (sys.executable, """
-import pyarrow.dataset as ds
-from fsspeckit.datasets.pyarrow.dataset import process_in_chunks
-print(0, 0.0)
-"""),
-    "pyarrow dataset.to_batches() (raw)": (sys.executable, """
-import pyarrow.dataset as ds
-import time
-start = time.perf_counter()
-n = 0
-for _ in range(PASSES):
-  for batch in ds.dataset(PATH, format="parquet").to_batches():
-      n += batch.num_rows
-print(n, time.perf_counter() - start)
-"""),
-    "fsspeckit process_in_chunks(path)": (sys.executable, """
-from fsspeckit.datasets.pyarrow.dataset import process_in_chunks
-import time
-start = time.perf_counter()
-n = 0
-for _ in range(PASSES):
-  for chunk in process_in_chunks(PATH, enable_progress=False):
-      n += chunk.num_rows
-print(n, time.perf_counter() - start)
-"""),
-    "fsspeckit process_in_chunks(ds.dataset(path))": (sys.executable, """
-import pyarrow.dataset as ds
-from fsspeckit.datasets.pyarrow.dataset import process_in_chunks
-import time
-start = time.perf_counter()
-n = 0
-for _ in range(PASSES):
-  for chunk in process_in_chunks(ds.dataset(PATH, format="parquet"), enable_progress=False):
-      n += chunk.num_rows
-print(n, time.perf_counter() - start)
-"""),
+    BASELINE: (sys.executable, OURS + "print(0, 0.0)\n"),
+    "pyarrow dataset.to_batches() (raw)": (
+        sys.executable, timed_scan("import pyarrow.dataset as ds\n", f"{DATASET}.to_batches()")),
+    "fsspeckit process_in_chunks(path)": (
+        sys.executable, timed_scan(OURS, "process_in_chunks(PATH, enable_progress=False)")),
+    "fsspeckit process_in_chunks(ds.dataset(path))": (
+        sys.executable,
+        timed_scan(OURS, f"process_in_chunks({DATASET}, enable_progress=False)")),
     "original fsspeckit 0.29.0 process_in_chunks(ds.dataset(path))": (
-        str(ORIGINAL_VENV / "bin" / "python"), """
-import pyarrow.dataset as ds
-from loguru import logger
-logger.remove()  # its per-chunk debug lines would otherwise go to stderr
-from fsspeckit.datasets.pyarrow.dataset import process_in_chunks
-import time
-start = time.perf_counter()
-n = 0
-for _ in range(PASSES):
-  for chunk in process_in_chunks(ds.dataset(PATH, format="parquet"), enable_progress=False):
-      n += chunk.num_rows
-print(n, time.perf_counter() - start)
-"""),
+        str(ORIGINAL_VENV / "bin" / "python"),
+        timed_scan(ORIGINAL_SETUP, f"process_in_chunks({DATASET}, enable_progress=False)")),
 }
 
 
