@@ -78,17 +78,22 @@ def test_sigkill_at_any_moment_leaves_old_or_new(pristine, tmp_path):
     print(f"crash outcomes over {POINTS} kill points: {outcomes}")
 
 
+def killed_mid_commit(pristine_path, work, moves_done):
+    """A copy of the dataset whose merge was SIGKILLed after `moves_done` commit moves."""
+    shutil.copytree(pristine_path, work)
+    env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES=str(moves_done))
+    child = subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env,
+                           stdout=subprocess.PIPE, text=True)
+    assert child.returncode == -signal.SIGKILL
+    assert (work / "_fsspeckit_merge_journal").exists()  # committed, not applied
+    return work
+
+
 def test_sigkill_between_the_moves_of_a_commit_rolls_forward(pristine, tmp_path):
     """Deterministic: the process dies after k of the commit's moves (a test hook)."""
     path, old, new, _ = pristine
     for moves_done in (0, 1, 7, 19):
-        work = tmp_path / f"commit{moves_done}"
-        shutil.copytree(path, work)
-        env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES=str(moves_done))
-        child = subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env,
-                               stdout=subprocess.PIPE, text=True)
-        assert child.returncode == -signal.SIGKILL
-        assert (work / "_fsspeckit_merge_journal").exists()  # committed, not applied
+        work = killed_mid_commit(path, tmp_path / f"commit{moves_done}", moves_done)
         assert PyarrowDatasetIO().recover(str(work)) is True
         assert rows(work) == new
         assert PyarrowDatasetIO().recover(str(work)) is False  # nothing left to do
@@ -115,10 +120,7 @@ def test_a_later_merge_recovers_an_interrupted_one(pristine, tmp_path):
 def test_staged_files_are_invisible_to_readers_while_a_merge_runs(pristine, tmp_path):
     """Kill after the journal is written: staged files exist but no reader lists them."""
     path, old, new, _ = pristine
-    work = tmp_path / "visible"
-    shutil.copytree(path, work)
-    env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES="0")
-    subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env, stdout=subprocess.PIPE)
+    work = killed_mid_commit(path, tmp_path / "visible", 0)
     staged = [p for p in work.rglob("*") if p.is_file() and "_fsspeckit-staging-" in str(p)]
     assert staged and not any(p.name.endswith(".parquet") for p in staged)
     assert rows(work) == old  # pyarrow: the journal's moves have not happened yet
@@ -129,11 +131,7 @@ def test_staged_files_are_invisible_to_readers_while_a_merge_runs(pristine, tmp_
 def test_an_overwrite_after_an_interrupted_commit_is_final(pristine, tmp_path):
     """The interrupted merge is completed before the overwrite, never replayed after it."""
     path, _, _, _ = pristine
-    work = tmp_path / "overwrite"
-    shutil.copytree(path, work)
-    env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES="1")
-    subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env, stdout=subprocess.PIPE)
-    assert (work / "_fsspeckit_merge_journal").exists()
+    work = killed_mid_commit(path, tmp_path / "overwrite", 1)
     io = PyarrowDatasetIO()
     io.write_dataset(pa.table({"id": pa.array([7], pa.int64()), "name": ["only"],
                                "value": [0.0]}), str(work), mode="overwrite")
