@@ -287,9 +287,14 @@ def test_guide_merge_snippets(tmp_path):
                                                              "emergency"}
 
 
-def test_rewrites_keep_each_columns_dictionary_choice(tmp_path):
-    table = pa.Table.from_pylist(rows(range(50), "old"), schema=SCHEMA)
-    pq.write_table(table, tmp_path / "data.parquet", use_dictionary=["name"])
+def test_rewrites_keep_a_dictionary_only_where_it_pays(tmp_path):
+    # name repeats (a dictionary pays), id is unique (its dictionary saves nothing),
+    # value was written plain: only name keeps its dictionary in the rewrite.
+    table = pa.Table.from_pylist([{"id": i, "name": f"n{i % 5}", "value": float(i)}
+                                  for i in range(50)], schema=SCHEMA)
+    pq.write_table(table, tmp_path / "data.parquet", use_dictionary=["name", "id"])
+    before = pq.ParquetFile(tmp_path / "data.parquet").metadata.row_group(0)
+    assert "RLE_DICTIONARY" in before.column(0).encodings  # the original writer built one
     result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([3], "new"), schema=SCHEMA),
                                       str(tmp_path), "update", "id")
     meta = pq.ParquetFile(result.rewritten_files[0]).metadata.row_group(0)
@@ -298,6 +303,7 @@ def test_rewrites_keep_each_columns_dictionary_choice(tmp_path):
     assert "RLE_DICTIONARY" in encodings["name"]
     assert "RLE_DICTIONARY" not in encodings["id"]
     assert "RLE_DICTIONARY" not in encodings["value"]
+    assert pq.read_table(result.rewritten_files[0]).column("name").to_pylist()[3] == "new3"
 
 
 def test_merge_on_s3_through_a_real_s3_server(s3):

@@ -71,21 +71,28 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch
   index->key_columns_ = std::move(key_columns);
   const unsigned copies = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
   cp::ExecBatch batch(std::move(keys), source.num_rows());
-  for (unsigned copy = 0; copy < copies; ++copy) {
-    auto slot = std::make_unique<Slot>();
-    ARROW_ASSIGN_OR_RAISE(slot->grouper, cp::Grouper::Make(types));
-    if (source.num_rows() > 0) {
-      // Consuming the same keys in the same order gives every copy the same ids.
-      ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, slot->grouper->Consume(cp::ExecSpan(batch)));
-      if (copy == 0) {
-        auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
-        index->winning_rows_.resize(slot->grouper->num_groups());
-        for (int64_t row = 0; row < group_ids->length(); ++row) {
-          index->winning_rows_[group_ids->Value(row)] = row;  // later rows overwrite: last wins
-        }
-      }
+  // Consuming the same keys in the same order gives every copy the same ids; the copies
+  // are built at once, each on its own thread.
+  auto build = [&](Slot& slot) -> arrow::Result<std::shared_ptr<arrow::UInt32Array>> {
+    ARROW_ASSIGN_OR_RAISE(slot.grouper, cp::Grouper::Make(types));
+    if (source.num_rows() == 0) return nullptr;
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, slot.grouper->Consume(cp::ExecSpan(batch)));
+    return std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
+  };
+  for (unsigned copy = 0; copy < copies; ++copy) index->slots_.push_back(std::make_unique<Slot>());
+  std::vector<arrow::Result<std::shared_ptr<arrow::UInt32Array>>> built(copies, nullptr);
+  std::vector<std::thread> threads;
+  for (unsigned copy = 1; copy < copies; ++copy) {
+    threads.emplace_back([&, copy] { built[copy] = build(*index->slots_[copy]); });
+  }
+  built[0] = build(*index->slots_[0]);
+  for (std::thread& thread : threads) thread.join();
+  for (const auto& result : built) ARROW_RETURN_NOT_OK(result.status());
+  if (const std::shared_ptr<arrow::UInt32Array>& group_ids = *built[0]) {
+    index->winning_rows_.resize(index->slots_[0]->grouper->num_groups());
+    for (int64_t row = 0; row < group_ids->length(); ++row) {
+      index->winning_rows_[group_ids->Value(row)] = row;  // later rows overwrite: last wins
     }
-    index->slots_.push_back(std::move(slot));
   }
   return index;
 }

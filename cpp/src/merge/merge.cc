@@ -29,6 +29,7 @@
 #include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/merge/key_index.h"
 #include "merge_plan_internal.h"
+#include "plain_columns.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -190,28 +191,6 @@ class RewriteReader : public arrow::RecordBatchReader {
   std::set<int> matched_;
   int next_ = 0;
 };
-
-// Columns whose first row group has plain-encoded data pages: the writer of the file
-// found their dictionary too large and fell back, as a rewrite would after paying for
-// the attempt.
-std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata) {
-  std::vector<std::string> plain;
-  if (metadata.num_row_groups() == 0) return plain;
-  auto row_group = metadata.RowGroup(0);
-  for (int c = 0; c < metadata.num_columns(); ++c) {
-    auto chunk = row_group->ColumnChunk(c);
-    bool fell_back = !chunk->has_dictionary_page();
-    for (const parquet::PageEncodingStats& stats : chunk->encoding_stats()) {
-      if ((stats.page_type == parquet::PageType::DATA_PAGE ||
-           stats.page_type == parquet::PageType::DATA_PAGE_V2) &&
-          stats.encoding == parquet::Encoding::PLAIN) {
-        fell_back = true;
-      }
-    }
-    if (fell_back) plain.push_back(metadata.schema()->Column(c)->path()->ToDotString());
-  }
-  return plain;
-}
 
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   int64_t rows = 0;
@@ -435,10 +414,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     const TargetFile& file = *to_rewrite[i];
     ARROW_ASSIGN_OR_RAISE(auto conformed, ConformTo(*source, *file.schema, file.path));
     ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
+    std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
     auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, conformed,
                                                    task_ladder, advance);
     return WriteRewrite(rewrite, location.filesystem, staging + "/rewrite-" + std::to_string(i),
-                        write, PlainColumns(*file.metadata));
+                        write, std::move(plain_columns));
   };
   const int workers = RewriteWorkers(to_rewrite, options, source_bytes);
   // Empty where a task did not run because another had already failed.

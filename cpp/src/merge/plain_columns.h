@@ -1,0 +1,18 @@
+// fsspeckit: which columns a rewrite writes without a dictionary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <parquet/file_reader.h>
+
+namespace fsspeckit::merge {
+
+/// Column paths a rewrite of `file` should write plain (no dictionary), judged from its
+/// first row group: columns whose writer fell back to plain pages (the dictionary
+/// outgrew its page limit), and columns whose dictionary holds nearly every value once
+/// (unique ids, measurements), where it saves no space and building it is the most
+/// expensive part of writing the column. Other columns keep their dictionary.
+std::vector<std::string> PlainColumns(parquet::ParquetFileReader& file);
+
+}  // namespace fsspeckit::merge
