@@ -214,11 +214,12 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
   return builder.Build();
 }
 
-// Two concurrent rewrites when twice the largest row group's decoded size (plus the
-// writer's buffered row group) and the source fit in 70% of the budget.
-int RewriteWorkers(const std::vector<const TargetFile*>& files, const MergeOptions& options,
-                   int64_t source_bytes) {
-  if (files.size() < 2 || std::thread::hardware_concurrency() < 2) return 1;
+// Two concurrent tasks when what two of them hold fits in 70% of the budget beside the
+// source: a rewrite holds about twice its largest decoded row group plus the writer's
+// buffered row group; the insert task holds the inserted rows.
+int TaskWorkers(const std::vector<const TargetFile*>& files, const MergeOptions& options,
+                int64_t source_bytes, int64_t insert_bytes, size_t num_tasks) {
+  if (num_tasks < 2 || std::thread::hardware_concurrency() < 2) return 1;
   int64_t largest_row_group_bytes = 0;
   for (const TargetFile* file : files) {
     for (int rg = 0; rg < file->metadata->num_row_groups(); ++rg) {
@@ -227,8 +228,9 @@ int RewriteWorkers(const std::vector<const TargetFile*>& files, const MergeOptio
     }
   }
   const int64_t per_task_bytes = 3 * largest_row_group_bytes;
+  const int64_t second_task_bytes = files.size() >= 2 ? per_task_bytes : 0;
   const int64_t budget = options.limits.max_pool_bytes * 7 / 10;
-  return source_bytes + 2 * per_task_bytes <= budget ? 2 : 1;
+  return source_bytes + per_task_bytes + std::max(second_task_bytes, insert_bytes) <= budget ? 2 : 1;
 }
 
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
@@ -401,12 +403,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   ladder_options.requested_chunk_size_rows = 1;
   ladder_options.collect = options.collect;
   ladder_options.observer = perf.get();
-  memory::DegradationLadder ladder(shared_monitor, ladder_options);
 
   io::Journal journal;
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
-  perf->StartOp("rewriting");
+  perf->StartOp("writing");
   // Rewrites are independent tasks: two run at once when two fit in the budget (each
   // holds about a decoded row group and the writer's buffered row group).
   auto rewrite_one = [&](size_t i, memory::DegradationLadder& task_ladder)
@@ -420,22 +421,49 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     return WriteRewrite(rewrite, location.filesystem, staging + "/rewrite-" + std::to_string(i),
                         write, std::move(plain_columns));
   };
-  const int workers = RewriteWorkers(to_rewrite, options, source_bytes);
+  // The inserted rows are one more task, first in line, so it overlaps the rewrites.
+  const std::string insert_dir = staging + "/insert";
+  auto write_inserts = [&](memory::DegradationLadder& task_ladder)
+      -> arrow::Result<std::vector<io::WrittenFile>> {
+    ARROW_RETURN_NOT_OK(task_ladder.Step());
+    arrow::Int64Builder indices;
+    ARROW_RETURN_NOT_OK(indices.AppendValues(insert_rows));
+    ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum rows, cp::Take(source, index_array));
+    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows.record_batch()}));
+    io::WriteDatasetOptions insert_options = write;
+    insert_options.partition_by = options.partition_columns;
+    insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
+    ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(insert_reader, location.filesystem,
+                                                     insert_dir, insert_options));
+    ARROW_RETURN_NOT_OK(advance(static_cast<int64_t>(insert_rows.size())));
+    return files;
+  };
+  const size_t first_rewrite = insert_rows.empty() ? 0 : 1;
+  const size_t num_tasks = first_rewrite + to_rewrite.size();
+  const int64_t insert_bytes =
+      keys->num_keys() == 0 ? 0
+                            : source_bytes * static_cast<int64_t>(insert_rows.size()) / keys->num_keys();
+  const int workers = TaskWorkers(to_rewrite, options, source_bytes, insert_bytes, num_tasks);
   // Empty where a task did not run because another had already failed.
-  std::vector<std::optional<arrow::Result<std::vector<io::WrittenFile>>>> outputs(to_rewrite.size());
+  std::vector<std::optional<arrow::Result<std::vector<io::WrittenFile>>>> outputs(num_tasks);
   {
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
     auto work = [&] {
       memory::DegradationLadder task_ladder(shared_monitor, ladder_options);
-      for (size_t i = next++; i < to_rewrite.size() && !failed; i = next++) {
+      for (size_t t = next++; t < num_tasks && !failed; t = next++) {
         try {
-          outputs[i] = rewrite_one(i, task_ladder);
+          outputs[t] = t < first_rewrite ? write_inserts(task_ladder)
+                                         : rewrite_one(t - first_rewrite, task_ladder);
         } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-          outputs[i] = arrow::Status::UnknownError("rewriting '", to_rewrite[i]->path, "': ", e.what());
+          outputs[t] = arrow::Status::UnknownError(
+              t < first_rewrite ? std::string("writing the inserted rows")
+                                : "rewriting '" + to_rewrite[t - first_rewrite]->path + "'",
+              ": ", e.what());
         }
-        if (!outputs[i]->ok()) failed = true;
-        perf->AddFiles(1);
+        if (!outputs[t]->ok()) failed = true;
+        if (t >= first_rewrite) perf->AddFiles(1);
       }
     };
     std::vector<std::thread> threads;
@@ -448,7 +476,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   }
   for (size_t i = 0; i < to_rewrite.size(); ++i) {
     const TargetFile& file = *to_rewrite[i];
-    const std::vector<io::WrittenFile>& files = **outputs[i];  // all ran: none failed
+    const std::vector<io::WrittenFile>& files = **outputs[first_rewrite + i];  // all ran: none failed
     for (size_t part = 0; part < files.size(); ++part) {
       // The first part takes the file's place; a file grown past max_rows_per_file
       // continues in new files beside it.
@@ -459,24 +487,9 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       rewritten.emplace_back(final_path, files[part].row_count);
     }
   }
-  perf->StartOp("inserting");
-  if (!insert_rows.empty()) {
-    arrow::Int64Builder indices;
-    ARROW_RETURN_NOT_OK(indices.AppendValues(insert_rows));
-    ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum rows, cp::Take(source, index_array));
-    auto batch = rows.record_batch();
-    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({batch}));
-    io::WriteDatasetOptions insert_options = write;
-    insert_options.partition_by = options.partition_columns;
-    insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
-    const std::string out_dir = staging + "/insert";
-    auto status = ladder.Step();
-    if (!status.ok()) return fail(status);
-    auto files = io::WriteFiles(insert_reader, location.filesystem, out_dir, insert_options);
-    if (!files.ok()) return fail(files.status());
-    for (const io::WrittenFile& file : *files) {
-      std::string relative = file.path.substr(out_dir.size());
+  if (first_rewrite > 0) {
+    for (const io::WrittenFile& file : **outputs[0]) {
+      std::string relative = file.path.substr(insert_dir.size());
       relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
       std::string final_path = dir + relative + ".parquet";
       auto existing = fs.GetFileInfo(final_path);
@@ -488,9 +501,6 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       journal.moves.emplace_back(file.path, final_path);
       inserted.emplace_back(final_path, file.row_count);
       result.inserted += file.row_count;
-    }
-    if (auto status = advance(static_cast<int64_t>(insert_rows.size())); !status.ok()) {
-      return fail(status);
     }
   }
 
