@@ -30,6 +30,7 @@
 #include "fsspeckit/merge/key_index.h"
 #include "merge_plan_internal.h"
 #include "plain_columns.h"
+#include "row_replacement.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -137,49 +138,23 @@ class RewriteReader : public arrow::RecordBatchReader {
  private:
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
     ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
-    const int64_t n = batch.num_rows();
+    std::vector<int64_t> positions;
     arrow::Int64Builder source_rows;
-    arrow::BooleanBuilder mask;
-    ARROW_RETURN_NOT_OK(mask.Reserve(n));
-    for (int64_t i = 0; i < n; ++i) {
-      const bool matched = ids->IsValid(i);
-      mask.UnsafeAppend(matched);
-      if (matched) ARROW_RETURN_NOT_OK(source_rows.Append(keys_.winning_rows()[ids->Value(i)]));
+    for (int64_t i = 0; i < batch.num_rows(); ++i) {
+      if (!ids->IsValid(i)) continue;
+      positions.push_back(i);
+      ARROW_RETURN_NOT_OK(source_rows.Append(keys_.winning_rows()[ids->Value(i)]));
     }
     ARROW_ASSIGN_OR_RAISE(auto source_indices, source_rows.Finish());
-    ARROW_ASSIGN_OR_RAISE(auto mask_array, mask.Finish());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum replacements, cp::Take(source_, source_indices));
-    auto replacement_batch = replacements.record_batch();
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(source_, source_indices));
+    std::shared_ptr<arrow::RecordBatch> replacements = taken.record_batch();
+    ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
-      // In place: each masked slot takes the next replacement, in row order.
-      auto replaced = cp::ReplaceWithMask(batch.column(c), mask_array, replacement_batch->column(c));
-      if (replaced.ok()) {
-        columns.push_back(replaced->make_array());
-        continue;
-      }
-      if (!replaced.status().IsNotImplemented()) return replaced.status();
-      ARROW_ASSIGN_OR_RAISE(columns.emplace_back(), Interleave(*batch.column(c),
-                                                                *replacement_batch->column(c),
-                                                                static_cast<const arrow::BooleanArray&>(*mask_array)));
+      ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
+                            replacement.Apply(batch.column(c), replacements->column(c)));
     }
-    return arrow::RecordBatch::Make(batch.schema(), n, std::move(columns));
-  }
-
-  // ReplaceWithMask for types it does not cover (nested ones): concatenate and take.
-  static arrow::Result<std::shared_ptr<arrow::Array>> Interleave(const arrow::Array& target,
-                                                                 const arrow::Array& replacements,
-                                                                 const arrow::BooleanArray& mask) {
-    arrow::Int64Builder order;
-    ARROW_RETURN_NOT_OK(order.Reserve(target.length()));
-    int64_t k = 0;
-    for (int64_t i = 0; i < target.length(); ++i) {
-      order.UnsafeAppend(mask.Value(i) ? target.length() + k++ : i);
-    }
-    ARROW_ASSIGN_OR_RAISE(auto indices, order.Finish());
-    ARROW_ASSIGN_OR_RAISE(auto both, arrow::Concatenate({target.Slice(0), replacements.Slice(0)}));
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(both, indices));
-    return taken.make_array();
+    return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
   }
 
   std::unique_ptr<parquet::arrow::FileReader> reader_;

@@ -18,6 +18,7 @@
 #include "fsspeckit/merge/key_index.h"
 #include "fsspeckit/merge/merge.h"
 #include "merge/merge_plan_internal.h"
+#include "merge/row_replacement.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
 
@@ -55,6 +56,51 @@ std::vector<int64_t> Ids(KeyIndex& index, const arrow::RecordBatch& batch) {
     out.push_back(ids->IsValid(i) ? static_cast<int64_t>(ids->Value(i)) : int64_t{-1});
   }
   return out;
+}
+
+// Rows 0, 2 and 4 of five replaced, for every path: spliced strings and binaries,
+// ReplaceWithMask for fixed width, concatenate-and-take for nested types.
+TEST(RowReplacementTest, ReplacesOnlyTheGivenRowsInEveryType) {
+  auto replacement = RowReplacement::Make(5, {0, 2, 4}).ValueOrDie();
+  struct Case {
+    std::shared_ptr<arrow::DataType> type;
+    std::string target, replacements, expected;
+  };
+  std::vector<Case> cases = {
+      {arrow::int64(), "[1, 2, null, 4, 5]", "[10, null, 50]", "[10, 2, null, 4, 50]"},
+      {arrow::utf8(), R"(["a", "bb", null, "dddd", ""])", R"(["x", null, "zzz"])",
+       R"(["x", "bb", null, "dddd", "zzz"])"},
+      {arrow::utf8(), R"(["a", "bb", "c", "dddd", "e"])", R"(["", "yy", "z"])",
+       R"(["", "bb", "yy", "dddd", "z"])"},
+      {arrow::large_binary(), R"(["a", "bb", "c", null, "e"])", R"(["x", "yy", null])",
+       R"(["x", "bb", "yy", null, null])"},
+      {arrow::list(arrow::int32()), "[[1], [2, 2], null, [], [5]]", "[null, [7], [8, 8]]",
+       "[null, [2, 2], [7], [], [8, 8]]"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.type->ToString() + " " + c.target);
+    auto got = replacement.Apply(Json(c.type, c.target), Json(c.type, c.replacements));
+    ASSERT_OK(got.status());
+    ASSERT_OK((*got)->ValidateFull());
+    EXPECT_TRUE((*got)->Equals(*Json(c.type, c.expected))) << (*got)->ToString();
+  }
+}
+
+TEST(RowReplacementTest, SlicedColumnsNoRowsAndBadPositions) {
+  // A column that is a slice of a larger one (non-zero offset), nulls included.
+  auto whole = Json(arrow::utf8(), R"(["skip", "a", null, "ccc"])");
+  auto one = RowReplacement::Make(3, {1}).ValueOrDie();
+  auto got = one.Apply(whole->Slice(1), Json(arrow::utf8(), R"(["new"])")).ValueOrDie();
+  ASSERT_OK(got->ValidateFull());
+  EXPECT_TRUE(got->Equals(*Json(arrow::utf8(), R"(["a", "new", "ccc"])"))) << got->ToString();
+
+  auto none = RowReplacement::Make(2, {}).ValueOrDie();
+  got = none.Apply(Json(arrow::utf8(), R"(["a", "b"])"), Json(arrow::utf8(), "[]")).ValueOrDie();
+  EXPECT_TRUE(got->Equals(*Json(arrow::utf8(), R"(["a", "b"])")));
+
+  EXPECT_FALSE(RowReplacement::Make(3, {2, 1}).ok());  // not ascending
+  EXPECT_FALSE(RowReplacement::Make(3, {3}).ok());     // past the end
+  EXPECT_FALSE(one.Apply(whole, Json(arrow::utf8(), R"(["x"])")).ok());  // wrong length
 }
 
 TEST(KeyIndexTest, LastRowWinsAndNullEqualsNull) {
