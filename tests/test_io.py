@@ -38,6 +38,14 @@ def test_import_paths_and_context_manager():
         PyarrowDatasetIO(filesystem="s3")
 
 
+def test_the_old_handler_name_is_a_deprecated_alias():
+    with pytest.warns(DeprecationWarning, match="use PyarrowDatasetIO"):
+        from fsspeckit.datasets import PyarrowDatasetHandler
+    assert PyarrowDatasetHandler is PyarrowDatasetIO
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        datasets.NoSuchThing
+
+
 def test_write_and_read_parquet_file(tmp_path):
     io = PyarrowDatasetIO()
     path = tmp_path / "nested" / "data.parquet"

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <thread>
 
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
@@ -69,27 +68,12 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch
     index->canonical_types_.push_back(canonical);
   }
   index->key_columns_ = std::move(key_columns);
-  const unsigned copies = std::max(1u, std::min(2u, std::thread::hardware_concurrency()));
-  cp::ExecBatch batch(std::move(keys), source.num_rows());
-  // Consuming the same keys in the same order gives every copy the same ids; the copies
-  // are built at once, each on its own thread.
-  auto build = [&](Slot& slot) -> arrow::Result<std::shared_ptr<arrow::UInt32Array>> {
-    ARROW_ASSIGN_OR_RAISE(slot.grouper, cp::Grouper::Make(types));
-    if (source.num_rows() == 0) return nullptr;
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, slot.grouper->Consume(cp::ExecSpan(batch)));
-    return std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
-  };
-  for (unsigned copy = 0; copy < copies; ++copy) index->slots_.push_back(std::make_unique<Slot>());
-  std::vector<arrow::Result<std::shared_ptr<arrow::UInt32Array>>> built(copies, nullptr);
-  std::vector<std::thread> threads;
-  for (unsigned copy = 1; copy < copies; ++copy) {
-    threads.emplace_back([&, copy] { built[copy] = build(*index->slots_[copy]); });
-  }
-  built[0] = build(*index->slots_[0]);
-  for (std::thread& thread : threads) thread.join();
-  for (const auto& result : built) ARROW_RETURN_NOT_OK(result.status());
-  if (const std::shared_ptr<arrow::UInt32Array>& group_ids = *built[0]) {
-    index->winning_rows_.resize(index->slots_[0]->grouper->num_groups());
+  ARROW_ASSIGN_OR_RAISE(index->grouper_, cp::Grouper::Make(types));
+  if (source.num_rows() > 0) {
+    cp::ExecBatch batch(std::move(keys), source.num_rows());
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, index->grouper_->Consume(cp::ExecSpan(batch)));
+    auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
+    index->winning_rows_.resize(index->grouper_->num_groups());
     for (int64_t row = 0; row < group_ids->length(); ++row) {
       index->winning_rows_[group_ids->Value(row)] = row;  // later rows overwrite: last wins
     }
@@ -124,18 +108,8 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::Lookup(const arrow:
     keys.emplace_back(std::move(canonical));
   }
   cp::ExecBatch exec_batch(std::move(keys), batch.num_rows());
-  // A free copy if there is one, else wait for the first.
-  Slot* slot = slots_.front().get();
-  std::unique_lock<std::mutex> lock(slot->mutex, std::try_to_lock);
-  for (size_t i = 1; !lock.owns_lock() && i < slots_.size(); ++i) {
-    lock = std::unique_lock<std::mutex>(slots_[i]->mutex, std::try_to_lock);
-    if (lock.owns_lock()) slot = slots_[i].get();
-  }
-  if (!lock.owns_lock()) {
-    slot = slots_.front().get();
-    lock = std::unique_lock<std::mutex>(slot->mutex);
-  }
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, slot->grouper->Lookup(cp::ExecSpan(exec_batch)));
+  std::lock_guard<std::mutex> lock(mutex_);
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, grouper_->Lookup(cp::ExecSpan(exec_batch)));
   return std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -10,15 +11,15 @@
 #include <thread>
 
 #include <arrow/array/builder_primitive.h>
-#include <arrow/compute/api_vector.h>
-#include <arrow/array/concatenate.h>
 #include <arrow/array/util.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/cast.h>
+#include <arrow/memory_pool.h>
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/metadata.h>
+#include <parquet/properties.h>
 #include <parquet/schema.h>
 
 #include "fsspeckit/io/unique_name.h"
@@ -189,23 +190,78 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
   return builder.Build();
 }
 
-// Two concurrent tasks when what two of them hold fits in 70% of the budget beside the
-// source: a rewrite holds about twice its largest decoded row group plus the writer's
-// buffered row group; the insert task holds the inserted rows.
-int TaskWorkers(const std::vector<const TargetFile*>& files, const MergeOptions& options,
-                int64_t source_bytes, int64_t insert_bytes, size_t num_tasks) {
-  if (num_tasks < 2 || std::thread::hardware_concurrency() < 2) return 1;
-  int64_t largest_row_group_bytes = 0;
+// What the writing phase may run at once. Estimates per task: a rewrite holds its
+// decoded row group twice (as read, and with rows replaced), the raw column chunks being
+// decoded, and the writer's buffered output row group (compressed, at the file's bytes
+// per row); the insert task holds the inserted rows twice (taken, and being written).
+// Two tasks run at once only when every pair that could meet fits in what is left of 70%
+// of the budget beside what the pool already holds (source, key index, plan).
+struct Admission {
+  int rewrite_workers = 1;
+  bool inserts_beside_rewrites = false;  // the insert task joins the rewrites' pool
+};
+
+Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions& options,
+                int64_t insert_bytes) {
+  Admission admission;
+  if (std::thread::hardware_concurrency() < 2) return admission;
+  int64_t rewrite_bytes = 0;
   for (const TargetFile* file : files) {
-    for (int rg = 0; rg < file->metadata->num_row_groups(); ++rg) {
-      largest_row_group_bytes =
-          std::max(largest_row_group_bytes, file->metadata->RowGroup(rg)->total_byte_size());
+    const parquet::FileMetaData& metadata = *file->metadata;
+    int64_t largest_decoded = 0, largest_compressed = 0, compressed = 0;
+    for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+      auto row_group = metadata.RowGroup(rg);
+      largest_decoded = std::max(largest_decoded, row_group->total_byte_size());
+      largest_compressed = std::max(largest_compressed, row_group->total_compressed_size());
+      compressed += row_group->total_compressed_size();
     }
+    const int64_t output_rows = std::min({options.row_group_size.value_or(parquet::DEFAULT_MAX_ROW_GROUP_LENGTH),
+                                          options.max_rows_per_file.value_or(file->num_rows()),
+                                          file->num_rows()});
+    const int64_t output_bytes = file->num_rows() == 0 ? 0 : compressed * output_rows / file->num_rows();
+    rewrite_bytes = std::max(rewrite_bytes, 2 * largest_decoded + largest_compressed + output_bytes);
   }
-  const int64_t per_task_bytes = 3 * largest_row_group_bytes;
-  const int64_t second_task_bytes = files.size() >= 2 ? per_task_bytes : 0;
-  const int64_t budget = options.limits.max_pool_bytes * 7 / 10;
-  return source_bytes + per_task_bytes + std::max(second_task_bytes, insert_bytes) <= budget ? 2 : 1;
+  const int64_t room = options.limits.max_pool_bytes * 7 / 10 -
+                       arrow::default_memory_pool()->bytes_allocated();
+  if (files.size() >= 2 && 2 * rewrite_bytes <= room) admission.rewrite_workers = 2;
+  const bool pair_fits = files.size() < 2 || admission.rewrite_workers == 2;
+  admission.inserts_beside_rewrites =
+      insert_bytes > 0 && !files.empty() && pair_fits && rewrite_bytes + 2 * insert_bytes <= room;
+  return admission;
+}
+
+// A unit of the writing phase, with what to call it in an error.
+struct WriteTask {
+  std::string label;
+  std::function<arrow::Result<std::vector<io::WrittenFile>>(memory::DegradationLadder&)> run;
+};
+// Empty where a task did not run because another had already failed.
+using TaskOutput = std::optional<arrow::Result<std::vector<io::WrittenFile>>>;
+
+// Runs `tasks` in order on `workers` threads (the caller's included), each thread with its
+// own degradation ladder; after a failure no further task starts.
+std::vector<TaskOutput> RunTasks(const std::vector<WriteTask>& tasks, int workers,
+                                 const std::shared_ptr<memory::MemoryMonitor>& monitor,
+                                 const memory::DegradationLadderOptions& ladder_options) {
+  std::vector<TaskOutput> outputs(tasks.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    memory::DegradationLadder ladder(monitor, ladder_options);
+    for (size_t t = next++; t < tasks.size() && !failed; t = next++) {
+      try {
+        outputs[t] = tasks[t].run(ladder);
+      } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
+        outputs[t] = arrow::Status::UnknownError(tasks[t].label, ": ", e.what());
+      }
+      if (!outputs[t]->ok()) failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (auto& thread : threads) thread.join();
+  return outputs;
 }
 
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
@@ -306,7 +362,9 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   perf->StartOp("planning");
 
   ARROW_ASSIGN_OR_RAISE(auto source_table, source_reader->ToTable());
-  const int64_t source_bytes = arrow::util::TotalBufferSize(*source_table);
+  // Referenced bytes, not TotalBufferSize: that one de-duplicates buffers and counts the
+  // batches of a C-stream import (how Python tables arrive) as one.
+  ARROW_ASSIGN_OR_RAISE(const int64_t source_bytes, arrow::util::ReferencedBufferSize(*source_table));
   if (source_bytes > options.limits.max_pool_bytes) {
     return arrow::Status::OutOfMemory(
         "the source table is ", source_bytes >> 20, " MiB, more than merge_max_memory_mb=",
@@ -383,23 +441,28 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
   perf->StartOp("writing");
-  // Rewrites are independent tasks: two run at once when two fit in the budget (each
-  // holds about a decoded row group and the writer's buffered row group).
-  auto rewrite_one = [&](size_t i, memory::DegradationLadder& task_ladder)
-      -> arrow::Result<std::vector<io::WrittenFile>> {
+  // Rewrites are independent tasks; the inserted rows are one more, run first beside the
+  // rewrites when the budget has room for it, else after them.
+  std::vector<WriteTask> tasks;
+  for (size_t i = 0; i < to_rewrite.size(); ++i) {
     const TargetFile& file = *to_rewrite[i];
-    ARROW_ASSIGN_OR_RAISE(auto conformed, ConformTo(*source, *file.schema, file.path));
-    ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
-    std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
-    auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, conformed,
-                                                   task_ladder, advance);
-    return WriteRewrite(rewrite, location.filesystem, staging + "/rewrite-" + std::to_string(i),
-                        write, std::move(plain_columns));
-  };
-  // The inserted rows are one more task, first in line, so it overlaps the rewrites.
+    tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
+                         -> arrow::Result<std::vector<io::WrittenFile>> {
+      ARROW_ASSIGN_OR_RAISE(auto conformed, ConformTo(*source, *file.schema, file.path));
+      ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
+      std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
+      auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, conformed,
+                                                     task_ladder, advance);
+      auto written = WriteRewrite(rewrite, location.filesystem,
+                                  staging + "/rewrite-" + std::to_string(i), write,
+                                  std::move(plain_columns));
+      perf->AddFiles(1);
+      return written;
+    }});
+  }
   const std::string insert_dir = staging + "/insert";
-  auto write_inserts = [&](memory::DegradationLadder& task_ladder)
-      -> arrow::Result<std::vector<io::WrittenFile>> {
+  WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
+                            -> arrow::Result<std::vector<io::WrittenFile>> {
     ARROW_RETURN_NOT_OK(task_ladder.Step());
     arrow::Int64Builder indices;
     ARROW_RETURN_NOT_OK(indices.AppendValues(insert_rows));
@@ -413,45 +476,30 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
                                                      insert_dir, insert_options));
     ARROW_RETURN_NOT_OK(advance(static_cast<int64_t>(insert_rows.size())));
     return files;
-  };
-  const size_t first_rewrite = insert_rows.empty() ? 0 : 1;
-  const size_t num_tasks = first_rewrite + to_rewrite.size();
+  }};
+  const bool has_inserts = !insert_rows.empty();
   const int64_t insert_bytes =
       keys->num_keys() == 0 ? 0
                             : source_bytes * static_cast<int64_t>(insert_rows.size()) / keys->num_keys();
-  const int workers = TaskWorkers(to_rewrite, options, source_bytes, insert_bytes, num_tasks);
-  // Empty where a task did not run because another had already failed.
-  std::vector<std::optional<arrow::Result<std::vector<io::WrittenFile>>>> outputs(num_tasks);
-  {
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    auto work = [&] {
-      memory::DegradationLadder task_ladder(shared_monitor, ladder_options);
-      for (size_t t = next++; t < num_tasks && !failed; t = next++) {
-        try {
-          outputs[t] = t < first_rewrite ? write_inserts(task_ladder)
-                                         : rewrite_one(t - first_rewrite, task_ladder);
-        } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-          outputs[t] = arrow::Status::UnknownError(
-              t < first_rewrite ? std::string("writing the inserted rows")
-                                : "rewriting '" + to_rewrite[t - first_rewrite]->path + "'",
-              ": ", e.what());
-        }
-        if (!outputs[t]->ok()) failed = true;
-        if (t >= first_rewrite) perf->AddFiles(1);
-      }
-    };
-    std::vector<std::thread> threads;
-    for (int w = 1; w < workers; ++w) threads.emplace_back(work);
-    work();
-    for (auto& thread : threads) thread.join();
-  }
+  const Admission admission = Admit(to_rewrite, options, insert_bytes);
+  const bool inserts_first = has_inserts && admission.inserts_beside_rewrites;
+  if (inserts_first) tasks.insert(tasks.begin(), insert_task);
+  std::vector<TaskOutput> outputs =
+      RunTasks(tasks, inserts_first ? 2 : admission.rewrite_workers, shared_monitor, ladder_options);
   for (const auto& output : outputs) {
     if (output && !output->ok()) return fail(output->status());
   }
+  TaskOutput insert_output;
+  if (inserts_first) {
+    insert_output = std::move(outputs.front());
+    outputs.erase(outputs.begin());
+  } else if (has_inserts) {
+    insert_output = std::move(RunTasks({insert_task}, 1, shared_monitor, ladder_options).front());
+    if (!insert_output->ok()) return fail(insert_output->status());
+  }
   for (size_t i = 0; i < to_rewrite.size(); ++i) {
     const TargetFile& file = *to_rewrite[i];
-    const std::vector<io::WrittenFile>& files = **outputs[first_rewrite + i];  // all ran: none failed
+    const std::vector<io::WrittenFile>& files = **outputs[i];  // all ran: none failed
     for (size_t part = 0; part < files.size(); ++part) {
       // The first part takes the file's place; a file grown past max_rows_per_file
       // continues in new files beside it.
@@ -462,8 +510,8 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       rewritten.emplace_back(final_path, files[part].row_count);
     }
   }
-  if (first_rewrite > 0) {
-    for (const io::WrittenFile& file : **outputs[0]) {
+  if (insert_output) {
+    for (const io::WrittenFile& file : **insert_output) {
       std::string relative = file.path.substr(insert_dir.size());
       relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
       std::string final_path = dir + relative + ".parquet";
