@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -441,10 +442,21 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
   perf->StartOp("writing");
-  // Rewrites are independent tasks; the inserted rows are one more, run first beside the
-  // rewrites when the budget has room for it, else after them.
+  // Rewrites are independent tasks, started largest first so the last to finish are
+  // short; the inserted rows are one more, run last beside the rewrites when the budget
+  // has room for it, else alone after them.
+  std::vector<size_t> order(to_rewrite.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  auto compressed_bytes = [&](size_t i) {
+    int64_t bytes = 0;
+    const parquet::FileMetaData& metadata = *to_rewrite[i]->metadata;
+    for (int rg = 0; rg < metadata.num_row_groups(); ++rg) bytes += metadata.RowGroup(rg)->total_compressed_size();
+    return bytes;
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return compressed_bytes(a) > compressed_bytes(b); });
   std::vector<WriteTask> tasks;
-  for (size_t i = 0; i < to_rewrite.size(); ++i) {
+  for (size_t i : order) {
     const TargetFile& file = *to_rewrite[i];
     tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
                          -> arrow::Result<std::vector<io::WrittenFile>> {
@@ -482,17 +494,18 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       keys->num_keys() == 0 ? 0
                             : source_bytes * static_cast<int64_t>(insert_rows.size()) / keys->num_keys();
   const Admission admission = Admit(to_rewrite, options, insert_bytes);
-  const bool inserts_first = has_inserts && admission.inserts_beside_rewrites;
-  if (inserts_first) tasks.insert(tasks.begin(), insert_task);
-  std::vector<TaskOutput> outputs =
-      RunTasks(tasks, inserts_first ? 2 : admission.rewrite_workers, shared_monitor, ladder_options);
-  for (const auto& output : outputs) {
+  const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
+  if (inserts_beside) tasks.push_back(insert_task);
+  std::vector<TaskOutput> task_outputs =
+      RunTasks(tasks, inserts_beside ? 2 : admission.rewrite_workers, shared_monitor, ladder_options);
+  for (const auto& output : task_outputs) {
     if (output && !output->ok()) return fail(output->status());
   }
+  std::vector<TaskOutput> outputs(to_rewrite.size());  // in to_rewrite's order
+  for (size_t t = 0; t < order.size(); ++t) outputs[order[t]] = std::move(task_outputs[t]);
   TaskOutput insert_output;
-  if (inserts_first) {
-    insert_output = std::move(outputs.front());
-    outputs.erase(outputs.begin());
+  if (inserts_beside) {
+    insert_output = std::move(task_outputs.back());
   } else if (has_inserts) {
     insert_output = std::move(RunTasks({insert_task}, 1, shared_monitor, ladder_options).front());
     if (!insert_output->ok()) return fail(insert_output->status());
