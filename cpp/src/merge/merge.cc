@@ -375,7 +375,19 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   }
   ARROW_ASSIGN_OR_RAISE(auto source, source_table->CombineChunksToBatch());
   source_table.reset();
-  ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(*source, options.key_columns));
+  // The key index and the sorted keys for statistics pruning, built at once.
+  arrow::Result<SourceRange> range = arrow::Status::UnknownError("not computed");
+  std::jthread range_thread([&] {  // joins even if the index throws
+    try {
+      range = MakeSourceRange(*source, options.key_columns[0]);
+    } catch (const std::exception& e) {  // std::bad_alloc must not escape a thread
+      range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
+    }
+  });
+  auto made_keys = KeyIndex::Make(*source, options.key_columns);
+  range_thread.join();
+  ARROW_ASSIGN_OR_RAISE(auto keys, std::move(made_keys));
+  ARROW_RETURN_NOT_OK(range.status());
 
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& dir = location.path;
@@ -389,7 +401,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
 
   const bool rewrites = options.strategy != "insert";
   const bool inserts = options.strategy != "update";
-  ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *source,
+  ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, *source,
                                                   options.partition_columns, rewrites));
   MergeResult result;
   result.strategy = options.strategy;

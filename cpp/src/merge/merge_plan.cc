@@ -25,24 +25,20 @@ arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
   return arrow::Status::IOError("cannot read target file '", path, "': ", status.message());
 }
 
-// The first key column's distinct non-null source values, sorted, in the canonical
-// type's C++ form; monostate when statistics cannot prune that type.
-struct SourceRange {
-  std::variant<std::monostate, std::vector<int64_t>, std::vector<double>, std::vector<std::string>>
-      values;
-  bool has_null = false;
-};
-
 template <typename T>
 void SortUnique(std::vector<T>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source, KeyIndex& keys) {
+}  // namespace
+
+arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source,
+                                           const std::string& key_column) {
   SourceRange range;
-  auto column = source.GetColumnByName(keys.key_columns()[0]);
-  ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, keys.canonical_types()[0]));
+  auto column = source.GetColumnByName(key_column);
+  if (!column) return arrow::Status::Invalid("key column '", key_column, "' is not in the source");
+  ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, CanonicalKeyType(column->type())));
   range.has_null = canonical->null_count() > 0;
   switch (canonical->type_id()) {
     case arrow::Type::INT64: {
@@ -78,6 +74,8 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source, Key
   }
   return range;
 }
+
+namespace {
 
 template <typename T>
 bool AnyInRange(const std::vector<T>& sorted, const T& lo, const T& hi) {
@@ -264,12 +262,12 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
 }  // namespace
 
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
-                                   KeyIndex& keys, const arrow::RecordBatch& source,
+                                   KeyIndex& keys, const SourceRange& range,
+                                   const arrow::RecordBatch& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions) {
   MergePlan plan;
   ARROW_ASSIGN_OR_RAISE(auto paths, io::ListParquetFiles(fs, dir, io::HiddenFiles::kSkip));
-  ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, keys));
 
   // Files are scanned two at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.

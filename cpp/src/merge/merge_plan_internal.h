@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <arrow/filesystem/filesystem.h>
@@ -26,6 +27,18 @@ struct TargetFile {
   int64_t num_rows() const { return metadata->num_rows(); }
 };
 
+/// The first key column's distinct non-null source values, sorted, in the canonical
+/// type's C++ form; monostate when statistics cannot prune that type (or NaN keys).
+struct SourceRange {
+  std::variant<std::monostate, std::vector<int64_t>, std::vector<double>, std::vector<std::string>>
+      values;
+  bool has_null = false;
+};
+
+/// Independent of the KeyIndex, so the two are built at once.
+arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source,
+                                           const std::string& key_column);
+
 struct MergePlan {
   std::vector<TargetFile> files;     ///< every data file, in path order
   std::vector<uint8_t> key_matched;  ///< per source key id: found in the dataset
@@ -39,7 +52,8 @@ struct MergePlan {
 /// the key columns of the row groups left. With `check_partitions`, a matched key whose
 /// partition value differs from the source's fails with Invalid.
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
-                                   KeyIndex& keys, const arrow::RecordBatch& source,
+                                   KeyIndex& keys, const SourceRange& range,
+                                   const arrow::RecordBatch& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions);
 

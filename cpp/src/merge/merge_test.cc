@@ -193,7 +193,8 @@ TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
   // Keys 5 and 2000: one overall range [5, 2000] would admit every row group.
   auto source = Batch({"id"}, {Json(arrow::int64(), "[5, 2000, 95]")});
   ASSERT_OK_AND_ASSIGN(auto keys, KeyIndex::Make(*source, {"id"}));
-  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, *source, {}, true));
+  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*source, "id"));
+  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, range, *source, {}, true));
   ASSERT_EQ(plan.files.size(), 2u);  // the hidden folder is not data
   EXPECT_EQ(plan.target_rows, 200);
   EXPECT_EQ(plan.candidate_files, 1);  // b.parquet pruned by statistics alone
