@@ -53,30 +53,47 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 
 arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch& source,
                                                         std::vector<std::string> key_columns) {
+  return Make(*arrow::Table::Make(source.schema(), source.columns(), source.num_rows()),
+              std::move(key_columns));
+}
+
+arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& source,
+                                                        std::vector<std::string> key_columns) {
   // Float canonicalisation needs compute kernels registered (idempotent, cheap).
   ARROW_RETURN_NOT_OK(cp::Initialize());
   std::unique_ptr<KeyIndex> index(new KeyIndex());
-  std::vector<arrow::Datum> keys;
   std::vector<arrow::TypeHolder> types;
   for (const std::string& name : key_columns) {
-    std::shared_ptr<arrow::Array> column = source.GetColumnByName(name);
+    std::shared_ptr<arrow::ChunkedArray> column = source.GetColumnByName(name);
     if (!column) return arrow::Status::Invalid("key column '", name, "' is not in the source");
     auto canonical = CanonicalKeyType(column->type());
-    ARROW_ASSIGN_OR_RAISE(auto canonical_keys, CanonicalKeys(column, canonical));
-    keys.emplace_back(canonical_keys);
     types.emplace_back(canonical);
     index->canonical_types_.push_back(canonical);
   }
   index->key_columns_ = std::move(key_columns);
   ARROW_ASSIGN_OR_RAISE(index->grouper_, cp::Grouper::Make(types));
-  if (source.num_rows() > 0) {
-    cp::ExecBatch batch(std::move(keys), source.num_rows());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, index->grouper_->Consume(cp::ExecSpan(batch)));
+  // Batch by batch, as the source arrived: ids continue across batches.
+  arrow::TableBatchReader batches(source);
+  int64_t first_row = 0;
+  std::shared_ptr<arrow::RecordBatch> batch;
+  while (true) {
+    ARROW_RETURN_NOT_OK(batches.ReadNext(&batch));
+    if (!batch) break;
+    std::vector<arrow::Datum> keys;
+    for (size_t i = 0; i < index->key_columns_.size(); ++i) {
+      ARROW_ASSIGN_OR_RAISE(auto canonical_keys,
+                            CanonicalKeys(batch->GetColumnByName(index->key_columns_[i]),
+                                          index->canonical_types_[i]));
+      keys.emplace_back(std::move(canonical_keys));
+    }
+    cp::ExecBatch exec_batch(std::move(keys), batch->num_rows());
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, index->grouper_->Consume(cp::ExecSpan(exec_batch)));
     auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
     index->winning_rows_.resize(index->grouper_->num_groups());
     for (int64_t row = 0; row < group_ids->length(); ++row) {
-      index->winning_rows_[group_ids->Value(row)] = row;  // later rows overwrite: last wins
+      index->winning_rows_[group_ids->Value(row)] = first_row + row;  // later rows overwrite: last wins
     }
+    first_row += batch->num_rows();
   }
   return index;
 }

@@ -33,6 +33,7 @@
 #include "merge_plan_internal.h"
 #include "plain_columns.h"
 #include "row_replacement.h"
+#include "source_rows.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -104,17 +105,17 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::Record
 class RewriteReader : public arrow::RecordBatchReader {
  public:
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
-                KeyIndex& keys, std::shared_ptr<arrow::RecordBatch> conformed_source,
-                memory::DegradationLadder& ladder, std::function<arrow::Status(int64_t)> advance)
+                KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
+                std::function<arrow::Status(int64_t)> advance)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
-        source_(std::move(conformed_source)),
+        source_(source),
         ladder_(ladder),
         advance_(std::move(advance)),
         matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
 
-  std::shared_ptr<arrow::Schema> schema() const override { return source_->schema(); }
+  std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
@@ -126,8 +127,8 @@ class RewriteReader : public arrow::RecordBatchReader {
       return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
     }
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
-    if (!batch->schema()->Equals(*source_->schema(), /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *source_->schema(), file_.path));
+    if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
     }
     if (matched_.count(rg)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
@@ -140,16 +141,15 @@ class RewriteReader : public arrow::RecordBatchReader {
  private:
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
     ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
-    std::vector<int64_t> positions;
-    arrow::Int64Builder source_rows;
+    std::vector<int64_t> positions, source_rows;
     for (int64_t i = 0; i < batch.num_rows(); ++i) {
       if (!ids->IsValid(i)) continue;
       positions.push_back(i);
-      ARROW_RETURN_NOT_OK(source_rows.Append(keys_.winning_rows()[ids->Value(i)]));
+      source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
     }
-    ARROW_ASSIGN_OR_RAISE(auto source_indices, source_rows.Finish());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(source_, source_indices));
-    std::shared_ptr<arrow::RecordBatch> replacements = taken.record_batch();
+    // Only the replacing rows are cast to the file's types, not the whole source.
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
+    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
@@ -162,7 +162,7 @@ class RewriteReader : public arrow::RecordBatchReader {
   std::unique_ptr<parquet::arrow::FileReader> reader_;
   const TargetFile& file_;
   KeyIndex& keys_;
-  std::shared_ptr<arrow::RecordBatch> source_;
+  const SourceRows& source_;
   memory::DegradationLadder& ladder_;
   std::function<arrow::Status(int64_t)> advance_;
   std::set<int> matched_;
@@ -191,19 +191,22 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
   return builder.Build();
 }
 
-// What the writing phase may run at once. Estimates per task: a rewrite holds its
-// decoded row group twice (as read, and with rows replaced), the raw column chunks being
-// decoded, and the writer's buffered output row group (compressed, at the file's bytes
-// per row); the insert task holds the inserted rows twice (taken, and being written).
-// Two tasks run at once only when every pair that could meet fits in what is left of 70%
-// of the budget beside what the pool already holds (source, key index, plan).
+// What the writing phase may run at once. Estimates per task: a rewrite holds a decoded
+// row group three times (as read, with rows replaced, and the replacing source rows),
+// the raw column chunks being decoded, and the writer's buffered output row group
+// (compressed, at the file's bytes per row); the insert task holds the inserted rows
+// twice (gathered, and being written). A decoded row group is sized from the footer or,
+// when larger, from the source's bytes per row: a footer counts dictionary-encoded
+// columns encoded, far below their decoded size. Two tasks run at once only when every
+// pair that could meet fits in what is left of 70% of the budget beside what the pool
+// already holds (source, key index, plan).
 struct Admission {
   int rewrite_workers = 1;
   bool inserts_beside_rewrites = false;  // the insert task joins the rewrites' pool
 };
 
 Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions& options,
-                int64_t insert_bytes) {
+                int64_t source_row_bytes, int64_t insert_bytes) {
   Admission admission;
   if (std::thread::hardware_concurrency() < 2) return admission;
   int64_t rewrite_bytes = 0;
@@ -212,7 +215,8 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
     int64_t largest_decoded = 0, largest_compressed = 0, compressed = 0;
     for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
       auto row_group = metadata.RowGroup(rg);
-      largest_decoded = std::max(largest_decoded, row_group->total_byte_size());
+      largest_decoded = std::max({largest_decoded, row_group->total_byte_size(),
+                                  row_group->num_rows() * source_row_bytes});
       largest_compressed = std::max(largest_compressed, row_group->total_compressed_size());
       compressed += row_group->total_compressed_size();
     }
@@ -220,7 +224,7 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
                                           options.max_rows_per_file.value_or(file->num_rows()),
                                           file->num_rows()});
     const int64_t output_bytes = file->num_rows() == 0 ? 0 : compressed * output_rows / file->num_rows();
-    rewrite_bytes = std::max(rewrite_bytes, 2 * largest_decoded + largest_compressed + output_bytes);
+    rewrite_bytes = std::max(rewrite_bytes, 3 * largest_decoded + largest_compressed + output_bytes);
   }
   const int64_t room = options.limits.max_pool_bytes * 7 / 10 -
                        arrow::default_memory_pool()->bytes_allocated();
@@ -373,18 +377,17 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
         " MiB: a merge holds its source in memory; merge it in smaller parts or raise "
         "merge_max_memory_mb");
   }
-  ARROW_ASSIGN_OR_RAISE(auto source, source_table->CombineChunksToBatch());
-  source_table.reset();
+  ARROW_ASSIGN_OR_RAISE(SourceRows source, SourceRows::Make(std::move(source_table)));
   // The key index and the sorted keys for statistics pruning, built at once.
   arrow::Result<SourceRange> range = arrow::Status::UnknownError("not computed");
   std::jthread range_thread([&] {  // joins even if the index throws
     try {
-      range = MakeSourceRange(*source, options.key_columns[0]);
+      range = MakeSourceRange(source.table(), options.key_columns[0]);
     } catch (const std::exception& e) {  // std::bad_alloc must not escape a thread
       range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
     }
   });
-  auto made_keys = KeyIndex::Make(*source, options.key_columns);
+  auto made_keys = KeyIndex::Make(source.table(), options.key_columns);
   range_thread.join();
   ARROW_ASSIGN_OR_RAISE(auto keys, std::move(made_keys));
   ARROW_RETURN_NOT_OK(range.status());
@@ -401,7 +404,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
 
   const bool rewrites = options.strategy != "insert";
   const bool inserts = options.strategy != "update";
-  ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, *source,
+  ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, source.table(),
                                                   options.partition_columns, rewrites));
   MergeResult result;
   result.strategy = options.strategy;
@@ -472,11 +475,10 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     const TargetFile& file = *to_rewrite[i];
     tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
                          -> arrow::Result<std::vector<io::WrittenFile>> {
-      ARROW_ASSIGN_OR_RAISE(auto conformed, ConformTo(*source, *file.schema, file.path));
       ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
       std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
-      auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, conformed,
-                                                     task_ladder, advance);
+      auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, source,
+                                                   task_ladder, advance);
       auto written = WriteRewrite(rewrite, location.filesystem,
                                   staging + "/rewrite-" + std::to_string(i), write,
                                   std::move(plain_columns));
@@ -488,11 +490,8 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
     ARROW_RETURN_NOT_OK(task_ladder.Step());
-    arrow::Int64Builder indices;
-    ARROW_RETURN_NOT_OK(indices.AppendValues(insert_rows));
-    ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum rows, cp::Take(source, index_array));
-    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows.record_batch()}));
+    ARROW_ASSIGN_OR_RAISE(auto rows, source.Gather(insert_rows));
+    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = options.partition_columns;
     insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
@@ -505,7 +504,8 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   const int64_t insert_bytes =
       keys->num_keys() == 0 ? 0
                             : source_bytes * static_cast<int64_t>(insert_rows.size()) / keys->num_keys();
-  const Admission admission = Admit(to_rewrite, options, insert_bytes);
+  const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
+  const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
   const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
   if (inserts_beside) tasks.push_back(insert_task);
   std::vector<TaskOutput> task_outputs =

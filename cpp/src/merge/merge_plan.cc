@@ -33,44 +33,45 @@ void SortUnique(std::vector<T>& v) {
 
 }  // namespace
 
-arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source,
+arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
                                            const std::string& key_column) {
-  SourceRange range;
   auto column = source.GetColumnByName(key_column);
   if (!column) return arrow::Status::Invalid("key column '", key_column, "' is not in the source");
-  ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, CanonicalKeyType(column->type())));
-  range.has_null = canonical->null_count() > 0;
-  switch (canonical->type_id()) {
-    case arrow::Type::INT64: {
-      const auto& a = static_cast<const arrow::Int64Array&>(*canonical);
-      std::vector<int64_t> v;
-      for (int64_t i = 0; i < a.length(); ++i) if (a.IsValid(i)) v.push_back(a.Value(i));
-      SortUnique(v);
-      range.values = std::move(v);
-      break;
-    }
-    case arrow::Type::DOUBLE: {
-      const auto& a = static_cast<const arrow::DoubleArray&>(*canonical);
-      std::vector<double> v;
-      for (int64_t i = 0; i < a.length(); ++i) {
-        if (a.IsValid(i) && a.Value(i) == a.Value(i)) v.push_back(a.Value(i));
+  const std::shared_ptr<arrow::DataType> type = CanonicalKeyType(column->type());
+  const arrow::Type::type id = type->id();
+  if (id != arrow::Type::INT64 && id != arrow::Type::DOUBLE && id != arrow::Type::STRING) {
+    return SourceRange{};  // statistics do not prune this type
+  }
+  SourceRange range;
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<std::string> strings;
+  for (const std::shared_ptr<arrow::Array>& chunk : column->chunks()) {
+    ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(chunk, type));
+    range.has_null = range.has_null || canonical->null_count() > 0;
+    for (int64_t i = 0; i < canonical->length(); ++i) {
+      if (canonical->IsNull(i)) continue;
+      if (id == arrow::Type::INT64) {
+        ints.push_back(static_cast<const arrow::Int64Array&>(*canonical).Value(i));
+      } else if (id == arrow::Type::DOUBLE) {
+        const double value = static_cast<const arrow::DoubleArray&>(*canonical).Value(i);
         // NaN keys: statistics exclude NaN, so files must be read to find them.
-        if (a.IsValid(i) && a.Value(i) != a.Value(i)) return SourceRange{};
+        if (value != value) return SourceRange{};
+        doubles.push_back(value);
+      } else {
+        strings.emplace_back(static_cast<const arrow::StringArray&>(*canonical).GetView(i));
       }
-      SortUnique(v);
-      range.values = std::move(v);
-      break;
     }
-    case arrow::Type::STRING: {
-      const auto& a = static_cast<const arrow::StringArray&>(*canonical);
-      std::vector<std::string> v;
-      for (int64_t i = 0; i < a.length(); ++i) if (a.IsValid(i)) v.emplace_back(a.GetView(i));
-      SortUnique(v);
-      range.values = std::move(v);
-      break;
-    }
-    default:
-      break;
+  }
+  if (id == arrow::Type::INT64) {
+    SortUnique(ints);
+    range.values = std::move(ints);
+  } else if (id == arrow::Type::DOUBLE) {
+    SortUnique(doubles);
+    range.values = std::move(doubles);
+  } else {
+    SortUnique(strings);
+    range.values = std::move(strings);
   }
   return range;
 }
@@ -147,7 +148,7 @@ std::map<std::string, std::string> HiveValues(const std::string& dir, const std:
   return values;
 }
 
-arrow::Status CheckPartition(const TargetFile& file, const arrow::RecordBatch& source,
+arrow::Status CheckPartition(const TargetFile& file, const arrow::Table& source,
                              int64_t source_row, const std::vector<std::string>& columns) {
   for (const std::string& column : columns) {
     auto it = file.partition_values.find(column);
@@ -263,7 +264,7 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
 
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
-                                   const arrow::RecordBatch& source,
+                                   const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions) {
   MergePlan plan;

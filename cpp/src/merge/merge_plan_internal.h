@@ -10,6 +10,7 @@
 
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/record_batch.h>
+#include <arrow/table.h>
 #include <arrow/result.h>
 #include <parquet/metadata.h>
 
@@ -36,7 +37,7 @@ struct SourceRange {
 };
 
 /// Independent of the KeyIndex, so the two are built at once.
-arrow::Result<SourceRange> MakeSourceRange(const arrow::RecordBatch& source,
+arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
                                            const std::string& key_column);
 
 struct MergePlan {
@@ -53,7 +54,7 @@ struct MergePlan {
 /// partition value differs from the source's fails with Invalid.
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
-                                   const arrow::RecordBatch& source,
+                                   const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions);
 

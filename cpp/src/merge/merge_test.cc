@@ -19,6 +19,7 @@
 #include "fsspeckit/merge/merge.h"
 #include "merge/merge_plan_internal.h"
 #include "merge/row_replacement.h"
+#include "merge/source_rows.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
 
@@ -101,6 +102,51 @@ TEST(RowReplacementTest, SlicedColumnsNoRowsAndBadPositions) {
   EXPECT_FALSE(RowReplacement::Make(3, {2, 1}).ok());  // not ascending
   EXPECT_FALSE(RowReplacement::Make(3, {3}).ok());     // past the end
   EXPECT_FALSE(one.Apply(whole, Json(arrow::utf8(), R"(["x"])")).ok());  // wrong length
+}
+
+// A source in three batches (as a Python table arrives), never combined.
+std::shared_ptr<arrow::Table> ThreeBatches() {
+  return arrow::Table::FromRecordBatches(
+             {Batch({"k", "v"}, {Json(arrow::int64(), "[0, 1]"), Json(arrow::utf8(), R"(["a", "b"])")}),
+              Batch({"k", "v"}, {Json(arrow::int64(), "[2, 1, 4]"), Json(arrow::utf8(), R"(["c", null, "e"])")}),
+              Batch({"k", "v"}, {Json(arrow::int64(), "[5]"), Json(arrow::utf8(), R"(["f"])")})})
+      .ValueOrDie();
+}
+
+TEST(SourceRowsTest, GathersAcrossBatchesInTheOrderAsked) {
+  ASSERT_OK_AND_ASSIGN(SourceRows source, SourceRows::Make(ThreeBatches()));
+  EXPECT_EQ(source.num_rows(), 6);
+  for (const std::vector<int64_t>& rows :
+       std::vector<std::vector<int64_t>>{{5, 0, 3, 3, 2}, {0, 2, 4, 5}, {4}, {}}) {
+    ASSERT_OK_AND_ASSIGN(auto got, source.Gather(rows));
+    ASSERT_OK(got->ValidateFull());
+    const char* values[] = {"a", "b", "c", nullptr, "e", "f"};
+    ASSERT_EQ(got->num_rows(), static_cast<int64_t>(rows.size()));
+    auto k = std::static_pointer_cast<arrow::Int64Array>(got->GetColumnByName("k"));
+    auto v = std::static_pointer_cast<arrow::StringArray>(got->GetColumnByName("v"));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int64_t keys[] = {0, 1, 2, 1, 4, 5};
+      EXPECT_EQ(k->Value(i), keys[rows[i]]);
+      if (values[rows[i]] == nullptr) {
+        EXPECT_TRUE(v->IsNull(i));
+      } else {
+        EXPECT_EQ(v->GetString(i), values[rows[i]]);
+      }
+    }
+  }
+  EXPECT_FALSE(source.Gather({6}).ok());
+}
+
+TEST(KeyIndexTest, RowsAreNumberedAcrossBatchesAndTheLastWins) {
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*ThreeBatches(), {"k"}));
+  EXPECT_EQ(index->num_keys(), 5);  // 0, 1, 2, 4, 5
+  auto probe = Batch({"k"}, {Json(arrow::int64(), "[1, 5, 3]")});
+  std::vector<int64_t> ids = Ids(*index, *probe);
+  EXPECT_EQ(index->winning_rows()[ids[0]], 3);  // key 1: rows 1 and 3, the later wins
+  EXPECT_EQ(index->winning_rows()[ids[1]], 5);
+  EXPECT_EQ(ids[2], -1);
+  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*ThreeBatches(), "k"));
+  EXPECT_EQ(std::get<std::vector<int64_t>>(range.values), (std::vector<int64_t>{0, 1, 2, 4, 5}));
 }
 
 TEST(KeyIndexTest, LastRowWinsAndNullEqualsNull) {
@@ -193,8 +239,9 @@ TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
   // Keys 5 and 2000: one overall range [5, 2000] would admit every row group.
   auto source = Batch({"id"}, {Json(arrow::int64(), "[5, 2000, 95]")});
   ASSERT_OK_AND_ASSIGN(auto keys, KeyIndex::Make(*source, {"id"}));
-  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*source, "id"));
-  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, range, *source, {}, true));
+  auto table = arrow::Table::FromRecordBatches({source}).ValueOrDie();
+  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*table, "id"));
+  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, range, *table, {}, true));
   ASSERT_EQ(plan.files.size(), 2u);  // the hidden folder is not data
   EXPECT_EQ(plan.target_rows, 200);
   EXPECT_EQ(plan.candidate_files, 1);  // b.parquet pruned by statistics alone

@@ -32,7 +32,10 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 /// keys) and the time to build it.
 class KeyIndex {
  public:
-  /// Invalid when a key column is missing from `source`.
+  /// Invalid when a key column is missing from `source`. Source rows are numbered across
+  /// the table's batches (winning_rows() refers to them).
+  static arrow::Result<std::unique_ptr<KeyIndex>> Make(const arrow::Table& source,
+                                                       std::vector<std::string> key_columns);
   static arrow::Result<std::unique_ptr<KeyIndex>> Make(const arrow::RecordBatch& source,
                                                        std::vector<std::string> key_columns);
 
