@@ -5,15 +5,13 @@
 #include <atomic>
 #include <functional>
 #include <limits>
-#include <numeric>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <thread>
 
-#include <arrow/array/builder_primitive.h>
 #include <arrow/array/util.h>
-#include <arrow/compute/api_vector.h>
 #include <arrow/compute/cast.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
@@ -23,12 +21,12 @@
 #include <parquet/properties.h>
 #include <parquet/schema.h>
 
+#include "fsspeckit/io/commit_journal.h"
+#include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/degradation_ladder.h"
-#include "fsspeckit/io/commit_journal.h"
-#include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/merge/key_index.h"
 #include "merge_plan_internal.h"
 #include "plain_columns.h"
