@@ -63,6 +63,7 @@ bench: install
 	$(PY) bench/bench_scan.py
 	$(PY) bench/bench_io.py
 	$(PY) bench/bench_merge.py
+	$(PY) bench/bench_merge.py --sparse
 	$(PY) bench/bench_merge.py --large --rounds 1
 
 # The C++ library and its tests alone, as a C++ user builds them (Python is asked only

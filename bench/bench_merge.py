@@ -1,6 +1,6 @@
 """Upsert benchmark: fsspeckit vs the original fsspeckit 0.29.0, DuckDB and plain pyarrow.
 
-Run with `make bench` (or .venv/bin/python bench/bench_merge.py [--large] after
+Run with `make bench` (or .venv/bin/python bench/bench_merge.py [--sparse | --large] after
 `make install`). Upserts 1,000,000 rows (500,000 updates spread over every file, 500,000
 new keys) into a 10,000,000-row, 20-file dataset (int64, string, float64, int32, string
 columns). Every contender runs in its own process on a fresh copy of the dataset; the
@@ -8,6 +8,9 @@ time is the merge alone (imports and the copy excluded), the peak RSS is the pro
 Each result is checked: 10,500,000 rows, 10,500,000 distinct ids, 1,000,000 rows from
 the source. Contenders run in interleaved rounds (3 by default, `--rounds N`); the table
 shows each one's best round and every round's time.
+
+--sparse: 10,000 updates inside one file and 10,000 new keys into the same 10M-row
+dataset, the case where rewriting only affected files pays.
 
 --large: the same upsert with a 256 MiB budget into a 130,000,000-row dataset (over 3 GB on disk)
 (fsspeckit only), reporting the Arrow pool peak against the budget.
@@ -113,13 +116,15 @@ def generate(root: Path, rows: int, files: int) -> None:
     (root / "_complete").touch()
 
 
-def make_source(path: Path, target_rows: int, updates: int, inserts: int) -> None:
+def make_source(path: Path, target_rows: int, updates: int, inserts: int,
+                first_update: int = 0, step: int | None = None) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    step = target_rows // updates
-    ids = pa.concat_arrays([pa.array(range(0, target_rows, step)[:updates], pa.int64()),
+    step = step or target_rows // updates
+    update_ids = range(first_update, target_rows, step)[:updates]
+    ids = pa.concat_arrays([pa.array(update_ids, pa.int64()),
                             pa.array(range(target_rows, target_rows + inserts), pa.int64())])
     pq.write_table(pa.table({
         "id": ids,
@@ -149,6 +154,7 @@ def run(name, python, code, dataset, source, budget_mb):
 
 def main():
     large = "--large" in sys.argv
+    sparse = "--sparse" in sys.argv
     if large:
         dataset, rows, files, budget = DATA / "merge_130m", 130_000_000, 52, 256
         runners = {k: v for k, v in RUNNERS.items() if k.startswith("fsspeckit")}
@@ -156,13 +162,21 @@ def main():
         dataset, rows, files, budget = DATA / "merge_10m", 10_000_000, 20, 1024
         runners = RUNNERS
     generate(dataset, rows, files)
-    source = DATA / f"source-{dataset.name}.parquet"
-    make_source(source, rows, 500_000, 500_000)
+    if sparse:  # 10,000 updates inside one file (the 8th), 10,000 new keys
+        updates, inserts = 10_000, 10_000
+        source = DATA / f"source-{dataset.name}-sparse.parquet"
+        make_source(source, rows, updates, inserts, first_update=7 * (rows // files), step=7)
+        what = f"{updates:,} updates inside one file, {inserts:,} new"
+    else:
+        updates, inserts = 500_000, 500_000
+        source = DATA / f"source-{dataset.name}.parquet"
+        make_source(source, rows, updates, inserts)
+        what = f"{updates:,} updates over every file, {inserts:,} new"
+    source_rows = updates + inserts
     size_gb = sum(p.stat().st_size for p in dataset.glob("*.parquet")) / 1e9
-    expected = [rows + 500_000, rows + 500_000, 1_000_000]
+    expected = [rows + inserts, rows + inserts, source_rows]
     print(f"Target: {rows:,} rows in {files} files ({size_gb:.2f} GB on disk); source: "
-          f"1,000,000 rows (500,000 updates over every file, 500,000 new); "
-          f"budget merge_max_memory_mb={budget}.\n")
+          f"{source_rows:,} rows ({what}); budget merge_max_memory_mb={budget}.\n")
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
     results = {name: [] for name in runners}
     for _ in range(rounds):
@@ -182,7 +196,7 @@ def main():
         ok = "correct" if not wrong else f"WRONG {wrong[0]}"
         pool = "" if pool_mb != pool_mb else f"{pool_mb:.0f}"
         every = ", ".join(f"{r[0]:.2f}" for r in done)
-        print(f"| {name} | {elapsed:.2f} | {1_000_000 / elapsed:,.0f} | {rss_mb:.0f} | {pool} | {ok} | {every} |")
+        print(f"| {name} | {elapsed:.2f} | {source_rows / elapsed:,.0f} | {rss_mb:.0f} | {pool} | {ok} | {every} |")
     ours = times.get("fsspeckit (this project)")
     if ours:
         print()
