@@ -193,7 +193,8 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
 // row group three times (as read, with rows replaced, and the replacing source rows),
 // the raw column chunks being decoded, and the writer's buffered output row group
 // (compressed, at the file's bytes per row); the insert task holds the inserted rows
-// twice (gathered, and being written). A decoded row group is sized from the footer or,
+// three times (gathered, queued in the dataset writer, concatenated into a row group),
+// four when partitioned (measured: 2.7x and 3.3x). A decoded row group is sized from the footer or,
 // when larger, from the source's bytes per row: a footer counts dictionary-encoded
 // columns encoded, far below their decoded size. Two tasks run at once only when every
 // pair that could meet fits in what is left of 70% of the budget beside what the pool
@@ -229,7 +230,7 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
   if (files.size() >= 2 && 2 * rewrite_bytes <= room) admission.rewrite_workers = 2;
   const bool pair_fits = files.size() < 2 || admission.rewrite_workers == 2;
   admission.inserts_beside_rewrites =
-      insert_bytes > 0 && !files.empty() && pair_fits && rewrite_bytes + 2 * insert_bytes <= room;
+      insert_bytes > 0 && !files.empty() && pair_fits && rewrite_bytes + insert_bytes <= room;
   return admission;
 }
 
@@ -499,9 +500,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     return files;
   }};
   const bool has_inserts = !insert_rows.empty();
-  const int64_t insert_bytes =
-      keys->num_keys() == 0 ? 0
-                            : source_bytes * static_cast<int64_t>(insert_rows.size()) / keys->num_keys();
+  const int64_t copies = options.partition_columns.empty() ? 3 : 4;
+  const int64_t insert_bytes =  // divided first: the product could overflow
+      keys->num_keys() == 0
+          ? 0
+          : copies * (source_bytes / keys->num_keys()) * static_cast<int64_t>(insert_rows.size());
   const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
   const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
   const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;

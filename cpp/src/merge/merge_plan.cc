@@ -7,6 +7,7 @@
 #include <thread>
 #include <variant>
 
+#include <arrow/compute/initialize.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
@@ -35,6 +36,9 @@ void SortUnique(std::vector<T>& v) {
 
 arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
                                            const std::string& key_column) {
+  // Float keys are canonicalised with compute kernels; this may run before (or beside)
+  // anything else has registered them. Idempotent and thread-safe.
+  ARROW_RETURN_NOT_OK(arrow::compute::Initialize());
   auto column = source.GetColumnByName(key_column);
   if (!column) return arrow::Status::Invalid("key column '", key_column, "' is not in the source");
   const std::shared_ptr<arrow::DataType> type = CanonicalKeyType(column->type());

@@ -149,6 +149,16 @@ TEST(KeyIndexTest, RowsAreNumberedAcrossBatchesAndTheLastWins) {
   EXPECT_EQ(std::get<std::vector<int64_t>>(range.values), (std::vector<int64_t>{0, 1, 2, 4, 5}));
 }
 
+// ctest runs each test in its own process, so nothing has registered the compute
+// kernels float keys need (the range is built on its own thread, beside the key index).
+TEST(SourceRangeTest, FloatKeysWorkBeforeAnythingElseRegisteredKernels) {
+  auto table = arrow::Table::FromRecordBatches(
+                   {Batch({"k"}, {Json(arrow::float64(), "[2.5, -0.0, 1.0, 2.5]")})})
+                   .ValueOrDie();
+  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*table, "k"));
+  EXPECT_EQ(std::get<std::vector<double>>(range.values), (std::vector<double>{0.0, 1.0, 2.5}));
+}
+
 TEST(KeyIndexTest, LastRowWinsAndNullEqualsNull) {
   auto source = Batch({"k"}, {Json(arrow::int64(), "[1, 2, null, 1, null]")});
   ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));

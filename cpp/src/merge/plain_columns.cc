@@ -30,10 +30,10 @@ bool FellBack(const parquet::ColumnChunkMetaData& chunk) {
 // dictionary is kept (the rewrite itself reports unreadable data).
 bool MostlyDistinct(parquet::RowGroupReader& row_group, const parquet::ColumnChunkMetaData& chunk,
                     int column) {
-  int64_t values = chunk.num_values();
-  if (auto stats = chunk.statistics(); stats && stats->HasNullCount()) values -= stats->null_count();
-  if (values <= 0) return false;
-  try {
+  try {  // statistics are decoded here too, and may be damaged
+    int64_t values = chunk.num_values();
+    if (auto stats = chunk.statistics(); stats && stats->HasNullCount()) values -= stats->null_count();
+    if (values <= 0) return false;
     std::shared_ptr<parquet::Page> page = row_group.GetColumnPageReader(column)->NextPage();
     if (!page || page->type() != parquet::PageType::DICTIONARY_PAGE) return false;
     const int64_t entries = static_cast<const parquet::DictionaryPage&>(*page).num_values();

@@ -68,6 +68,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> SourceRows::Gather(
   }
   ARROW_ASSIGN_OR_RAISE(auto grouped, arrow::ConcatenateRecordBatches(pieces));
   if (ascending) return grouped;  // grouped by batch is already the order asked
+  pieces.clear();  // `grouped` holds them now: two copies, not three, while reordering
   std::vector<int64_t> order(rows.size());
   std::vector<int64_t> next(piece_start);
   for (size_t k = 0; k < rows.size(); ++k) order[k] = next[batch_of[k]]++;
