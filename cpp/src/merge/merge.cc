@@ -167,6 +167,14 @@ class RewriteReader : public arrow::RecordBatchReader {
   int next_ = 0;
 };
 
+int64_t CompressedBytes(const parquet::FileMetaData& metadata) {
+  int64_t bytes = 0;
+  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+    bytes += metadata.RowGroup(rg)->total_compressed_size();
+  }
+  return bytes;
+}
+
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   int64_t rows = 0;
   for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
@@ -194,8 +202,8 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
 // the raw column chunks being decoded, and the writer's buffered output row group
 // (compressed, at the file's bytes per row); the insert task holds the inserted rows
 // three times (gathered, queued in the dataset writer, concatenated into a row group),
-// four when partitioned (measured: 2.7x and 3.3x). A decoded row group is sized from the footer or,
-// when larger, from the source's bytes per row: a footer counts dictionary-encoded
+// four when partitioned (measured: 2.7x and 3.3x). A decoded row group is sized from the
+// footer or, when larger, from the source's bytes per row: a footer counts dictionary-encoded
 // columns encoded, far below their decoded size. Two tasks run at once only when every
 // pair that could meet fits in what is left of 70% of the budget beside what the pool
 // already holds (source, key index, plan).
@@ -211,18 +219,18 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
   int64_t rewrite_bytes = 0;
   for (const TargetFile* file : files) {
     const parquet::FileMetaData& metadata = *file->metadata;
-    int64_t largest_decoded = 0, largest_compressed = 0, compressed = 0;
+    int64_t largest_decoded = 0, largest_compressed = 0;
     for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
       auto row_group = metadata.RowGroup(rg);
       largest_decoded = std::max({largest_decoded, row_group->total_byte_size(),
                                   row_group->num_rows() * source_row_bytes});
       largest_compressed = std::max(largest_compressed, row_group->total_compressed_size());
-      compressed += row_group->total_compressed_size();
     }
-    const int64_t output_rows = std::min({options.row_group_size.value_or(parquet::DEFAULT_MAX_ROW_GROUP_LENGTH),
-                                          options.max_rows_per_file.value_or(file->num_rows()),
-                                          file->num_rows()});
-    const int64_t output_bytes = file->num_rows() == 0 ? 0 : compressed * output_rows / file->num_rows();
+    const int64_t rows = file->num_rows();
+    const int64_t output_rows =
+        std::min({options.row_group_size.value_or(parquet::DEFAULT_MAX_ROW_GROUP_LENGTH),
+                  options.max_rows_per_file.value_or(rows), rows});
+    const int64_t output_bytes = rows == 0 ? 0 : CompressedBytes(metadata) * output_rows / rows;
     rewrite_bytes = std::max(rewrite_bytes, 3 * largest_decoded + largest_compressed + output_bytes);
   }
   const int64_t room = options.limits.max_pool_bytes * 7 / 10 -
@@ -459,16 +467,12 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   // Rewrites are independent tasks, started largest first so the last to finish are
   // short; the inserted rows are one more, run last beside the rewrites when the budget
   // has room for it, else alone after them.
+  std::vector<int64_t> file_bytes;
+  for (const TargetFile* file : to_rewrite) file_bytes.push_back(CompressedBytes(*file->metadata));
   std::vector<size_t> order(to_rewrite.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  auto compressed_bytes = [&](size_t i) {
-    int64_t bytes = 0;
-    const parquet::FileMetaData& metadata = *to_rewrite[i]->metadata;
-    for (int rg = 0; rg < metadata.num_row_groups(); ++rg) bytes += metadata.RowGroup(rg)->total_compressed_size();
-    return bytes;
-  };
   std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return compressed_bytes(a) > compressed_bytes(b); });
+                   [&](size_t a, size_t b) { return file_bytes[a] > file_bytes[b]; });
   std::vector<WriteTask> tasks;
   for (size_t i : order) {
     const TargetFile& file = *to_rewrite[i];
