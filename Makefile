@@ -6,6 +6,14 @@ PIP := $(PY) -m pip
 BUILD := build/py
 STAMP_DEPS := $(VENV)/.deps-stamp
 
+# ccache, when the machine has it, shares compiled objects between builds and checkouts
+# (paths are taken relative to the checkout, so two clones hit the same cache entries).
+ifneq ($(shell command -v ccache),)
+export CMAKE_CXX_COMPILER_LAUNCHER := ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+endif
+
 .PHONY: all install test test-cpp test-python demo demo-memory bench soak cpp clean gtest
 
 all: install
