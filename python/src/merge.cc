@@ -1,4 +1,6 @@
-// fsspeckit: bindings for PyarrowDatasetIO.merge and .recover.
+// fsspeckit: bindings for PyarrowDatasetIO.merge and .recover, and the merge's three
+// steps (plan, run_merge_task, commit) for executors written in Python (Ray).
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -6,12 +8,14 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
 #include "arrow_stream.h"
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/merge/merge_steps.h"
 #include "init.h"
 #include "memory_convert.h"
 #include "perf.h"
@@ -22,9 +26,11 @@ namespace nb = nanobind;
 namespace fsspeckit::python {
 namespace {
 
+nb::str Str(std::string_view text) { return nb::str(text.data(), text.size()); }
+
 nb::dict ResultDict(const merge::MergeResult& r) {
   nb::dict d;
-  d["strategy"] = r.strategy;
+  d["strategy"] = Str(merge::StrategyName(r.strategy));
   d["source_count"] = r.source_count;
   d["target_count_before"] = r.target_count_before;
   d["target_count_after"] = r.target_count_after;
@@ -41,7 +47,79 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   d["rewritten_files"] = r.rewritten_files;
   d["inserted_files"] = r.inserted_files;
   d["preserved_files"] = r.preserved_files;
-  d["metrics"] = MetricsDict(r.metrics);
+  nb::dict metrics = MetricsDict(r.metrics);
+  nb::list tasks;
+  for (const merge::TaskRecord& task : r.tasks) {
+    nb::dict record;
+    record["kind"] = task.kind;
+    record["file"] = task.file.empty() ? nb::object(nb::none()) : nb::object(nb::str(task.file.c_str()));
+    record["rows"] = task.rows;
+    record["seconds"] = task.seconds;
+    record["memory_peak_mb"] = BytesToMb(task.memory_peak_bytes);
+    tasks.append(record);
+  }
+  metrics["tasks"] = tasks;
+  d["metrics"] = metrics;
+  return d;
+}
+
+nb::bytes Bytes(const std::string& data) { return nb::bytes(data.data(), data.size()); }
+
+std::string_view View(const nb::bytes& data) { return {data.c_str(), data.size()}; }
+
+merge::MergeOptions Options(std::string strategy, std::vector<std::string> key_columns,
+                            std::vector<std::string> partition_columns, nb::handle schema,
+                            std::optional<std::string> compression,
+                            std::optional<int64_t> max_rows_per_file,
+                            std::optional<int64_t> row_group_size, double max_memory_mb,
+                            std::optional<double> max_process_memory_mb,
+                            double min_system_available_mb, nb::object progress, nb::object collect) {
+  merge::MergeOptions options;
+  options.strategy = ValueOrThrow(merge::ParseStrategy(strategy));
+  options.key_columns = std::move(key_columns);
+  options.partition_columns = std::move(partition_columns);
+  if (!schema.is_none()) options.schema = ImportSchema(schema);
+  options.compression = std::move(compression);
+  options.max_rows_per_file = max_rows_per_file;
+  options.row_group_size = row_group_size;
+  options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
+  options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
+  options.collect = CollectHook(std::move(collect));
+  ThrowIfError(options.limits.Validate());
+  return options;
+}
+
+// A planned merge held by a Python executor until it commits or is dropped (dropped
+// uncommitted: staging removed, lock released).
+struct PyPlannedMerge {
+  std::unique_ptr<merge::PlannedMerge> planned;
+
+  merge::PlannedMerge& Get() {
+    if (!planned) throw nb::value_error("this merge was already committed or aborted");
+    return *planned;
+  }
+};
+
+nb::dict TaskDict(const merge::MergeTask& task) {
+  nb::dict d;
+  d["kind"] = Str(merge::TaskKindName(task.kind));
+  d["file"] = task.file.empty() ? nb::object(nb::none()) : nb::object(nb::str(task.file.c_str()));
+  d["work_rows"] = task.work_rows;
+  d["estimated_bytes"] = task.estimated_bytes;
+  return d;
+}
+
+nb::dict TaskResultDict(const merge::TaskResult& result) {
+  nb::dict d;
+  d["task"] = result.task;
+  d["attempt"] = result.attempt;
+  d["rows"] = result.rows_written;
+  d["matched_keys"] = result.matched_keys;
+  d["seconds"] = result.seconds;
+  d["memory_peak_mb"] = BytesToMb(result.memory_peak_bytes);
+  nb::list staged;
+  for (const io::WrittenFile& f : result.staged) staged.append(f.path);
+  d["staged"] = staged;
   return d;
 }
 
@@ -56,18 +134,11 @@ void InitMerge(nb::module_& m) {
          std::optional<int64_t> max_rows_per_file, std::optional<int64_t> row_group_size,
          double max_memory_mb, std::optional<double> max_process_memory_mb,
          double min_system_available_mb, nb::object progress, nb::object collect) {
-        merge::MergeOptions options;
-        options.strategy = std::move(strategy);
-        options.key_columns = std::move(key_columns);
-        options.partition_columns = std::move(partition_columns);
-        if (!schema.is_none()) options.schema = ImportSchema(schema);
-        options.compression = std::move(compression);
-        options.max_rows_per_file = max_rows_per_file;
-        options.row_group_size = row_group_size;
-        options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
-        options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
-        options.collect = CollectHook(std::move(collect));
-        ThrowIfError(options.limits.Validate());
+        merge::MergeOptions options =
+            Options(std::move(strategy), std::move(key_columns), std::move(partition_columns),
+                    schema, std::move(compression), max_rows_per_file, row_group_size,
+                    max_memory_mb, max_process_memory_mb, min_system_available_mb,
+                    std::move(progress), std::move(collect));
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
@@ -84,6 +155,105 @@ void InitMerge(nb::module_& m) {
       nb::arg("row_group_size").none(), nb::arg("max_memory_mb"),
       nb::arg("max_process_memory_mb").none(), nb::arg("min_system_available_mb"),
       nb::arg("progress").none(), nb::arg("collect").none());
+
+  nb::class_<PyPlannedMerge>(m, "PlannedMerge",
+                             "A merge between its plan and its commit; holds the dataset's lock. "
+                             "Dropped or aborted uncommitted, its staging folder is removed.")
+      .def_prop_ro("plan_bytes", [](PyPlannedMerge& self) { return Bytes(self.Get().plan().Serialize()); })
+      .def_prop_ro("tasks",
+                   [](PyPlannedMerge& self) {
+                     nb::list tasks;
+                     for (const merge::MergeTask& task : self.Get().plan().tasks) tasks.append(TaskDict(task));
+                     return tasks;
+                   })
+      .def_prop_ro("staging_dir", [](PyPlannedMerge& self) { return self.Get().plan().staging_dir; })
+      .def(
+          "commit",
+          [](PyPlannedMerge& self, std::vector<nb::bytes> results) {
+            std::vector<merge::TaskResult> parsed;
+            for (const nb::bytes& bytes : results) {
+              parsed.push_back(ValueOrThrow(merge::TaskResult::Deserialize(View(bytes))));
+            }
+            self.Get();
+            std::unique_ptr<merge::PlannedMerge> planned = std::move(self.planned);
+            merge::MergeResult result;
+            {
+              nb::gil_scoped_release nogil;
+              result = ValueOrThrow(merge::Commit(std::move(planned), std::move(parsed)));
+            }
+            return ResultDict(result);
+          },
+          nb::arg("results"),
+          "Checks one result per task and the staged files, then commits (journal, renames).")
+      .def(
+          "abort",
+          [](PyPlannedMerge& self) {
+            nb::gil_scoped_release nogil;
+            self.planned.reset();
+          },
+          "Removes the staging folder and releases the lock; the dataset is unchanged.");
+
+  m.def(
+      "plan_merge",
+      [](nb::handle data, const std::string& path, nb::handle filesystem, std::string strategy,
+         std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
+         nb::handle schema, std::optional<std::string> compression,
+         std::optional<int64_t> max_rows_per_file, std::optional<int64_t> row_group_size,
+         double max_memory_mb, std::optional<double> max_process_memory_mb,
+         double min_system_available_mb, nb::object collect) {
+        merge::MergeOptions options =
+            Options(std::move(strategy), std::move(key_columns), std::move(partition_columns),
+                    schema, std::move(compression), max_rows_per_file, row_group_size,
+                    max_memory_mb, max_process_memory_mb, min_system_available_mb, nb::none(),
+                    std::move(collect));
+        auto reader = ImportStream(data);
+        io::Location location =
+            ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        auto planned = std::make_unique<PyPlannedMerge>();
+        {
+          nb::gil_scoped_release nogil;
+          planned->planned =
+              ValueOrThrow(merge::MakePlan(std::move(reader), location, options, /*stage_source=*/true));
+        }
+        return planned;
+      },
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy"),
+      nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
+      nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
+      nb::arg("row_group_size").none(), nb::arg("max_memory_mb"),
+      nb::arg("max_process_memory_mb").none(), nb::arg("min_system_available_mb"),
+      nb::arg("collect").none(),
+      "Plans a merge for tasks that run elsewhere: the source is staged in the dataset.");
+
+  m.def(
+      "run_merge_task",
+      [](nb::bytes plan_bytes, int64_t task, const std::string& path, nb::handle filesystem,
+         double max_memory_mb, std::optional<double> max_process_memory_mb,
+         double min_system_available_mb, nb::object collect) {
+        merge::TaskOptions options;
+        options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
+        ThrowIfError(options.limits.Validate());
+        options.collect = CollectHook(std::move(collect));
+        io::Location location =
+            ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        merge::TaskResult result;
+        {
+          nb::gil_scoped_release nogil;
+          merge::Plan plan = ValueOrThrow(merge::Plan::Deserialize(View(plan_bytes)));
+          if (plan.dataset_dir != location.path) {
+            ThrowIfError(arrow::Status::Invalid("the plan is for '", plan.dataset_dir,
+                                                "', the task was given '", location.path, "'"));
+          }
+          merge::TaskInput input = ValueOrThrow(merge::LoadTaskInput(plan, task, location.filesystem));
+          result = ValueOrThrow(merge::RunTask(plan, task, input, location.filesystem, options));
+        }
+        return nb::make_tuple(Bytes(result.Serialize()), TaskResultDict(result));
+      },
+      nb::arg("plan"), nb::arg("task"), nb::arg("path"), nb::arg("filesystem").none(),
+      nb::arg("max_memory_mb"), nb::arg("max_process_memory_mb").none(),
+      nb::arg("min_system_available_mb"), nb::arg("collect").none(),
+      "Runs one task of a serialized plan into the dataset's staging folder; returns "
+      "(result bytes for commit, a summary dict).");
 
   m.def(
       "recover",

@@ -1,350 +1,97 @@
-// fsspeckit: insert / update / upsert a table into a Parquet dataset on key columns.
+// fsspeckit: insert / update / upsert a table into a Parquet dataset on key columns: the
+// local executor of plan -> tasks -> commit.
 #include "fsspeckit/merge/merge.h"
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
-#include <limits>
 #include <mutex>
-#include <numeric>
-#include <optional>
-#include <set>
 #include <thread>
 
-#include <arrow/array/util.h>
-#include <arrow/compute/cast.h>
 #include <arrow/memory_pool.h>
-#include <arrow/table.h>
-#include <arrow/util/byte_size.h>
-#include <parquet/arrow/reader.h>
-#include <parquet/metadata.h>
-#include <parquet/properties.h>
-#include <parquet/schema.h>
 
 #include "fsspeckit/io/commit_journal.h"
 #include "fsspeckit/io/dataset_lock.h"
-#include "fsspeckit/io/unique_name.h"
-#include "fsspeckit/io/write_dataset.h"
-#include "fsspeckit/io/write_parquet.h"
-#include "fsspeckit/memory/degradation_ladder.h"
-#include "fsspeckit/merge/key_index.h"
-#include "merge_plan_internal.h"
-#include "plain_columns.h"
-#include "row_replacement.h"
-#include "source_rows.h"
+#include "fsspeckit/merge/merge_steps.h"
 
 namespace fsspeckit::merge {
 namespace {
 
-namespace cp = arrow::compute;
-
-arrow::Status ValidateOptions(const MergeOptions& options) {
-  if (options.strategy != "insert" && options.strategy != "update" &&
-      options.strategy != "upsert") {
-    return arrow::Status::Invalid("strategy must be one of: insert, update, upsert, got: ",
-                                  options.strategy);
-  }
-  if (options.key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
-  for (const std::string& key : options.key_columns) {
-    if (key.find_first_not_of(" \t") == std::string::npos) {
-      return arrow::Status::Invalid("key_columns cannot contain empty strings");
-    }
-  }
-  return arrow::Status::OK();
-}
-
-std::string Joined(std::vector<std::string> names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::string>& wanted,
-                           const std::string& what) {
-  std::vector<std::string> missing;
-  for (const auto& name : wanted) {
-    if (!source.GetFieldByName(name)) missing.push_back(name);
-  }
-  if (missing.empty()) return arrow::Status::OK();
-  std::vector<std::string> available = source.field_names();
-  std::sort(available.begin(), available.end());
-  return arrow::Status::Invalid(what, Joined(missing), ". Available columns: ", Joined(available));
-}
-
-// The source columns a target file stores, cast to its types; columns the source lacks
-// become nulls, columns the file lacks are not written into it.
-arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
-                                                             const arrow::Schema& schema,
-                                                             const std::string& path) {
-  std::vector<std::shared_ptr<arrow::Array>> columns;
-  for (const auto& field : schema.fields()) {
-    std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
-    if (!column) {
-      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows()));
-    } else if (!column->type()->Equals(*field->type())) {
-      auto cast = cp::Cast(*column, field->type());
-      if (!cast.ok()) {
-        return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
-                                        column->type()->ToString(), ") into '", path,
-                                        "', where it is ", field->type()->ToString(), ": ",
-                                        cast.status().message());
-      }
-      column = *cast;
-    }
-    columns.push_back(std::move(column));
-  }
-  // The file's schema metadata (pandas, GeoParquet, user keys) stays with the file.
-  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()),
-                                  source.num_rows(), std::move(columns));
-}
-
-// One target file, row group by row group, with the rows whose key the source has
-// replaced in place by the source's row. The ladder runs before every row group.
-class RewriteReader : public arrow::RecordBatchReader {
- public:
-  RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
-                KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
-                std::function<arrow::Status(int64_t)> advance)
-      : reader_(std::move(reader)),
-        file_(file),
-        keys_(keys),
-        source_(source),
-        ladder_(ladder),
-        advance_(std::move(advance)),
-        matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
-
-  std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
-
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    *out = nullptr;
-    if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
-    ARROW_RETURN_NOT_OK(ladder_.Step());
-    const int rg = next_++;
-    auto table = reader_->ReadRowGroup(rg);
-    if (!table.ok()) {
-      return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
-    }
-    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
-    if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
-    }
-    if (matched_.count(rg)) {
-      ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
-    }
-    ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
-    *out = std::move(batch);
-    return arrow::Status::OK();
-  }
-
- private:
-  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
-    ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
-    std::vector<int64_t> positions, source_rows;
-    for (int64_t i = 0; i < batch.num_rows(); ++i) {
-      if (!ids->IsValid(i)) continue;
-      positions.push_back(i);
-      source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
-    }
-    // Only the replacing rows are cast to the file's types, not the whole source.
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path));
-    ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
-    std::vector<std::shared_ptr<arrow::Array>> columns;
-    for (int c = 0; c < batch.num_columns(); ++c) {
-      ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
-                            replacement.Apply(batch.column(c), replacements->column(c)));
-    }
-    return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
-  }
-
-  std::unique_ptr<parquet::arrow::FileReader> reader_;
-  const TargetFile& file_;
-  KeyIndex& keys_;
-  const SourceRows& source_;
-  memory::DegradationLadder& ladder_;
-  std::function<arrow::Status(int64_t)> advance_;
-  std::set<int> matched_;
-  int next_ = 0;
-};
-
-int64_t CompressedBytes(const parquet::FileMetaData& metadata) {
-  int64_t bytes = 0;
-  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
-    bytes += metadata.RowGroup(rg)->total_compressed_size();
-  }
-  return bytes;
-}
-
-int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
-  int64_t rows = 0;
-  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
-    rows = std::max(rows, metadata.RowGroup(rg)->num_rows());
-  }
-  return rows;
-}
-
-arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
-                                                                      const TargetFile& file) {
-  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
-  parquet::ArrowReaderProperties properties;
-  properties.set_pre_buffer(false);  // one row group at a time
-  properties.set_use_threads(true);
-  // A row group decodes into one chunk, so combining it into a batch copies nothing.
-  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
-  parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
-  builder.properties(properties);
-  return builder.Build();
-}
-
-// What the writing phase may run at once. Estimates per task: a rewrite holds a decoded
-// row group three times (as read, with rows replaced, and the replacing source rows),
-// the raw column chunks being decoded, and the writer's buffered output row group
-// (compressed, at the file's bytes per row); the insert task holds the inserted rows
-// three times (gathered, queued in the dataset writer, concatenated into a row group),
-// four when partitioned (measured: 2.7x and 3.3x). A decoded row group is sized from the
-// footer or, when larger, from the source's bytes per row: a footer counts dictionary-encoded
-// columns encoded, far below their decoded size. Two tasks run at once only when every
-// pair that could meet fits in what is left of 70% of the budget beside what the pool
-// already holds (source, key index, plan).
+// What the writing phase may run at once, from the tasks' estimated peaks (MakePlan):
+// two tasks run at once only when every pair that could meet fits in what is left of
+// 70% of the budget beside what the pool already holds (source, key index, plan).
 struct Admission {
   int rewrite_workers = 1;
   bool inserts_beside_rewrites = false;  // the insert task joins the rewrites' pool
 };
 
-Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions& options,
-                int64_t source_row_bytes, int64_t insert_bytes) {
+Admission Admit(const Plan& plan, const MergeOptions& options, int64_t pool_bytes) {
   Admission admission;
   if (std::thread::hardware_concurrency() < 2) return admission;
-  int64_t rewrite_bytes = 0;
-  for (const TargetFile* file : files) {
-    const parquet::FileMetaData& metadata = *file->metadata;
-    int64_t largest_decoded = 0, largest_compressed = 0;
-    for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
-      auto row_group = metadata.RowGroup(rg);
-      largest_decoded = std::max({largest_decoded, row_group->total_byte_size(),
-                                  row_group->num_rows() * source_row_bytes});
-      largest_compressed = std::max(largest_compressed, row_group->total_compressed_size());
+  int64_t rewrite_bytes = 0, insert_bytes = 0;
+  size_t rewrites = 0;
+  for (const MergeTask& task : plan.tasks) {
+    if (task.kind == TaskKind::kRewrite) {
+      rewrite_bytes = std::max(rewrite_bytes, task.estimated_bytes);
+      ++rewrites;
+    } else {
+      insert_bytes += task.estimated_bytes;
     }
-    const int64_t rows = file->num_rows();
-    const int64_t output_rows =
-        std::min({options.row_group_size.value_or(parquet::DEFAULT_MAX_ROW_GROUP_LENGTH),
-                  options.max_rows_per_file.value_or(rows), rows});
-    const int64_t output_bytes = rows == 0 ? 0 : CompressedBytes(metadata) * output_rows / rows;
-    rewrite_bytes = std::max(rewrite_bytes, 3 * largest_decoded + largest_compressed + output_bytes);
   }
-  const int64_t room = options.limits.max_pool_bytes * 7 / 10 -
-                       arrow::default_memory_pool()->bytes_allocated();
-  if (files.size() >= 2 && 2 * rewrite_bytes <= room) admission.rewrite_workers = 2;
-  const bool pair_fits = files.size() < 2 || admission.rewrite_workers == 2;
+  const int64_t room = options.limits.max_pool_bytes * 7 / 10 - pool_bytes;
+  if (rewrites >= 2 && 2 * rewrite_bytes <= room) admission.rewrite_workers = 2;
+  const bool pair_fits = rewrites < 2 || admission.rewrite_workers == 2;
   admission.inserts_beside_rewrites =
-      insert_bytes > 0 && !files.empty() && pair_fits && rewrite_bytes + insert_bytes <= room;
+      insert_bytes > 0 && rewrites > 0 && pair_fits && rewrite_bytes + insert_bytes <= room;
   return admission;
 }
 
-// A unit of the writing phase, with what to call it in an error.
-struct WriteTask {
-  std::string label;
-  std::function<arrow::Result<std::vector<io::WrittenFile>>(memory::DegradationLadder&)> run;
-};
-// Empty where a task did not run because another had already failed.
-using TaskOutput = std::optional<arrow::Result<std::vector<io::WrittenFile>>>;
-
-// Runs `tasks` in order on `workers` threads (the caller's included), each thread with its
-// own degradation ladder; after a failure no further task starts.
-std::vector<TaskOutput> RunTasks(const std::vector<WriteTask>& tasks, int workers,
-                                 const std::shared_ptr<memory::MemoryMonitor>& monitor,
-                                 const memory::DegradationLadderOptions& ladder_options) {
-  std::vector<TaskOutput> outputs(tasks.size());
-  std::atomic<size_t> next{0};
+// Runs tasks `first..last` of the plan on `workers` threads (the caller's included);
+// after a failure no further task starts. Results in task order.
+arrow::Status RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem>& fs,
+                       size_t first, size_t last, int workers, const TaskOptions& options,
+                       std::vector<TaskResult>& results) {
+  std::vector<std::optional<arrow::Result<TaskResult>>> outputs(last - first);
+  std::atomic<size_t> next{first};
   std::atomic<bool> failed{false};
   auto work = [&] {
-    memory::DegradationLadder ladder(monitor, ladder_options);
-    for (size_t t = next++; t < tasks.size() && !failed; t = next++) {
+    for (size_t t = next++; t < last && !failed; t = next++) {
+      auto& output = outputs[t - first];
       try {
-        outputs[t] = tasks[t].run(ladder);
+        output = RunTask(planned.plan(), t, planned.local_input(), fs, options);
       } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-        outputs[t] = arrow::Status::UnknownError(tasks[t].label, ": ", e.what());
+        output = arrow::Status::UnknownError("task ", t, ": ", e.what());
       }
-      if (!outputs[t]->ok()) failed = true;
+      if (!output->ok()) failed = true;
     }
   };
   std::vector<std::thread> threads;
   for (int w = 1; w < workers; ++w) threads.emplace_back(work);
   work();
   for (auto& thread : threads) thread.join();
-  return outputs;
-}
-
-// Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
-class LimitedReader : public arrow::RecordBatchReader {
- public:
-  LimitedReader(arrow::RecordBatchReader& input, std::shared_ptr<arrow::RecordBatch>& leftover,
-                int64_t limit)
-      : input_(input), leftover_(leftover), remaining_(limit) {}
-  std::shared_ptr<arrow::Schema> schema() const override { return input_.schema(); }
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    *out = nullptr;
-    if (remaining_ == 0) return arrow::Status::OK();
-    std::shared_ptr<arrow::RecordBatch> batch = std::move(leftover_);
-    if (!batch) ARROW_RETURN_NOT_OK(input_.ReadNext(&batch));
-    if (!batch) {
-      exhausted_ = true;
-      return arrow::Status::OK();
-    }
-    if (batch->num_rows() > remaining_) {
-      leftover_ = batch->Slice(remaining_);
-      batch = batch->Slice(0, remaining_);
-    }
-    remaining_ -= batch->num_rows();
-    rows_ += batch->num_rows();
-    *out = std::move(batch);
-    return arrow::Status::OK();
+  for (auto& output : outputs) {
+    if (output && !output->ok()) return output->status();
   }
-  int64_t rows() const { return rows_; }
-  bool exhausted() const { return exhausted_; }
-
- private:
-  arrow::RecordBatchReader& input_;
-  std::shared_ptr<arrow::RecordBatch>& leftover_;
-  int64_t remaining_;
-  int64_t rows_ = 0;
-  bool exhausted_ = false;
-};
-
-// A rewritten file: Parquet written straight from the stream (no dataset-writer plan),
-// split into parts of at most max_rows_per_file rows.
-arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
-                                                         std::shared_ptr<arrow::fs::FileSystem> fs,
-                                                         const std::string& dir,
-                                                         const io::WriteDatasetOptions& options,
-                                                         std::vector<std::string> plain_columns) {
-  const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
-  io::WriteParquetOptions parquet_options{options.compression,
-                                          std::min(limit, options.row_group_size.value_or(limit)),
-                                          std::move(plain_columns)};
-  std::vector<io::WrittenFile> files;
-  std::shared_ptr<arrow::RecordBatch> leftover;
-  while (true) {
-    auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
-    const std::string path = dir + "/part-" + std::to_string(files.size()) + io::kStagedSuffix;
-    ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
-    if (part->rows() == 0 && !files.empty()) {
-      ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
-      break;
-    }
-    files.push_back({path, part->rows(), 0});
-    if (part->exhausted() || (!leftover && part->rows() < limit)) break;
-  }
-  return files;
-}
-
-std::string Stem(const std::string& path) {
-  std::string name = io::BaseName(path);
-  return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
+  for (auto& output : outputs) results.push_back(std::move(**output));
+  return arrow::Status::OK();
 }
 
 }  // namespace
+
+arrow::Result<Strategy> ParseStrategy(std::string_view name) {
+  if (name == "insert") return Strategy::kInsert;
+  if (name == "update") return Strategy::kUpdate;
+  if (name == "upsert") return Strategy::kUpsert;
+  return arrow::Status::Invalid("strategy must be one of: insert, update, upsert, got: ", name);
+}
+
+std::string_view StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kInsert: return "insert";
+    case Strategy::kUpdate: return "update";
+    case Strategy::kUpsert: return "upsert";
+  }
+  return "unknown";
+}
 
 arrow::Result<bool> RecoverDataset(const io::Location& location) {
   ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path));
@@ -352,251 +99,39 @@ arrow::Result<bool> RecoverDataset(const io::Location& location) {
   return report.rolled_forward || report.staging_dirs_removed > 0;
 }
 
-arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
+arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
                                  const io::Location& location, const MergeOptions& options) {
-  ARROW_RETURN_NOT_OK(ValidateOptions(options));
-  io::WriteDatasetOptions write;
-  write.compression = options.compression;
-  write.max_rows_per_file = options.max_rows_per_file;
-  write.row_group_size = options.row_group_size;
-  if (options.schema) {
-    ARROW_ASSIGN_OR_RAISE(source_reader, io::CastToSchema(std::move(source_reader), options.schema));
-  }
-  ARROW_RETURN_NOT_OK(CheckColumns(*source_reader->schema(), options.key_columns,
-                                   "Key column(s) missing from source: "));
-  ARROW_RETURN_NOT_OK(CheckColumns(*source_reader->schema(), options.partition_columns,
-                                   "Partition column(s) not found in source: "));
-  ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(write));  // codec and sizes, before any work
-  ARROW_ASSIGN_OR_RAISE(auto monitor,
-                        memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
-  std::shared_ptr<memory::MemoryMonitor> shared_monitor = std::move(monitor);
-  auto perf = perf::PerformanceMonitor::Make(shared_monitor);
-  perf->StartOp("planning");
-
-  ARROW_ASSIGN_OR_RAISE(auto source_table, source_reader->ToTable());
-  // Referenced bytes, not TotalBufferSize: that one de-duplicates buffers and counts the
-  // batches of a C-stream import (how Python tables arrive) as one.
-  ARROW_ASSIGN_OR_RAISE(const int64_t source_bytes, arrow::util::ReferencedBufferSize(*source_table));
-  if (source_bytes > options.limits.max_pool_bytes) {
-    return arrow::Status::OutOfMemory(
-        "the source table is ", source_bytes >> 20, " MiB, more than merge_max_memory_mb=",
-        options.limits.max_pool_bytes >> 20,
-        " MiB: a merge holds its source in memory; merge it in smaller parts or raise "
-        "merge_max_memory_mb");
-  }
-  ARROW_ASSIGN_OR_RAISE(SourceRows source, SourceRows::Make(std::move(source_table)));
-  // The key index and the sorted keys for statistics pruning, built at once.
-  arrow::Result<SourceRange> range = arrow::Status::UnknownError("not computed");
-  std::jthread range_thread([&] {  // joins even if the index throws
-    try {
-      range = MakeSourceRange(source.table(), options.key_columns[0]);
-    } catch (const std::exception& e) {  // std::bad_alloc must not escape a thread
-      range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
-    }
-  });
-  auto made_keys = KeyIndex::Make(source.table(), options.key_columns);
-  range_thread.join();
-  ARROW_ASSIGN_OR_RAISE(auto keys, std::move(made_keys));
-  ARROW_RETURN_NOT_OK(range.status());
-
-  arrow::fs::FileSystem& fs = *location.filesystem;
-  const std::string& dir = location.path;
-  ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
-  if (dir_info.type() == arrow::fs::FileType::NotFound && options.strategy == "update") {
-    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
-                                  "' does not exist");
-  }
-  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir));
-  ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
-
-  const bool rewrites = options.strategy != "insert";
-  const bool inserts = options.strategy != "update";
-  ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, source.table(),
-                                                  options.partition_columns, rewrites));
-  MergeResult result;
-  result.strategy = options.strategy;
-  result.source_count = keys->num_keys();
-  result.target_count_before = plan.target_rows;
-  result.keys_in_several_files = plan.keys_in_several_files;
-  if (plan.files.empty() && options.strategy == "update") {
-    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
-                                  dir, "'");
-  }
-
-  std::vector<const TargetFile*> to_rewrite;
-  if (rewrites) {
-    for (const TargetFile& file : plan.files) {
-      if (file.matched_rows > 0) to_rewrite.push_back(&file);
-    }
-  }
-  std::vector<int64_t> insert_rows;
-  if (inserts) {
-    for (int64_t id = 0; id < keys->num_keys(); ++id) {
-      if (!plan.key_matched[id]) insert_rows.push_back(keys->winning_rows()[id]);
-    }
-    std::sort(insert_rows.begin(), insert_rows.end());  // the source's order
-  }
-  for (int64_t id = 0; id < keys->num_keys(); ++id) result.updated += plan.key_matched[id] ? 1 : 0;
-  if (!rewrites) result.updated = 0;
-
-  int64_t work_rows = static_cast<int64_t>(insert_rows.size());
-  for (const TargetFile* file : to_rewrite) work_rows += file->num_rows();
+  ARROW_ASSIGN_OR_RAISE(auto planned, MakePlan(std::move(source), location, options,
+                                               /*stage_source=*/false));
+  const Plan& plan = planned->plan();
+  int64_t work_rows = 0;
+  for (const MergeTask& task : plan.tasks) work_rows += task.work_rows;
   std::mutex progress_mutex;
   int64_t done_rows = 0;
-  std::function<arrow::Status(int64_t)> advance = [&](int64_t rows) -> arrow::Status {
-    perf->TrackMemory();  // peaks are sampled at every row group, not only per phase
+  TaskOptions task_options;
+  task_options.monitor = planned->monitor();
+  task_options.collect = options.collect;
+  task_options.observer = &planned->perf();
+  task_options.advance = [&](int64_t rows) -> arrow::Status {
+    planned->perf().TrackMemory();  // peaks are sampled at every row group
     std::lock_guard<std::mutex> lock(progress_mutex);
     done_rows += rows;
     return options.progress ? options.progress(done_rows, work_rows) : arrow::Status::OK();
   };
-
-  const std::string staging = dir + "/" + io::kStagingPrefix + io::UniqueId();
-  auto fail = [&](const arrow::Status& status) {
-    (void)fs.DeleteDir(staging);  // nothing was committed: the dataset is untouched
-    return status;
-  };
-  memory::DegradationLadderOptions ladder_options;
-  ladder_options.requested_chunk_size_rows = 1;
-  ladder_options.collect = options.collect;
-  ladder_options.observer = perf.get();
-
-  io::Journal journal;
-  journal.staging_dir = staging;
-  std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
-  perf->StartOp("writing");
-  // Rewrites are independent tasks, started largest first so the last to finish are
-  // short; the inserted rows are one more, run last beside the rewrites when the budget
-  // has room for it, else alone after them.
-  std::vector<int64_t> file_bytes;
-  for (const TargetFile* file : to_rewrite) file_bytes.push_back(CompressedBytes(*file->metadata));
-  std::vector<size_t> order(to_rewrite.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return file_bytes[a] > file_bytes[b]; });
-  std::vector<WriteTask> tasks;
-  for (size_t i : order) {
-    const TargetFile& file = *to_rewrite[i];
-    tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
-                         -> arrow::Result<std::vector<io::WrittenFile>> {
-      ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
-      std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
-      auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, source,
-                                                   task_ladder, advance);
-      auto written = WriteRewrite(rewrite, location.filesystem,
-                                  staging + "/rewrite-" + std::to_string(i), write,
-                                  std::move(plain_columns));
-      perf->AddFiles(1);
-      return written;
-    }});
+  // Rewrites on one or two threads, as admitted; the insert task (last) beside them
+  // when the budget has room for it, else alone after them.
+  const Admission admission = Admit(plan, options, planned->monitor()->Snapshot().pool_bytes);
+  const bool has_insert = !plan.tasks.empty() && plan.tasks.back().kind == TaskKind::kInsert;
+  const size_t rewrites = plan.tasks.size() - (has_insert ? 1 : 0);
+  const bool beside = has_insert && admission.inserts_beside_rewrites;
+  std::vector<TaskResult> results;
+  ARROW_RETURN_NOT_OK(RunTasks(*planned, location.filesystem, 0, beside ? plan.tasks.size() : rewrites,
+                               beside ? 2 : admission.rewrite_workers, task_options, results));
+  if (has_insert && !beside) {
+    ARROW_RETURN_NOT_OK(RunTasks(*planned, location.filesystem, rewrites, plan.tasks.size(), 1,
+                                 task_options, results));
   }
-  const std::string insert_dir = staging + "/insert";
-  WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
-                            -> arrow::Result<std::vector<io::WrittenFile>> {
-    ARROW_RETURN_NOT_OK(task_ladder.Step());
-    ARROW_ASSIGN_OR_RAISE(auto rows, source.Gather(insert_rows));
-    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
-    io::WriteDatasetOptions insert_options = write;
-    insert_options.partition_by = options.partition_columns;
-    insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
-    ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(insert_reader, location.filesystem,
-                                                     insert_dir, insert_options));
-    ARROW_RETURN_NOT_OK(advance(static_cast<int64_t>(insert_rows.size())));
-    return files;
-  }};
-  const bool has_inserts = !insert_rows.empty();
-  const int64_t copies = options.partition_columns.empty() ? 3 : 4;
-  const int64_t insert_bytes =  // divided first: the product could overflow
-      keys->num_keys() == 0
-          ? 0
-          : copies * (source_bytes / keys->num_keys()) * static_cast<int64_t>(insert_rows.size());
-  const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
-  const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
-  const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
-  if (inserts_beside) tasks.push_back(insert_task);
-  std::vector<TaskOutput> task_outputs =
-      RunTasks(tasks, inserts_beside ? 2 : admission.rewrite_workers, shared_monitor, ladder_options);
-  for (const auto& output : task_outputs) {
-    if (output && !output->ok()) return fail(output->status());
-  }
-  std::vector<TaskOutput> outputs(to_rewrite.size());  // in to_rewrite's order
-  for (size_t t = 0; t < order.size(); ++t) outputs[order[t]] = std::move(task_outputs[t]);
-  TaskOutput insert_output;
-  if (inserts_beside) {
-    insert_output = std::move(task_outputs.back());
-  } else if (has_inserts) {
-    insert_output = std::move(RunTasks({insert_task}, 1, shared_monitor, ladder_options).front());
-    if (!insert_output->ok()) return fail(insert_output->status());
-  }
-  for (size_t i = 0; i < to_rewrite.size(); ++i) {
-    const TargetFile& file = *to_rewrite[i];
-    const std::vector<io::WrittenFile>& files = **outputs[i];  // all ran: none failed
-    for (size_t part = 0; part < files.size(); ++part) {
-      // The first part takes the file's place; a file grown past max_rows_per_file
-      // continues in new files beside it.
-      std::string final_path = part == 0 ? file.path
-                                         : io::ParentPath(file.path) + "/" + Stem(file.path) + "-" +
-                                               io::UniqueId() + "-" + std::to_string(part) + ".parquet";
-      journal.moves.emplace_back(files[part].path, final_path);
-      rewritten.emplace_back(final_path, files[part].row_count);
-    }
-  }
-  if (insert_output) {
-    for (const io::WrittenFile& file : **insert_output) {
-      std::string relative = file.path.substr(insert_dir.size());
-      relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
-      std::string final_path = dir + relative + ".parquet";
-      auto existing = fs.GetFileInfo(final_path);
-      if (!existing.ok()) return fail(existing.status());
-      if (existing->type() != arrow::fs::FileType::NotFound) {
-        return fail(arrow::Status::IOError("new file '", final_path,
-                                           "' would replace an existing one; run the merge again"));
-      }
-      journal.moves.emplace_back(file.path, final_path);
-      inserted.emplace_back(final_path, file.row_count);
-      result.inserted += file.row_count;
-    }
-  }
-
-  perf->StartOp("committing");
-  if (!journal.moves.empty()) {
-    if (auto status = io::WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
-    // Committed: from here a failure (or a crash) is completed by the next Recover().
-    if (auto status = io::ApplyJournal(fs, dir, journal); !status.ok()) {
-      return arrow::Status::IOError(
-          "the merge is committed but its files could not all be moved into place (",
-          status.message(), "); run recover on '", dir,
-          "' (or any later merge) to complete it");
-    }
-  } else {
-    (void)fs.DeleteDir(staging);
-  }
-  perf->EndOp();
-
-  std::set<std::string> touched;
-  int64_t total_bytes = 0;
-  auto add = [&](const std::string& path, int64_t rows, const std::string& operation,
-                 std::vector<std::string>& list) -> arrow::Status {
-    ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(path));
-    total_bytes += info.size();
-    result.files.push_back({path, rows, info.size(), operation});
-    list.push_back(path);
-    touched.insert(path);
-    return arrow::Status::OK();
-  };
-  for (const auto& [path, rows] : rewritten) {
-    ARROW_RETURN_NOT_OK(add(path, rows, "rewritten", result.rewritten_files));
-  }
-  for (const auto& [path, rows] : inserted) {
-    ARROW_RETURN_NOT_OK(add(path, rows, "inserted", result.inserted_files));
-  }
-  for (const TargetFile& file : plan.files) {
-    if (touched.count(file.path)) continue;
-    result.files.push_back({file.path, 0, std::nullopt, "preserved"});
-    result.preserved_files.push_back(file.path);
-  }
-  result.target_count_after = result.target_count_before + result.inserted;
-  result.metrics = perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
-  return result;
+  return Commit(std::move(planned), std::move(results));
 }
 
 }  // namespace fsspeckit::merge

@@ -204,6 +204,7 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   file.path = path;
   file.partition_values = HiveValues(dir, file.path);
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+  ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   auto read_footer = [&]() -> arrow::Status {
     PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
     return parquet::arrow::FromParquetSchema(file.metadata->schema(),
@@ -312,6 +313,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
       }
     }
     plan.files.push_back(std::move(scan.file));
+    plan.file_keys.push_back(std::move(scan.matched_keys));
   }
   return plan;
 }

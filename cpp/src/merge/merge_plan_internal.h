@@ -23,6 +23,7 @@ struct TargetFile {
   std::shared_ptr<parquet::FileMetaData> metadata;
   std::shared_ptr<arrow::Schema> schema;
   std::map<std::string, std::string> partition_values;  ///< from hive `key=value/` folders
+  int64_t size_bytes = 0;
   std::vector<int> matched_row_groups;                  ///< row groups holding a source key
   int64_t matched_rows = 0;
   int64_t num_rows() const { return metadata->num_rows(); }
@@ -43,6 +44,7 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
 struct MergePlan {
   std::vector<TargetFile> files;     ///< every data file, in path order
   std::vector<uint8_t> key_matched;  ///< per source key id: found in the dataset
+  std::vector<std::vector<uint32_t>> file_keys;  ///< per file: the key ids found in it
   int64_t keys_in_several_files = 0;
   int64_t target_rows = 0;
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key

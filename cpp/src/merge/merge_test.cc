@@ -265,7 +265,7 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
   WriteFile("a.parquet", 0, 6, 2);
   WriteFile("b.parquet", 10, 6, 2);
   MergeOptions options;
-  options.strategy = "upsert";
+  options.strategy = Strategy::kUpsert;
   options.key_columns = {"id"};
   options.row_group_size = 2;
   ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 3, 50]"), Location(), options));
@@ -291,7 +291,7 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
 TEST_F(MergeTest, FailureBeforeCommitLeavesTheDatasetUntouched) {
   WriteFile("a.parquet", 0, 6, 2);
   MergeOptions options;
-  options.strategy = "update";
+  options.strategy = Strategy::kUpdate;
   options.key_columns = {"id"};
   // Small enough that the pool (source, key index, row group) is always over it, large
   // enough for the source itself (19 bytes) to pass the up-front size check.

@@ -1,0 +1,368 @@
+// fsspeckit: the second step of a merge: one task (a rewrite or the inserts) into staging.
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <set>
+
+#include <arrow/array/util.h>
+#include <arrow/compute/cast.h>
+#include <arrow/table.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+#include <parquet/properties.h>
+
+#include "fsspeckit/io/read_parquet.h"
+#include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/write_parquet.h"
+#include "merge_plan_internal.h"
+#include "merge_state_internal.h"
+#include "plain_columns.h"
+#include "row_replacement.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+namespace cp = arrow::compute;
+
+// The source columns a target file stores, cast to its types; columns the source lacks
+// become nulls, columns the file lacks are not written into it.
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
+                                                             const arrow::Schema& schema,
+                                                             const std::string& path) {
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  for (const auto& field : schema.fields()) {
+    std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
+    if (!column) {
+      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows()));
+    } else if (!column->type()->Equals(*field->type())) {
+      auto cast = cp::Cast(*column, field->type());
+      if (!cast.ok()) {
+        return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
+                                        column->type()->ToString(), ") into '", path,
+                                        "', where it is ", field->type()->ToString(), ": ",
+                                        cast.status().message());
+      }
+      column = *cast;
+    }
+    columns.push_back(std::move(column));
+  }
+  // The file's schema metadata (pandas, GeoParquet, user keys) stays with the file.
+  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()),
+                                  source.num_rows(), std::move(columns));
+}
+
+// One target file, row group by row group, with the rows whose key the source has
+// replaced in place by the source's row. The ladder runs before every row group.
+class RewriteReader : public arrow::RecordBatchReader {
+ public:
+  RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
+                KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
+                std::function<arrow::Status(int64_t)> advance, int64_t& matched_rows)
+      : reader_(std::move(reader)),
+        file_(file),
+        keys_(keys),
+        source_(source),
+        ladder_(ladder),
+        advance_(std::move(advance)),
+        matched_rows_(matched_rows),
+        matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
+    ARROW_RETURN_NOT_OK(ladder_.Step());
+    const int rg = next_++;
+    auto table = reader_->ReadRowGroup(rg);
+    if (!table.ok()) {
+      return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
+    }
+    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+    if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
+    }
+    if (matched_.count(rg)) {
+      ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
+    }
+    ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
+    *out = std::move(batch);
+    return arrow::Status::OK();
+  }
+
+ private:
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
+    ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
+    std::vector<int64_t> positions, source_rows;
+    for (int64_t i = 0; i < batch.num_rows(); ++i) {
+      if (!ids->IsValid(i)) continue;
+      positions.push_back(i);
+      source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
+    }
+    matched_rows_ += static_cast<int64_t>(positions.size());
+    // Only the replacing rows are cast to the file's types, not the whole source.
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
+    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path));
+    ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
+    std::vector<std::shared_ptr<arrow::Array>> columns;
+    for (int c = 0; c < batch.num_columns(); ++c) {
+      ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
+                            replacement.Apply(batch.column(c), replacements->column(c)));
+    }
+    return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
+  }
+
+  std::unique_ptr<parquet::arrow::FileReader> reader_;
+  const TargetFile& file_;
+  KeyIndex& keys_;
+  const SourceRows& source_;
+  memory::DegradationLadder& ladder_;
+  std::function<arrow::Status(int64_t)> advance_;
+  int64_t& matched_rows_;
+  std::set<int> matched_;
+  int next_ = 0;
+};
+
+int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
+  int64_t rows = 0;
+  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+    rows = std::max(rows, metadata.RowGroup(rg)->num_rows());
+  }
+  return rows;
+}
+
+arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
+                                                                      const TargetFile& file) {
+  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+  parquet::ArrowReaderProperties properties;
+  properties.set_pre_buffer(false);  // one row group at a time
+  properties.set_use_threads(true);
+  // A row group decodes into one chunk, so combining it into a batch copies nothing.
+  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
+  parquet::arrow::FileReaderBuilder builder;
+  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
+  builder.properties(properties);
+  return builder.Build();
+}
+
+// Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
+class LimitedReader : public arrow::RecordBatchReader {
+ public:
+  LimitedReader(arrow::RecordBatchReader& input, std::shared_ptr<arrow::RecordBatch>& leftover,
+                int64_t limit)
+      : input_(input), leftover_(leftover), remaining_(limit) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return input_.schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (remaining_ == 0) return arrow::Status::OK();
+    std::shared_ptr<arrow::RecordBatch> batch = std::move(leftover_);
+    if (!batch) ARROW_RETURN_NOT_OK(input_.ReadNext(&batch));
+    if (!batch) {
+      exhausted_ = true;
+      return arrow::Status::OK();
+    }
+    if (batch->num_rows() > remaining_) {
+      leftover_ = batch->Slice(remaining_);
+      batch = batch->Slice(0, remaining_);
+    }
+    remaining_ -= batch->num_rows();
+    rows_ += batch->num_rows();
+    *out = std::move(batch);
+    return arrow::Status::OK();
+  }
+  int64_t rows() const { return rows_; }
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  arrow::RecordBatchReader& input_;
+  std::shared_ptr<arrow::RecordBatch>& leftover_;
+  int64_t remaining_;
+  int64_t rows_ = 0;
+  bool exhausted_ = false;
+};
+
+// A rewritten file: Parquet written straight from the stream (no dataset-writer plan),
+// split into parts of at most max_rows_per_file rows.
+arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
+                                                         std::shared_ptr<arrow::fs::FileSystem> fs,
+                                                         const std::string& dir,
+                                                         const io::WriteDatasetOptions& options,
+                                                         std::vector<std::string> plain_columns) {
+  const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
+  io::WriteParquetOptions parquet_options{options.compression,
+                                          std::min(limit, options.row_group_size.value_or(limit)),
+                                          std::move(plain_columns)};
+  std::vector<io::WrittenFile> files;
+  std::shared_ptr<arrow::RecordBatch> leftover;
+  while (true) {
+    auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
+    const std::string path = dir + "/part-" + std::to_string(files.size()) + io::kStagedSuffix;
+    ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
+    if (part->rows() == 0 && !files.empty()) {
+      ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
+      break;
+    }
+    files.push_back({path, part->rows(), 0});
+    if (part->exhausted() || (!leftover && part->rows() < limit)) break;
+  }
+  return files;
+}
+
+// The file as the task finds it, checked against the plan: a file changed since the
+// plan (another writer, without the lock) must not be rewritten from stale row groups.
+arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan& plan,
+                                          const MergeTask& task,
+                                          std::shared_ptr<arrow::io::RandomAccessFile>& input) {
+  TargetFile file;
+  file.path = task.file;
+  file.matched_row_groups = task.row_groups;
+  ARROW_ASSIGN_OR_RAISE(input, fs.OpenInputFile(file.path));
+  ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
+  auto planned = std::find_if(plan.files.begin(), plan.files.end(),
+                              [&](const PlannedFile& f) { return f.path == file.path; });
+  if (planned == plan.files.end() || planned->size_bytes != file.size_bytes) {
+    return arrow::Status::IOError("'", file.path, "' changed after the merge was planned; run "
+                                  "the merge again");
+  }
+  PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
+  ARROW_RETURN_NOT_OK(parquet::arrow::FromParquetSchema(file.metadata->schema(),
+                                                        parquet::ArrowReaderProperties(),
+                                                        file.metadata->key_value_metadata(),
+                                                        &file.schema));
+  return file;
+}
+
+arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
+    std::shared_ptr<arrow::io::RandomAccessFile> input, const TargetFile& file) {
+  parquet::ArrowReaderProperties properties;
+  properties.set_pre_buffer(false);  // one row group at a time
+  properties.set_use_threads(true);
+  // A row group decodes into one chunk, so combining it into a batch copies nothing.
+  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
+  parquet::arrow::FileReaderBuilder builder;
+  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
+  builder.properties(properties);
+  return builder.Build();
+}
+
+struct TaskRun {
+  const Plan& plan;
+  const MergeTask& task;
+  TaskSource& source;
+  std::shared_ptr<arrow::fs::FileSystem> fs;
+  std::string dir;  // this attempt's folder
+  memory::DegradationLadder& ladder;
+  std::function<arrow::Status(int64_t)> advance;
+  int64_t matched = 0;
+};
+
+arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
+  std::shared_ptr<arrow::io::RandomAccessFile> input;
+  ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
+  ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(input, file));
+  std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
+  auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *run.source.keys,
+                                                 run.source.rows, run.ladder, run.advance,
+                                                 run.matched);
+  return WriteRewrite(rewrite, run.fs, run.dir, run.plan.write, std::move(plain_columns));
+}
+
+arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
+  ARROW_RETURN_NOT_OK(run.ladder.Step());
+  ARROW_ASSIGN_OR_RAISE(auto rows, run.source.rows.Gather(run.task.source_rows));
+  ARROW_ASSIGN_OR_RAISE(auto reader, arrow::RecordBatchReader::Make({rows}));
+  io::WriteDatasetOptions options = run.plan.write;
+  options.partition_by = run.plan.partition_columns;
+  options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
+  ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(reader, run.fs, run.dir, options));
+  ARROW_RETURN_NOT_OK(run.advance(rows->num_rows()));
+  return files;
+}
+
+}  // namespace
+
+std::string_view TaskKindName(TaskKind kind) {
+  return kind == TaskKind::kRewrite ? "rewrite" : "insert";
+}
+
+std::string TaskDir(const Plan& plan, int64_t task, const std::string& attempt) {
+  return plan.staging_dir + "/task-" + std::to_string(task) + "-" + attempt;
+}
+
+arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
+                                       std::shared_ptr<arrow::fs::FileSystem> fs) {
+  if (task_index < 0 || task_index >= static_cast<int64_t>(plan.tasks.size())) {
+    return arrow::Status::IndexError("the plan has no task ", task_index);
+  }
+  if (plan.source_path.empty()) {
+    return arrow::Status::Invalid("the plan's source was not staged: plan with stage_source "
+                                  "to run tasks outside the planning process");
+  }
+  const MergeTask& task = plan.tasks[task_index];
+  ARROW_ASSIGN_OR_RAISE(auto table, io::ReadParquet({fs, plan.source_path}));
+  if (table->num_rows() != plan.source_rows) {
+    return arrow::Status::IOError("the staged source '", plan.source_path, "' has ",
+                                  table->num_rows(), " rows, the plan ", plan.source_rows);
+  }
+  auto source = std::make_shared<TaskSource>();
+  if (task.kind == TaskKind::kInsert) {
+    ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(std::move(table)));
+    return TaskInput{std::move(source)};
+  }
+  // A rewrite needs only the rows that replace keys of its file (distinct keys, so the
+  // index over them is exact).
+  ARROW_ASSIGN_OR_RAISE(SourceRows all, SourceRows::Make(std::move(table)));
+  ARROW_ASSIGN_OR_RAISE(auto routed, all.Gather(task.source_rows));
+  ARROW_ASSIGN_OR_RAISE(auto routed_table, arrow::Table::FromRecordBatches({routed}));
+  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(routed_table));
+  ARROW_ASSIGN_OR_RAISE(source->keys, KeyIndex::Make(*routed_table, plan.key_columns));
+  return TaskInput{std::move(source)};
+}
+
+arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const TaskInput& input,
+                                  std::shared_ptr<arrow::fs::FileSystem> fs,
+                                  const TaskOptions& options) {
+  if (task_index < 0 || task_index >= static_cast<int64_t>(plan.tasks.size())) {
+    return arrow::Status::IndexError("the plan has no task ", task_index);
+  }
+  const MergeTask& task = plan.tasks[task_index];
+  if (!input.source || (task.kind == TaskKind::kRewrite && !input.source->keys)) {
+    return arrow::Status::Invalid("task ", task_index, " was given no source rows");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  TaskResult result;
+  result.task = task_index;
+  result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
+  std::shared_ptr<memory::MemoryMonitor> monitor = options.monitor;
+  if (!monitor) {
+    ARROW_ASSIGN_OR_RAISE(monitor,
+                          memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
+  }
+  memory::DegradationLadderOptions ladder_options;
+  ladder_options.requested_chunk_size_rows = 1;
+  ladder_options.collect = options.collect;
+  ladder_options.observer = options.observer;
+  memory::DegradationLadder ladder(monitor, ladder_options);
+  result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
+  auto advance = [&](int64_t rows) -> arrow::Status {
+    // Sampled at every row group: the task's peak is what admission must plan for.
+    result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
+    return options.advance ? options.advance(rows) : arrow::Status::OK();
+  };
+  TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt), ladder,
+              advance};
+  ARROW_ASSIGN_OR_RAISE(result.staged,
+                        task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
+  for (io::WrittenFile& file : result.staged) {
+    ARROW_ASSIGN_OR_RAISE(auto info, fs->GetFileInfo(file.path));
+    file.size_bytes = info.size();
+    result.rows_written += file.row_count;
+  }
+  result.matched_keys = run.matched;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace fsspeckit::merge
