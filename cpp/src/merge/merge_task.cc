@@ -1,5 +1,10 @@
 // fsspeckit: the second step of a merge: one task (a rewrite or the inserts) into staging.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <chrono>
 #include <limits>
 #include <set>
@@ -247,6 +252,18 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
   return builder.Build();
 }
 
+// Fault tests set FSSPECKIT_TEST_KILL_TASK_MARKER to a path: the first rewrite that gets
+// to create that file (O_EXCL: once, across processes) kills its process after its first
+// row group, so a retried attempt must run through. Unset, this is one getenv per process.
+void KillOnceForTest(int64_t row_groups_done) {
+  static const char* const marker = std::getenv("FSSPECKIT_TEST_KILL_TASK_MARKER");
+  if (marker == nullptr || row_groups_done != 1) return;
+  const int fd = ::open(marker, O_CREAT | O_EXCL | O_WRONLY, 0644);
+  if (fd < 0) return;
+  ::close(fd);
+  ::raise(SIGKILL);
+}
+
 struct TaskRun {
   const Plan& plan;
   const MergeTask& task;
@@ -346,7 +363,9 @@ arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const Ta
   ladder_options.observer = options.observer;
   memory::DegradationLadder ladder(monitor, ladder_options);
   result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
+  int64_t row_groups_done = 0;
   auto advance = [&](int64_t rows) -> arrow::Status {
+    if (task.kind == TaskKind::kRewrite) KillOnceForTest(++row_groups_done);
     // Sampled at every row group: the task's peak is what admission must plan for.
     result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
     return options.advance ? options.advance(rows) : arrow::Status::OK();

@@ -1,0 +1,214 @@
+"""Merges through the Ray executor on a local Ray cluster (one per test session): the
+same results as the local executor, retries after a killed worker, clean failures,
+driver crashes, S3, and a two-node cluster on this machine."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+
+ray = pytest.importorskip("ray")  # in requirements-dev.txt: make test always runs these
+
+from fsspeckit.distributed import RayExecutor  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    """A 2-CPU local Ray cluster. Its workers see FSSPECKIT_TEST_KILL_TASK_MARKER: the
+    marker exists (disarmed) until a test removes it; the first rewrite that recreates it
+    kills its own worker."""
+    marker = tmp_path_factory.mktemp("ray") / "kill-marker"
+    marker.touch()
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 << 20,
+             runtime_env={"env_vars": {"FSSPECKIT_TEST_KILL_TASK_MARKER": str(marker)}},
+             logging_level="ERROR", log_to_driver=False)
+    yield {"address": ray.get_runtime_context().gcs_address, "marker": marker}
+    ray.shutdown()
+
+
+def table_rows(path):
+    table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
+    columns = sorted(table.column_names)
+    return sorted(tuple(repr(v) for v in row) for row in
+                  zip(*(table[c].to_pylist() for c in columns)))
+
+
+def staging_left(path):
+    return [p for p in os.listdir(path) if p.startswith("_fsspeckit-staging")
+            or p == "_fsspeckit_merge_journal"]
+
+
+KEY_KINDS = {
+    "int": (["id"], lambda i: {"id": i}),
+    "string": (["id"], lambda i: {"id": f"k{i:04d}"}),
+    "composite": (["id", "sub"], lambda i: {"id": i // 3, "sub": f"s{i % 3}"}),
+    "null": (["id"], lambda i: {"id": None if i == 7 else i}),
+}
+
+
+def make_case(rng, base, key_kind, partitioned):
+    keys, key_of = KEY_KINDS[key_kind]
+    target = [dict(key_of(i), value=float(i), part=i % 3, name="t")
+              for i in rng.sample(range(120), 60)]
+    source = [dict(key_of(i), value=-float(i), part=i % 3, name="s")
+              for i in (rng.randrange(140) for _ in range(30))]
+    io = PyarrowDatasetIO()
+    for path in (base / "local", base / "ray"):
+        io.write_dataset(pa.Table.from_pylist(target), str(path), max_rows_per_file=12,
+                         row_group_size=4, partition_by=["part"] if partitioned else None)
+    return keys, pa.Table.from_pylist(source)
+
+
+@pytest.mark.parametrize("strategy,key_kind,partitioned", [
+    ("upsert", "int", False), ("update", "string", False), ("insert", "composite", False),
+    ("upsert", "null", False), ("upsert", "int", True), ("upsert", "composite", True),
+])
+def test_random_merges_are_identical_through_local_and_ray(ray_cluster, tmp_path, strategy,
+                                                             key_kind, partitioned):
+    rng = random.Random(hash((strategy, key_kind, partitioned)) & 0xFFFF)
+    keys, source = make_case(rng, tmp_path, key_kind, partitioned)
+    if partitioned:
+        source = source.drop_columns(["part"]).append_column(
+            "part", pa.array([0] * source.num_rows))  # inserts go to one partition
+        source = source.filter(pa.compute.invert(pa.compute.is_in(
+            source["id"], pa.array([r["id"] for r in ds.dataset(
+                str(tmp_path / "local"), partitioning="hive").to_table().to_pylist()
+                if r["part"] != 0]))))
+    io = PyarrowDatasetIO()
+    options = dict(partition_columns=["part"] if partitioned else None,
+                   max_rows_per_file=9, row_group_size=3)
+    local = io.merge(source, str(tmp_path / "local"), strategy, keys, **options)
+    remote = io.merge(source, str(tmp_path / "ray"), strategy, keys, executor="ray", **options)
+    assert table_rows(tmp_path / "ray") == table_rows(tmp_path / "local")
+    for field in ("source_count", "target_count_before", "target_count_after", "inserted",
+                  "updated"):
+        assert getattr(remote, field) == getattr(local, field), field
+    assert len(remote.rewritten_files) == len(local.rewritten_files)
+    assert remote.metrics["executor"] == "ray" and local.metrics["executor"] == "local"
+    tasks = remote.metrics["tasks"]
+    assert len(tasks) == len(local.metrics["tasks"])
+    assert sum(t["kind"] == "rewrite" for t in tasks) == len(
+        {t["file"] for t in tasks if t["kind"] == "rewrite"})
+    assert all(t["pid"] != os.getpid() and t["node"] for t in tasks)
+    assert staging_left(tmp_path / "ray") == []
+
+
+def corrupt_column(path, column):
+    """Overwrites the data pages of `column` in row group 0: footers and other columns
+    stay readable, so planning (key columns) succeeds and the rewrite task fails."""
+    meta = pq.ParquetFile(path).metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    chunk = meta.row_group(0).column(names.index(column))
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    with open(path, "r+b") as f:
+        f.seek(start)
+        f.write(b"\xff" * chunk.total_compressed_size)
+
+
+def test_an_error_inside_a_task_fails_cleanly(ray_cluster, tmp_path):
+    io = PyarrowDatasetIO()
+    target = pa.table({"id": list(range(40)), "name": [f"n{i}" for i in range(40)]})
+    io.write_dataset(target, str(tmp_path), max_rows_per_file=10, compression=None)
+    bad = sorted(p for p in os.listdir(tmp_path) if p.endswith(".parquet"))[0]
+    corrupt_column(tmp_path / bad, "name")
+    before = {p: (tmp_path / p).read_bytes() for p in os.listdir(tmp_path)}
+    source = pa.table({"id": [1, 15, 100], "name": ["a", "b", "c"]})
+    with pytest.raises(Exception) as raised:
+        io.merge(source, str(tmp_path), "upsert", "id", executor="ray")
+    assert bad in str(raised.value)  # the task's error names the file
+    after = {p: (tmp_path / p).read_bytes() for p in os.listdir(tmp_path)}
+    assert after == before  # nothing changed, no staging folder or journal left
+
+
+def test_a_worker_killed_mid_rewrite_is_retried_and_the_result_exact(ray_cluster, tmp_path):
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.table({"id": list(range(60)), "name": ["old"] * 60}),
+                     str(tmp_path / "local"), max_rows_per_file=20, row_group_size=5)
+    io.write_dataset(pa.table({"id": list(range(60)), "name": ["old"] * 60}),
+                     str(tmp_path / "ray"), max_rows_per_file=20, row_group_size=5)
+    source = pa.table({"id": [3, 25, 47, 70], "name": ["new"] * 4})
+    io.merge(source, str(tmp_path / "local"), "upsert", "id")
+    marker = ray_cluster["marker"]
+    marker.unlink()  # armed: the first rewrite to get past a row group kills its worker
+    try:
+        result = io.merge(source, str(tmp_path / "ray"), "upsert", "id",
+                          executor=RayExecutor(max_retries=2))
+    finally:
+        assert marker.exists(), "no task was killed"
+        marker.touch()
+    assert table_rows(tmp_path / "ray") == table_rows(tmp_path / "local")
+    assert (result.updated, result.inserted) == (3, 1)
+    assert staging_left(tmp_path / "ray") == []
+
+
+def test_merge_on_s3_through_ray(ray_cluster, s3):
+    fs, bucket = s3
+    io = PyarrowDatasetIO(filesystem=fs)
+    path = f"{bucket}/orders"
+    io.write_dataset(pa.table({"id": list(range(30)), "name": ["old"] * 30}), path,
+                     max_rows_per_file=10)
+    result = io.merge(pa.table({"id": [5, 25, 31], "name": ["new"] * 3}), path, "upsert", "id",
+                      executor="ray")
+    assert (result.updated, result.inserted, len(result.rewritten_files)) == (2, 1, 2)
+    got = io.read_parquet(path)
+    assert sorted(got.filter(pa.compute.equal(got["name"], "new"))["id"].to_pylist()) == [5, 25, 31]
+    assert not [i.path for i in fs.get_file_info(pa.fs.FileSelector(path))
+                if "staging" in i.path or "journal" in i.path]
+
+
+DRIVER = textwrap.dedent(r"""
+    import os, signal, sys
+    import pyarrow as pa, ray
+    from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+    from fsspeckit.distributed import RayExecutor
+
+    path, address, moment = sys.argv[1:4]
+
+    class KilledBeforeCommit(RayExecutor):
+        def _run(self, *args, **kwargs):
+            out = super()._run(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)  # every task done, nothing committed
+            return out
+
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    executor = KilledBeforeCommit() if moment == "before" else RayExecutor()
+    ids = list(range(0, 90, 3)) + [200, 201]
+    PyarrowDatasetIO().merge(pa.table({"id": ids, "name": ["new"] * len(ids)}), path,
+                             "upsert", "id", executor=executor)
+    print("done")
+""")
+
+
+@pytest.mark.parametrize("moment", ["before", "during"])
+def test_the_driver_killed_before_or_during_the_commit_leaves_old_or_new(ray_cluster, tmp_path,
+                                                                         moment):
+    io = PyarrowDatasetIO()
+    old = pa.table({"id": list(range(90)), "name": ["old"] * 90})
+    io.write_dataset(old, str(tmp_path / "data"), max_rows_per_file=15)
+    old_rows = table_rows(tmp_path / "data")
+    env = dict(os.environ)
+    if moment == "during":
+        env["FSSPECKIT_TEST_KILL_AFTER_MOVES"] = "2"  # in the driver: after two renames
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(tmp_path / "data"),
+                           ray_cluster["address"], moment], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    io.recover(str(tmp_path / "data"))
+    got = table_rows(tmp_path / "data")
+    ids = list(range(0, 90, 3)) + [200, 201]
+    new = [{"id": i, "name": "new" if i in ids else "old"} for i in range(90)]
+    new += [{"id": 200, "name": "new"}, {"id": 201, "name": "new"}]
+    new_rows = sorted(tuple(repr(r[c]) for c in ("id", "name")) for r in new)
+    assert got == (old_rows if moment == "before" else new_rows)
+    assert staging_left(tmp_path / "data") == []
