@@ -212,3 +212,62 @@ def test_the_driver_killed_before_or_during_the_commit_leaves_old_or_new(ray_clu
     new_rows = sorted(tuple(repr(r[c]) for c in ("id", "name")) for r in new)
     assert got == (old_rows if moment == "before" else new_rows)
     assert staging_left(tmp_path / "data") == []
+
+
+TWO_NODES = textwrap.dedent(r"""
+    import json, sys
+    import pyarrow as pa, ray
+    from ray.cluster_utils import Cluster
+    from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+    from fsspeckit.distributed import RayExecutor
+
+    base = sys.argv[1]
+    cluster = Cluster(initialize_head=True,
+                      head_node_args={"num_cpus": 1, "include_dashboard": False})
+    second = cluster.add_node(num_cpus=1)
+    ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
+    cluster.wait_for_nodes()
+    io = PyarrowDatasetIO()
+    ids = list(range(0, 400, 7)) + [1000, 1001]
+    source = pa.table({"id": ids, "name": ["new"] * len(ids)})
+    out = {}
+    for case in ("both", "removed"):
+        path = f"{base}/{case}"
+        io.write_dataset(pa.table({"id": list(range(400)), "name": ["old"] * 400}), path,
+                         max_rows_per_file=25, row_group_size=5)
+        progress = None
+        if case == "removed":
+            third = cluster.add_node(num_cpus=1)
+            cluster.wait_for_nodes()
+            def progress(done, total, node=[third]):
+                if node:  # the first task is done, others are in flight: lose a node
+                    cluster.remove_node(node.pop())
+        try:
+            result = io.merge(source, path, "upsert", "id", merge_progress_callback=progress,
+                              executor=RayExecutor(max_retries=3))
+            out[case] = {"nodes": len({t["node"] for t in result.metrics["tasks"]}),
+                         "tasks": len(result.metrics["tasks"]), "error": None}
+        except Exception as error:
+            out[case] = {"error": repr(error)}
+    print(json.dumps(out))
+    ray.shutdown()
+    cluster.shutdown()
+""")
+
+
+def test_a_two_node_cluster_uses_both_nodes_and_survives_losing_one(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", TWO_NODES, str(tmp_path)], capture_output=True,
+                          text=True, timeout=400)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = __import__("json").loads(proc.stdout.strip().splitlines()[-1])
+    assert out["both"]["error"] is None and out["both"]["nodes"] == 2, out
+    ids = set(range(0, 400, 7)) | {1000, 1001}
+    exact = sorted((repr(i), repr("new" if i in ids else "old"))
+                   for i in sorted(set(range(400)) | ids))
+    old = sorted((repr(i), repr("old")) for i in range(400))
+    assert table_rows(tmp_path / "both") == exact
+    # Losing a node mid-merge: its tasks are retried elsewhere (exact), or the merge
+    # fails with the dataset unchanged (clean); never a mix.
+    removed = table_rows(tmp_path / "removed")
+    assert removed == (exact if out["removed"]["error"] is None else old), out
+    assert staging_left(tmp_path / "removed") == [] and staging_left(tmp_path / "both") == []

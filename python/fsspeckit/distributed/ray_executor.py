@@ -104,9 +104,11 @@ class RayExecutor:
         tasks = planned.tasks
         plan = ray.put(planned.plan_bytes)  # one copy in the object store, not one per task
         memory_bytes = int((self.task_memory_mb or limits[0]) * 1024 * 1024)
+        # SPREAD: the tasks are short and alike, and Ray's default packs them onto the
+        # driver's node while it has a free CPU; a merge wants every node's disk and CPUs.
         remote = ray.remote(_run_task).options(max_retries=self.max_retries,
                                                retry_exceptions=False, num_cpus=1,
-                                               memory=memory_bytes)
+                                               memory=memory_bytes, scheduling_strategy="SPREAD")
         in_flight = self.max_tasks_in_flight or max(
             1, 2 * int(ray.cluster_resources().get("CPU", 1)))
         total_rows = sum(task["work_rows"] for task in tasks)
