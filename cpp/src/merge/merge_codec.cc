@@ -167,6 +167,9 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.updated = r.Number<int64_t>();
   p.keys_in_several_files = r.Number<int64_t>();
   ARROW_RETURN_NOT_OK(r.Finish(tag, kPlanTag));
+  bool known = p.strategy <= Strategy::kUpsert;
+  for (const MergeTask& t : p.tasks) known = known && t.kind <= TaskKind::kInsert;
+  if (!known) return arrow::Status::Invalid("damaged merge plan (unknown strategy or task kind)");
   return p;
 }
 
