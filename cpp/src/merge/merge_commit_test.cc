@@ -68,6 +68,27 @@ TEST_F(MergeStepsTest, TasksRunFromBytesGiveTheSameDatasetAsMerge) {
   EXPECT_FALSE(HasStaging());
 }
 
+TEST_F(MergeStepsTest, TasksReadTheirRowsAcrossTheStagedSourcesRowGroups) {
+  // 70,000 source rows: the staged source has two row groups, key 3 is in the second,
+  // key 11 in the first.
+  std::string ids = "[11";
+  for (int64_t i = 1; i < 69'999; ++i) ids += ", " + std::to_string(100'000 + i);
+  ids += ", 3]";
+  ASSERT_OK_AND_ASSIGN(auto planned, MakePlan(Source(ids), Location(), options_, true));
+  const std::string bytes = planned->plan().Serialize();
+  std::vector<TaskResult> results;
+  for (int64_t t = 0; t < static_cast<int64_t>(planned->plan().tasks.size()); ++t) {
+    results.push_back(RunRemote(bytes, t));
+  }
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Commit(std::move(planned), std::move(results)));
+  EXPECT_EQ(result.inserted, 69'998);
+  auto rows = Rows();
+  ASSERT_EQ(rows.size(), 12u + 69'998u);
+  EXPECT_EQ(rows[3], (std::pair<int64_t, std::string>{3, "new"}));
+  EXPECT_EQ(rows[6 + 1], (std::pair<int64_t, std::string>{11, "new"}));
+  EXPECT_EQ(rows.back(), (std::pair<int64_t, std::string>{169'998, "new"}));
+}
+
 TEST_F(MergeStepsTest, ADuplicatedAttemptIsNeverCommittedTwice) {
   ASSERT_OK_AND_ASSIGN(auto planned, MakePlan(Source("[3, 50]"), Location(), options_, true));
   const std::string bytes = planned->plan().Serialize();

@@ -164,6 +164,7 @@ arrow::Status StageSource(PlannedMerge::State& state) {
   auto reader = std::make_shared<arrow::TableBatchReader>(state.source->rows.table());
   io::WriteParquetOptions options;
   options.compression = "lz4";
+  options.row_group_size = 64 * 1024;  // tasks read only the row groups with their rows
   return io::WriteParquet(reader, {state.location.filesystem, state.plan.source_path}, options);
 }
 

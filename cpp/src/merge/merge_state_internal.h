@@ -13,12 +13,13 @@
 
 namespace fsspeckit::merge {
 
-/// Rows a task reads: the whole source (in the driver) or the task's rows (elsewhere).
-/// `keys` indexes `rows` for rewrites; the row numbers a task names are `rows`' own.
+/// Rows a task reads: the whole source (in the driver), or exactly the task's rows in
+/// the task's order (`routed`, read back from the staged source elsewhere). `keys`
+/// indexes `rows` for rewrites.
 struct TaskSource {
   SourceRows rows;
   std::shared_ptr<KeyIndex> keys;
-  bool whole_source = true;  ///< rows are numbered as in the plan
+  bool routed = false;
 };
 
 struct PlannedMerge::State {

@@ -288,7 +288,12 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
 
 arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   ARROW_RETURN_NOT_OK(run.ladder.Step());
-  ARROW_ASSIGN_OR_RAISE(auto rows, run.source.rows.Gather(run.task.source_rows));
+  std::shared_ptr<arrow::RecordBatch> rows;
+  if (run.source.routed) {
+    ARROW_ASSIGN_OR_RAISE(rows, run.source.rows.table().CombineChunksToBatch());
+  } else {
+    ARROW_ASSIGN_OR_RAISE(rows, run.source.rows.Gather(run.task.source_rows));
+  }
   ARROW_ASSIGN_OR_RAISE(auto reader, arrow::RecordBatchReader::Make({rows}));
   io::WriteDatasetOptions options = run.plan.write;
   options.partition_by = run.plan.partition_columns;
@@ -296,6 +301,45 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(reader, run.fs, run.dir, options));
   ARROW_RETURN_NOT_OK(run.advance(rows->num_rows()));
   return files;
+}
+
+// Rows `rows` (ascending) of the staged source, in that order, reading only the row
+// groups that hold them: a task whose keys sit together in the source reads little of it.
+arrow::Result<std::shared_ptr<arrow::Table>> ReadSourceRows(arrow::fs::FileSystem& fs,
+                                                            const Plan& plan,
+                                                            const std::vector<int64_t>& rows) {
+  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(plan.source_path));
+  parquet::arrow::FileReaderBuilder builder;
+  ARROW_RETURN_NOT_OK(builder.Open(input));
+  ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
+  const auto metadata = reader->parquet_reader()->metadata();
+  if (metadata->num_rows() != plan.source_rows) {
+    return arrow::Status::IOError("the staged source '", plan.source_path, "' has ",
+                                  metadata->num_rows(), " rows, the plan ", plan.source_rows);
+  }
+  std::vector<int> groups;
+  std::vector<int64_t> positions;  // of `rows` within the row groups read
+  int64_t first = 0, read = 0;
+  size_t next = 0;
+  for (int rg = 0; rg < metadata->num_row_groups() && next < rows.size(); ++rg) {
+    const int64_t end = first + metadata->RowGroup(rg)->num_rows();
+    const size_t before = next;
+    for (; next < rows.size() && rows[next] < end; ++next) {
+      if (rows[next] < first) return arrow::Status::Invalid("task rows are not ascending");
+      positions.push_back(read + rows[next] - first);
+    }
+    if (next > before) {
+      groups.push_back(rg);
+      read += end - first;
+    }
+    first = end;
+  }
+  if (next < rows.size()) return arrow::Status::Invalid("a task names rows past the source");
+  if (groups.empty()) return arrow::Status::Invalid("the task names no source rows");
+  ARROW_ASSIGN_OR_RAISE(auto table, reader->ReadRowGroups(groups));
+  ARROW_ASSIGN_OR_RAISE(SourceRows groups_read, SourceRows::Make(std::move(table)));
+  ARROW_ASSIGN_OR_RAISE(auto batch, groups_read.Gather(positions));
+  return arrow::Table::FromRecordBatches({batch});
 }
 
 }  // namespace
@@ -318,23 +362,14 @@ arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
                                   "to run tasks outside the planning process");
   }
   const MergeTask& task = plan.tasks[task_index];
-  ARROW_ASSIGN_OR_RAISE(auto table, io::ReadParquet({fs, plan.source_path}));
-  if (table->num_rows() != plan.source_rows) {
-    return arrow::Status::IOError("the staged source '", plan.source_path, "' has ",
-                                  table->num_rows(), " rows, the plan ", plan.source_rows);
-  }
+  ARROW_ASSIGN_OR_RAISE(auto rows, ReadSourceRows(*fs, plan, task.source_rows));
   auto source = std::make_shared<TaskSource>();
-  if (task.kind == TaskKind::kInsert) {
-    ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(std::move(table)));
-    return TaskInput{std::move(source)};
+  source->routed = true;
+  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(rows));
+  if (task.kind == TaskKind::kRewrite) {
+    // The rows replacing keys of this file: distinct keys, so the index is exact.
+    ARROW_ASSIGN_OR_RAISE(source->keys, KeyIndex::Make(*rows, plan.key_columns));
   }
-  // A rewrite needs only the rows that replace keys of its file (distinct keys, so the
-  // index over them is exact).
-  ARROW_ASSIGN_OR_RAISE(SourceRows all, SourceRows::Make(std::move(table)));
-  ARROW_ASSIGN_OR_RAISE(auto routed, all.Gather(task.source_rows));
-  ARROW_ASSIGN_OR_RAISE(auto routed_table, arrow::Table::FromRecordBatches({routed}));
-  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(routed_table));
-  ARROW_ASSIGN_OR_RAISE(source->keys, KeyIndex::Make(*routed_table, plan.key_columns));
   return TaskInput{std::move(source)};
 }
 
