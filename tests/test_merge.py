@@ -395,3 +395,13 @@ def test_rewrites_keep_file_metadata(tmp_path):
     result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([2], "new"), schema=SCHEMA),
                                       str(tmp_path), "update", "id")
     assert pq.read_schema(result.rewritten_files[0]).metadata[b"owner"] == b"team-a"
+
+
+@pytest.mark.parametrize("executor,error,message", [
+    ("dask", ValueError, "executor must be 'local', 'ray' or an executor object"),
+    (42, TypeError, "executor object with a merge"),
+])
+def test_an_unknown_executor_is_refused(tmp_path, executor, error, message):
+    with pytest.raises(error, match=message):
+        PyarrowDatasetIO().merge(pa.table({"id": [1]}), str(tmp_path), "upsert", "id",
+                                 executor=executor)

@@ -158,9 +158,12 @@ def test_merge_on_s3_through_ray(ray_cluster, s3):
     path = f"{bucket}/orders"
     io.write_dataset(pa.table({"id": list(range(30)), "name": ["old"] * 30}), path,
                      max_rows_per_file=10)
+    calls = []
     result = io.merge(pa.table({"id": [5, 25, 31], "name": ["new"] * 3}), path, "upsert", "id",
-                      executor="ray")
+                      executor=RayExecutor(max_tasks_in_flight=1),
+                      merge_progress_callback=lambda done, total: calls.append((done, total)))
     assert (result.updated, result.inserted, len(result.rewritten_files)) == (2, 1, 2)
+    assert calls == [(10, 21), (20, 21), (21, 21)]  # per finished task: two rewrites, the insert
     got = io.read_parquet(path)
     assert sorted(got.filter(pa.compute.equal(got["name"], "new"))["id"].to_pylist()) == [5, 25, 31]
     assert not [i.path for i in fs.get_file_info(pa.fs.FileSelector(path))

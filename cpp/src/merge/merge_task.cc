@@ -18,7 +18,6 @@
 #include <parquet/metadata.h>
 #include <parquet/properties.h>
 
-#include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "merge_plan_internal.h"
