@@ -18,6 +18,8 @@
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 
+#include "fsspeckit/io/dataset_files.h"
+
 namespace fsspeckit::scan {
 namespace {
 
@@ -185,22 +187,19 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     state->num_file_fields = schema->num_fields();
     state->parts.push_back(std::move(part));
   } else {
-    // Discovery (ignoring names that start with "_" or "."), then hive partitions
-    // inferred from the directories alone, so file columns and partition keys never mix.
-    arrow::fs::FileSelector selector;
-    selector.base_dir = path;
-    selector.recursive = true;
+    // The files every reader and writer of the folder sees (dataset_files.h), then hive
+    // partitions inferred from the directories alone, so file columns and partition keys
+    // never mix.
+    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, io::ListDataFiles(*filesystem, path));
     auto format = std::make_shared<ds::ParquetFileFormat>();
     ARROW_ASSIGN_OR_RAISE(auto factory, ds::FileSystemDatasetFactory::Make(
-                                            filesystem, selector, format, {}));
+                                            filesystem, files, format, {}));
     auto finished = factory->Finish();
     if (!finished.ok()) {
       return arrow::Status::IOError("cannot open Parquet dataset '", path,
                                     "': ", finished.status().message());
     }
-    auto dataset = std::static_pointer_cast<ds::FileSystemDataset>(*finished);
-    std::vector<std::string> files = dataset->files();
-    std::sort(files.begin(), files.end());
+    auto dataset = *finished;
     std::vector<std::string> relative_dirs;
     for (const std::string& file : files) {
       std::string_view relative(file);
@@ -211,7 +210,7 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
       relative_dirs.emplace_back(slash == std::string_view::npos ? std::string_view()
                                                                  : relative.substr(0, slash + 1));
     }
-    auto partitioning_factory = ds::HivePartitioning::MakeFactory();
+    auto partitioning_factory = io::HivePartitioningFactory();
     ARROW_ASSIGN_OR_RAISE(auto partition_schema, partitioning_factory->Inspect(relative_dirs));
     ARROW_ASSIGN_OR_RAISE(auto partitioning, partitioning_factory->Finish(partition_schema));
 
