@@ -42,7 +42,12 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& locatio
                                   "': ", status.message());
   };
   if (!factory.ok()) return unreadable(factory.status());
-  auto dataset = (*factory)->Finish();
+  // Every file's schema, unified as merges and scans unify them (a column in the type all
+  // its files widen to; a column some files lack is null in them), not the first file's.
+  ds::FinishOptions finish;
+  finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
+  finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
+  auto dataset = (*factory)->Finish(finish);
   if (!dataset.ok()) return unreadable(dataset.status());
   const auto& schema = (*dataset)->schema();
   ARROW_ASSIGN_OR_RAISE(auto builder, (*dataset)->NewScan());

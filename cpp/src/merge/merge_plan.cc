@@ -157,6 +157,7 @@ arrow::Status CheckPartitionValues(const TargetFile& file, const arrow::RecordBa
                                    const arrow::UInt32Array& ids, const KeyIndex& keys,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& columns) {
+  if (columns.empty()) return arrow::Status::OK();
   arrow::Int64Builder positions_builder, rows_builder;
   for (int64_t i = 0; i < ids.length(); ++i) {
     if (!ids.IsValid(i)) continue;
