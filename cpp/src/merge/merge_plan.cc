@@ -147,8 +147,14 @@ arrow::Result<std::shared_ptr<arrow::Array>> StoredPartitionValues(
     return arrow::MakeArrayFromScalar(*value, positions->length());
   }
   ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(batch.GetColumnByName(column), positions));
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum cast, cp::Cast(taken, type));
-  return cast.make_array();
+  auto cast = cp::Cast(taken, type);
+  if (!cast.ok()) {
+    return arrow::Status::TypeError("partition column '", column, "' is ",
+                                    taken.type()->ToString(), " in '", file.path,
+                                    "' and ", type->ToString(), " in the source: ",
+                                    cast.status().message());
+  }
+  return cast->make_array();
 }
 
 // The one partition rule: a row of `file` matched by a source key keeps its partition
@@ -178,7 +184,8 @@ arrow::Status CheckPartitionValues(const TargetFile& file, const arrow::RecordBa
     ARROW_ASSIGN_OR_RAISE(arrow::Datum stored_null, cp::IsNull(stored));
     ARROW_ASSIGN_OR_RAISE(arrow::Datum both_null, cp::And(wanted_null, stored_null));
     ARROW_ASSIGN_OR_RAISE(arrow::Datum same, cp::CallFunction("coalesce", {equal, both_null}));
-    const auto& flags = static_cast<const arrow::BooleanArray&>(*same.make_array());
+    const std::shared_ptr<arrow::Array> same_array = same.make_array();
+    const auto& flags = static_cast<const arrow::BooleanArray&>(*same_array);
     for (int64_t i = 0; i < flags.length(); ++i) {
       if (flags.Value(i)) continue;
       ARROW_ASSIGN_OR_RAISE(auto was, stored->GetScalar(i));
@@ -285,8 +292,8 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   return scan;
 }
 
-// The columns the source must not move existing keys across, and how inserts are
-// partitioned, from the dataset's folders and the caller's partition_columns.
+// The dataset's hive keys, and the columns whose values existing keys must keep: the
+// hive keys and the caller's partition_columns.
 struct Partitioning {
   std::vector<std::string> hive_keys;  // the dataset's
   std::vector<std::string> checked;    // hive keys, then the caller's other columns
@@ -313,6 +320,42 @@ arrow::Result<Partitioning> DetectPartitioning(const std::string& dir,
     }
   }
   return partitioning;
+}
+
+// The schema and partitioning the merge writes (see MergePlan), once the caller's
+// partition_columns and the source are checked against them.
+arrow::Status SetShape(MergePlan& plan, const std::string& dir,
+                       const std::vector<std::shared_ptr<arrow::Schema>>& schemas,
+                       const Partitioning& partitioning, const arrow::Table& source,
+                       const std::vector<std::string>& partition_columns) {
+  if (plan.files.empty()) {  // a new dataset takes the source's schema and the caller's partitioning
+    plan.partition_by = partition_columns;
+    arrow::FieldVector fields;
+    for (const auto& field : source.schema()->fields()) {
+      if (std::count(partition_columns.begin(), partition_columns.end(), field->name()) == 0) {
+        fields.push_back(field);
+      }
+    }
+    plan.schema = arrow::schema(std::move(fields), source.schema()->metadata());
+    return arrow::Status::OK();
+  }
+  plan.partition_by = partitioning.hive_keys;
+  std::vector<std::string> paths;
+  for (const TargetFile& file : plan.files) paths.push_back(file.path);
+  ARROW_ASSIGN_OR_RAISE(plan.schema, UnifyFileSchemas(paths, schemas));
+  for (const std::string& column : partition_columns) {
+    if (!plan.schema->GetFieldByName(column) &&
+        std::count(plan.partition_by.begin(), plan.partition_by.end(), column) == 0) {
+      std::string hive_keys;
+      for (const auto& key : plan.partition_by) hive_keys += (hive_keys.empty() ? "" : ", ") + key;
+      return arrow::Status::Invalid(
+          "partition_columns names '", column, "', which is neither a partition of the dataset '",
+          dir, "' (hive folders: ", hive_keys.empty() ? "none" : hive_keys,
+          ") nor a column of its files; omit partition_columns to follow the dataset's "
+          "partitioning");
+    }
+  }
+  return CheckSourceFits(source, *plan.schema, plan.partition_by);
 }
 
 }  // namespace
@@ -368,32 +411,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
     plan.files.push_back(std::move(scan.file));
   }
 
-  if (paths.empty()) {  // a new dataset takes the source's schema and the caller's partitioning
-    plan.partition_by = partition_columns;
-    arrow::FieldVector fields;
-    for (const auto& field : source.schema()->fields()) {
-      if (std::count(partition_columns.begin(), partition_columns.end(), field->name()) == 0) {
-        fields.push_back(field);
-      }
-    }
-    plan.schema = arrow::schema(std::move(fields), source.schema()->metadata());
-    return plan;
-  }
-  plan.partition_by = partitioning.hive_keys;
-  ARROW_ASSIGN_OR_RAISE(plan.schema, UnifyFileSchemas(paths, schemas));
-  for (const std::string& column : partition_columns) {
-    if (!plan.schema->GetFieldByName(column) &&
-        std::count(plan.partition_by.begin(), plan.partition_by.end(), column) == 0) {
-      std::string hive_keys;
-      for (const auto& key : plan.partition_by) hive_keys += (hive_keys.empty() ? "" : ", ") + key;
-      return arrow::Status::Invalid(
-          "partition_columns names '", column, "', which is neither a partition of the dataset '",
-          dir, "' (hive folders: ", hive_keys.empty() ? "none" : hive_keys,
-          ") nor a column of its files; omit partition_columns to follow the dataset's "
-          "partitioning");
-    }
-  }
-  ARROW_RETURN_NOT_OK(CheckSourceFits(source, *plan.schema, plan.partition_by));
+  ARROW_RETURN_NOT_OK(SetShape(plan, dir, schemas, partitioning, source, partition_columns));
   return plan;
 }
 
