@@ -4,7 +4,16 @@
 
 #include <filesystem>
 
+#include <arrow/array.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/dataset/plan.h>
 #include <arrow/filesystem/localfs.h>
+#include <arrow/io/file.h>
+#include <arrow/json/from_string.h>
+#include <arrow/table.h>
+#include <parquet/arrow/writer.h>
+
+#include "fsspeckit/io/read_parquet.h"
 
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
@@ -53,6 +62,39 @@ TEST(DatasetFilesTest, WritersRefuseLinksOutOfTheDatasetOnly) {
   // Reads still follow it, as pyarrow's do.
   ASSERT_OK_AND_ASSIGN(auto files, ListDataFiles(fs, dataset));
   EXPECT_NE(std::find(files.begin(), files.end(), dataset + "/linked/x.parquet"), files.end());
+}
+
+// The folders pyarrow writes for "" and null read back as pyarrow reads them; a file
+// without an extension is read like any other.
+TEST(DatasetFilesTest, HiveEmptyAndNullValuesReadAsPyarrowReadsThem) {
+  ASSERT_OK(arrow::compute::Initialize());
+  arrow::dataset::internal::Initialize();
+  TempDir tmp;
+  int64_t id = 0;  // 1, 2, 3 for "a", "" and null
+  for (const char* folder : {"region=a", "region=", "region=__HIVE_DEFAULT_PARTITION__"}) {
+    auto table = arrow::Table::Make(
+        arrow::schema({arrow::field("id", arrow::int64())}),
+        {arrow::json::ArrayFromJSONString(arrow::int64(), "[" + std::to_string(++id) + "]").ValueOrDie()});
+    std::filesystem::create_directories(tmp.path() + "/" + folder);
+    auto out = arrow::io::FileOutputStream::Open(tmp.path() + "/" + folder + "/part-00000").ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, 16));
+    ASSERT_OK(out->Close());
+  }
+  auto fs = std::make_shared<arrow::fs::LocalFileSystem>();
+  ReadParquetOptions options;
+  options.use_threads = false;
+  ASSERT_OK_AND_ASSIGN(auto table, ReadParquet({fs, tmp.path()}, options));
+  ASSERT_OK_AND_ASSIGN(auto sorted, table->CombineChunksToBatch());
+  auto expected = arrow::json::ArrayFromJSONString(arrow::utf8(), R"(["a", "", null])").ValueOrDie();
+  auto region = sorted->GetColumnByName("region");
+  ASSERT_NE(region, nullptr);
+  auto ids = std::static_pointer_cast<arrow::Int64Array>(sorted->GetColumnByName("id"));
+  for (int64_t i = 0; i < sorted->num_rows(); ++i) {
+    ASSERT_OK_AND_ASSIGN(auto got, region->GetScalar(i));
+    ASSERT_OK_AND_ASSIGN(auto want, expected->GetScalar(ids->Value(i) - 1));
+    EXPECT_TRUE(got->Equals(*want)) << "id " << ids->Value(i) << ": " << got->ToString();
+  }
+  EXPECT_EQ(sorted->num_rows(), 3);
 }
 
 }  // namespace
