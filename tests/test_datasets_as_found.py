@@ -137,6 +137,19 @@ def test_a_detected_partition_is_checked_even_when_not_named(tmp_path):
     assert snapshot(tmp_path) == before
 
 
+def test_a_dataset_broken_by_a_root_insert_is_refused_not_broken_further(tmp_path):
+    # What the old merge left: new rows at the root with `region` inside the file.
+    os.makedirs(tmp_path / "region=eu")
+    pq.write_table(pa.table({"id": [1]}), tmp_path / "region=eu" / "a.parquet")
+    pq.write_table(pa.table({"id": [2], "region": ["us"]}), tmp_path / "b.parquet")
+    before = snapshot(tmp_path)
+    for partition_columns in (None, ["region"]):
+        with pytest.raises(ValueError, match="has no one partitioning"):
+            PyarrowDatasetIO().merge(pa.table({"id": [3], "region": ["eu"]}), str(tmp_path),
+                                     "upsert", ["id"], partition_columns=partition_columns)
+    assert snapshot(tmp_path) == before
+
+
 def test_partition_columns_that_contradict_the_dataset_are_refused(tmp_path):
     io = PyarrowDatasetIO()
     io.write_dataset(pa.table({"id": [1], "region": ["eu"], "day": ["d1"]}), str(tmp_path),

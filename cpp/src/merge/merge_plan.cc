@@ -343,6 +343,12 @@ arrow::Status SetShape(MergePlan& plan, const std::string& dir,
   std::vector<std::string> paths;
   for (const TargetFile& file : plan.files) paths.push_back(file.path);
   ARROW_ASSIGN_OR_RAISE(plan.schema, UnifyFileSchemas(paths, schemas));
+  for (const std::string& key : plan.partition_by) {  // as scans of the dataset refuse it
+    if (plan.schema->GetFieldByName(key)) {
+      return arrow::Status::Invalid("dataset '", dir, "' has a column and a partition key both named '",
+                                    key, "'");
+    }
+  }
   for (const std::string& column : partition_columns) {
     if (!plan.schema->GetFieldByName(column) &&
         std::count(plan.partition_by.begin(), plan.partition_by.end(), column) == 0) {
