@@ -79,7 +79,8 @@ def test_a_column_the_dataset_lacks_is_refused(tmp_path):
     io = PyarrowDatasetIO()
     io.write_dataset(pa.table({"id": [1], "s": ["a"]}), str(tmp_path))
     before = snapshot(tmp_path)
-    with pytest.raises(ValueError, match=r"source column\(s\) extra are not in the dataset"):
+    with pytest.raises(ValueError, match=r"source column\(s\) extra are not in the dataset, "
+                                         r"whose columns are: id, s\. A merge writes"):
         io.merge(pa.table({"id": [2], "s": ["b"], "extra": [1]}), str(tmp_path), "upsert", "id")
     assert snapshot(tmp_path) == before
 

@@ -139,14 +139,16 @@ arrow::Status CheckSourceFits(const arrow::Table& source, const arrow::Schema& d
                               const std::vector<std::string>& partition_keys) {
   std::vector<std::string> extra;
   for (const auto& field : source.schema()->fields()) {
-    const bool partition = std::count(partition_keys.begin(), partition_keys.end(), field->name());
+    const bool partition =
+        std::count(partition_keys.begin(), partition_keys.end(), field->name()) != 0;
     if (!partition && !dataset.GetFieldByName(field->name())) extra.push_back(field->name());
   }
   if (!extra.empty()) {
+    const std::string partitioned =
+        partition_keys.empty() ? "" : " (partitioned by " + Names(partition_keys) + ")";
     return arrow::Status::Invalid(
         "source column(s) ", Names(extra), " are not in the dataset, whose columns are: ",
-        Names(dataset.field_names()), (partition_keys.empty() ? "" : " (partitioned by "),
-        Names(partition_keys), (partition_keys.empty() ? "" : ")"),
+        Names(dataset.field_names()), partitioned,
         ". A merge writes the dataset's schema: drop them from the source, or add them to "
         "the dataset first (write_dataset with mode='overwrite')");
   }
