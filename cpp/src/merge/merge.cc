@@ -472,8 +472,9 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     for (const std::string& column : plan.partition_by) {
       insert_fields.push_back(gathered->schema()->GetFieldByName(column));
     }
-    ARROW_ASSIGN_OR_RAISE(auto rows, ConformTo(*gathered, *arrow::schema(insert_fields, plan.schema->metadata()),
-                                               "the dataset"));
+    auto insert_schema = arrow::schema(std::move(insert_fields), plan.schema->metadata());
+    ARROW_ASSIGN_OR_RAISE(auto rows, ConformTo(*gathered, *insert_schema, "the dataset"));
+    gathered.reset();  // a column cast to the dataset's type is not held twice
     ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = plan.partition_by;
