@@ -5,6 +5,7 @@ import os
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
@@ -246,3 +247,26 @@ def test_a_symlink_out_of_the_dataset_is_refused_by_writers(tmp_path):
         io.write_dataset(pa.table({"id": [3], "s": ["c"]}), str(dataset), mode="overwrite")
     assert (outside / "x.parquet").read_bytes() == before
     assert sorted(os.listdir(outside)) == ["x.parquet"]
+
+
+# The same rules on an object store (loopback S3 server).
+
+def test_partitioning_schema_and_discovery_on_s3(s3):
+    fs, bucket = s3
+    io = PyarrowDatasetIO(fs)
+    io.write_dataset(pa.table({"id": pa.array([1, 2], pa.int64()), "region": ["eu", ""],
+                               "v": [1.0, 2.0]}), f"{bucket}/ds", partition_by="region")
+    pq.write_table(pa.table({"id": pa.array([3], pa.int64()), "v": [3.0]}),
+                   f"{bucket}/ds/region=eu/part-00000", filesystem=fs)
+    source = pa.table({"id": pa.array([3, 4], pa.int32()), "region": ["eu", ""]})  # no `v`
+    result = io.merge(source, f"s3://{bucket}/ds", "upsert", "id")
+    assert (result.updated, result.inserted) == (1, 1)
+    files = [i.path for i in fs.get_file_info(pafs.FileSelector(f"{bucket}/ds", recursive=True))
+             if i.is_file and "/_" not in i.path]
+    assert all("/region=" in path for path in files)
+    for path in files:
+        assert pq.read_schema(path, filesystem=fs).names == ["id", "v"], path
+        assert pq.read_schema(path, filesystem=fs).field("id").type == pa.int64(), path
+    assert by_id(io.read_parquet(f"{bucket}/ds")) == [
+        {"id": 1, "v": 1.0, "region": "eu"}, {"id": 2, "v": 2.0, "region": ""},
+        {"id": 3, "v": None, "region": "eu"}, {"id": 4, "v": None, "region": ""}]
