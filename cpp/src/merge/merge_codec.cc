@@ -2,6 +2,11 @@
 #include <cstring>
 #include <type_traits>
 
+#include <arrow/buffer.h>
+#include <arrow/io/memory.h>
+#include <arrow/ipc/reader.h>
+#include <arrow/ipc/writer.h>
+
 #include "fsspeckit/merge/merge_steps.h"
 
 namespace fsspeckit::merge {
@@ -93,6 +98,21 @@ class Reader {
   bool ok_ = true;
 };
 
+// Schemas as Arrow IPC (types, nullability and metadata exactly); empty for none.
+std::string SchemaBytes(const std::shared_ptr<arrow::Schema>& schema) {
+  if (!schema) return {};
+  auto buffer = arrow::ipc::SerializeSchema(*schema);
+  return buffer.ok() ? (*buffer)->ToString() : std::string();
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromBytes(const std::string& bytes) {
+  if (bytes.empty()) return nullptr;
+  arrow::io::BufferReader reader(arrow::Buffer::FromString(bytes));
+  auto schema = arrow::ipc::ReadSchema(&reader, nullptr);
+  if (!schema.ok()) return arrow::Status::Invalid("damaged merge plan (schema)");
+  return schema;
+}
+
 constexpr std::string_view kPlanTag = "fsspeckit merge plan v1";
 constexpr std::string_view kResultTag = "fsspeckit merge task result v1";
 
@@ -106,7 +126,8 @@ std::string Plan::Serialize() const {
   w.Number(source_rows);
   w.Number(strategy);
   w.Vector(key_columns, [&](const std::string& s) { w.String(s); });
-  w.Vector(partition_columns, [&](const std::string& s) { w.String(s); });
+  w.String(SchemaBytes(schema));
+  w.Vector(partition_by, [&](const std::string& s) { w.String(s); });
   w.Optional(write.compression);
   w.Optional(write.max_rows_per_file);
   w.Optional(write.row_group_size);
@@ -141,7 +162,8 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.source_rows = r.Number<int64_t>();
   p.strategy = r.Number<Strategy>();
   p.key_columns = r.Vector<std::string>([&] { return r.String(); });
-  p.partition_columns = r.Vector<std::string>([&] { return r.String(); });
+  const std::string schema = r.String();
+  p.partition_by = r.Vector<std::string>([&] { return r.String(); });
   p.write.compression = r.Optional<std::string>();
   p.write.max_rows_per_file = r.Optional<int64_t>();
   p.write.row_group_size = r.Optional<int64_t>();
@@ -167,6 +189,7 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.updated = r.Number<int64_t>();
   p.keys_in_several_files = r.Number<int64_t>();
   ARROW_RETURN_NOT_OK(r.Finish(tag, kPlanTag));
+  ARROW_ASSIGN_OR_RAISE(p.schema, SchemaFromBytes(schema));
   bool known = p.strategy <= Strategy::kUpsert;
   for (const MergeTask& t : p.tasks) known = known && t.kind <= TaskKind::kInsert;
   if (!known) return arrow::Status::Invalid("damaged merge plan (unknown strategy or task kind)");

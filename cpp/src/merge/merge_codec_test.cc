@@ -10,7 +10,7 @@ class MergeCodecTest : public MergeTest {};
 
 TEST_F(MergeCodecTest, APlanSurvivesBytesWithEveryField) {
   WriteFile("a.parquet", 0, 6, 2);
-  WriteFile("k=1/b.parquet", 10, 6, 2);
+  WriteFile("b.parquet", 10, 6, 2);
   MergeOptions options;
   options.key_columns = {"id"};
   options.compression = std::nullopt;
@@ -24,6 +24,10 @@ TEST_F(MergeCodecTest, APlanSurvivesBytesWithEveryField) {
   EXPECT_EQ(back.staging_dir, plan.staging_dir);
   EXPECT_EQ(back.source_path, plan.staging_dir + "/source.parquet");
   EXPECT_EQ(back.strategy, Strategy::kUpsert);
+  ASSERT_NE(back.schema, nullptr);
+  EXPECT_TRUE(back.schema->Equals(*plan.schema, /*check_metadata=*/true));
+  EXPECT_EQ(back.schema->field_names(), (std::vector<std::string>{"id", "name"}));
+  EXPECT_TRUE(back.partition_by.empty());
   EXPECT_EQ(back.write.compression, std::nullopt);
   EXPECT_EQ(back.write.max_rows_per_file, std::optional<int64_t>(7));
   ASSERT_EQ(back.files.size(), 2u);

@@ -114,7 +114,7 @@ std::vector<MergeTask> MakeTasks(const MergePlan& found, const KeyIndex& keys, c
   if (!insert.source_rows.empty()) {
     std::sort(insert.source_rows.begin(), insert.source_rows.end());  // the source's order
     insert.work_rows = static_cast<int64_t>(insert.source_rows.size());
-    const int64_t copies = plan.partition_columns.empty() ? 3 : 4;
+    const int64_t copies = plan.partition_by.empty() ? 3 : 4;
     // Divided first: the product could overflow.
     insert.estimated_bytes = copies * (source_bytes / std::max<int64_t>(1, keys.num_keys())) *
                              insert.work_rows;
@@ -182,7 +182,6 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   plan.dataset_dir = location.path;
   plan.strategy = options.strategy;
   plan.key_columns = options.key_columns;
-  plan.partition_columns = options.partition_columns;
   plan.write.compression = options.compression;
   plan.write.max_rows_per_file = options.max_rows_per_file;
   plan.write.row_group_size = options.row_group_size;
@@ -224,6 +223,8 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
                                   dir, "'");
   }
+  plan.schema = found.schema;
+  plan.partition_by = found.partition_by;
   plan.source_count = keys.num_keys();
   plan.target_rows = found.target_rows;
   plan.keys_in_several_files = found.keys_in_several_files;

@@ -20,6 +20,7 @@
 
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_parquet.h"
+#include "dataset_schema.h"
 #include "merge_plan_internal.h"
 #include "merge_state_internal.h"
 #include "plain_columns.h"
@@ -29,33 +30,6 @@ namespace fsspeckit::merge {
 namespace {
 
 namespace cp = arrow::compute;
-
-// The source columns a target file stores, cast to its types; columns the source lacks
-// become nulls, columns the file lacks are not written into it.
-arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
-                                                             const arrow::Schema& schema,
-                                                             const std::string& path) {
-  std::vector<std::shared_ptr<arrow::Array>> columns;
-  for (const auto& field : schema.fields()) {
-    std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
-    if (!column) {
-      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows()));
-    } else if (!column->type()->Equals(*field->type())) {
-      auto cast = cp::Cast(*column, field->type());
-      if (!cast.ok()) {
-        return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
-                                        column->type()->ToString(), ") into '", path,
-                                        "', where it is ", field->type()->ToString(), ": ",
-                                        cast.status().message());
-      }
-      column = *cast;
-    }
-    columns.push_back(std::move(column));
-  }
-  // The file's schema metadata (pandas, GeoParquet, user keys) stays with the file.
-  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()),
-                                  source.num_rows(), std::move(columns));
-}
 
 // One target file, row group by row group, with the rows whose key the source has
 // replaced in place by the source's row. The ladder runs before every row group.
@@ -86,7 +60,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     }
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'"));
     }
     if (matched_.count(rg)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
@@ -108,7 +82,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     matched_rows_ += static_cast<int64_t>(positions.size());
     // Only the replacing rows are cast to the file's types, not the whole source.
     ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path));
+    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, "'" + file_.path + "'"));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
@@ -231,10 +205,13 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
                                   "the merge again");
   }
   PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
+  std::shared_ptr<arrow::Schema> stored;
   ARROW_RETURN_NOT_OK(parquet::arrow::FromParquetSchema(file.metadata->schema(),
                                                         parquet::ArrowReaderProperties(),
                                                         file.metadata->key_value_metadata(),
-                                                        &file.schema));
+                                                        &stored));
+  // Rewritten in the dataset's schema; the file keeps its own metadata.
+  file.schema = arrow::schema(plan.schema->fields(), stored->metadata());
   return file;
 }
 
@@ -287,15 +264,24 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
 
 arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   ARROW_RETURN_NOT_OK(run.ladder.Step());
-  std::shared_ptr<arrow::RecordBatch> rows;
+  std::shared_ptr<arrow::RecordBatch> gathered;
   if (run.source.routed) {
-    ARROW_ASSIGN_OR_RAISE(rows, run.source.rows.table().CombineChunksToBatch());
+    ARROW_ASSIGN_OR_RAISE(gathered, run.source.rows.table().CombineChunksToBatch());
   } else {
-    ARROW_ASSIGN_OR_RAISE(rows, run.source.rows.Gather(run.task.source_rows));
+    ARROW_ASSIGN_OR_RAISE(gathered, run.source.rows.Gather(run.task.source_rows));
   }
+  const Plan& plan = run.plan;
+  arrow::FieldVector fields = plan.schema->fields();  // then the partition folders
+  for (const std::string& column : plan.partition_by) {
+    fields.push_back(gathered->schema()->GetFieldByName(column));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto rows, ConformTo(*gathered, *arrow::schema(std::move(fields),
+                                                                       plan.schema->metadata()),
+                                             "the dataset"));
+  gathered.reset();  // a column cast to the dataset's type is not held twice
   ARROW_ASSIGN_OR_RAISE(auto reader, arrow::RecordBatchReader::Make({rows}));
-  io::WriteDatasetOptions options = run.plan.write;
-  options.partition_by = run.plan.partition_columns;
+  io::WriteDatasetOptions options = plan.write;
+  options.partition_by = plan.partition_by;
   options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
   ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(reader, run.fs, run.dir, options));
   ARROW_RETURN_NOT_OK(run.advance(rows->num_rows()));

@@ -53,7 +53,11 @@ struct Plan {
   int64_t source_rows = 0;       ///< rows of the (cast) source before de-duplication
   Strategy strategy = Strategy::kUpsert;
   std::vector<std::string> key_columns;
-  std::vector<std::string> partition_columns;
+  /// The dataset's schema (its files' union, partition folders excluded; the source's
+  /// when it has no files): every file the merge writes has it.
+  std::shared_ptr<arrow::Schema> schema;
+  /// The hive partitioning of inserted files: the dataset's, else the caller's.
+  std::vector<std::string> partition_by;
   io::WriteDatasetOptions write;  ///< compression and sizes for every file written
   std::vector<PlannedFile> files; ///< every data file of the dataset, in path order
   std::vector<MergeTask> tasks;   ///< rewrites largest first, then the inserts
