@@ -230,6 +230,14 @@ TWO_NODES = textwrap.dedent(r"""
     second = cluster.add_node(num_cpus=1)
     ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
     cluster.wait_for_nodes()
+
+    def warm():  # a worker up on every node, so placement is not decided by start-up times
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+        ping = ray.remote(num_cpus=1)(lambda: None)
+        ray.get([ping.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+            node["NodeID"], soft=False)).remote() for node in ray.nodes() if node["Alive"]])
+
+    warm()
     io = PyarrowDatasetIO()
     ids = list(range(0, 400, 7)) + [1000, 1001]
     source = pa.table({"id": ids, "name": ["new"] * len(ids)})
@@ -242,6 +250,7 @@ TWO_NODES = textwrap.dedent(r"""
         if case == "removed":
             third = cluster.add_node(num_cpus=1)
             cluster.wait_for_nodes()
+            warm()
             def progress(done, total, node=[third]):
                 if node:  # the first task is done, others are in flight: lose a node
                     cluster.remove_node(node.pop())
