@@ -283,3 +283,15 @@ def test_a_two_node_cluster_uses_both_nodes_and_survives_losing_one(tmp_path):
     removed = table_rows(tmp_path / "removed")
     assert removed == (exact if out["removed"]["error"] is None else old), out
     assert staging_left(tmp_path / "removed") == [] and staging_left(tmp_path / "both") == []
+
+
+def test_bad_executor_options_are_refused_and_the_dataset_unchanged(ray_cluster, tmp_path):
+    with pytest.raises(ValueError, match="max_tasks_in_flight must be >= 1"):
+        RayExecutor(max_tasks_in_flight=0)
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.table({"id": [1, 2], "name": ["a", "b"]}), str(tmp_path))
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(ValueError, match="the largest node offers"):
+        io.merge(pa.table({"id": [2], "name": ["c"]}), str(tmp_path), "upsert", "id",
+                 executor=RayExecutor(task_memory_mb=1 << 30))  # a petabyte per task
+    assert sorted(os.listdir(tmp_path)) == before

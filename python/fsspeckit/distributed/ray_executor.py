@@ -99,6 +99,7 @@ class RayExecutor:
               max_process_memory_mb, min_system_available_mb, progress) -> dict:
         """Plans here, runs the tasks on Ray, commits here; returns the result as a dict."""
         ray = self._connect()
+        memory_bytes = self._task_memory_bytes(ray, max_memory_mb)
         capsule, resolved = resolve(filesystem, path)
         planned = _core.plan_merge(data, resolved, capsule, strategy, key_columns,
                                    partition_columns, schema, compression, max_rows_per_file,
@@ -107,7 +108,7 @@ class RayExecutor:
         try:
             results, placements = self._run(ray, planned, path, filesystem,
                                             (max_memory_mb, max_process_memory_mb,
-                                             min_system_available_mb), progress)
+                                             min_system_available_mb), memory_bytes, progress)
             raw = planned.commit(results)
         except BaseException:
             planned.abort()  # staging removed, lock released: the dataset is unchanged
@@ -117,10 +118,20 @@ class RayExecutor:
         raw["metrics"]["executor"] = self.name
         return raw
 
-    def _run(self, ray, planned, path, filesystem, limits, progress):
+    def _task_memory_bytes(self, ray, max_memory_mb) -> int:
+        memory_bytes = int((self.task_memory_mb or max_memory_mb) * 1024 * 1024)
+        largest = max((node["Resources"].get("memory", 0) for node in ray.nodes()
+                       if node["Alive"]), default=0)
+        if memory_bytes > largest:  # Ray would keep such tasks pending forever
+            raise ValueError(
+                f"each merge task declares {memory_bytes >> 20} MiB of Ray memory "
+                f"(task_memory_mb, else merge_max_memory_mb) but the largest node offers "
+                f"{int(largest) >> 20} MiB; lower task_memory_mb or merge_max_memory_mb")
+        return memory_bytes
+
+    def _run(self, ray, planned, path, filesystem, limits, memory_bytes, progress):
         tasks = planned.tasks
         plan = ray.put(planned.plan_bytes)  # one copy in the object store, not one per task
-        memory_bytes = int((self.task_memory_mb or limits[0]) * 1024 * 1024)
         # SPREAD: the tasks are short and alike, and Ray's default packs them onto the
         # driver's node while it has a free CPU; a merge wants every node's disk and CPUs.
         remote = ray.remote(_run_task).options(max_retries=self.max_retries,
