@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pyarrow.fs as pafs
 
 from . import _fs_bridge
@@ -28,7 +30,11 @@ def resolve(filesystem, path) -> tuple[object, str]:
     An fsspec filesystem's paths are spelled its way ("memory://x" and "x" both become
     "/x"); pyarrow's adapter passes paths through unchanged, so that happens here.
     """
-    path = str(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        raise TypeError("path must be a str or os.PathLike of str, got bytes")
     arrow_fs = arrow_filesystem(filesystem)
     if arrow_fs is None:
         return None, path

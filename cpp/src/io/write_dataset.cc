@@ -153,8 +153,10 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
       format->DefaultWriteOptions());
   int64_t row_group_rows = options.row_group_size.value_or(kDefaultRowGroupSize);
   if (options.max_rows_per_file) row_group_rows = std::min(row_group_rows, *options.max_rows_per_file);
+  arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
   file_options->writer_properties = parquet::WriterProperties::Builder()
-                                        .compression(codec)
+                                        .memory_pool(pool)
+                                        ->compression(codec)
                                         ->max_row_group_length(row_group_rows)
                                         ->build();
   file_options->arrow_writer_properties =
@@ -191,6 +193,7 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
   };
   std::shared_ptr<ds::ScannerBuilder> builder = ds::ScannerBuilder::FromRecordBatchReader(data);
   ARROW_RETURN_NOT_OK(builder->UseThreads(true));  // encode files in parallel
+  ARROW_RETURN_NOT_OK(builder->Pool(pool));
   ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
   ARROW_RETURN_NOT_OK(ds::FileSystemDataset::Write(write, scanner));
   std::sort(files.begin(), files.end(),

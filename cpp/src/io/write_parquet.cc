@@ -45,14 +45,16 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
                            "." + UniqueId() + ".tmp";
 
   auto write = [&]() -> arrow::Status {
+    arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
     parquet::WriterProperties::Builder properties;
+    properties.memory_pool(pool);
     properties.compression(codec);
     if (options.row_group_size) properties.max_row_group_length(*options.row_group_size);
     for (const std::string& column : options.plain_columns) properties.disable_dictionary(column);
     ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
     ARROW_ASSIGN_OR_RAISE(
         auto writer,
-        parquet::arrow::FileWriter::Open(*data->schema(), arrow::default_memory_pool(), out,
+        parquet::arrow::FileWriter::Open(*data->schema(), pool, out,
                                          properties.build(),
                                          parquet::ArrowWriterProperties::Builder()
                                              .store_schema()

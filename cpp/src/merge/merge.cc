@@ -26,6 +26,7 @@
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
+#include "fsspeckit/memory/capped_pool.h"
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/merge/key_index.h"
 #include "merge_plan_internal.h"
@@ -39,18 +40,31 @@ namespace {
 namespace cp = arrow::compute;
 
 arrow::Status ValidateOptions(const MergeOptions& options) {
+  ARROW_RETURN_NOT_OK(options.limits.Validate(kMergeLimitNames));
   if (options.strategy != "insert" && options.strategy != "update" &&
       options.strategy != "upsert") {
     return arrow::Status::Invalid("strategy must be one of: insert, update, upsert, got: ",
                                   options.strategy);
   }
   if (options.key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
+  if (options.chunk_size_rows <= 0) {
+    return arrow::Status::Invalid("merge_chunk_size_rows must be a positive number of rows, got: ",
+                                  options.chunk_size_rows);
+  }
   for (const std::string& key : options.key_columns) {
     if (key.find_first_not_of(" \t") == std::string::npos) {
       return arrow::Status::Invalid("key_columns cannot contain empty strings");
     }
   }
   return arrow::Status::OK();
+}
+
+// Ctrl-C before the commit point: what the user sees (KeyboardInterrupt in Python).
+arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
+  arrow::Status status = stop.Poll();
+  if (status.ok()) return status;
+  return status.WithMessage("the merge was cancelled (", status.message(),
+                            ") before its commit: the dataset is unchanged");
 }
 
 std::string Joined(std::vector<std::string> names) {
@@ -75,14 +89,16 @@ arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::s
 // become nulls, columns the file lacks are not written into it.
 arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
                                                              const arrow::Schema& schema,
-                                                             const std::string& path) {
+                                                             const std::string& path,
+                                                             arrow::MemoryPool* pool) {
+  cp::ExecContext context(pool);
   std::vector<std::shared_ptr<arrow::Array>> columns;
   for (const auto& field : schema.fields()) {
     std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
     if (!column) {
-      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows()));
+      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows(), pool));
     } else if (!column->type()->Equals(*field->type())) {
-      auto cast = cp::Cast(*column, field->type());
+      auto cast = cp::Cast(*column, field->type(), cp::CastOptions::Safe(), &context);
       if (!cast.ok()) {
         return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
                                         column->type()->ToString(), ") into '", path,
@@ -104,13 +120,14 @@ class RewriteReader : public arrow::RecordBatchReader {
  public:
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
                 KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
-                std::function<arrow::Status(int64_t)> advance)
+                std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
         source_(source),
         ladder_(ladder),
         advance_(std::move(advance)),
+        pool_(pool),
         matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
 
   std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
@@ -124,9 +141,9 @@ class RewriteReader : public arrow::RecordBatchReader {
     if (!table.ok()) {
       return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
     }
-    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch(pool_));
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path, pool_));
     }
     if (matched_.count(rg)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
@@ -146,13 +163,13 @@ class RewriteReader : public arrow::RecordBatchReader {
       source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
     }
     // Only the replacing rows are cast to the file's types, not the whole source.
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows, pool_));
+    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path, pool_));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
       ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
-                            replacement.Apply(batch.column(c), replacements->column(c)));
+                            replacement.Apply(batch.column(c), replacements->column(c), pool_));
     }
     return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
   }
@@ -163,6 +180,7 @@ class RewriteReader : public arrow::RecordBatchReader {
   const SourceRows& source_;
   memory::DegradationLadder& ladder_;
   std::function<arrow::Status(int64_t)> advance_;
+  arrow::MemoryPool* pool_;
   std::set<int> matched_;
   int next_ = 0;
 };
@@ -184,7 +202,8 @@ int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
 }
 
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
-                                                                      const TargetFile& file) {
+                                                                      const TargetFile& file,
+                                                                      arrow::MemoryPool* pool) {
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);  // one row group at a time
@@ -192,7 +211,8 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
   // A row group decodes into one chunk, so combining it into a batch copies nothing.
   properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
   parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
+  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::ReaderProperties(pool), file.metadata));
+  builder.memory_pool(pool);
   builder.properties(properties);
   return builder.Build();
 }
@@ -318,11 +338,12 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
                                                          std::shared_ptr<arrow::fs::FileSystem> fs,
                                                          const std::string& dir,
                                                          const io::WriteDatasetOptions& options,
-                                                         std::vector<std::string> plain_columns) {
+                                                         std::vector<std::string> plain_columns,
+                                                         arrow::MemoryPool* pool) {
   const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
   io::WriteParquetOptions parquet_options{options.compression,
                                           std::min(limit, options.row_group_size.value_or(limit)),
-                                          std::move(plain_columns)};
+                                          std::move(plain_columns), pool};
   std::vector<io::WrittenFile> files;
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
@@ -344,6 +365,16 @@ std::string Stem(const std::string& path) {
   return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
 }
 
+// Every MemoryError of a merge names an option to change: the ladder's name the limit
+// exceeded; an allocation that failed is the Arrow budget's.
+arrow::Status NameTheBudget(arrow::Status status) {
+  if (!status.IsOutOfMemory() || status.message().find("merge_") != std::string::npos) {
+    return status;
+  }
+  return status.WithMessage(status.message(), "; to go on, raise ", kMergeLimitNames.pool,
+                            " or merge the source in smaller parts");
+}
+
 }  // namespace
 
 arrow::Result<bool> RecoverDataset(const io::Location& location) {
@@ -352,9 +383,16 @@ arrow::Result<bool> RecoverDataset(const io::Location& location) {
   return report.rolled_forward || report.staging_dirs_removed > 0;
 }
 
-arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
-                                 const io::Location& location, const MergeOptions& options) {
+namespace {
+
+arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
+                                    const io::Location& location, const MergeOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateOptions(options));
+  // The buffers the merge reads, replaces and writes come from here: an allocation that
+  // would take the Arrow pool past the budget fails (MemoryError, before the commit)
+  // instead of overshooting it.
+  memory::CappedMemoryPool pool(arrow::default_memory_pool(), options.limits.max_pool_bytes,
+                                kMergeLimitNames.pool);
   io::WriteDatasetOptions write;
   write.compression = options.compression;
   write.max_rows_per_file = options.max_rows_per_file;
@@ -413,6 +451,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   const bool inserts = options.strategy != "update";
   ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, source.table(),
                                                   options.partition_columns, rewrites));
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
   MergeResult result;
   result.strategy = options.strategy;
   result.source_count = keys->num_keys();
@@ -444,6 +483,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   std::mutex progress_mutex;
   int64_t done_rows = 0;
   std::function<arrow::Status(int64_t)> advance = [&](int64_t rows) -> arrow::Status {
+    ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // at every row group
     perf->TrackMemory();  // peaks are sampled at every row group, not only per phase
     std::lock_guard<std::mutex> lock(progress_mutex);
     done_rows += rows;
@@ -459,6 +499,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   ladder_options.requested_chunk_size_rows = 1;
   ladder_options.collect = options.collect;
   ladder_options.observer = perf.get();
+  ladder_options.limit_names = kMergeLimitNames;
 
   io::Journal journal;
   journal.staging_dir = staging;
@@ -478,13 +519,13 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     const TargetFile& file = *to_rewrite[i];
     tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
                          -> arrow::Result<std::vector<io::WrittenFile>> {
-      ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
+      ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file, &pool));
       std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
       auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, source,
-                                                   task_ladder, advance);
+                                                   task_ladder, advance, &pool);
       auto written = WriteRewrite(rewrite, location.filesystem,
                                   staging + "/rewrite-" + std::to_string(i), write,
-                                  std::move(plain_columns));
+                                  std::move(plain_columns), &pool);
       perf->AddFiles(1);
       return written;
     }});
@@ -493,10 +534,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
     ARROW_RETURN_NOT_OK(task_ladder.Step());
-    ARROW_ASSIGN_OR_RAISE(auto rows, source.Gather(insert_rows));
+    ARROW_ASSIGN_OR_RAISE(auto rows, source.Gather(insert_rows, &pool));
     ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = options.partition_columns;
+    insert_options.pool = &pool;
     insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(insert_reader, location.filesystem,
                                                      insert_dir, insert_options));
@@ -558,6 +600,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   }
 
   perf->StartOp("committing");
+  if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
   if (!journal.moves.empty()) {
     if (auto status = io::WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
     // Committed: from here a failure (or a crash) is completed by the next Recover().
@@ -596,6 +639,19 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   }
   result.target_count_after = result.target_count_before + result.inserted;
   result.metrics = perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
+  result.metrics.dedup_efficiency =
+      source.num_rows() == 0 ? 0.0
+                             : static_cast<double>(source.num_rows() - keys->num_keys()) /
+                                   static_cast<double>(source.num_rows());
+  return result;
+}
+
+}  // namespace
+
+arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
+                                 const io::Location& location, const MergeOptions& options) {
+  arrow::Result<MergeResult> result = RunMerge(std::move(source_reader), location, options);
+  if (!result.ok()) return NameTheBudget(result.status());
   return result;
 }
 

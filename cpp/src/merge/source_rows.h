@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
 #include <arrow/table.h>
@@ -22,8 +23,11 @@ class SourceRows {
   int64_t num_rows() const { return table_->num_rows(); }
 
   /// The rows at `rows` (row numbers in the whole table; any order, repeats allowed), in
-  /// that order, as one batch: gathered batch by batch, then put in order.
-  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Gather(const std::vector<int64_t>& rows) const;
+  /// that order, as one batch: gathered batch by batch, then put in order, allocated
+  /// from `pool`.
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Gather(
+      const std::vector<int64_t>& rows,
+      arrow::MemoryPool* pool = arrow::default_memory_pool()) const;
 
  private:
   std::shared_ptr<arrow::Table> table_;

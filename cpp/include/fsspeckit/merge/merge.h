@@ -10,6 +10,7 @@
 
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
+#include <arrow/util/cancel.h>
 
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/memory/pressure.h"
@@ -18,6 +19,10 @@
 namespace fsspeckit::merge {
 
 inline constexpr int64_t kDefaultMergeMaxPoolBytes = int64_t{1024} << 20;
+/// The merge's names for its memory options: every MemoryError of a merge names the one
+/// to change.
+inline const memory::LimitNames kMergeLimitNames{
+    "merge_max_memory_mb", "merge_max_process_memory_mb", "merge_min_system_available_mb"};
 
 struct MergeOptions {
   /// "insert" (add rows whose key is new), "update" (replace rows whose key exists),
@@ -41,6 +46,13 @@ struct MergeOptions {
   std::function<arrow::Status(int64_t, int64_t)> progress;
   /// The collector hook the ladder runs under pressure (Python: gc.collect).
   std::function<void()> collect;
+  /// A stop requested (Ctrl-C, through the bindings) before the commit point cancels
+  /// the merge: it is rolled back and fails with Cancelled. Once the journal is written
+  /// the merge completes and succeeds, whatever is requested.
+  arrow::StopToken stop = arrow::StopToken::Unstoppable();
+  /// merge_chunk_size_rows, accepted for compatibility and checked (positive): rewrites
+  /// stream row group by row group whatever it is.
+  int64_t chunk_size_rows = 100'000;
 };
 
 struct MergedFile {
@@ -62,6 +74,8 @@ struct MergeResult {
   int64_t keys_in_several_files = 0;
   std::vector<MergedFile> files;    ///< rewritten, then inserted, then preserved
   std::vector<std::string> rewritten_files, inserted_files, preserved_files;
+  /// dedup_efficiency here is the share of source rows dropped as duplicate keys (last
+  /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
 };
 

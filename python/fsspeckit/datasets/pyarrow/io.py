@@ -159,7 +159,7 @@ class PyarrowDatasetIO:
         raw = _core.merge(
             _stream(data), path, filesystem, strategy, keys,
             _key_list(partition_columns, "partition_columns"), schema, compression,
-            max_rows_per_file, row_group_size, merge_max_memory_mb,
+            max_rows_per_file, row_group_size, merge_chunk_size_rows, merge_max_memory_mb,
             merge_max_process_memory_mb, merge_min_system_available_mb,
             merge_progress_callback, gc.collect)
         files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
