@@ -69,7 +69,7 @@ class _InterruptingMoves(pafs.FSSpecHandler):
     place: after the journal is written, i.e. after the commit point."""
 
     def move(self, src, dest):
-        if ".staged" in src:
+        if src.endswith(".staged"):
             ctrl_c()
         return super().move(src, dest)
 

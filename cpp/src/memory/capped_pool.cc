@@ -13,7 +13,8 @@ CappedMemoryPool::CappedMemoryPool(arrow::MemoryPool* parent, int64_t limit_byte
 
 arrow::Status CappedMemoryPool::Admit(int64_t growth_bytes) const {
   const int64_t held = parent_->bytes_allocated();
-  if (growth_bytes <= limit_bytes_ - held) return arrow::Status::OK();
+  // Nothing more is always fine, even when allocations elsewhere passed the limit.
+  if (growth_bytes <= 0 || growth_bytes <= limit_bytes_ - held) return arrow::Status::OK();
   return arrow::Status::OutOfMemory(
       "allocating ", growth_bytes, " bytes would take the Arrow pool from ", held / kBytesInMiB,
       " MiB past ", budget_name_, "=", limit_bytes_ / kBytesInMiB, " MiB; raise ", budget_name_);

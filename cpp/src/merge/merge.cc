@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <arrow/array/util.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/cast.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
@@ -262,6 +263,36 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
   return admission;
 }
 
+// The inserted rows (ascending source rows), gathered from the source a chunk at a time
+// (merge_chunk_size_rows) as the writer asks for them: never all of them copied at once.
+class GatherReader : public arrow::RecordBatchReader {
+ public:
+  GatherReader(const SourceRows& source, const std::vector<int64_t>& rows, int64_t chunk_rows,
+               arrow::MemoryPool* pool)
+      : source_(source), rows_(rows), chunk_rows_(chunk_rows), pool_(pool) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return source_.table().schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (next_ >= rows_.size()) return arrow::Status::OK();
+    // Rows from one source batch at a time: taken from it directly, with no copy to
+    // bring pieces of several batches together.
+    const int64_t batch_end = source_.BatchEndRow(rows_[next_]);
+    size_t end = std::min(rows_.size(), next_ + static_cast<size_t>(chunk_rows_));
+    end = std::lower_bound(rows_.begin() + next_, rows_.begin() + end, batch_end) - rows_.begin();
+    std::vector<int64_t> chunk(rows_.begin() + next_, rows_.begin() + end);
+    next_ = end;
+    ARROW_ASSIGN_OR_RAISE(*out, source_.Gather(chunk, pool_));
+    return arrow::Status::OK();
+  }
+
+ private:
+  const SourceRows& source_;
+  const std::vector<int64_t>& rows_;
+  int64_t chunk_rows_;
+  arrow::MemoryPool* pool_;
+  size_t next_ = 0;
+};
+
 // A unit of the writing phase, with what to call it in an error.
 struct WriteTask {
   std::string label;
@@ -294,6 +325,27 @@ std::vector<TaskOutput> RunTasks(const std::vector<WriteTask>& tasks, int worker
   work();
   for (auto& thread : threads) thread.join();
   return outputs;
+}
+
+// Tasks side by side may not fit where each fits alone (admission works from estimates,
+// and the capped pool refuses what would pass the budget): after running out of memory
+// that way, the tasks that did not complete run again, one at a time.
+void RetryAloneAfterOutOfMemory(const std::vector<WriteTask>& tasks, std::vector<TaskOutput>& outputs,
+                                const std::shared_ptr<memory::MemoryMonitor>& monitor,
+                                const memory::DegradationLadderOptions& ladder_options) {
+  bool out_of_memory = false;
+  for (const TaskOutput& output : outputs) {
+    if (output && !output->ok()) {
+      if (!output->status().IsOutOfMemory()) return;  // a real failure: no retry
+      out_of_memory = true;
+    }
+  }
+  if (!out_of_memory) return;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    if (outputs[t] && outputs[t]->ok()) continue;
+    outputs[t] = std::move(RunTasks({tasks[t]}, 1, monitor, ladder_options).front());
+    if (!outputs[t]->ok()) return;
+  }
 }
 
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
@@ -332,11 +384,12 @@ class LimitedReader : public arrow::RecordBatchReader {
   bool exhausted_ = false;
 };
 
-// A rewritten file: Parquet written straight from the stream (no dataset-writer plan),
-// split into parts of at most max_rows_per_file rows.
+// A rewritten file (or the unpartitioned inserted rows): Parquet written straight from
+// the stream (no dataset-writer plan, which holds a row group and a copy of it), split
+// into parts of at most max_rows_per_file rows, named `path_prefix` + part number.
 arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
                                                          std::shared_ptr<arrow::fs::FileSystem> fs,
-                                                         const std::string& dir,
+                                                         const std::string& path_prefix,
                                                          const io::WriteDatasetOptions& options,
                                                          std::vector<std::string> plain_columns,
                                                          arrow::MemoryPool* pool) {
@@ -348,7 +401,7 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
-    const std::string path = dir + "/part-" + std::to_string(files.size()) + io::kStagedSuffix;
+    const std::string path = path_prefix + std::to_string(files.size()) + io::kStagedSuffix;
     ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
     if (part->rows() == 0 && !files.empty()) {
       ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
@@ -524,7 +577,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
       auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, source,
                                                    task_ladder, advance, &pool);
       auto written = WriteRewrite(rewrite, location.filesystem,
-                                  staging + "/rewrite-" + std::to_string(i), write,
+                                  staging + "/rewrite-" + std::to_string(i) + "/part-", write,
                                   std::move(plain_columns), &pool);
       perf->AddFiles(1);
       return written;
@@ -534,8 +587,15 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
     ARROW_RETURN_NOT_OK(task_ladder.Step());
-    ARROW_ASSIGN_OR_RAISE(auto rows, source.Gather(insert_rows, &pool));
-    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
+    auto insert_reader =
+        std::make_shared<GatherReader>(source, insert_rows, options.chunk_size_rows, &pool);
+    if (options.partition_columns.empty()) {
+      ARROW_ASSIGN_OR_RAISE(auto files, WriteRewrite(insert_reader, location.filesystem,
+                                                     insert_dir + "/part-" + io::UniqueId() + "-",
+                                                     write, {}, &pool));
+      ARROW_RETURN_NOT_OK(advance(static_cast<int64_t>(insert_rows.size())));
+      return files;
+    }
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = options.partition_columns;
     insert_options.pool = &pool;
@@ -555,8 +615,9 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
   const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
   if (inserts_beside) tasks.push_back(insert_task);
-  std::vector<TaskOutput> task_outputs =
-      RunTasks(tasks, inserts_beside ? 2 : admission.rewrite_workers, shared_monitor, ladder_options);
+  const int workers = inserts_beside ? 2 : admission.rewrite_workers;
+  std::vector<TaskOutput> task_outputs = RunTasks(tasks, workers, shared_monitor, ladder_options);
+  if (workers > 1) RetryAloneAfterOutOfMemory(tasks, task_outputs, shared_monitor, ladder_options);
   for (const auto& output : task_outputs) {
     if (output && !output->ok()) return fail(output->status());
   }

@@ -8,6 +8,7 @@
 #include <arrow/array/array_primitive.h>
 #include <arrow/array/concatenate.h>
 #include <arrow/buffer.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/datum.h>

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <arrow/array/builder_primitive.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/datum.h>
 

@@ -1,6 +1,7 @@
 // fsspeckit: the merge's source, kept as it arrived, and rows gathered from it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -21,6 +22,10 @@ class SourceRows {
 
   const arrow::Table& table() const { return *table_; }
   int64_t num_rows() const { return table_->num_rows(); }
+  /// The first row after the batch that holds `row` (0 <= row < num_rows()).
+  int64_t BatchEndRow(int64_t row) const {
+    return *std::upper_bound(first_rows_.begin(), first_rows_.end(), row);
+  }
 
   /// The rows at `rows` (row numbers in the whole table; any order, repeats allowed), in
   /// that order, as one batch: gathered batch by batch, then put in order, allocated

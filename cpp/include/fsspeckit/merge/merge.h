@@ -50,8 +50,8 @@ struct MergeOptions {
   /// the merge: it is rolled back and fails with Cancelled. Once the journal is written
   /// the merge completes and succeeds, whatever is requested.
   arrow::StopToken stop = arrow::StopToken::Unstoppable();
-  /// merge_chunk_size_rows, accepted for compatibility and checked (positive): rewrites
-  /// stream row group by row group whatever it is.
+  /// merge_chunk_size_rows: inserted rows are gathered from the source this many at a
+  /// time (rewrites stream row group by row group whatever it is). Positive.
   int64_t chunk_size_rows = 100'000;
 };
 
