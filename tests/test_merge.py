@@ -244,26 +244,6 @@ def test_corrupt_target_file_is_named(tmp_path):
 
 
 @pytest.mark.parametrize("chunks", [1, 8])
-def test_a_source_of_half_the_budget_merges_within_it(tmp_path, chunks):
-    # The source (29 MiB, as the caller's table in `chunks` batches) is never copied whole:
-    # held twice it would fill the 64 MiB budget before any file was read.
-    n = 200_000
-    io = PyarrowDatasetIO()
-    io.write_dataset(pa.table({"id": pa.array(range(n), pa.int64()),
-                               "payload": pa.array(["t" * 140] * n)}), str(tmp_path),
-                     max_rows_per_file=50_000)
-    source = pa.table({"id": pa.array(range(n // 2, n + n // 2), pa.int64()),
-                       "payload": pa.array(["s" * 140] * n)})
-    source = pa.Table.from_batches(source.to_batches(max_chunksize=n // chunks))
-    result = io.merge(source, str(tmp_path), "upsert", "id", merge_max_memory_mb=64)
-    assert (result.updated, result.inserted) == (n // 2, n // 2)
-    assert result.metrics["memory_peak_mb"] < 64
-    got = io.read_parquet(str(tmp_path)).sort_by("id")
-    assert got.num_rows == n + n // 2
-    assert got.column("payload").to_pylist()[n // 2 - 1:n // 2 + 1] == ["t" * 140, "s" * 140]
-
-
-@pytest.mark.parametrize("chunks", [1, 8])
 def test_source_larger_than_the_budget_is_refused_up_front(tmp_path, chunks):
     # 300,000 rows, about 10 MiB, against a 4 MiB budget; in 8 chunks each is 1.2 MiB, and
     # the whole must count, not one chunk.

@@ -140,7 +140,10 @@ class RewriteReader : public arrow::RecordBatchReader {
     const int rg = next_++;
     auto table = reader_->ReadRowGroup(rg);
     if (!table.ok()) {
-      return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
+      // Out of memory stays a MemoryError (the budget's), anything else is the file's.
+      const arrow::StatusCode code = table.status().IsOutOfMemory() ? arrow::StatusCode::OutOfMemory
+                                                                    : arrow::StatusCode::IOError;
+      return arrow::Status(code, "cannot read '" + file_.path + "': " + table.status().message());
     }
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch(pool_));
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
@@ -212,7 +215,12 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs:
   // A row group decodes into one chunk, so combining it into a batch copies nothing.
   properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
   parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::ReaderProperties(pool), file.metadata));
+  // Column chunks are read through a buffered stream, whose buffers come from `pool`:
+  // read whole, they would be allocated by the file, outside the merge's budget.
+  parquet::ReaderProperties reader_properties(pool);
+  reader_properties.enable_buffered_stream();
+  reader_properties.set_buffer_size(int64_t{1} << 20);
+  ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties, file.metadata));
   builder.memory_pool(pool);
   builder.properties(properties);
   return builder.Build();
@@ -485,7 +493,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
       range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
     }
   });
-  auto made_keys = KeyIndex::Make(source.table(), options.key_columns);
+  auto made_keys = KeyIndex::Make(source.table(), options.key_columns, &pool);
   range_thread.join();
   ARROW_ASSIGN_OR_RAISE(auto keys, std::move(made_keys));
   ARROW_RETURN_NOT_OK(range.status());
