@@ -66,10 +66,10 @@ demo-memory: install
 soak: install
 	FSSPECKIT_CRASH_POINTS=200 $(PY) -m pytest -q -s tests/test_merge_crash.py
 
-# Long run kept out of `make test`: 1,000 random merge sequences against the model
-# (make test runs 24 of them).
+# Long run kept out of `make test`: 3,000 random merge sequences against the model
+# (make test runs 100 of them, about 20 s).
 fuzz: install
-	FSSPECKIT_FUZZ_SEQUENCES=1000 $(PY) -m pytest -q tests/test_merge_fuzz.py
+	FSSPECKIT_FUZZ_SEQUENCES=3000 $(PY) -m pytest -q tests/test_merge_fuzz.py
 
 bench: install
 	$(PY) bench/bench_memory.py

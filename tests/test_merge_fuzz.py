@@ -18,7 +18,7 @@ import pytest
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 from merge_oracle import expected_rows, key_of, sorted_rows
 
-SEQUENCES = int(os.environ.get("FSSPECKIT_FUZZ_SEQUENCES", "24"))
+SEQUENCES = int(os.environ.get("FSSPECKIT_FUZZ_SEQUENCES", "100"))
 SEEDS = ([int(os.environ["FSSPECKIT_FUZZ_SEED"])] if "FSSPECKIT_FUZZ_SEED" in os.environ
          else range(SEQUENCES))
 

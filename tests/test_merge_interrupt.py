@@ -101,3 +101,21 @@ def test_a_callback_exception_keeps_its_type_and_the_dataset(tmp_path, exception
                                  str(tmp_path), "upsert", "id", merge_progress_callback=progress)
     assert raised.value is exception
     assert files_of(tmp_path) == before
+
+
+def test_ctrl_c_during_an_overwrite_leaves_the_old_dataset(tmp_path):
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.Table.from_pylist(rows(range(10), "old"), schema=SCHEMA), str(tmp_path))
+    before = files_of(tmp_path)
+
+    def batches():  # the writer pulls these; Ctrl-C arrives while the second is made
+        for start in range(0, 40, 10):
+            if start == 10:
+                ctrl_c()
+            yield pa.RecordBatch.from_pylist(rows(range(start, start + 10), "new"), schema=SCHEMA)
+
+    reader = pa.RecordBatchReader.from_batches(SCHEMA, batches())
+    with pytest.raises(KeyboardInterrupt) as raised:
+        io.write_dataset(reader, str(tmp_path), mode="overwrite")
+    assert "cancelled before its commit: the dataset is unchanged" in str(raised.value.__notes__)
+    assert files_of(tmp_path) == before

@@ -17,6 +17,7 @@
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "init.h"
+#include "interrupt.h"
 
 namespace nb = nanobind;
 
@@ -85,11 +86,19 @@ void InitIo(nb::module_& m) {
         options.row_group_size = row_group_size;
         auto reader = ImportStream(data);
         io::Location location = Resolve(filesystem, path);
-        io::WriteDatasetResult result;
+        InterruptScope interrupt;  // Ctrl-C cancels the write before its commit point
+        options.stop = interrupt.token();
+        arrow::Result<io::WriteDatasetResult> written = arrow::Status::UnknownError("not run");
         {
           nb::gil_scoped_release nogil;
-          result = ValueOrThrow(io::WriteDataset(std::move(reader), location, options));
+          written = io::WriteDataset(std::move(reader), location, options);
         }
+        interrupt.Finish(written.status(),
+                         "fsspeckit: the write had committed when the interrupt arrived: the "
+                         "dataset holds its result",
+                         "fsspeckit: the write was cancelled before its commit: the dataset is "
+                         "unchanged");
+        io::WriteDatasetResult result = ValueOrThrow(std::move(written));
         nb::list files;
         for (const io::WrittenFile& file : result.files) {
           files.append(nb::make_tuple(file.path, file.row_count, file.size_bytes));

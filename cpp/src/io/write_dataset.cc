@@ -201,6 +201,34 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
   return files;
 }
 
+namespace {
+
+// Ctrl-C before the commit point: the write stops and the dataset is unchanged.
+arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
+  arrow::Status status = stop.Poll();
+  if (status.ok()) return status;
+  return status.WithMessage("the write was cancelled (", status.message(),
+                            ") before its commit: the dataset is unchanged");
+}
+
+// The input, polling the stop token before every batch.
+class StoppableReader : public arrow::RecordBatchReader {
+ public:
+  StoppableReader(std::shared_ptr<arrow::RecordBatchReader> input, arrow::StopToken stop)
+      : input_(std::move(input)), stop_(std::move(stop)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return input_->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    ARROW_RETURN_NOT_OK(CheckNotStopped(stop_));
+    return input_->ReadNext(out);
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> input_;
+  arrow::StopToken stop_;
+};
+
+}  // namespace
+
 arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
                                                const Location& location,
                                                const WriteDatasetOptions& options) {
@@ -224,7 +252,8 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   WriteDatasetOptions staged_options = options;
   staged_options.basename_template =
       options.basename_template.value_or("part-" + UniqueId() + "-{i}.parquet") + kStagedSuffix;
-  auto staged = WriteFiles(std::move(data), location.filesystem, staging, staged_options);
+  auto stoppable = std::make_shared<StoppableReader>(std::move(data), options.stop);
+  auto staged = WriteFiles(std::move(stoppable), location.filesystem, staging, staged_options);
   if (!staged.ok()) return fail(staged.status());
 
   WriteDatasetResult result;
@@ -252,6 +281,7 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
     if (!new_paths.count(old)) journal.deletes.push_back(old);
   }
   // Everything new is complete: commit, then change the dataset.
+  if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
   if (auto status = WriteJournal(fs, base, journal); !status.ok()) return fail(status);
   if (auto status = ApplyJournal(fs, base, journal); !status.ok()) {
     return arrow::Status::IOError("the write is committed but could not be completed (",

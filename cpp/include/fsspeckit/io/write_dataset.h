@@ -10,6 +10,7 @@
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
 #include <arrow/type_fwd.h>
+#include <arrow/util/cancel.h>
 
 #include "fsspeckit/io/location.h"
 
@@ -37,6 +38,9 @@ struct WriteDatasetOptions {
   std::optional<int64_t> row_group_size = kDefaultRowGroupSize;
   /// Where the writers' buffers come from (a merge's capped pool); nullptr: the default.
   arrow::MemoryPool* pool = nullptr;
+  /// WriteDataset: a stop requested (Ctrl-C, through the bindings) before the commit
+  /// point cancels the write (polled between input batches); the dataset is unchanged.
+  arrow::StopToken stop = arrow::StopToken::Unstoppable();
 };
 
 struct WrittenFile {
