@@ -6,6 +6,15 @@
 #include "fsspeckit/memory/memory_snapshot.h"
 
 namespace fsspeckit::memory {
+namespace {
+
+constexpr std::string_view kRefusal = " would take the Arrow pool from ";
+
+}  // namespace
+
+bool IsCappedPoolRefusal(std::string_view message) {
+  return message.find(kRefusal) != std::string_view::npos;
+}
 
 CappedMemoryPool::CappedMemoryPool(arrow::MemoryPool* parent, int64_t limit_bytes,
                                    std::string budget_name)
@@ -16,7 +25,7 @@ arrow::Status CappedMemoryPool::Admit(int64_t growth_bytes) const {
   // Nothing more is always fine, even when allocations elsewhere passed the limit.
   if (growth_bytes <= 0 || growth_bytes <= limit_bytes_ - held) return arrow::Status::OK();
   return arrow::Status::OutOfMemory(
-      "allocating ", growth_bytes, " bytes would take the Arrow pool from ", held / kBytesInMiB,
+      "allocating ", growth_bytes, " bytes", kRefusal, held / kBytesInMiB,
       " MiB past ", budget_name_, "=", limit_bytes_ / kBytesInMiB, " MiB; raise ", budget_name_);
 }
 

@@ -21,6 +21,8 @@ TEST(CappedMemoryPoolTest, AllocationsPastTheLimitFailAndNameTheBudget) {
   arrow::Status refused = pool.Allocate(60 * kKiB, &second);
   ASSERT_RAISES(OutOfMemory, refused);
   EXPECT_NE(refused.message().find("raise merge_max_memory_mb"), std::string::npos);
+  EXPECT_TRUE(IsCappedPoolRefusal(refused.message()));
+  EXPECT_FALSE(IsCappedPoolRefusal("Out of memory: malloc of size 64 failed"));
   EXPECT_EQ(parent.bytes_allocated(), 60 * kKiB);  // nothing allocated by the refusal
   ASSERT_OK(pool.Allocate(40 * kKiB, &second));  // exactly up to the limit is fine
   EXPECT_EQ(pool.max_memory(), 100 * kKiB);

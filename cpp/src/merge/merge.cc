@@ -18,6 +18,7 @@
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/exception.h>
 #include <parquet/metadata.h>
 #include <parquet/properties.h>
 #include <parquet/schema.h>
@@ -115,8 +116,9 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::Record
                                   source.num_rows(), std::move(columns));
 }
 
-// One target file, row group by row group, with the rows whose key the source has
-// replaced in place by the source's row. The ladder runs before every row group.
+// One target file, row group by row group (in reads of the reader's batch size), with
+// the rows whose key the source has replaced in place by the source's row. The ladder
+// runs before every row group.
 class RewriteReader : public arrow::RecordBatchReader {
  public:
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
@@ -135,21 +137,21 @@ class RewriteReader : public arrow::RecordBatchReader {
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
-    if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
-    ARROW_RETURN_NOT_OK(ladder_.Step());
-    const int rg = next_++;
-    auto table = reader_->ReadRowGroup(rg);
-    if (!table.ok()) {
-      // Out of memory stays a MemoryError (the budget's), anything else is the file's.
-      const arrow::StatusCode code = table.status().IsOutOfMemory() ? arrow::StatusCode::OutOfMemory
-                                                                    : arrow::StatusCode::IOError;
-      return arrow::Status(code, "cannot read '" + file_.path + "': " + table.status().message());
+    std::shared_ptr<arrow::RecordBatch> batch;
+    while (!batch) {
+      if (!row_group_) {
+        if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
+        ARROW_RETURN_NOT_OK(ladder_.Step());
+        rg_ = next_++;
+        ARROW_RETURN_NOT_OK(NameFile(reader_->GetRecordBatchReader({rg_}).Value(&row_group_)));
+      }
+      ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
+      if (!batch) row_group_.reset();  // this row group is done: on to the next
     }
-    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch(pool_));
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
       ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path, pool_));
     }
-    if (matched_.count(rg)) {
+    if (matched_.count(rg_)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
     }
     ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
@@ -158,6 +160,14 @@ class RewriteReader : public arrow::RecordBatchReader {
   }
 
  private:
+  // Out of memory stays a MemoryError (the budget's), anything else is the file's.
+  arrow::Status NameFile(const arrow::Status& status) const {
+    if (status.ok()) return status;
+    const arrow::StatusCode code =
+        status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
+    return arrow::Status(code, "cannot read '" + file_.path + "': " + status.message());
+  }
+
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
     ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
     std::vector<int64_t> positions, source_rows;
@@ -187,6 +197,8 @@ class RewriteReader : public arrow::RecordBatchReader {
   arrow::MemoryPool* pool_;
   std::set<int> matched_;
   int next_ = 0;
+  int rg_ = -1;  // the row group being read, by row_group_
+  std::unique_ptr<arrow::RecordBatchReader> row_group_;
 };
 
 int64_t CompressedBytes(const parquet::FileMetaData& metadata) {
@@ -205,15 +217,34 @@ int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   return rows;
 }
 
+// Rows decoded at once: a whole row group (one chunk, so nothing is copied) when about
+// four copies of it fit in what is left of the budget, else as many rows as do (at
+// least 1,024): a large row group is read in slices rather than refused. A row's size
+// is the footer's or, when larger, the source's (footers count dictionaries encoded).
+int64_t RowsPerRead(const TargetFile& file, int64_t source_row_bytes,
+                    const memory::CappedMemoryPool& pool) {
+  const parquet::FileMetaData& metadata = *file.metadata;
+  const int64_t largest = std::max<int64_t>(LargestRowGroupRows(metadata), 1);
+  int64_t row_bytes = std::max<int64_t>(source_row_bytes, 1);
+  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+    auto row_group = metadata.RowGroup(rg);
+    if (row_group->num_rows() > 0) {
+      row_bytes = std::max(row_bytes, row_group->total_byte_size() / row_group->num_rows());
+    }
+  }
+  const int64_t fitting = pool.available_bytes() / (4 * row_bytes);
+  return std::clamp<int64_t>(fitting, std::min<int64_t>(1024, largest), largest);
+}
+
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
                                                                       const TargetFile& file,
-                                                                      arrow::MemoryPool* pool) {
+                                                                      arrow::MemoryPool* pool,
+                                                                      int64_t rows_per_read) {
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);  // one row group at a time
   properties.set_use_threads(true);
-  // A row group decodes into one chunk, so combining it into a batch copies nothing.
-  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
+  properties.set_batch_size(rows_per_read);
   parquet::arrow::FileReaderBuilder builder;
   // Column chunks are read through a buffered stream, whose buffers come from `pool`:
   // read whole, they would be allocated by the file, outside the merge's budget.
@@ -322,8 +353,14 @@ std::vector<TaskOutput> RunTasks(const std::vector<WriteTask>& tasks, int worker
     for (size_t t = next++; t < tasks.size() && !failed; t = next++) {
       try {
         outputs[t] = tasks[t].run(ladder);
+      } catch (const parquet::ParquetStatusException& e) {  // e.g. out of memory: keep its kind
+        outputs[t] = e.status().WithMessage(tasks[t].label, ": ", e.status().message());
       } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-        outputs[t] = arrow::Status::UnknownError(tasks[t].label, ": ", e.what());
+        // Some Parquet paths rethrow a refused allocation as a plain message.
+        outputs[t] = arrow::Status(memory::IsCappedPoolRefusal(e.what())
+                                       ? arrow::StatusCode::OutOfMemory
+                                       : arrow::StatusCode::UnknownError,
+                                   tasks[t].label + ": " + e.what());
       }
       if (!outputs[t]->ok()) failed = true;
     }
@@ -575,12 +612,14 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return file_bytes[a] > file_bytes[b]; });
+  const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
   std::vector<WriteTask> tasks;
   for (size_t i : order) {
     const TargetFile& file = *to_rewrite[i];
     tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
                          -> arrow::Result<std::vector<io::WrittenFile>> {
-      ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file, &pool));
+      ARROW_ASSIGN_OR_RAISE(auto reader,
+                            OpenTarget(fs, file, &pool, RowsPerRead(file, source_row_bytes, pool)));
       std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
       auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, source,
                                                    task_ladder, advance, &pool);
@@ -619,7 +658,6 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
       keys->num_keys() == 0
           ? 0
           : copies * (source_bytes / keys->num_keys()) * static_cast<int64_t>(insert_rows.size());
-  const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
   const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
   const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
   if (inserts_beside) tasks.push_back(insert_task);

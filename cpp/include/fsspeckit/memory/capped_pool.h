@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <arrow/memory_pool.h>
 
@@ -40,6 +41,8 @@ class CappedMemoryPool : public arrow::MemoryPool {
   /// this pool: the parent's peak while this pool was used, as far as it saw it.
   int64_t parent_peak_bytes() const;
   int64_t limit_bytes() const { return limit_bytes_; }
+  /// What the parent may still grow by before reaching the limit (negative when past).
+  int64_t available_bytes() const { return limit_bytes_ - parent_->bytes_allocated(); }
 
  private:
   arrow::Status Admit(int64_t growth_bytes) const;
@@ -51,5 +54,9 @@ class CappedMemoryPool : public arrow::MemoryPool {
   int64_t parent_peak_bytes_ = 0;
   arrow::internal::MemoryPoolStats stats_;
 };
+
+/// Whether `message` is (or quotes) a CappedMemoryPool's refusal: for the places that
+/// turn a refused allocation into an exception carrying only its message.
+bool IsCappedPoolRefusal(std::string_view message);
 
 }  // namespace fsspeckit::memory
