@@ -11,9 +11,7 @@
 #include <set>
 #include <thread>
 
-#include <arrow/array/util.h>
 #include <arrow/compute/exec.h>
-#include <arrow/compute/cast.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
@@ -31,6 +29,7 @@
 #include "fsspeckit/memory/capped_pool.h"
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/merge/key_index.h"
+#include "dataset_schema.h"
 #include "merge_plan_internal.h"
 #include "plain_columns.h"
 #include "row_replacement.h"
@@ -38,8 +37,6 @@
 
 namespace fsspeckit::merge {
 namespace {
-
-namespace cp = arrow::compute;
 
 arrow::Status ValidateOptions(const MergeOptions& options) {
   ARROW_RETURN_NOT_OK(options.limits.Validate(kMergeLimitNames));
@@ -87,35 +84,6 @@ arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::s
   return arrow::Status::Invalid(what, Joined(missing), ". Available columns: ", Joined(available));
 }
 
-// The source columns a target file stores, cast to its types; columns the source lacks
-// become nulls, columns the file lacks are not written into it.
-arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
-                                                             const arrow::Schema& schema,
-                                                             const std::string& path,
-                                                             arrow::MemoryPool* pool) {
-  cp::ExecContext context(pool);
-  std::vector<std::shared_ptr<arrow::Array>> columns;
-  for (const auto& field : schema.fields()) {
-    std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
-    if (!column) {
-      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows(), pool));
-    } else if (!column->type()->Equals(*field->type())) {
-      auto cast = cp::Cast(*column, field->type(), cp::CastOptions::Safe(), &context);
-      if (!cast.ok()) {
-        return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
-                                        column->type()->ToString(), ") into '", path,
-                                        "', where it is ", field->type()->ToString(), ": ",
-                                        cast.status().message());
-      }
-      column = *cast;
-    }
-    columns.push_back(std::move(column));
-  }
-  // The file's schema metadata (pandas, GeoParquet, user keys) stays with the file.
-  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()),
-                                  source.num_rows(), std::move(columns));
-}
-
 // One target file, row group by row group (in reads of the reader's batch size), with
 // the rows whose key the source has replaced in place by the source's row. The ladder
 // runs before every row group.
@@ -149,7 +117,7 @@ class RewriteReader : public arrow::RecordBatchReader {
       if (!batch) row_group_.reset();  // this row group is done: on to the next
     }
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path, pool_));
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
     }
     if (matched_.count(rg_)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
@@ -178,7 +146,8 @@ class RewriteReader : public arrow::RecordBatchReader {
     }
     // Only the replacing rows are cast to the file's types, not the whole source.
     ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows, pool_));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path, pool_));
+    ARROW_ASSIGN_OR_RAISE(auto replacements,
+                          ConformTo(*gathered, *file_.schema, "'" + file_.path + "'", pool_));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
@@ -303,13 +272,15 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
 }
 
 // The inserted rows (ascending source rows), gathered from the source a chunk at a time
-// (merge_chunk_size_rows) as the writer asks for them: never all of them copied at once.
+// (merge_chunk_size_rows) as the writer asks for them, in the dataset's schema: never all
+// of them copied at once.
 class GatherReader : public arrow::RecordBatchReader {
  public:
-  GatherReader(const SourceRows& source, const std::vector<int64_t>& rows, int64_t chunk_rows,
-               arrow::MemoryPool* pool)
-      : source_(source), rows_(rows), chunk_rows_(chunk_rows), pool_(pool) {}
-  std::shared_ptr<arrow::Schema> schema() const override { return source_.table().schema(); }
+  GatherReader(const SourceRows& source, const std::vector<int64_t>& rows,
+               std::shared_ptr<arrow::Schema> schema, int64_t chunk_rows, arrow::MemoryPool* pool)
+      : source_(source), rows_(rows), schema_(std::move(schema)), chunk_rows_(chunk_rows),
+        pool_(pool) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
     if (next_ >= rows_.size()) return arrow::Status::OK();
@@ -320,13 +291,15 @@ class GatherReader : public arrow::RecordBatchReader {
     end = std::lower_bound(rows_.begin() + next_, rows_.begin() + end, batch_end) - rows_.begin();
     std::vector<int64_t> chunk(rows_.begin() + next_, rows_.begin() + end);
     next_ = end;
-    ARROW_ASSIGN_OR_RAISE(*out, source_.Gather(chunk, pool_));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(chunk, pool_));
+    ARROW_ASSIGN_OR_RAISE(*out, ConformTo(*gathered, *schema_, "the dataset", pool_));
     return arrow::Status::OK();
   }
 
  private:
   const SourceRows& source_;
   const std::vector<int64_t>& rows_;
+  std::shared_ptr<arrow::Schema> schema_;  // the dataset's, then the partition columns
   int64_t chunk_rows_;
   arrow::MemoryPool* pool_;
   size_t next_ = 0;
@@ -550,6 +523,10 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, source.table(),
                                                   options.partition_columns, rewrites));
   ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
+  // Every file the merge writes has the dataset's schema; a rewritten one keeps its metadata.
+  for (TargetFile& file : plan.files) {
+    file.schema = arrow::schema(plan.schema->fields(), file.schema->metadata());
+  }
   MergeResult result;
   result.strategy = options.strategy;
   result.source_count = keys->num_keys();
@@ -634,9 +611,14 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
     ARROW_RETURN_NOT_OK(task_ladder.Step());
-    auto insert_reader =
-        std::make_shared<GatherReader>(source, insert_rows, options.chunk_size_rows, &pool);
-    if (options.partition_columns.empty()) {
+    arrow::FieldVector insert_fields = plan.schema->fields();  // then the partition folders
+    for (const std::string& column : plan.partition_by) {
+      insert_fields.push_back(source.table().schema()->GetFieldByName(column));
+    }
+    auto insert_schema = arrow::schema(std::move(insert_fields), plan.schema->metadata());
+    auto insert_reader = std::make_shared<GatherReader>(source, insert_rows, insert_schema,
+                                                        options.chunk_size_rows, &pool);
+    if (plan.partition_by.empty()) {
       ARROW_ASSIGN_OR_RAISE(auto files, WriteRewrite(insert_reader, location.filesystem,
                                                      insert_dir + "/part-" + io::UniqueId() + "-",
                                                      write, {}, &pool));
@@ -644,7 +626,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
       return files;
     }
     io::WriteDatasetOptions insert_options = write;
-    insert_options.partition_by = options.partition_columns;
+    insert_options.partition_by = plan.partition_by;
     insert_options.pool = &pool;
     insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(insert_reader, location.filesystem,
@@ -653,7 +635,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     return files;
   }};
   const bool has_inserts = !insert_rows.empty();
-  const int64_t copies = options.partition_columns.empty() ? 3 : 4;
+  const int64_t copies = plan.partition_by.empty() ? 3 : 4;
   const int64_t insert_bytes =  // divided first: the product could overflow
       keys->num_keys() == 0
           ? 0
