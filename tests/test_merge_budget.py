@@ -64,7 +64,7 @@ def target(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("budget_mb", [11, 12, 13, 20, 40])
+@pytest.mark.parametrize("budget_mb", [11, 12, 13, 20, 30])
 def test_the_pool_never_passes_the_budget(tmp_path, target, budget_mb):
     import shutil
 
@@ -79,8 +79,9 @@ def test_the_pool_never_passes_the_budget(tmp_path, target, budget_mb):
         assert fingerprint(path) == before
     else:
         assert (out["updated"], out["inserted"]) == (50_000, 50_000)
-    if budget_mb == 40:
-        assert "memory_error" not in out  # room enough: the merge must not be refused
+    if budget_mb == 30:
+        # Room enough (about 25 MiB measured): the merge must not be refused.
+        assert "memory_error" not in out, out
 
 
 @pytest.mark.parametrize("batches", [1, 8])
