@@ -34,7 +34,7 @@ def test_ctrl_c_before_the_commit_cancels_the_merge(tmp_path):
     calls = []
 
     def progress(done, total):
-        calls.append(done)
+        calls.append((done, total))
         if len(calls) == 1:
             ctrl_c()
 
@@ -42,7 +42,9 @@ def test_ctrl_c_before_the_commit_cancels_the_merge(tmp_path):
         PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([1, 30, 99], "new"), schema=SCHEMA),
                                  str(tmp_path), "upsert", "id", merge_progress_callback=progress)
     assert "cancelled before its commit: the dataset is unchanged" in str(raised.value.__notes__)
-    assert len(calls) == 1  # the next row group saw the stop
+    # Stopped at the next row group: a task already past its check may still report one,
+    # none reaches the end.
+    assert len(calls) <= 2 and all(done < total for done, total in calls)
     assert files_of(tmp_path) == before
     # Python's own SIGINT handler is back once the merge has returned.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
