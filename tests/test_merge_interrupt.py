@@ -121,3 +121,19 @@ def test_ctrl_c_during_an_overwrite_leaves_the_old_dataset(tmp_path):
         io.write_dataset(reader, str(tmp_path), mode="overwrite")
     assert "cancelled before its commit: the dataset is unchanged" in str(raised.value.__notes__)
     assert files_of(tmp_path) == before
+
+
+def test_ctrl_c_while_the_source_is_read_cancels_before_planning(tmp_path):
+    make_target(tmp_path, rows(range(40), "old"), SCHEMA)
+    before = files_of(tmp_path)
+
+    def batches():  # the merge reads the source first; Ctrl-C arrives meanwhile
+        yield pa.RecordBatch.from_pylist(rows([1, 30], "new"), schema=SCHEMA)
+        ctrl_c()
+        yield pa.RecordBatch.from_pylist(rows([99], "new"), schema=SCHEMA)
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        PyarrowDatasetIO().merge(pa.RecordBatchReader.from_batches(SCHEMA, batches()),
+                                 str(tmp_path), "upsert", "id")
+    assert "cancelled before its commit" in str(raised.value.__notes__)
+    assert files_of(tmp_path) == before

@@ -517,6 +517,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   }
   ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir));
   ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // the source is read and indexed
 
   const bool rewrites = options.strategy != "insert";
   const bool inserts = options.strategy != "update";
