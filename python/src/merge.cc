@@ -55,7 +55,8 @@ void InitMerge(nb::module_& m) {
          nb::handle schema, std::optional<std::string> compression,
          std::optional<int64_t> max_rows_per_file, std::optional<int64_t> row_group_size,
          double max_memory_mb, std::optional<double> max_process_memory_mb,
-         double min_system_available_mb, nb::object progress, nb::object collect) {
+         double min_system_available_mb, nb::object progress, nb::object collect,
+         bool single_writer, bool durable) {
         merge::MergeOptions options;
         options.strategy = std::move(strategy);
         options.key_columns = std::move(key_columns);
@@ -67,6 +68,8 @@ void InitMerge(nb::module_& m) {
         options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
         options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
         options.collect = CollectHook(std::move(collect));
+        options.commit.single_writer = single_writer;
+        options.commit.durable = durable;
         ThrowIfError(options.limits.Validate());
         auto reader = ImportStream(data);
         io::Location location =
@@ -83,17 +86,20 @@ void InitMerge(nb::module_& m) {
       nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
       nb::arg("row_group_size").none(), nb::arg("max_memory_mb"),
       nb::arg("max_process_memory_mb").none(), nb::arg("min_system_available_mb"),
-      nb::arg("progress").none(), nb::arg("collect").none());
+      nb::arg("progress").none(), nb::arg("collect").none(), nb::arg("single_writer"),
+      nb::arg("durable"));
 
   m.def(
       "recover",
-      [](const std::string& path, nb::handle filesystem) {
+      [](const std::string& path, nb::handle filesystem, bool single_writer) {
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        io::CommitOptions commit;
+        commit.single_writer = single_writer;
         nb::gil_scoped_release nogil;
-        return ValueOrThrow(merge::RecoverDataset(location));
+        return ValueOrThrow(merge::RecoverDataset(location, commit));
       },
-      nb::arg("path"), nb::arg("filesystem").none(),
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("single_writer"),
       "Completes or rolls back an interrupted merge; True when there was one.");
 }
 

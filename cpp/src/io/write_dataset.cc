@@ -20,6 +20,7 @@
 #include "fsspeckit/io/compression.h"
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
@@ -207,8 +208,9 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
   // One writer at a time, and an interrupted merge or write is settled first: an
   // overwrite must not be undone by a journal replayed later.
-  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base));
+  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base, options.commit));
   ARROW_RETURN_NOT_OK(Recover(fs, base).status());
+  ARROW_ASSIGN_OR_RAISE(DatasetSnapshot planned, TakeSnapshot(fs, base));
   std::vector<std::string> old_files;
   if (options.mode == "overwrite") {
     ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base, HiddenFiles::kInclude));
@@ -249,8 +251,12 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
     if (!new_paths.count(old)) journal.deletes.push_back(old);
   }
   // Everything new is complete: commit, then change the dataset.
-  if (auto status = WriteJournal(fs, base, journal); !status.ok()) return fail(status);
-  if (auto status = ApplyJournal(fs, base, journal); !status.ok()) {
+  if (auto status = lock->CheckHeld(); !status.ok()) return fail(status);
+  if (auto status = CheckUnchanged(fs, base, planned, "write"); !status.ok()) return fail(status);
+  if (auto status = WriteJournal(fs, base, journal, options.commit.durable); !status.ok()) {
+    return fail(status);
+  }
+  if (auto status = ApplyJournal(fs, base, journal, options.commit.durable); !status.ok()) {
     return arrow::Status::IOError("the write is committed but could not be completed (",
                                   status.message(), "); the next write, merge or recover on '",
                                   base, "' completes it");

@@ -11,6 +11,7 @@
 #include <arrow/result.h>
 #include <arrow/type_fwd.h>
 
+#include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
 
 namespace fsspeckit::io {
@@ -35,6 +36,8 @@ struct WriteDatasetOptions {
   std::optional<int64_t> max_rows_per_file = kDefaultMaxRowsPerFile;
   /// Rows per row group (capped at max_rows_per_file).
   std::optional<int64_t> row_group_size = kDefaultRowGroupSize;
+  /// Locking and durability of the commit (WriteDataset; WriteFiles does not commit).
+  CommitOptions commit;
 };
 
 struct WrittenFile {

@@ -11,6 +11,7 @@
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
 
+#include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/memory/pressure.h"
 #include "fsspeckit/perf/performance_monitor.h"
@@ -41,6 +42,8 @@ struct MergeOptions {
   std::function<arrow::Status(int64_t, int64_t)> progress;
   /// The collector hook the ladder runs under pressure (Python: gc.collect).
   std::function<void()> collect;
+  /// Locking (single_writer) and durability of the commit.
+  io::CommitOptions commit;
 };
 
 struct MergedFile {
@@ -78,7 +81,9 @@ struct MergeResult {
 arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
                                  const io::Location& location, const MergeOptions& options);
 
-/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover).
-arrow::Result<bool> RecoverDataset(const io::Location& location);
+/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover). A path that
+/// does not exist is a path error (nothing is created); `commit.single_writer` as Merge.
+arrow::Result<bool> RecoverDataset(const io::Location& location,
+                                   const io::CommitOptions& commit = {});
 
 }  // namespace fsspeckit::merge

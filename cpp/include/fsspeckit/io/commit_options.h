@@ -1,0 +1,23 @@
+// fsspeckit: how a dataset write or merge commits: who may write beside it, and how durably.
+#pragma once
+
+namespace fsspeckit::io {
+
+/// Chosen from bench/bench_durable.py (bench/RESULTS.md): syncing costs a merge less
+/// than the 10% that would have made it opt-in.
+inline constexpr bool kDefaultDurable = true;
+
+struct CommitOptions {
+  /// The caller promises that no other process writes the dataset meanwhile. Needed on
+  /// filesystems where fsspeckit cannot take a lock atomically (fsspec memory, GCS,
+  /// Azure, HDFS...): there a write without it is refused rather than left unprotected.
+  /// Local disks (flock) and S3 (conditional writes) lock either way.
+  bool single_writer = false;
+  /// Local disks: fsync the staged files and their folders before the journal, the
+  /// journal itself, and the dataset's folders after the renames, so a committed write
+  /// survives a power loss (SQLite's synchronous=FULL, LevelDB's sync). Object stores
+  /// are durable once a PUT returns; the flag changes nothing there.
+  bool durable = kDefaultDurable;
+};
+
+}  // namespace fsspeckit::io
