@@ -129,8 +129,11 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
   }
   auto failed = [&](const arrow::Status& status) {
     (void)fs.DeleteFile(temp);
-    return arrow::Status::IOError("cannot write the commit journal '", temp, "' (",
-                                  status.message(), "); nothing was committed");
+    // Arrow keeps the cause (errno) in the detail, not the message.
+    const std::string cause = status.detail() ? status.message() + ": " + status.detail()->ToString()
+                                              : status.message();
+    return arrow::Status::IOError("cannot write the commit journal '", temp, "' (", cause,
+                                  "); nothing was committed");
   };
   auto out = fs.OpenOutputStream(temp);
   if (!out.ok()) return failed(out.status());
