@@ -3,6 +3,10 @@
 
 #include <map>
 
+#include <arrow/filesystem/mockfs.h>
+
+#include "fsspeckit/io/dataset_lock.h"
+
 #include <gtest/gtest.h>
 
 #include "testing/status_assertions.h"
@@ -152,6 +156,37 @@ TEST_F(LeaseLockTest, ALeaseMustBePositive) {
   LeaseOptions options = Options();
   options.lease_ms = 0;
   EXPECT_TRUE(LeaseLock::Acquire(store_, kPath, options).status().IsInvalid());
+}
+
+// DatasetLock on a filesystem that is neither local nor served by a store provider.
+TEST(DatasetLockTest, AFilesystemWithoutAtomicCreateNeedsADeclaredSingleWriter) {
+  auto mock = std::make_shared<arrow::fs::internal::MockFileSystem>(arrow::fs::TimePoint{});
+  SetAtomicStoreProvider(nullptr);
+  auto refused = DatasetLock::Acquire(mock, "ds");
+  ASSERT_TRUE(refused.status().IsInvalid());
+  EXPECT_NE(refused.status().message().find("single_writer=True"), std::string::npos);
+  CommitOptions single;
+  single.single_writer = true;
+  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(mock, "ds", single));
+  ASSERT_OK(lock->CheckHeld());
+}
+
+TEST(DatasetLockTest, AFilesystemWithAStoreIsLockedThroughItsLease) {
+  auto mock = std::make_shared<arrow::fs::internal::MockFileSystem>(arrow::fs::TimePoint{});
+  auto store = std::make_shared<MemoryStore>();
+  SetAtomicStoreProvider([&](const std::shared_ptr<arrow::fs::FileSystem>& fs) {
+    return fs == mock ? store : nullptr;
+  });
+  {
+    CommitOptions single;  // the store's lock is taken even so
+    single.single_writer = true;
+    ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(mock, "ds", single));
+    ASSERT_EQ(store->objects_.count(std::string("ds/") + kLockName), 1u);
+    EXPECT_TRUE(DatasetLock::Acquire(mock, "ds").status().IsIOError());
+    ASSERT_OK(lock->CheckHeld());
+  }
+  EXPECT_TRUE(store->objects_.empty());  // released
+  SetAtomicStoreProvider(nullptr);
 }
 
 }  // namespace
