@@ -10,6 +10,8 @@
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
 
+#include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
 #include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
 
@@ -147,6 +149,15 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
   if (auto status = fs.Move(temp, final_path); !status.ok()) return failed(status);
   // The rename is the commit point; syncing the folder makes it survive a power loss.
   return durable ? SyncFolders(fs, dataset_dir, {final_path}) : arrow::Status::OK();
+}
+
+arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                            const Journal& journal, DatasetLock& lock,
+                            const DatasetSnapshot& planned, const std::string& operation,
+                            bool durable) {
+  ARROW_RETURN_NOT_OK(lock.CheckHeld());
+  ARROW_RETURN_NOT_OK(CheckUnchanged(fs, dataset_dir, planned, operation));
+  return WriteJournal(fs, dataset_dir, journal, durable);
 }
 
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,

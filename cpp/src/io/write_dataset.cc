@@ -21,6 +21,7 @@
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/dataset_snapshot.h"
+#include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
@@ -186,6 +187,7 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
     auto* parquet_writer = static_cast<ds::ParquetFileWriter*>(writer);
     WrittenFile file{writer->destination().path,
                      parquet_writer->parquet_writer()->metadata()->num_rows(), 0};
+    StartWriteback(*fs, file.path);  // see WriteParquet
     std::lock_guard<std::mutex> lock(mutex);
     files.push_back(std::move(file));
     return arrow::Status::OK();
@@ -251,12 +253,12 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
     if (!new_paths.count(old)) journal.deletes.push_back(old);
   }
   // Everything new is complete: commit, then change the dataset.
-  if (auto status = lock->CheckHeld(); !status.ok()) return fail(status);
-  if (auto status = CheckUnchanged(fs, base, planned, "write"); !status.ok()) return fail(status);
-  if (auto status = WriteJournal(fs, base, journal, options.commit.durable); !status.ok()) {
+  const bool durable = options.commit.durable;
+  if (auto status = CommitJournal(fs, base, journal, *lock, planned, "write", durable);
+      !status.ok()) {
     return fail(status);
   }
-  if (auto status = ApplyJournal(fs, base, journal, options.commit.durable); !status.ok()) {
+  if (auto status = ApplyJournal(fs, base, journal, durable); !status.ok()) {
     return arrow::Status::IOError("the write is committed but could not be completed (",
                                   status.message(), "); the next write, merge or recover on '",
                                   base, "' completes it");

@@ -562,12 +562,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
 
   perf->StartOp("committing");
   if (!journal.moves.empty()) {
-    if (auto status = lock->CheckHeld(); !status.ok()) return fail(status);
-    if (auto status = io::CheckUnchanged(fs, dir, planned_files, "merge"); !status.ok()) {
+    const bool durable = options.commit.durable;
+    if (auto status = io::CommitJournal(fs, dir, journal, *lock, planned_files, "merge", durable);
+        !status.ok()) {
       return fail(status);
     }
-    const bool durable = options.commit.durable;
-    if (auto status = io::WriteJournal(fs, dir, journal, durable); !status.ok()) return fail(status);
     // Committed: from here a failure (or a crash) is completed by the next Recover().
     if (auto status = io::ApplyJournal(fs, dir, journal, durable); !status.ok()) {
       return arrow::Status::IOError(

@@ -38,6 +38,17 @@ struct Journal {
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal, bool durable = true);
 
+class DatasetLock;
+struct DatasetSnapshot;
+
+/// The commit point of a write holding `lock`: checks that the lock is still this
+/// process's and that the dataset's files are still `planned` (else IOError, nothing
+/// committed), then WriteJournal. `operation` ("merge", "write") names it in errors.
+arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                            const Journal& journal, DatasetLock& lock,
+                            const DatasetSnapshot& planned, const std::string& operation,
+                            bool durable);
+
 /// Carries out a journal: moves still pending (a move whose staged file is gone was
 /// already done), deletions still pending, then removes the staging folder and the
 /// journal. Idempotent. `durable`: the folders changed are synced before the journal

@@ -12,6 +12,11 @@ namespace fsspeckit::io {
 // Both do nothing on filesystems other than local disk: object stores are durable once
 // a write returns, and others offer no way to ask. Errors name the path and the cause.
 
+/// Asks the kernel to start writing `file` to disk now, without waiting: called as each
+/// staged file is complete, so a durable commit's fsyncs find the work mostly done
+/// (RocksDB's bytes_per_sync). Best effort; nothing for files not on local disk.
+void StartWriteback(arrow::fs::FileSystem& fs, const std::string& file);
+
 /// fsyncs the contents of each file (each must exist).
 arrow::Status SyncFiles(arrow::fs::FileSystem& fs, const std::vector<std::string>& files);
 
