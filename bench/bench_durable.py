@@ -1,6 +1,7 @@
 """What durable commits cost: merges with durable=True against durable=False (issue 13).
 
-Run with .venv/bin/python bench/bench_durable.py [--rounds N] after `make install`.
+Run with .venv/bin/python bench/bench_durable.py [--rounds N] [--cases dense,sparse,small]
+after `make install`.
 Three upserts on local disk, each on a fresh copy of its dataset, in its own process,
 durable and not in interleaved rounds (3 by default); the time is the merge alone. The
 copy is synced to disk before each merge, so a durable merge pays for its own files only
@@ -52,10 +53,13 @@ def run(dataset: Path, source: Path, durable: bool) -> float:
 
 def main():
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    only = sys.argv[sys.argv.index("--cases") + 1].split(",") if "--cases" in sys.argv else CASES
     print("| case | durable=False best s | durable=True best s | ratio (best) | "
           "median ratio of rounds | every round s (off / on) |")
     print("|---|---:|---:|---:|---:|---|")
     for name, (rows, files, updates, inserts, first, step) in CASES.items():
+        if name not in only:
+            continue
         dataset = DATA / f"merge_{rows // 1_000_000 or rows // 1000}{'m' if rows >= 10**6 else 'k'}"
         generate(dataset, rows, files)
         source = DATA / f"source-durable-{name}.parquet"

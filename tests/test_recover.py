@@ -93,3 +93,16 @@ def test_a_full_disk_at_the_journal_names_the_journal_and_the_cause(tmp_path):
     assert "nothing was committed" in report["message"]
     assert report["rows"] == list(range(10))  # unchanged
     assert report["left"] == []
+
+
+def test_durable_commits_give_the_same_dataset(tmp_path):
+    io = PyarrowDatasetIO()
+    for durable in (False, True):
+        path = str(tmp_path / f"durable-{durable}")
+        io.write_dataset(pa.table({"id": list(range(10)), "part": [i % 2 for i in range(10)]}),
+                         path, partition_by="part", durable=durable)
+        result = io.merge(pa.table({"id": [3, 20], "part": [1, 0]}), path, "upsert", "id",
+                          partition_columns="part", durable=durable)
+        assert (result.updated, result.inserted) == (1, 1)
+        assert sorted(io.read_parquet(path)["id"].to_pylist()) == list(range(10)) + [20]
+        assert not [n for n in os.listdir(path) if n.startswith("_fsspeckit")]
