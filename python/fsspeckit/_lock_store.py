@@ -31,7 +31,9 @@ def store_for(capsule):
         except ImportError:
             return None
         if isinstance(handler, pafs.FSSpecHandler) and isinstance(inner, s3fs.S3FileSystem):
-            return _S3Store(_s3fs_call(inner))
+            # s3fs caches listings, which another process's commit makes stale: whoever
+            # takes or renews the lock drops them, so it plans and checks on fresh ones.
+            return _S3Store(_s3fs_call(inner), after_write=inner.invalidate_cache)
     return None
 
 
@@ -97,8 +99,9 @@ def _error_code(error) -> str | None:
 class _S3Store:
     """The AtomicObjectStore requests on S3; paths are "bucket/key"."""
 
-    def __init__(self, call):
+    def __init__(self, call, after_write=None):
         self._call = call
+        self._after_write = after_write
 
     @staticmethod
     def _split(path: str):
@@ -118,12 +121,15 @@ class _S3Store:
     def _put(self, path: str, body: bytes, **condition):
         bucket, key = self._split(path)
         try:
-            return self._call("put_object", Bucket=bucket, Key=key, Body=body,
+            etag = self._call("put_object", Bucket=bucket, Key=key, Body=body,
                               **condition)["ETag"]
         except Exception as error:
             if _error_code(error) in _LOST | _MISSING:
                 return None
             raise
+        if self._after_write:
+            self._after_write()
+        return etag
 
     def create(self, path: str, body: bytes):
         return self._put(path, body, IfNoneMatch="*")
