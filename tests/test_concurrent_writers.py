@@ -130,6 +130,7 @@ def test_two_processes_upserting_overlapping_keys_on_s3_end_in_a_serial_order(
         for child in children:
             assert child.stdout.readline().strip() == "ready"
         outputs = [child.communicate(timeout=300) for child in children]
+        print("refusals:", [len(json.loads(out)["refusals"]) for out, _ in outputs])
         for child, (_, err) in zip(children, outputs):
             assert child.returncode == 0, err
         a_then_b = upsert(upsert(before, range(500, 1500), "A"), range(0, 1200), "B")
