@@ -193,7 +193,7 @@ def test_a_killed_merge_on_s3_blocks_others_for_one_lease_at_most(s3, s3_endpoin
 
 
 def test_the_lease_is_renewed_while_a_merge_runs(s3, monkeypatch):
-    monkeypatch.setenv("FSSPECKIT_LOCK_LEASE_MS", "900")
+    monkeypatch.setenv("FSSPECKIT_LOCK_LEASE_MS", "3000")  # renewed each second
     fs, bucket = s3
     io = PyarrowDatasetIO(fs)
     path = f"{bucket}/renewed"
