@@ -347,10 +347,11 @@ def test_merge_on_an_fsspec_memory_filesystem():
 
     io = PyarrowDatasetIO(fsspec.filesystem("memory"))
     target = rows(range(10), "old")
-    io.write_dataset(pa.Table.from_pylist(target, schema=SCHEMA), "/merge-mem/ds")
+    io.write_dataset(pa.Table.from_pylist(target, schema=SCHEMA), "/merge-mem/ds",
+                     single_writer=True)
     source = rows([1, 50], "new")
     result = io.merge(pa.Table.from_pylist(source, schema=SCHEMA), "memory://merge-mem/ds",
-                      "upsert", "id")
+                      "upsert", "id", single_writer=True)
     assert (result.updated, result.inserted) == (1, 1)
     got = sorted_rows(io.read_parquet("/merge-mem/ds").to_pylist(), COLUMNS)
     assert got == expected_rows(target, source, ["id"], "upsert", COLUMNS)

@@ -18,6 +18,10 @@ def arrow_filesystem(filesystem) -> pafs.FileSystem | None:
     except ImportError:  # no fsspec installed: it cannot be an fsspec filesystem
         AbstractFileSystem = ()
     if isinstance(filesystem, AbstractFileSystem):
+        from fsspec.implementations.local import LocalFileSystem
+        if isinstance(filesystem, LocalFileSystem):
+            # The same disk: Arrow's own local filesystem gets the flock and the fsyncs.
+            return pafs.LocalFileSystem()
         return pafs.PyFileSystem(pafs.FSSpecHandler(filesystem))
     raise TypeError(
         "filesystem must be None, a pyarrow.fs.FileSystem or an fsspec filesystem, got "

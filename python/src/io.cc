@@ -74,8 +74,10 @@ void InitIo(nb::module_& m) {
          std::optional<std::string> basename_template, nb::handle schema,
          std::vector<std::string> partition_by, std::string partitioning_flavor,
          std::optional<std::string> compression, std::optional<int64_t> max_rows_per_file,
-         std::optional<int64_t> row_group_size) {
+         std::optional<int64_t> row_group_size, bool single_writer, bool durable) {
         io::WriteDatasetOptions options;
+        options.commit.single_writer = single_writer;
+        options.commit.durable = durable;
         options.mode = std::move(mode);
         options.basename_template = std::move(basename_template);
         if (!schema.is_none()) options.schema = ImportSchema(schema);
@@ -109,6 +111,7 @@ void InitIo(nb::module_& m) {
       nb::arg("basename_template").none(), nb::arg("schema").none(), nb::arg("partition_by"),
       nb::arg("partitioning_flavor"), nb::arg("compression").none(),
       nb::arg("max_rows_per_file").none(), nb::arg("row_group_size").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
       "Returns [(path, row_count, size_bytes)] of the files written.");
 }
 

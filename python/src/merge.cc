@@ -60,7 +60,7 @@ void InitMerge(nb::module_& m) {
          nb::handle row_group_size, nb::handle merge_chunk_size_rows,
          nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
          nb::handle merge_min_system_available_mb, nb::object merge_progress_callback,
-         nb::object collect) {
+         nb::object collect, bool single_writer, bool durable) {
         merge::MergeOptions options;
         options.strategy = Argument<std::string>(strategy, "strategy", "a str");
         options.key_columns = std::move(key_columns);
@@ -87,6 +87,8 @@ void InitMerge(nb::module_& m) {
         options.progress =
             ProgressStatusCallback(std::move(merge_progress_callback), "merge_progress_callback");
         options.collect = CollectHook(std::move(collect));
+        options.commit.single_writer = single_writer;
+        options.commit.durable = durable;
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
@@ -110,17 +112,20 @@ void InitMerge(nb::module_& m) {
       nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
       nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
       nb::arg("merge_min_system_available_mb").none(), nb::arg("merge_progress_callback").none(),
-      nb::arg("collect").none());
+      nb::arg("collect").none(), nb::arg("single_writer"),
+      nb::arg("durable"));
 
   m.def(
       "recover",
-      [](const std::string& path, nb::handle filesystem) {
+      [](const std::string& path, nb::handle filesystem, bool single_writer) {
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        io::CommitOptions commit;
+        commit.single_writer = single_writer;
         nb::gil_scoped_release nogil;
-        return ValueOrThrow(merge::RecoverDataset(location));
+        return ValueOrThrow(merge::RecoverDataset(location, commit));
       },
-      nb::arg("path"), nb::arg("filesystem").none(),
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("single_writer"),
       "Completes or rolls back an interrupted merge; True when there was one.");
 }
 

@@ -20,6 +20,8 @@
 #include "fsspeckit/io/compression.h"
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
+#include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
@@ -187,6 +189,7 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
     auto* parquet_writer = static_cast<ds::ParquetFileWriter*>(writer);
     WrittenFile file{writer->destination().path,
                      parquet_writer->parquet_writer()->metadata()->num_rows(), 0};
+    StartWriteback(*fs, file.path);  // see WriteParquet
     std::lock_guard<std::mutex> lock(mutex);
     files.push_back(std::move(file));
     return arrow::Status::OK();
@@ -238,8 +241,9 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
   // One writer at a time, and an interrupted merge or write is settled first: an
   // overwrite must not be undone by a journal replayed later.
-  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base));
+  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base, options.commit));
   ARROW_RETURN_NOT_OK(Recover(fs, base).status());
+  ARROW_ASSIGN_OR_RAISE(DatasetSnapshot planned, TakeSnapshot(fs, base));
   const HiddenFiles replaced = options.mode == "overwrite" ? HiddenFiles::kInclude : HiddenFiles::kSkip;
   ARROW_RETURN_NOT_OK(CheckNoLinkOutside(fs, base, replaced));
   std::vector<std::string> old_files;
@@ -284,8 +288,12 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   }
   // Everything new is complete: commit, then change the dataset.
   if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
-  if (auto status = WriteJournal(fs, base, journal); !status.ok()) return fail(status);
-  if (auto status = ApplyJournal(fs, base, journal); !status.ok()) {
+  const bool durable = options.commit.durable;
+  if (auto status = CommitJournal(fs, base, journal, *lock, planned, "write", durable);
+      !status.ok()) {
+    return fail(status);
+  }
+  if (auto status = ApplyJournal(fs, base, journal, durable); !status.ok()) {
     return arrow::Status::IOError("the write is committed but could not be completed (",
                                   status.message(), "); the next write, merge or recover on '",
                                   base, "' completes it");

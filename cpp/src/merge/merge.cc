@@ -23,6 +23,7 @@
 
 #include "fsspeckit/io/commit_journal.h"
 #include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
@@ -448,8 +449,9 @@ arrow::Status NameTheBudget(arrow::Status status) {
 
 }  // namespace
 
-arrow::Result<bool> RecoverDataset(const io::Location& location) {
-  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path));
+arrow::Result<bool> RecoverDataset(const io::Location& location, const io::CommitOptions& commit) {
+  ARROW_RETURN_NOT_OK(io::CheckExists(location));  // a typo must not create folders
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path, commit));
   ARROW_ASSIGN_OR_RAISE(io::RecoveryReport report, io::Recover(*location.filesystem, location.path));
   return report.rolled_forward || report.staging_dirs_removed > 0;
 }
@@ -515,9 +517,10 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
                                   "' does not exist");
   }
-  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir));
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir, options.commit));
   ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
   ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // the source is read and indexed
+  ARROW_ASSIGN_OR_RAISE(io::DatasetSnapshot planned_files, io::TakeSnapshot(fs, dir));
 
   const bool rewrites = options.strategy != "insert";
   const bool inserts = options.strategy != "update";
@@ -692,9 +695,13 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   perf->StartOp("committing");
   if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
   if (!journal.moves.empty()) {
-    if (auto status = io::WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
+    const bool durable = options.commit.durable;
+    if (auto status = io::CommitJournal(fs, dir, journal, *lock, planned_files, "merge", durable);
+        !status.ok()) {
+      return fail(status);
+    }
     // Committed: from here a failure (or a crash) is completed by the next Recover().
-    if (auto status = io::ApplyJournal(fs, dir, journal); !status.ok()) {
+    if (auto status = io::ApplyJournal(fs, dir, journal, durable); !status.ok()) {
       return arrow::Status::IOError(
           "the merge is committed but its files could not all be moved into place (",
           status.message(), "); run recover on '", dir,

@@ -12,6 +12,7 @@
 #include <arrow/type_fwd.h>
 #include <arrow/util/cancel.h>
 
+#include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
 
 namespace fsspeckit::io {
@@ -41,6 +42,8 @@ struct WriteDatasetOptions {
   /// WriteDataset: a stop requested (Ctrl-C, through the bindings) before the commit
   /// point cancels the write (polled between input batches); the dataset is unchanged.
   arrow::StopToken stop = arrow::StopToken::Unstoppable();
+  /// Locking and durability of the commit (WriteDataset; WriteFiles does not commit).
+  CommitOptions commit;
 };
 
 struct WrittenFile {

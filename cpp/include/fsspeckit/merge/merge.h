@@ -12,6 +12,7 @@
 #include <arrow/result.h>
 #include <arrow/util/cancel.h>
 
+#include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/memory/pressure.h"
 #include "fsspeckit/perf/performance_monitor.h"
@@ -55,6 +56,8 @@ struct MergeOptions {
   /// merge_chunk_size_rows: inserted rows are gathered from the source this many at a
   /// time (rewrites stream row group by row group whatever it is). Positive.
   int64_t chunk_size_rows = 100'000;
+  /// Locking (single_writer) and durability of the commit.
+  io::CommitOptions commit;
 };
 
 struct MergedFile {
@@ -95,7 +98,9 @@ struct MergeResult {
 arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
                                  const io::Location& location, const MergeOptions& options);
 
-/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover).
-arrow::Result<bool> RecoverDataset(const io::Location& location);
+/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover). A path that
+/// does not exist is a path error (nothing is created); `commit.single_writer` as Merge.
+arrow::Result<bool> RecoverDataset(const io::Location& location,
+                                   const io::CommitOptions& commit = {});
 
 }  // namespace fsspeckit::merge
