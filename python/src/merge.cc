@@ -1,5 +1,5 @@
 // fsspeckit: bindings for PyarrowDatasetIO.merge and .recover, and the merge's three
-// steps (plan, run_merge_task, commit) for executors written in Python (Ray).
+// steps (plan_merge, run_merge_task, PlannedMerge.commit) for executors written in Python.
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,12 +11,14 @@
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
+#include "argument.h"
 #include "arrow_stream.h"
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
 #include "fsspeckit/merge/merge_steps.h"
 #include "init.h"
+#include "interrupt.h"
 #include "memory_convert.h"
 #include "perf.h"
 #include "py_object.h"
@@ -67,25 +69,37 @@ nb::bytes Bytes(const std::string& data) { return nb::bytes(data.data(), data.si
 
 std::string_view View(const nb::bytes& data) { return {data.c_str(), data.size()}; }
 
-merge::MergeOptions Options(std::string strategy, std::vector<std::string> key_columns,
+// The options of PyarrowDatasetIO.merge, parsed under their own names, so that an error
+// names the one the caller got wrong.
+merge::MergeOptions Options(nb::handle strategy, std::vector<std::string> key_columns,
                             std::vector<std::string> partition_columns, nb::handle schema,
-                            std::optional<std::string> compression,
-                            std::optional<int64_t> max_rows_per_file,
-                            std::optional<int64_t> row_group_size, double max_memory_mb,
-                            std::optional<double> max_process_memory_mb,
-                            double min_system_available_mb, nb::object progress, nb::object collect) {
+                            nb::handle compression, nb::handle max_rows_per_file,
+                            nb::handle row_group_size, nb::handle merge_chunk_size_rows,
+                            nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
+                            nb::handle merge_min_system_available_mb, nb::object collect,
+                            bool single_writer, bool durable) {
   merge::MergeOptions options;
-  options.strategy = ValueOrThrow(merge::ParseStrategy(strategy));
+  options.strategy =
+      ValueOrThrow(merge::ParseStrategy(Argument<std::string>(strategy, "strategy", "a str")));
   options.key_columns = std::move(key_columns);
   options.partition_columns = std::move(partition_columns);
   if (!schema.is_none()) options.schema = ImportSchema(schema);
-  options.compression = std::move(compression);
-  options.max_rows_per_file = max_rows_per_file;
-  options.row_group_size = row_group_size;
-  options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
-  options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
+  options.compression = OptionalArgument<std::string>(compression, "compression", "a str or None");
+  options.max_rows_per_file =
+      OptionalArgument<int64_t>(max_rows_per_file, "max_rows_per_file", "an int or None");
+  options.row_group_size =
+      OptionalArgument<int64_t>(row_group_size, "row_group_size", "an int or None");
+  options.chunk_size_rows =
+      Argument<int64_t>(merge_chunk_size_rows, "merge_chunk_size_rows", "an int");
+  options.limits = LimitsFromMb(
+      Argument<double>(merge_max_memory_mb, "merge_max_memory_mb", "a number"),
+      OptionalArgument<double>(merge_max_process_memory_mb, "merge_max_process_memory_mb",
+                               "a number or None"),
+      Argument<double>(merge_min_system_available_mb, "merge_min_system_available_mb", "a number"),
+      merge::kMergeLimitNames);
   options.collect = CollectHook(std::move(collect));
-  ThrowIfError(options.limits.Validate());
+  options.commit.single_writer = single_writer;
+  options.commit.durable = durable;
   return options;
 }
 
@@ -128,33 +142,47 @@ nb::dict TaskResultDict(const merge::TaskResult& result) {
 void InitMerge(nb::module_& m) {
   m.def(
       "merge",
-      [](nb::handle data, const std::string& path, nb::handle filesystem, std::string strategy,
+      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
          std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
-         nb::handle schema, std::optional<std::string> compression,
-         std::optional<int64_t> max_rows_per_file, std::optional<int64_t> row_group_size,
-         double max_memory_mb, std::optional<double> max_process_memory_mb,
-         double min_system_available_mb, nb::object progress, nb::object collect) {
+         nb::handle schema, nb::handle compression, nb::handle max_rows_per_file,
+         nb::handle row_group_size, nb::handle merge_chunk_size_rows,
+         nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
+         nb::handle merge_min_system_available_mb, nb::object merge_progress_callback,
+         nb::object collect, bool single_writer, bool durable) {
         merge::MergeOptions options =
-            Options(std::move(strategy), std::move(key_columns), std::move(partition_columns),
-                    schema, std::move(compression), max_rows_per_file, row_group_size,
-                    max_memory_mb, max_process_memory_mb, min_system_available_mb,
-                    std::move(progress), std::move(collect));
+            Options(strategy, std::move(key_columns), std::move(partition_columns), schema,
+                    compression, max_rows_per_file, row_group_size, merge_chunk_size_rows,
+                    merge_max_memory_mb, merge_max_process_memory_mb,
+                    merge_min_system_available_mb, std::move(collect), single_writer, durable);
+        if (!merge_progress_callback.is_none() && !PyCallable_Check(merge_progress_callback.ptr())) {
+          throw nb::type_error("merge_progress_callback must be callable or None");
+        }
+        options.progress =
+            ProgressStatusCallback(std::move(merge_progress_callback), "merge_progress_callback");
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
-        merge::MergeResult result;
+        InterruptScope interrupt;  // Ctrl-C cancels the merge before its commit point
+        options.stop = interrupt.token();
+        arrow::Result<merge::MergeResult> result = arrow::Status::UnknownError("not run");
         {
           nb::gil_scoped_release nogil;
-          result = ValueOrThrow(merge::Merge(std::move(reader), location, options));
+          result = merge::Merge(std::move(reader), location, options);
         }
-        return ResultDict(result);
+        interrupt.Finish(result.status(),
+                         "fsspeckit: the merge had committed when the interrupt arrived: the "
+                         "dataset holds its result",
+                         "fsspeckit: the merge was cancelled before its commit: the dataset is "
+                         "unchanged");
+        return ResultDict(ValueOrThrow(std::move(result)));
       },
-      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy"),
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
       nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
-      nb::arg("row_group_size").none(), nb::arg("max_memory_mb"),
-      nb::arg("max_process_memory_mb").none(), nb::arg("min_system_available_mb"),
-      nb::arg("progress").none(), nb::arg("collect").none());
+      nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
+      nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
+      nb::arg("merge_min_system_available_mb").none(), nb::arg("merge_progress_callback").none(),
+      nb::arg("collect").none(), nb::arg("single_writer"), nb::arg("durable"));
 
   nb::class_<PyPlannedMerge>(m, "PlannedMerge",
                              "A merge between its plan and its commit; holds the dataset's lock. "
@@ -195,17 +223,18 @@ void InitMerge(nb::module_& m) {
 
   m.def(
       "plan_merge",
-      [](nb::handle data, const std::string& path, nb::handle filesystem, std::string strategy,
+      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
          std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
-         nb::handle schema, std::optional<std::string> compression,
-         std::optional<int64_t> max_rows_per_file, std::optional<int64_t> row_group_size,
-         double max_memory_mb, std::optional<double> max_process_memory_mb,
-         double min_system_available_mb, nb::object collect) {
+         nb::handle schema, nb::handle compression, nb::handle max_rows_per_file,
+         nb::handle row_group_size, nb::handle merge_chunk_size_rows,
+         nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
+         nb::handle merge_min_system_available_mb, nb::object collect, bool single_writer,
+         bool durable) {
         merge::MergeOptions options =
-            Options(std::move(strategy), std::move(key_columns), std::move(partition_columns),
-                    schema, std::move(compression), max_rows_per_file, row_group_size,
-                    max_memory_mb, max_process_memory_mb, min_system_available_mb, nb::none(),
-                    std::move(collect));
+            Options(strategy, std::move(key_columns), std::move(partition_columns), schema,
+                    compression, max_rows_per_file, row_group_size, merge_chunk_size_rows,
+                    merge_max_memory_mb, merge_max_process_memory_mb,
+                    merge_min_system_available_mb, std::move(collect), single_writer, durable);
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
@@ -217,12 +246,13 @@ void InitMerge(nb::module_& m) {
         }
         return planned;
       },
-      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy"),
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
       nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
-      nb::arg("row_group_size").none(), nb::arg("max_memory_mb"),
-      nb::arg("max_process_memory_mb").none(), nb::arg("min_system_available_mb"),
-      nb::arg("collect").none(),
+      nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
+      nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
+      nb::arg("merge_min_system_available_mb").none(), nb::arg("collect").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
       "Plans a merge for tasks that run elsewhere: the source is staged in the dataset.");
 
   m.def(
@@ -231,7 +261,8 @@ void InitMerge(nb::module_& m) {
          double max_memory_mb, std::optional<double> max_process_memory_mb,
          double min_system_available_mb, nb::object collect) {
         merge::TaskOptions options;
-        options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
+        options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb,
+                                      merge::kMergeLimitNames);
         ThrowIfError(options.limits.Validate());
         options.collect = CollectHook(std::move(collect));
         io::Location location =
@@ -257,13 +288,15 @@ void InitMerge(nb::module_& m) {
 
   m.def(
       "recover",
-      [](const std::string& path, nb::handle filesystem) {
+      [](const std::string& path, nb::handle filesystem, bool single_writer) {
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        io::CommitOptions commit;
+        commit.single_writer = single_writer;
         nb::gil_scoped_release nogil;
-        return ValueOrThrow(merge::RecoverDataset(location));
+        return ValueOrThrow(merge::RecoverDataset(location, commit));
       },
-      nb::arg("path"), nb::arg("filesystem").none(),
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("single_writer"),
       "Completes or rolls back an interrupted merge; True when there was one.");
 }
 

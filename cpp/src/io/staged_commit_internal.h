@@ -9,6 +9,8 @@
 #include <arrow/status.h>
 
 #include "fsspeckit/io/commit_journal.h"
+#include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
 
 namespace fsspeckit::io {
 
@@ -36,11 +38,13 @@ class StagedCommit {
   /// `path` is removed by the commit.
   void AddDelete(const std::string& path);
 
-  /// Writes the journal, then moves and deletes. A failure before the journal exists
+  /// The commit point (CommitJournal: the lock still ours, the files still `planned`,
+  /// then the journal), then the moves and deletes. A failure before the journal exists
   /// leaves the dataset as it was; after it, the error says the `operation` ("merge",
   /// "write") is committed and the next Recover() completes it. With nothing to do,
-  /// only the staging folder is removed.
-  arrow::Status Commit(std::string_view operation);
+  /// only the staging folder is removed. `durable`: synced to survive a power loss.
+  arrow::Status Commit(const std::string& operation, DatasetLock& lock,
+                       const DatasetSnapshot& planned, bool durable);
 
  private:
   std::shared_ptr<arrow::fs::FileSystem> fs_;

@@ -6,6 +6,7 @@
 #include <arrow/filesystem/localfs.h>
 
 #include "fsspeckit/io/commit_journal.h"
+#include "fsspeckit/io/commit_options.h"
 #include "io/staged_commit_internal.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
@@ -33,6 +34,8 @@ TEST_F(StagedCommitTest, CommitMovesReplacesAndDeletesThenLeavesNoTrace) {
   const std::string dir = tmp_.path();
   Write(dir + "/old.parquet", "old");
   Write(dir + "/gone.parquet", "gone");
+  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, dir, CommitOptions{}));
+  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, dir));
   StagedCommit commit(fs_, dir);
   EXPECT_TRUE(commit.dir().starts_with(dir + "/" + kStagingPrefix));
   Write(commit.dir() + "/a.staged", "new a");
@@ -40,11 +43,30 @@ TEST_F(StagedCommitTest, CommitMovesReplacesAndDeletesThenLeavesNoTrace) {
   ASSERT_OK(commit.AddNew(commit.dir() + "/a.staged", dir + "/k=1/a.parquet", "pick another name"));
   commit.AddReplacement(commit.dir() + "/b.staged", dir + "/old.parquet");
   commit.AddDelete(dir + "/gone.parquet");
-  ASSERT_OK(commit.Commit("write"));
+  ASSERT_OK(commit.Commit("write", *lock, planned, /*durable=*/false));
   EXPECT_EQ(Read(dir + "/k=1/a.parquet"), "new a");
   EXPECT_EQ(Read(dir + "/old.parquet"), "replacing old");
   EXPECT_FALSE(fs::exists(dir + "/gone.parquet"));
   EXPECT_FALSE(fs::exists(commit.dir()));
+  EXPECT_FALSE(fs::exists(dir + "/" + kJournalName));
+}
+
+TEST_F(StagedCommitTest, AFileChangedSincePlanningStopsTheCommitAndNothingMoves) {
+  const std::string dir = tmp_.path();
+  Write(dir + "/a.parquet", "planned");
+  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, dir, CommitOptions{}));
+  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, dir));
+  std::string staging;
+  {
+    StagedCommit commit(fs_, dir);
+    staging = commit.dir();
+    Write(staging + "/a.staged", "new");
+    commit.AddReplacement(staging + "/a.staged", dir + "/a.parquet");
+    Write(dir + "/b.parquet", "another writer");
+    ASSERT_RAISES(IOError, commit.Commit("write", *lock, planned, /*durable=*/false));
+  }
+  EXPECT_EQ(Read(dir + "/a.parquet"), "planned");
+  EXPECT_FALSE(fs::exists(staging));
   EXPECT_FALSE(fs::exists(dir + "/" + kJournalName));
 }
 

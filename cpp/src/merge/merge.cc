@@ -3,6 +3,7 @@
 #include "fsspeckit/merge/merge.h"
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "fsspeckit/io/commit_journal.h"
 #include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/merge/merge_steps.h"
+#include "merge_state_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -45,34 +47,74 @@ Admission Admit(const Plan& plan, const MergeOptions& options, int64_t pool_byte
   return admission;
 }
 
+using TaskOutput = std::optional<arrow::Result<TaskResult>>;  // empty: not started
+
 // Runs tasks `first..last` of the plan on `workers` threads (the caller's included);
-// after a failure no further task starts. Results in task order.
-arrow::Status RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem>& fs,
-                       size_t first, size_t last, int workers, const TaskOptions& options,
-                       std::vector<TaskResult>& results) {
-  std::vector<std::optional<arrow::Result<TaskResult>>> outputs(last - first);
+// after a failure no further task starts.
+void RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem>& fs,
+              size_t first, size_t last, int workers, const TaskOptions& options,
+              std::vector<TaskOutput>& outputs) {
   std::atomic<size_t> next{first};
   std::atomic<bool> failed{false};
   auto work = [&] {
     for (size_t t = next++; t < last && !failed; t = next++) {
-      auto& output = outputs[t - first];
-      try {
-        output = RunTask(planned.plan(), t, planned.local_input(), fs, options);
-      } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-        output = arrow::Status::UnknownError("task ", t, ": ", e.what());
-      }
-      if (!output->ok()) failed = true;
+      outputs[t] = RunTask(planned.plan(), t, planned.local_input(), fs, options);
+      if (!outputs[t]->ok()) failed = true;
     }
   };
   std::vector<std::thread> threads;
   for (int w = 1; w < workers; ++w) threads.emplace_back(work);
   work();
   for (auto& thread : threads) thread.join();
-  for (auto& output : outputs) {
+}
+
+// Tasks side by side may not fit where each fits alone (admission works from estimates,
+// and the capped pool refuses what would pass the budget): after running out of memory
+// that way, the tasks that did not complete run again, one at a time.
+void RetryAloneAfterOutOfMemory(PlannedMerge& planned,
+                                const std::shared_ptr<arrow::fs::FileSystem>& fs, size_t first,
+                                size_t last, const TaskOptions& options,
+                                std::vector<TaskOutput>& outputs) {
+  bool out_of_memory = false;
+  for (size_t t = first; t < last; ++t) {
+    if (outputs[t] && !outputs[t]->ok()) {
+      if (!outputs[t]->status().IsOutOfMemory()) return;  // a real failure: no retry
+      out_of_memory = true;
+    }
+  }
+  for (size_t t = first; out_of_memory && t < last; ++t) {
+    if (outputs[t] && outputs[t]->ok()) continue;
+    RunTasks(planned, fs, t, t + 1, 1, options, outputs);
+    if (!outputs[t]->ok()) return;
+  }
+}
+
+// Rewrites on one or two threads, as admitted; the insert task (last) beside them when
+// the budget has room for it, else alone after them. Results in task order.
+arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
+                                                  const std::shared_ptr<arrow::fs::FileSystem>& fs,
+                                                  const MergeOptions& options,
+                                                  const TaskOptions& task_options) {
+  const Plan& plan = planned.plan();
+  const Admission admission = Admit(plan, options, planned.monitor()->Snapshot().pool_bytes);
+  const size_t tasks = plan.tasks.size();
+  const bool has_insert = tasks > 0 && plan.tasks.back().kind == TaskKind::kInsert;
+  const bool beside = has_insert && admission.inserts_beside_rewrites;
+  const size_t together = has_insert && !beside ? tasks - 1 : tasks;
+  const int workers = beside ? 2 : admission.rewrite_workers;
+  std::vector<TaskOutput> outputs(tasks);
+  RunTasks(planned, fs, 0, together, workers, task_options, outputs);
+  if (workers > 1) RetryAloneAfterOutOfMemory(planned, fs, 0, together, task_options, outputs);
+  if (together < tasks && std::all_of(outputs.begin(), outputs.begin() + together,
+                                      [](const TaskOutput& o) { return o && o->ok(); })) {
+    RunTasks(planned, fs, together, tasks, 1, task_options, outputs);
+  }
+  std::vector<TaskResult> results;
+  for (TaskOutput& output : outputs) {
     if (output && !output->ok()) return output->status();
   }
-  for (auto& output : outputs) results.push_back(std::move(**output));
-  return arrow::Status::OK();
+  for (TaskOutput& output : outputs) results.push_back(std::move(**output));
+  return results;
 }
 
 }  // namespace
@@ -93,23 +135,27 @@ std::string_view StrategyName(Strategy strategy) {
   return "unknown";
 }
 
-arrow::Result<bool> RecoverDataset(const io::Location& location) {
-  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path));
+arrow::Result<bool> RecoverDataset(const io::Location& location, const io::CommitOptions& commit) {
+  ARROW_RETURN_NOT_OK(io::CheckExists(location));  // a typo must not create folders
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path, commit));
   ARROW_ASSIGN_OR_RAISE(io::RecoveryReport report, io::Recover(*location.filesystem, location.path));
   return report.rolled_forward || report.staging_dirs_removed > 0;
 }
 
-arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
-                                 const io::Location& location, const MergeOptions& options) {
+namespace {
+
+arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> source,
+                                    const io::Location& location, const MergeOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto planned, MakePlan(std::move(source), location, options,
                                                /*stage_source=*/false));
-  const Plan& plan = planned->plan();
   int64_t work_rows = 0;
-  for (const MergeTask& task : plan.tasks) work_rows += task.work_rows;
+  for (const MergeTask& task : planned->plan().tasks) work_rows += task.work_rows;
   std::mutex progress_mutex;
   int64_t done_rows = 0;
   TaskOptions task_options;
   task_options.monitor = planned->monitor();
+  task_options.pool = planned->state().pool.get();
+  task_options.stop = options.stop;
   task_options.collect = options.collect;
   task_options.observer = &planned->perf();
   task_options.advance = [&](int64_t rows) -> arrow::Status {
@@ -118,20 +164,18 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     done_rows += rows;
     return options.progress ? options.progress(done_rows, work_rows) : arrow::Status::OK();
   };
-  // Rewrites on one or two threads, as admitted; the insert task (last) beside them
-  // when the budget has room for it, else alone after them.
-  const Admission admission = Admit(plan, options, planned->monitor()->Snapshot().pool_bytes);
-  const bool has_insert = !plan.tasks.empty() && plan.tasks.back().kind == TaskKind::kInsert;
-  const size_t rewrites = plan.tasks.size() - (has_insert ? 1 : 0);
-  const bool beside = has_insert && admission.inserts_beside_rewrites;
-  std::vector<TaskResult> results;
-  ARROW_RETURN_NOT_OK(RunTasks(*planned, location.filesystem, 0, beside ? plan.tasks.size() : rewrites,
-                               beside ? 2 : admission.rewrite_workers, task_options, results));
-  if (has_insert && !beside) {
-    ARROW_RETURN_NOT_OK(RunTasks(*planned, location.filesystem, rewrites, plan.tasks.size(), 1,
-                                 task_options, results));
-  }
+  ARROW_ASSIGN_OR_RAISE(auto results,
+                        RunLocally(*planned, location.filesystem, options, task_options));
   return Commit(std::move(planned), std::move(results));
+}
+
+}  // namespace
+
+arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
+                                 const io::Location& location, const MergeOptions& options) {
+  arrow::Result<MergeResult> result = RunMerge(std::move(source), location, options);
+  if (!result.ok()) return NameTheBudget(result.status());
+  return result;
 }
 
 }  // namespace fsspeckit::merge

@@ -131,6 +131,8 @@ std::string Plan::Serialize() const {
   w.Optional(write.compression);
   w.Optional(write.max_rows_per_file);
   w.Optional(write.row_group_size);
+  w.Number(chunk_size_rows);
+  w.Number(source_row_bytes);
   w.Vector(files, [&](const PlannedFile& f) {
     w.String(f.path);
     w.Number(f.size_bytes);
@@ -167,6 +169,8 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.write.compression = r.Optional<std::string>();
   p.write.max_rows_per_file = r.Optional<int64_t>();
   p.write.row_group_size = r.Optional<int64_t>();
+  p.chunk_size_rows = r.Number<int64_t>();
+  p.source_row_bytes = r.Number<int64_t>();
   p.files = r.Vector<PlannedFile>([&] {
     PlannedFile f;
     f.path = r.String();

@@ -111,21 +111,10 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
   // Rewritten files first, then inserted ones, as before the split into tasks.
   std::stable_partition(result.files.begin(), result.files.end(),
                         [](const MergedFile& f) { return f.operation == "rewritten"; });
-  // The files it replaces must be those planned against (the lock keeps fsspeckit
-  // writers out; this catches anything else).
-  std::map<std::string, int64_t> planned_bytes;
-  for (const PlannedFile& f : plan.files) planned_bytes[f.path] = f.size_bytes;
-  for (const MergeTask& task : plan.tasks) {
-    if (task.kind != TaskKind::kRewrite) continue;
-    ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(task.file));
-    auto planned_file = planned_bytes.find(task.file);
-    if (planned_file == planned_bytes.end() || !info.IsFile() ||
-        info.size() != planned_file->second) {
-      return arrow::Status::IOError("'", task.file, "' changed while the merge ran; nothing was "
-                                    "committed, run the merge again");
-    }
-  }
-  ARROW_RETURN_NOT_OK(commit.Commit("merge"));
+  ARROW_RETURN_NOT_OK(CheckNotStopped(state.options.stop));
+  // The commit point re-checks the lock and that the dataset's files are those planned.
+  ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files,
+                                    state.options.commit.durable));
   state.perf->EndOp();
 
   for (const PlannedFile& file : plan.files) {
@@ -136,6 +125,11 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
   result.target_count_after = result.target_count_before + result.inserted;
   result.metrics =
       state.perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
+  // The share of source rows dropped as duplicate keys (last wins).
+  result.metrics.dedup_efficiency =
+      plan.source_rows == 0 ? 0.0
+                            : static_cast<double>(plan.source_rows - plan.source_count) /
+                                  static_cast<double>(plan.source_rows);
   return result;
 }
 

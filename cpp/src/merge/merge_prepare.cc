@@ -14,8 +14,13 @@
 namespace fsspeckit::merge {
 namespace {
 
-arrow::Status ValidateKeys(const MergeOptions& options) {
+arrow::Status ValidateOptions(const MergeOptions& options) {
+  ARROW_RETURN_NOT_OK(options.limits.Validate(kMergeLimitNames));
   if (options.key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
+  if (options.chunk_size_rows <= 0) {
+    return arrow::Status::Invalid("merge_chunk_size_rows must be a positive number of rows, got: ",
+                                  options.chunk_size_rows);
+  }
   for (const std::string& key : options.key_columns) {
     if (key.find_first_not_of(" \t") == std::string::npos) {
       return arrow::Status::Invalid("key_columns cannot contain empty strings");
@@ -150,7 +155,7 @@ arrow::Status LoadSource(std::shared_ptr<arrow::RecordBatchReader> reader,
       made_range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
     }
   });
-  auto made_keys = KeyIndex::Make(source, options.key_columns);
+  auto made_keys = KeyIndex::Make(source, options.key_columns, state.pool.get());
   range_thread.join();
   ARROW_ASSIGN_OR_RAISE(state.source->keys, std::move(made_keys));
   ARROW_ASSIGN_OR_RAISE(range, std::move(made_range));
@@ -174,8 +179,13 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
                                                       const io::Location& location,
                                                       const MergeOptions& options,
                                                       bool stage_source) {
-  ARROW_RETURN_NOT_OK(ValidateKeys(options));
+  ARROW_RETURN_NOT_OK(ValidateOptions(options));
   auto state = std::make_unique<PlannedMerge::State>();
+  // The buffers the merge reads, replaces and writes come from here: an allocation that
+  // would take the Arrow pool past the budget fails (MemoryError, before the commit)
+  // instead of overshooting it.
+  state->pool = std::make_unique<memory::CappedMemoryPool>(
+      arrow::default_memory_pool(), options.limits.max_pool_bytes, kMergeLimitNames.pool);
   state->location = location;
   state->options = options;
   Plan& plan = state->plan;
@@ -185,6 +195,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   plan.write.compression = options.compression;
   plan.write.max_rows_per_file = options.max_rows_per_file;
   plan.write.row_group_size = options.row_group_size;
+  plan.chunk_size_rows = options.chunk_size_rows;
   if (options.schema) {
     ARROW_ASSIGN_OR_RAISE(reader, io::CastToSchema(std::move(reader), options.schema));
   }
@@ -205,6 +216,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   KeyIndex& keys = *state->source->keys;
   const arrow::Table& source = state->source->rows.table();
   plan.source_rows = source.num_rows();
+  plan.source_row_bytes = state->source_bytes / std::max<int64_t>(1, source.num_rows());
 
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& dir = location.path;
@@ -213,12 +225,16 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
                                   "' does not exist");
   }
-  ARROW_ASSIGN_OR_RAISE(state->lock, io::DatasetLock::Acquire(location.filesystem, dir));
+  ARROW_ASSIGN_OR_RAISE(state->lock,
+                        io::DatasetLock::Acquire(location.filesystem, dir, options.commit));
   ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // the source is read and indexed
+  ARROW_ASSIGN_OR_RAISE(state->planned_files, io::TakeSnapshot(fs, dir));
 
   const bool rewrites = options.strategy != Strategy::kInsert;
   ARROW_ASSIGN_OR_RAISE(MergePlan found, PlanMerge(fs, dir, keys, range, source,
                                                    options.partition_columns, rewrites));
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
   if (found.files.empty() && options.strategy == Strategy::kUpdate) {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
                                   dir, "'");

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include <arrow/array/util.h>
@@ -16,10 +17,12 @@
 #include <parquet/arrow/schema.h>
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
+#include <parquet/exception.h>
 #include <parquet/properties.h>
 
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_parquet.h"
+#include "fsspeckit/memory/capped_pool.h"
 #include "dataset_schema.h"
 #include "merge_plan_internal.h"
 #include "merge_state_internal.h"
@@ -31,19 +34,22 @@ namespace {
 
 namespace cp = arrow::compute;
 
-// One target file, row group by row group, with the rows whose key the source has
-// replaced in place by the source's row. The ladder runs before every row group.
+// One target file, row group by row group (in reads of the reader's batch size), with
+// the rows whose key the source has replaced in place by the source's row. The ladder
+// runs before every row group.
 class RewriteReader : public arrow::RecordBatchReader {
  public:
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
                 KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
-                std::function<arrow::Status(int64_t)> advance, int64_t& matched_rows)
+                std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool,
+                int64_t& matched_rows)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
         source_(source),
         ladder_(ladder),
         advance_(std::move(advance)),
+        pool_(pool),
         matched_rows_(matched_rows),
         matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
 
@@ -51,18 +57,21 @@ class RewriteReader : public arrow::RecordBatchReader {
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
-    if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
-    ARROW_RETURN_NOT_OK(ladder_.Step());
-    const int rg = next_++;
-    auto table = reader_->ReadRowGroup(rg);
-    if (!table.ok()) {
-      return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
+    std::shared_ptr<arrow::RecordBatch> batch;
+    while (!batch) {
+      if (!row_group_) {
+        if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
+        ARROW_RETURN_NOT_OK(ladder_.Step());
+        rg_ = next_++;
+        ARROW_RETURN_NOT_OK(NameFile(reader_->GetRecordBatchReader({rg_}).Value(&row_group_)));
+      }
+      ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
+      if (!batch) row_group_.reset();  // this row group is done: on to the next
     }
-    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'"));
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
     }
-    if (matched_.count(rg)) {
+    if (matched_.count(rg_)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
     }
     ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
@@ -71,6 +80,14 @@ class RewriteReader : public arrow::RecordBatchReader {
   }
 
  private:
+  // Out of memory stays a MemoryError (the budget's), anything else is the file's.
+  arrow::Status NameFile(const arrow::Status& status) const {
+    if (status.ok()) return status;
+    const arrow::StatusCode code =
+        status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
+    return arrow::Status(code, "cannot read '" + file_.path + "': " + status.message());
+  }
+
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
     ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
     std::vector<int64_t> positions, source_rows;
@@ -81,13 +98,14 @@ class RewriteReader : public arrow::RecordBatchReader {
     }
     matched_rows_ += static_cast<int64_t>(positions.size());
     // Only the replacing rows are cast to the file's types, not the whole source.
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, "'" + file_.path + "'"));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows, pool_));
+    ARROW_ASSIGN_OR_RAISE(auto replacements,
+                          ConformTo(*gathered, *file_.schema, "'" + file_.path + "'", pool_));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
       ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
-                            replacement.Apply(batch.column(c), replacements->column(c)));
+                            replacement.Apply(batch.column(c), replacements->column(c), pool_));
     }
     return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
   }
@@ -98,9 +116,12 @@ class RewriteReader : public arrow::RecordBatchReader {
   const SourceRows& source_;
   memory::DegradationLadder& ladder_;
   std::function<arrow::Status(int64_t)> advance_;
+  arrow::MemoryPool* pool_;
   int64_t& matched_rows_;
   std::set<int> matched_;
   int next_ = 0;
+  int rg_ = -1;  // the row group being read, by row_group_
+  std::unique_ptr<arrow::RecordBatchReader> row_group_;
 };
 
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
@@ -111,18 +132,42 @@ int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   return rows;
 }
 
-arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
-                                                                      const TargetFile& file) {
-  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
+    std::shared_ptr<arrow::io::RandomAccessFile> input, const TargetFile& file,
+    arrow::MemoryPool* pool, int64_t rows_per_read) {
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);  // one row group at a time
   properties.set_use_threads(true);
-  // A row group decodes into one chunk, so combining it into a batch copies nothing.
-  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
+  properties.set_batch_size(rows_per_read);
   parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
+  // Column chunks are read through a buffered stream, whose buffers come from `pool`:
+  // read whole, they would be allocated by the file, outside the merge's budget.
+  parquet::ReaderProperties reader_properties(pool);
+  reader_properties.enable_buffered_stream();
+  reader_properties.set_buffer_size(int64_t{1} << 20);
+  ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties, file.metadata));
+  builder.memory_pool(pool);
   builder.properties(properties);
   return builder.Build();
+}
+
+// Rows decoded at once: a whole row group (one chunk, so nothing is copied) when about
+// four copies of it fit in what is left of the budget, else as many rows as do (at
+// least 1,024): a large row group is read in slices rather than refused. A row's size
+// is the footer's or, when larger, the source's (footers count dictionaries encoded).
+int64_t RowsPerRead(const TargetFile& file, int64_t source_row_bytes,
+                    const memory::CappedMemoryPool& pool) {
+  const parquet::FileMetaData& metadata = *file.metadata;
+  const int64_t largest = std::max<int64_t>(LargestRowGroupRows(metadata), 1);
+  int64_t row_bytes = std::max<int64_t>(source_row_bytes, 1);
+  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+    auto row_group = metadata.RowGroup(rg);
+    if (row_group->num_rows() > 0) {
+      row_bytes = std::max(row_bytes, row_group->total_byte_size() / row_group->num_rows());
+    }
+  }
+  const int64_t fitting = pool.available_bytes() / (4 * row_bytes);
+  return std::clamp<int64_t>(fitting, std::min<int64_t>(1024, largest), largest);
 }
 
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
@@ -161,22 +206,24 @@ class LimitedReader : public arrow::RecordBatchReader {
   bool exhausted_ = false;
 };
 
-// A rewritten file: Parquet written straight from the stream (no dataset-writer plan),
-// split into parts of at most max_rows_per_file rows.
+// A rewritten file (or the unpartitioned inserted rows): Parquet written straight from
+// the stream (no dataset-writer plan, which holds a row group and a copy of it), split
+// into parts of at most max_rows_per_file rows, named `path_prefix` + part number.
 arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
                                                          std::shared_ptr<arrow::fs::FileSystem> fs,
-                                                         const std::string& dir,
+                                                         const std::string& path_prefix,
                                                          const io::WriteDatasetOptions& options,
-                                                         std::vector<std::string> plain_columns) {
+                                                         std::vector<std::string> plain_columns,
+                                                         arrow::MemoryPool* pool) {
   const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
   io::WriteParquetOptions parquet_options{options.compression,
                                           std::min(limit, options.row_group_size.value_or(limit)),
-                                          std::move(plain_columns)};
+                                          std::move(plain_columns), pool};
   std::vector<io::WrittenFile> files;
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
-    const std::string path = dir + "/part-" + std::to_string(files.size()) + io::kStagedSuffix;
+    const std::string path = path_prefix + std::to_string(files.size()) + io::kStagedSuffix;
     ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
     if (part->rows() == 0 && !files.empty()) {
       ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
@@ -187,6 +234,40 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   }
   return files;
 }
+
+// The inserted rows (ascending source rows), gathered from the source a chunk at a time
+// (merge_chunk_size_rows) as the writer asks for them, in the dataset's schema: never all
+// of them copied at once.
+class GatherReader : public arrow::RecordBatchReader {
+ public:
+  GatherReader(const SourceRows& source, const std::vector<int64_t>& rows,
+               std::shared_ptr<arrow::Schema> schema, int64_t chunk_rows, arrow::MemoryPool* pool)
+      : source_(source), rows_(rows), schema_(std::move(schema)), chunk_rows_(chunk_rows),
+        pool_(pool) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (next_ >= rows_.size()) return arrow::Status::OK();
+    // Rows from one source batch at a time: taken from it directly, with no copy to
+    // bring pieces of several batches together.
+    const int64_t batch_end = source_.BatchEndRow(rows_[next_]);
+    size_t end = std::min(rows_.size(), next_ + static_cast<size_t>(chunk_rows_));
+    end = std::lower_bound(rows_.begin() + next_, rows_.begin() + end, batch_end) - rows_.begin();
+    std::vector<int64_t> chunk(rows_.begin() + next_, rows_.begin() + end);
+    next_ = end;
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(chunk, pool_));
+    ARROW_ASSIGN_OR_RAISE(*out, ConformTo(*gathered, *schema_, "the dataset", pool_));
+    return arrow::Status::OK();
+  }
+
+ private:
+  const SourceRows& source_;
+  const std::vector<int64_t>& rows_;
+  std::shared_ptr<arrow::Schema> schema_;  // the dataset's, then the partition columns
+  int64_t chunk_rows_;
+  arrow::MemoryPool* pool_;
+  size_t next_ = 0;
+};
 
 // The file as the task finds it, checked against the plan: a file changed since the
 // plan (another writer, without the lock) must not be rewritten from stale row groups.
@@ -215,19 +296,6 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
   return file;
 }
 
-arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
-    std::shared_ptr<arrow::io::RandomAccessFile> input, const TargetFile& file) {
-  parquet::ArrowReaderProperties properties;
-  properties.set_pre_buffer(false);  // one row group at a time
-  properties.set_use_threads(true);
-  // A row group decodes into one chunk, so combining it into a batch copies nothing.
-  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
-  parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
-  builder.properties(properties);
-  return builder.Build();
-}
-
 // Fault tests set FSSPECKIT_TEST_KILL_TASK_MARKER to a path: the first rewrite that gets
 // to create that file (O_EXCL: once, across processes) kills its process after its first
 // row group, so a retried attempt must run through. Unset, this is one getenv per process.
@@ -248,43 +316,52 @@ struct TaskRun {
   std::string dir;  // this attempt's folder
   memory::DegradationLadder& ladder;
   std::function<arrow::Status(int64_t)> advance;
+  memory::CappedMemoryPool& pool;
   int64_t matched = 0;
 };
 
 arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   std::shared_ptr<arrow::io::RandomAccessFile> input;
   ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
-  ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(input, file));
+  ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(input, file, &run.pool,
+                                                RowsPerRead(file, run.plan.source_row_bytes, run.pool)));
   std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
   auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *run.source.keys,
                                                  run.source.rows, run.ladder, run.advance,
-                                                 run.matched);
-  return WriteRewrite(rewrite, run.fs, run.dir, run.plan.write, std::move(plain_columns));
+                                                 &run.pool, run.matched);
+  return WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
+                      std::move(plain_columns), &run.pool);
 }
 
 arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   ARROW_RETURN_NOT_OK(run.ladder.Step());
-  std::shared_ptr<arrow::RecordBatch> gathered;
-  if (run.source.routed) {
-    ARROW_ASSIGN_OR_RAISE(gathered, run.source.rows.table().CombineChunksToBatch());
-  } else {
-    ARROW_ASSIGN_OR_RAISE(gathered, run.source.rows.Gather(run.task.source_rows));
-  }
   const Plan& plan = run.plan;
   arrow::FieldVector fields = plan.schema->fields();  // then the partition folders
   for (const std::string& column : plan.partition_by) {
-    fields.push_back(gathered->schema()->GetFieldByName(column));
+    fields.push_back(run.source.rows.table().schema()->GetFieldByName(column));
   }
-  ARROW_ASSIGN_OR_RAISE(auto rows, ConformTo(*gathered, *arrow::schema(std::move(fields),
-                                                                       plan.schema->metadata()),
-                                             "the dataset"));
-  gathered.reset();  // a column cast to the dataset's type is not held twice
-  ARROW_ASSIGN_OR_RAISE(auto reader, arrow::RecordBatchReader::Make({rows}));
-  io::WriteDatasetOptions options = plan.write;
-  options.partition_by = plan.partition_by;
-  options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
-  ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(reader, run.fs, run.dir, options));
-  ARROW_RETURN_NOT_OK(run.advance(rows->num_rows()));
+  auto schema = arrow::schema(std::move(fields), plan.schema->metadata());
+  std::vector<int64_t> routed;  // read back elsewhere: the source holds just these rows
+  if (run.source.routed) {
+    routed.resize(run.source.rows.num_rows());
+    for (size_t i = 0; i < routed.size(); ++i) routed[i] = static_cast<int64_t>(i);
+  }
+  const std::vector<int64_t>& rows = run.source.routed ? routed : run.task.source_rows;
+  auto reader = std::make_shared<GatherReader>(run.source.rows, rows, schema,
+                                               plan.chunk_size_rows, &run.pool);
+  std::vector<io::WrittenFile> files;
+  if (plan.partition_by.empty()) {
+    ARROW_ASSIGN_OR_RAISE(files, WriteRewrite(reader, run.fs,
+                                              run.dir + "/part-" + io::UniqueId() + "-",
+                                              plan.write, {}, &run.pool));
+  } else {
+    io::WriteDatasetOptions options = plan.write;
+    options.partition_by = plan.partition_by;
+    options.pool = &run.pool;
+    options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
+    ARROW_ASSIGN_OR_RAISE(files, io::WriteFiles(reader, run.fs, run.dir, options));
+  }
+  ARROW_RETURN_NOT_OK(run.advance(static_cast<int64_t>(rows.size())));
   return files;
 }
 
@@ -358,6 +435,60 @@ arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
   return TaskInput{std::move(source)};
 }
 
+namespace {
+
+arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
+                                           const TaskInput& input,
+                                           std::shared_ptr<arrow::fs::FileSystem> fs,
+                                           const TaskOptions& options) {
+  const MergeTask& task = plan.tasks[task_index];
+  const auto start = std::chrono::steady_clock::now();
+  TaskResult result;
+  result.task = task_index;
+  result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
+  std::shared_ptr<memory::MemoryMonitor> monitor = options.monitor;
+  if (!monitor) {
+    ARROW_ASSIGN_OR_RAISE(monitor,
+                          memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
+  }
+  // Elsewhere the task has its own capped pool: the merge's budget, in this process.
+  std::optional<memory::CappedMemoryPool> own_pool;
+  memory::CappedMemoryPool* pool = options.pool;
+  if (!pool) {
+    pool = &own_pool.emplace(arrow::default_memory_pool(), monitor->limits().max_pool_bytes,
+                             kMergeLimitNames.pool);
+  }
+  memory::DegradationLadderOptions ladder_options;
+  ladder_options.requested_chunk_size_rows = 1;
+  ladder_options.collect = options.collect;
+  ladder_options.observer = options.observer;
+  ladder_options.limit_names = kMergeLimitNames;
+  memory::DegradationLadder ladder(monitor, ladder_options);
+  result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
+  int64_t row_groups_done = 0;
+  auto advance = [&](int64_t rows) -> arrow::Status {
+    ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // at every row group
+    if (task.kind == TaskKind::kRewrite) KillOnceForTest(++row_groups_done);
+    // Sampled at every row group: the task's peak is what admission must plan for.
+    result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
+    return options.advance ? options.advance(rows) : arrow::Status::OK();
+  };
+  TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt), ladder,
+              advance, *pool};
+  ARROW_ASSIGN_OR_RAISE(result.staged,
+                        task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
+  for (io::WrittenFile& file : result.staged) {
+    ARROW_ASSIGN_OR_RAISE(auto info, fs->GetFileInfo(file.path));
+    file.size_bytes = info.size();
+    result.rows_written += file.row_count;
+  }
+  result.matched_keys = run.matched;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+
 arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const TaskInput& input,
                                   std::shared_ptr<arrow::fs::FileSystem> fs,
                                   const TaskOptions& options) {
@@ -368,39 +499,20 @@ arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const Ta
   if (!input.source || (task.kind == TaskKind::kRewrite && !input.source->keys)) {
     return arrow::Status::Invalid("task ", task_index, " was given no source rows");
   }
-  const auto start = std::chrono::steady_clock::now();
-  TaskResult result;
-  result.task = task_index;
-  result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
-  std::shared_ptr<memory::MemoryMonitor> monitor = options.monitor;
-  if (!monitor) {
-    ARROW_ASSIGN_OR_RAISE(monitor,
-                          memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
+  const std::string label = task.kind == TaskKind::kRewrite ? "rewriting '" + task.file + "'"
+                                                            : "writing the inserted rows";
+  arrow::Result<TaskResult> result = arrow::Status::UnknownError("not run");
+  try {
+    result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options);
+  } catch (const parquet::ParquetStatusException& e) {  // e.g. out of memory: keep its kind
+    result = e.status().WithMessage(label, ": ", e.status().message());
+  } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
+    // Some Parquet paths rethrow a refused allocation as a plain message.
+    result = arrow::Status(memory::IsCappedPoolRefusal(e.what()) ? arrow::StatusCode::OutOfMemory
+                                                                 : arrow::StatusCode::UnknownError,
+                           label + ": " + e.what());
   }
-  memory::DegradationLadderOptions ladder_options;
-  ladder_options.requested_chunk_size_rows = 1;
-  ladder_options.collect = options.collect;
-  ladder_options.observer = options.observer;
-  memory::DegradationLadder ladder(monitor, ladder_options);
-  result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
-  int64_t row_groups_done = 0;
-  auto advance = [&](int64_t rows) -> arrow::Status {
-    if (task.kind == TaskKind::kRewrite) KillOnceForTest(++row_groups_done);
-    // Sampled at every row group: the task's peak is what admission must plan for.
-    result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
-    return options.advance ? options.advance(rows) : arrow::Status::OK();
-  };
-  TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt), ladder,
-              advance};
-  ARROW_ASSIGN_OR_RAISE(result.staged,
-                        task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
-  for (io::WrittenFile& file : result.staged) {
-    ARROW_ASSIGN_OR_RAISE(auto info, fs->GetFileInfo(file.path));
-    file.size_bytes = info.size();
-    result.rows_written += file.row_count;
-  }
-  result.matched_keys = run.matched;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!result.ok()) return NameTheBudget(result.status());
   return result;
 }
 

@@ -96,15 +96,17 @@ class RayExecutor:
 
     def merge(self, data, path: str, filesystem, *, strategy: str, key_columns, partition_columns,
               schema, compression, max_rows_per_file, row_group_size, max_memory_mb,
-              max_process_memory_mb, min_system_available_mb, progress) -> dict:
+              max_process_memory_mb, min_system_available_mb, progress, chunk_size_rows=100_000,
+              single_writer=False, durable=False) -> dict:
         """Plans here, runs the tasks on Ray, commits here; returns the result as a dict."""
         ray = self._connect()
         memory_bytes = self._task_memory_bytes(ray, max_memory_mb)
         capsule, resolved = resolve(filesystem, path)
         planned = _core.plan_merge(data, resolved, capsule, strategy, key_columns,
                                    partition_columns, schema, compression, max_rows_per_file,
-                                   row_group_size, max_memory_mb, max_process_memory_mb,
-                                   min_system_available_mb, gc.collect)
+                                   row_group_size, chunk_size_rows, max_memory_mb,
+                                   max_process_memory_mb, min_system_available_mb, gc.collect,
+                                   single_writer, durable)
         try:
             results, placements = self._run(ray, planned, path, filesystem,
                                             (max_memory_mb, max_process_memory_mb,

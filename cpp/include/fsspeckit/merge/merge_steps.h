@@ -12,9 +12,11 @@
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
+#include <arrow/util/cancel.h>
 
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/write_dataset.h"
+#include "fsspeckit/memory/capped_pool.h"
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/merge/merge.h"
@@ -59,6 +61,8 @@ struct Plan {
   /// The hive partitioning of inserted files: the dataset's, else the caller's.
   std::vector<std::string> partition_by;
   io::WriteDatasetOptions write;  ///< compression and sizes for every file written
+  int64_t chunk_size_rows = 100'000;  ///< inserted rows gathered this many at a time
+  int64_t source_row_bytes = 0;       ///< the source's bytes per row (read sizes)
   std::vector<PlannedFile> files; ///< every data file of the dataset, in path order
   std::vector<MergeTask> tasks;   ///< rewrites largest first, then the inserts
   int64_t source_count = 0;       ///< distinct source keys
@@ -108,6 +112,10 @@ struct TaskOptions {
   std::function<arrow::Status(int64_t)> advance;
   /// Names this attempt's files; empty: a fresh unique id.
   std::string attempt;
+  /// The merge's capped pool (the driver's); nullptr: one of `limits` for this task.
+  memory::CappedMemoryPool* pool = nullptr;
+  /// Checked at every row group: a stop requested fails the task with Cancelled.
+  arrow::StopToken stop = arrow::StopToken::Unstoppable();
 };
 
 /// Reads the staged source (plan.source_path) for `task`: only its rows are kept.
