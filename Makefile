@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python demo demo-memory bench soak cpp clean gtest
+.PHONY: all install test test-cpp test-python demo demo-memory report-demo bench soak cpp clean gtest
 
 all: install
 
@@ -58,6 +58,19 @@ test: install
 # The main job: generate an orders dataset, upsert changes under a 256 MiB budget.
 demo: install
 	$(PY) demo/merge_demo.py
+
+# The demo merge's report, rendered by headless Chromium (installed with apt when
+# missing and we may) to docs/report.png, the README's screenshot. Not part of `make test`.
+report-demo: demo
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium with apt"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium', then make report-demo again" >&2; exit 1; \
+	  fi; \
+	fi
+	$(PY) demo/render_report.py demo/data/merge-report.html docs/report.png
 
 demo-memory: install
 	$(PY) demo/memory_pressure.py

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/merge/merge_report.h"
 #include "init.h"
 #include "memory_convert.h"
 #include "perf.h"
@@ -45,9 +46,24 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   return d;
 }
 
+// Kept beside the Python MergeResult for its write_report(): the C++ result, which the
+// report is rendered from.
+struct MergeReport {
+  merge::MergeResult result;
+  std::string dataset_path;
+};
+
 }  // namespace
 
 void InitMerge(nb::module_& m) {
+  nb::class_<MergeReport>(m, "MergeReport")
+      .def(
+          "write",
+          [](const MergeReport& self, const std::string& path) {
+            ThrowIfError(merge::WriteMergeReport(self.result, self.dataset_path, path));
+          },
+          nb::arg("path"));
+
   m.def(
       "merge",
       [](nb::handle data, const std::string& path, nb::handle filesystem, std::string strategy,
@@ -76,7 +92,9 @@ void InitMerge(nb::module_& m) {
           nb::gil_scoped_release nogil;
           result = ValueOrThrow(merge::Merge(std::move(reader), location, options));
         }
-        return ResultDict(result);
+        nb::dict d = ResultDict(result);
+        d["_report"] = nb::cast(MergeReport{std::move(result), location.path});
+        return d;
       },
       nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy"),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),

@@ -1,0 +1,545 @@
+// fsspeckit: one self-contained HTML file telling what memory did during an operation.
+#include "fsspeckit/perf/html_report.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace fsspeckit::perf {
+namespace {
+
+using memory::PressureLevel;
+
+// printf-style append (GCC 12 has no std::format), of any length.
+void Append(std::string& out, const char* format, ...) {
+  va_list args, again;
+  va_start(args, format);
+  va_copy(again, args);
+  int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  if (n > 0) {
+    size_t old_size = out.size();
+    out.resize(old_size + n + 1);
+    std::vsnprintf(out.data() + old_size, n + 1, format, again);
+    out.resize(old_size + n);
+  }
+  va_end(again);
+}
+
+std::string Escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+double Mib(int64_t bytes) { return static_cast<double>(bytes) / memory::kBytesInMiB; }
+double Sec(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+std::string MibText(int64_t bytes) {
+  std::string out;
+  double mib = Mib(bytes);
+  Append(out, mib < 10 ? "%.1f MiB" : "%.0f MiB", mib);
+  return out;
+}
+
+std::string SecText(double sec) {
+  std::string out;
+  Append(out, sec < 10 ? "%.2f s" : "%.1f s", sec);
+  return out;
+}
+
+// Colours: one per signal, one per pressure level (from NORMAL).
+constexpr const char* kPoolColor = "#2563eb";
+constexpr const char* kRssColor = "#9333ea";
+constexpr const char* kAvailableColor = "#059669";
+constexpr const char* kBudgetColor = "#dc2626";
+constexpr const char* kLevelColors[] = {"#bbf7d0", "#fde68a", "#fdba74", "#fca5a5"};
+constexpr const char* kLevelTints[] = {"none", "#fef9c3", "#ffedd5", "#fee2e2"};
+constexpr const char* kPhaseColors[] = {"#e0e7ff", "#dcfce7", "#fae8ff", "#ffedd5",
+                                        "#e0f2fe", "#fef9c3", "#f1f5f9"};
+
+// Geometry of the chart, in SVG units.
+struct Layout {
+  double width = 960, left = 70, right = 150;
+  double phases_top = 6, lane_height = 20;
+  int lanes = 1;
+  double events_top = 0, memory_top = 0, memory_height = 250;
+  double level_top = 0, level_height = 12;
+  double available_top = 0, available_height = 100, height = 0;
+  double t_max_sec = 1;
+
+  double plot_width() const { return width - left - right; }
+  double X(double sec) const { return left + plot_width() * std::clamp(sec / t_max_sec, 0.0, 1.0); }
+};
+
+// "Nice" tick spacing (1, 2 or 5 times a power of ten) for about `count` ticks up to max.
+double TickStep(double max, int count) {
+  if (max <= 0) return 1;
+  double raw = max / count, power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * power >= raw) return m * power;
+  }
+  return 10 * power;
+}
+
+// A vertical scale: bytes to y over a panel.
+struct YScale {
+  double top, height, max_bytes;
+  double Y(double bytes) const {
+    return top + height * (1 - std::clamp(bytes / max_bytes, 0.0, 1.05));
+  }
+};
+
+void DrawYAxis(std::string& svg, const Layout& layout, const YScale& scale) {
+  double step = TickStep(Mib(static_cast<int64_t>(scale.max_bytes)), 4);
+  for (double mib = 0; mib <= Mib(static_cast<int64_t>(scale.max_bytes)) + 1e-9; mib += step) {
+    double y = scale.Y(mib * memory::kBytesInMiB);
+    Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' class='grid'/>", layout.left,
+           layout.left + layout.plot_width(), y, y);
+    Append(svg, "<text x='%.1f' y='%.1f' class='tick' text-anchor='end'>%g</text>",
+           layout.left - 6, y + 4, mib);
+  }
+}
+
+void DrawXAxis(std::string& svg, const Layout& layout, double bottom) {
+  double step = TickStep(layout.t_max_sec, 8);
+  for (double sec = 0; sec <= layout.t_max_sec + 1e-9; sec += step) {
+    double x = layout.X(sec);
+    Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' class='tick-line'/>", x, x, bottom,
+           bottom + 4);
+    Append(svg, "<text x='%.1f' y='%.1f' class='tick' text-anchor='middle'>%g s</text>", x,
+           bottom + 16, sec);
+  }
+}
+
+// A horizontal band between two byte values, with its name at the right edge.
+void DrawBand(std::string& svg, const Layout& layout, const YScale& scale, double low_bytes,
+              double high_bytes, const char* fill, const char* name) {
+  double y_top = scale.Y(high_bytes), y_bottom = scale.Y(low_bytes);
+  if (y_bottom - y_top < 0.5) return;
+  Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s'/>", layout.left, y_top,
+         layout.plot_width(), y_bottom - y_top, fill);
+  if (y_bottom - y_top >= 10) {
+    Append(svg, "<text x='%.1f' y='%.1f' class='band'>%s</text>", layout.left + layout.plot_width() + 6,
+           (y_top + y_bottom) / 2 + 4, name);
+  }
+}
+
+void DrawLimitLine(std::string& svg, const Layout& layout, const YScale& scale, double bytes,
+                   const char* color, const std::string& name) {
+  double y = scale.Y(bytes);
+  Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='%s' stroke-width='1.5' "
+              "stroke-dasharray='6 4'/>", layout.left, layout.left + layout.plot_width(), y, y, color);
+  Append(svg, "<text x='%.1f' y='%.1f' class='limit' fill='%s'>%s</text>",
+         layout.left + layout.plot_width() + 6, y + 4, color, Escape(name).c_str());
+}
+
+// A signal as a line; `value` gives a sample's reading, absent where it has none.
+template <typename Value>
+void DrawSeries(std::string& svg, const Layout& layout, const YScale& scale,
+                const std::vector<TimelineSample>& samples, const char* color, Value value) {
+  std::string points;
+  for (const TimelineSample& s : samples) {
+    std::optional<int64_t> bytes = value(s);
+    if (!bytes) continue;
+    Append(points, "%.1f,%.1f ", layout.X(Sec(s.time_ns)), scale.Y(static_cast<double>(*bytes)));
+  }
+  if (points.empty()) return;
+  Append(svg, "<polyline points='%s' fill='none' stroke='%s' stroke-width='2' "
+              "stroke-linejoin='round'/>", points.c_str(), color);
+}
+
+// Phases as shaded columns behind the panels, named in lanes above them (overlapping
+// phases, like inserts beside rewrites, take the next lane).
+std::vector<int> PhaseLanes(const std::vector<PhaseSpan>& phases, int* lanes) {
+  std::vector<int> lane_of(phases.size());
+  std::vector<int64_t> lane_end;
+  for (size_t i = 0; i < phases.size(); ++i) {
+    size_t lane = 0;
+    while (lane < lane_end.size() && lane_end[lane] > phases[i].time_ns) ++lane;
+    if (lane == lane_end.size()) lane_end.push_back(0);
+    lane_end[lane] = phases[i].end_ns;
+    lane_of[i] = static_cast<int>(lane);
+  }
+  *lanes = std::max<int>(1, static_cast<int>(lane_end.size()));
+  return lane_of;
+}
+
+void DrawPhases(std::string& svg, const Layout& layout, const Timeline& timeline,
+                const std::vector<int>& lane_of) {
+  std::map<int, int> color_of;  // label -> palette index, in order of appearance
+  for (size_t i = 0; i < timeline.phases.size(); ++i) {
+    const PhaseSpan& phase = timeline.phases[i];
+    int color = color_of.emplace(phase.label, static_cast<int>(color_of.size()) % 7).first->second;
+    double x0 = layout.X(Sec(phase.time_ns)), x1 = std::max(x0 + 1, layout.X(Sec(phase.end_ns)));
+    double lane_y = layout.phases_top + lane_of[i] * layout.lane_height;
+    std::string name = Escape(timeline.label(phase.label));
+    Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s' opacity='0.55'>"
+                "<title>%s: %s</title></rect>", x0, layout.memory_top, x1 - x0,
+           layout.available_top + layout.available_height - layout.memory_top, kPhaseColors[color],
+           name.c_str(), SecText(Sec(phase.end_ns - phase.time_ns)).c_str());
+    Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' rx='3' fill='%s' "
+                "stroke='#94a3b8' stroke-width='0.5'/>", x0, lane_y, x1 - x0, layout.lane_height - 3,
+           kPhaseColors[color]);
+    // The name where it fits (about 6.5 units a character at this size).
+    if (static_cast<double>(name.size()) * 6.5 + 8 <= x1 - x0) {
+      Append(svg, "<text x='%.1f' y='%.1f' class='phase'>%s</text>", x0 + 4,
+             lane_y + layout.lane_height - 8, name.c_str());
+    }
+  }
+}
+
+struct EventStyle {
+  const char* symbol;
+  const char* color;
+  const char* name;
+};
+EventStyle StyleOf(TimelineEventKind kind) {
+  switch (kind) {
+    case TimelineEventKind::kCollection: return {"&#9670;", "#475569", "garbage collection"};
+    case TimelineEventKind::kPoolRelease: return {"&#9679;", "#0d9488", "pool memory released"};
+    case TimelineEventKind::kChunkHalved: return {"&#9660;", "#ea580c", "chunk size halved"};
+    case TimelineEventKind::kChunkDoubled: return {"&#9650;", "#16a34a", "chunk size doubled"};
+    case TimelineEventKind::kEmergencyRecheck: return {"&#10006;", "#dc2626", "emergency re-read"};
+  }
+  return {"?", "#000", "event"};
+}
+
+std::string EventText(const Timeline& timeline, const TimelineEvent& event) {
+  EventStyle style = StyleOf(event.kind);
+  std::string text;
+  Append(text, "%.2f s: %s", Sec(event.time_ns), style.name);
+  if (event.count > 1) Append(text, " (x%lld)", static_cast<long long>(event.count));
+  if (event.kind == TimelineEventKind::kChunkHalved || event.kind == TimelineEventKind::kChunkDoubled) {
+    Append(text, " to %lld rows", static_cast<long long>(event.value));
+  }
+  if (event.kind == TimelineEventKind::kEmergencyRecheck) {
+    text += ", then ";
+    text += memory::PressureLevelName(static_cast<PressureLevel>(event.value));
+  }
+  std::string_view label = timeline.label(event.label);
+  if (!label.empty()) text += ", during " + std::string(label);
+  return Escape(text);
+}
+
+// Events: a symbol in their own row and a faint guide line down through the panels.
+void DrawEvents(std::string& svg, const Layout& layout, const Timeline& timeline) {
+  for (const TimelineEvent& event : timeline.events) {
+    EventStyle style = StyleOf(event.kind);
+    double x = layout.X(Sec(event.time_ns));
+    Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='%s' stroke-width='1' "
+                "opacity='0.35'/>", x, x, layout.events_top + 14,
+           layout.memory_top + layout.memory_height, style.color);
+    Append(svg, "<text x='%.1f' y='%.1f' text-anchor='middle' class='event' fill='%s'>%s<title>%s"
+                "</title></text>", x, layout.events_top + 12, style.color, style.symbol,
+           EventText(timeline, event).c_str());
+  }
+}
+
+// The worst pressure level over time, as a strip of coloured runs.
+void DrawLevels(std::string& svg, const Layout& layout, const Timeline& timeline) {
+  const auto& samples = timeline.samples;
+  Append(svg, "<text x='%.1f' y='%.1f' class='tick' text-anchor='end'>pressure</text>",
+         layout.left - 6, layout.level_top + 10);
+  for (size_t i = 0; i < samples.size();) {
+    size_t j = i + 1;
+    while (j < samples.size() && samples[j].level == samples[i].level) ++j;
+    double x0 = layout.X(Sec(samples[i].time_ns));
+    double x1 = j < samples.size() ? layout.X(Sec(samples[j].time_ns)) : layout.X(layout.t_max_sec);
+    int level = static_cast<int>(samples[i].level);
+    Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s'><title>%s</title>"
+                "</rect>", x0, layout.level_top, std::max(1.0, x1 - x0), layout.level_height,
+           kLevelColors[level], std::string(memory::PressureLevelName(samples[i].level)).c_str());
+    i = j;
+  }
+}
+
+const TimelineSample* PoolPeak(const Timeline& timeline) {
+  const TimelineSample* peak = nullptr;
+  for (const TimelineSample& s : timeline.samples) {
+    if (!peak || s.pool_bytes > peak->pool_bytes) peak = &s;
+  }
+  return peak;
+}
+
+void DrawPeak(std::string& svg, const Layout& layout, const YScale& scale, const Timeline& timeline) {
+  const TimelineSample* peak = PoolPeak(timeline);
+  if (!peak || peak->pool_bytes == 0) return;
+  double x = layout.X(Sec(peak->time_ns)), y = scale.Y(static_cast<double>(peak->pool_bytes));
+  std::string text = "pool peak " + MibText(peak->pool_bytes);
+  Append(svg, "<circle cx='%.1f' cy='%.1f' r='4.5' fill='%s' stroke='white' stroke-width='1.5'/>", x, y,
+         kPoolColor);
+  bool left = x > layout.left + layout.plot_width() * 0.7;
+  Append(svg, "<text x='%.1f' y='%.1f' class='peak' text-anchor='%s'>%s</text>", left ? x - 8 : x + 8,
+         std::max(layout.memory_top + 12, y - 8), left ? "end" : "start", Escape(text).c_str());
+}
+
+void DrawMemoryPanel(std::string& svg, const Layout& layout, const Timeline& timeline,
+                     const PerformanceMetrics& metrics) {
+  const memory::MemoryLimits& limits = timeline.limits;
+  double max_bytes = std::max<double>(
+      {static_cast<double>(limits.max_pool_bytes), static_cast<double>(metrics.memory_peak_bytes),
+       static_cast<double>(metrics.process_memory_peak_bytes),
+       static_cast<double>(limits.max_rss_bytes.value_or(0))});
+  YScale scale{layout.memory_top, layout.memory_height, max_bytes * 1.08};
+  const double budget = static_cast<double>(limits.max_pool_bytes);
+  DrawBand(svg, layout, scale, 0.7 * budget, 0.9 * budget, kLevelTints[1], "warning (70%)");
+  DrawBand(svg, layout, scale, 0.9 * budget, budget, kLevelTints[2], "critical (90%)");
+  DrawBand(svg, layout, scale, budget, scale.max_bytes, kLevelTints[3], "over budget");
+  DrawYAxis(svg, layout, scale);
+  DrawLimitLine(svg, layout, scale, budget, kBudgetColor, "pool budget " + MibText(limits.max_pool_bytes));
+  if (limits.max_rss_bytes && *limits.max_rss_bytes > 0) {
+    DrawLimitLine(svg, layout, scale, static_cast<double>(*limits.max_rss_bytes), kRssColor,
+                  "RSS budget " + MibText(*limits.max_rss_bytes));
+  }
+  DrawSeries(svg, layout, scale, timeline.samples, kRssColor,
+             [](const TimelineSample& s) { return s.rss_bytes; });
+  DrawSeries(svg, layout, scale, timeline.samples, kPoolColor,
+             [](const TimelineSample& s) { return std::optional<int64_t>(s.pool_bytes); });
+  DrawPeak(svg, layout, scale, timeline);
+  Append(svg, "<text x='14' y='%.1f' class='axis' transform='rotate(-90 14 %.1f)' "
+              "text-anchor='middle'>MiB</text>", layout.memory_top + layout.memory_height / 2,
+         layout.memory_top + layout.memory_height / 2);
+}
+
+void DrawAvailablePanel(std::string& svg, const Layout& layout, const Timeline& timeline) {
+  const double min_bytes = static_cast<double>(timeline.limits.min_system_available_bytes);
+  double max_bytes = 2.2 * min_bytes;
+  for (const TimelineSample& s : timeline.samples) {
+    if (s.available_bytes) max_bytes = std::max(max_bytes, static_cast<double>(*s.available_bytes));
+  }
+  if (max_bytes <= 0) max_bytes = memory::kBytesInMiB;
+  YScale scale{layout.available_top, layout.available_height, max_bytes * 1.08};
+  if (min_bytes > 0) {
+    DrawBand(svg, layout, scale, 1.5 * min_bytes, 2 * min_bytes, kLevelTints[1], "warning (2x)");
+    DrawBand(svg, layout, scale, min_bytes, 1.5 * min_bytes, kLevelTints[2], "critical (1.5x)");
+    DrawBand(svg, layout, scale, 0, min_bytes, kLevelTints[3], "below minimum");
+  }
+  DrawYAxis(svg, layout, scale);
+  if (min_bytes > 0) {
+    DrawLimitLine(svg, layout, scale, min_bytes, kBudgetColor,
+                  "keep " + MibText(timeline.limits.min_system_available_bytes) + " free");
+  }
+  DrawSeries(svg, layout, scale, timeline.samples, kAvailableColor,
+             [](const TimelineSample& s) { return s.available_bytes; });
+}
+
+std::string Chart(const PerformanceMetrics& metrics) {
+  const Timeline& timeline = metrics.timeline;
+  Layout layout;
+  std::vector<int> lane_of = PhaseLanes(timeline.phases, &layout.lanes);
+  layout.events_top = layout.phases_top + layout.lanes * layout.lane_height + 2;
+  layout.memory_top = layout.events_top + 22;
+  layout.level_top = layout.memory_top + layout.memory_height + 8;
+  layout.available_top = layout.level_top + layout.level_height + 14;
+  layout.height = layout.available_top + layout.available_height + 26;
+  layout.t_max_sec = std::max(1e-3, metrics.total_process_time_sec);
+  for (const TimelineSample& s : timeline.samples) layout.t_max_sec = std::max(layout.t_max_sec, Sec(s.time_ns));
+
+  std::string svg;
+  Append(svg, "<svg id='chart' viewBox='0 0 %.0f %.0f' width='100%%' role='img' "
+              "xmlns='http://www.w3.org/2000/svg' aria-label='memory over time'>",
+         layout.width, layout.height);
+  DrawPhases(svg, layout, timeline, lane_of);
+  DrawMemoryPanel(svg, layout, timeline, metrics);
+  DrawLevels(svg, layout, timeline);
+  DrawAvailablePanel(svg, layout, timeline);
+  DrawEvents(svg, layout, timeline);
+  Append(svg, "<text x='14' y='%.1f' class='axis' transform='rotate(-90 14 %.1f)' "
+              "text-anchor='middle'>available MiB</text>",
+         layout.available_top + layout.available_height / 2, layout.available_top + layout.available_height / 2);
+  DrawXAxis(svg, layout, layout.available_top + layout.available_height);
+  svg += "</svg>";
+  return svg;
+}
+
+std::string Legend(const Timeline& timeline) {
+  std::string html = "<div class='legend'>";
+  Append(html, "<span><i style='background:%s'></i>Arrow pool</span>", kPoolColor);
+  Append(html, "<span><i style='background:%s'></i>process RSS</span>", kRssColor);
+  Append(html, "<span><i style='background:%s'></i>system available</span>", kAvailableColor);
+  Append(html, "<span><i class='dash' style='border-color:%s'></i>budget</span>", kBudgetColor);
+  std::array<int64_t, kNumTimelineEventKinds> counts{};
+  for (const TimelineEvent& e : timeline.events) counts[static_cast<int>(e.kind)] += e.count;
+  for (int k = 0; k < kNumTimelineEventKinds; ++k) {
+    if (counts[k] == 0) continue;
+    EventStyle style = StyleOf(static_cast<TimelineEventKind>(k));
+    Append(html, "<span><b style='color:%s'>%s</b> %s</span>", style.color, style.symbol, style.name);
+  }
+  return html + "</div>";
+}
+
+// One sentence a reader takes away in ten seconds: did the budget hold, where memory
+// peaked, what the ladder did.
+std::string Headline(const PerformanceMetrics& metrics) {
+  const Timeline& timeline = metrics.timeline;
+  const int64_t budget = timeline.limits.max_pool_bytes;
+  const bool held = metrics.memory_peak_bytes <= budget;
+  std::string html;
+  Append(html, "<p class='headline %s'><b>%s</b> ", held ? "ok" : "over",
+         held ? "The memory budget held." : "The memory budget was exceeded.");
+  Append(html, "The Arrow pool peaked at <b>%s</b> of its %s budget (%.0f%%)",
+         MibText(metrics.memory_peak_bytes).c_str(), MibText(budget).c_str(),
+         100.0 * static_cast<double>(metrics.memory_peak_bytes) / static_cast<double>(budget));
+  if (const TimelineSample* peak = PoolPeak(timeline)) {
+    Append(html, " at %.2f s", Sec(peak->time_ns));
+    std::string_view label = timeline.label(peak->label);
+    if (!label.empty()) html += ", during " + Escape(label);
+  }
+  html += ". ";
+  const DegradationCounters& d = metrics.degradation;
+  if (d.collections + d.pool_releases + d.chunk_size_reductions == 0) {
+    html += "Memory pressure never called for the degradation ladder to act.";
+  } else {
+    Append(html, "Under pressure the ladder acted: %lld garbage collections, %lld pool releases, "
+                 "%lld chunk halvings.", static_cast<long long>(d.collections),
+           static_cast<long long>(d.pool_releases), static_cast<long long>(d.chunk_size_reductions));
+  }
+  return html + "</p>";
+}
+
+void Row(std::string& html, const std::string& name, const std::string& value,
+         const std::string& note = "") {
+  html += "<tr><th>" + Escape(name) + "</th><td>" + Escape(value) + "</td><td class='note'>" + note +
+          "</td></tr>";
+}
+
+std::string PhaseTable(const PerformanceMetrics& metrics) {
+  std::string html = "<table><caption>Time per phase</caption>";
+  const double total = std::max(1e-9, metrics.total_process_time_sec);
+  for (const auto& [name, sec] : metrics.operation_breakdown_sec) {
+    std::string bar;
+    Append(bar, "<span class='bar' style='width:%.0fpx'></span> %.0f%%", 160 * std::min(1.0, sec / total),
+           100 * sec / total);
+    Row(html, name, SecText(sec), bar);
+  }
+  Row(html, "total", SecText(metrics.total_process_time_sec));
+  return html + "</table>";
+}
+
+std::string PercentOf(int64_t value, int64_t limit) {
+  std::string out;
+  if (limit > 0) Append(out, "%.0f%% of %s", 100.0 * static_cast<double>(value) / static_cast<double>(limit),
+                        MibText(limit).c_str());
+  return out;
+}
+
+std::string MemoryTable(const PerformanceMetrics& metrics) {
+  const Timeline& timeline = metrics.timeline;
+  const memory::MemoryLimits& limits = timeline.limits;
+  std::string html = "<table><caption>Peaks against budgets</caption>";
+  Row(html, "Arrow pool peak", MibText(metrics.memory_peak_bytes),
+      "budget " + PercentOf(metrics.memory_peak_bytes, limits.max_pool_bytes));
+  Row(html, "process RSS peak", MibText(metrics.process_memory_peak_bytes),
+      limits.max_rss_bytes && *limits.max_rss_bytes > 0
+          ? "budget " + PercentOf(metrics.process_memory_peak_bytes, *limits.max_rss_bytes)
+          : std::string("no RSS budget set"));
+  std::optional<int64_t> least;
+  for (const TimelineSample& s : timeline.samples) {
+    if (s.available_bytes) least = std::min(least.value_or(*s.available_bytes), *s.available_bytes);
+  }
+  if (least) {
+    Row(html, "least system available", MibText(*least),
+        "minimum to keep " + MibText(limits.min_system_available_bytes));
+  }
+  std::string levels;
+  int64_t counted = 0;
+  for (int64_t n : metrics.pressure_counts) counted += n;
+  for (int level = 0; level < memory::kNumPressureLevels; ++level) {
+    if (metrics.pressure_counts[level] == 0) continue;
+    if (!levels.empty()) levels += ", ";
+    Append(levels, "%s %.0f%%", std::string(memory::PressureLevelName(static_cast<PressureLevel>(level))).c_str(),
+           100.0 * static_cast<double>(metrics.pressure_counts[level]) / static_cast<double>(std::max<int64_t>(1, counted)));
+  }
+  Row(html, "pressure level, share of time", levels, "sampled every 100 ms, worst reading of each");
+  const DegradationCounters& d = metrics.degradation;
+  Row(html, "garbage collections", std::to_string(d.collections));
+  Row(html, "pool releases", std::to_string(d.pool_releases));
+  Row(html, "chunk halvings", std::to_string(d.chunk_size_reductions),
+      d.smallest_chunk_size_rows && d.chunk_size_reductions > 0
+          ? "smallest chunk " + std::to_string(*d.smallest_chunk_size_rows) + " rows"
+          : std::string());
+  return html + "</table>";
+}
+
+constexpr const char* kStyle = R"(<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#0f172a;margin:24px auto;max-width:1000px;padding:0 16px}
+h1{font-size:20px;margin:0 0 4px}
+.headline{font-size:15px;margin:6px 0 12px;padding:10px 12px;border-radius:6px}
+.headline.ok{background:#f0fdf4;border-left:4px solid #16a34a}
+.headline.over{background:#fef2f2;border-left:4px solid #dc2626}
+svg text{font-family:inherit}
+.grid{stroke:#e2e8f0;stroke-width:1}
+.tick-line{stroke:#64748b}
+.tick{font-size:11px;fill:#475569}
+.axis{font-size:11px;fill:#475569}
+.band{font-size:10px;fill:#92400e}
+.limit{font-size:11px;font-weight:600}
+.phase{font-size:11px;fill:#1e293b}
+.event{font-size:13px;cursor:default}
+.peak{font-size:12px;font-weight:600;fill:#1e3a8a}
+.legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:#334155;margin:4px 0 14px 70px}
+.legend i{display:inline-block;width:16px;height:3px;vertical-align:middle;margin-right:5px}
+.legend i.dash{height:0;border-top:2px dashed}
+.tables{display:flex;flex-wrap:wrap;gap:24px}
+table{border-collapse:collapse;font-size:13px;min-width:300px}
+caption{text-align:left;font-weight:600;padding:4px 0}
+th{text-align:left;font-weight:normal;color:#475569;padding:3px 12px 3px 0}
+td{padding:3px 12px 3px 0;font-variant-numeric:tabular-nums}
+td.note{color:#64748b;font-size:12px}
+.bar{display:inline-block;height:8px;background:#93c5fd;border-radius:2px;vertical-align:middle}
+footer{margin-top:18px;font-size:11px;color:#94a3b8}
+</style>)";
+
+}  // namespace
+
+std::string WithThousands(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+std::string RenderHtmlReport(const ReportContent& content) {
+  const PerformanceMetrics& metrics = content.metrics;
+  std::string html = "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>" +
+                     Escape(content.title) + "</title>" + kStyle + "</head><body>\n";
+  html += "<h1>" + Escape(content.title) + "</h1>\n" + Headline(metrics) + "\n";
+  html += Chart(metrics) + "\n" + Legend(metrics.timeline) + "\n<div class='tables'>";
+  if (!content.facts.empty()) {
+    html += "<table><caption>What happened</caption>";
+    for (const auto& [name, value] : content.facts) Row(html, name, value);
+    html += "</table>";
+  }
+  html += PhaseTable(metrics) + MemoryTable(metrics) + "</div>\n";
+  Append(html, "<footer>fsspeckit report: %lld memory checks over %.2f s, drawn as %zu points (each the "
+               "peak of its %.0f ms); hover a phase or an event for details.</footer>\n",
+         static_cast<long long>(metrics.timeline.checks), metrics.total_process_time_sec,
+         metrics.timeline.samples.size(), static_cast<double>(metrics.timeline.sample_bucket_ns) / 1e6);
+  return html + "</body></html>\n";
+}
+
+arrow::Status WriteHtmlReport(const ReportContent& content, const std::string& path) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file) return arrow::Status::IOError("cannot write the report to '", path, "': check that the folder exists and is writable");
+  file << RenderHtmlReport(content);
+  file.close();
+  if (!file) return arrow::Status::IOError("writing the report to '", path, "' failed (disk full?)");
+  return arrow::Status::OK();
+}
+
+}  // namespace fsspeckit::perf
