@@ -2,6 +2,7 @@
 
 import re
 import sys
+import time
 
 import pyarrow as pa
 import pytest
@@ -34,6 +35,7 @@ def test_monitor_timeline_follows_checks_and_phases():
     for _ in range(5):
         held.append(pa.allocate_buffer(4 * 2**20))
         monitor.track_memory()
+    time.sleep(0.005)  # checks within a millisecond share a point: keep these apart
     monitor.start_op("process")
     monitor.track_memory()
     timeline = monitor.get_metrics(0, 0, 0)["timeline"]

@@ -66,16 +66,16 @@ constexpr const char* kRssColor = "#9333ea";
 constexpr const char* kAvailableColor = "#059669";
 constexpr const char* kBudgetColor = "#dc2626";
 constexpr const char* kLevelColors[] = {"#bbf7d0", "#fde68a", "#fdba74", "#fca5a5"};
-constexpr const char* kLevelTints[] = {"none", "#fef9c3", "#ffedd5", "#fee2e2"};
 constexpr const char* kPhaseColors[] = {"#e0e7ff", "#dcfce7", "#fae8ff", "#ffedd5",
                                         "#e0f2fe", "#fef9c3", "#f1f5f9"};
 
 // Geometry of the chart, in SVG units.
 struct Layout {
-  double width = 960, left = 70, right = 150;
-  double phases_top = 6, lane_height = 20;
-  int lanes = 1;
-  double events_top = 0, memory_top = 0, memory_height = 250;
+  double width = 960, left = 92, right = 140;
+  double phases_top = 6, chip_height = 18;
+  int chip_rows = 1;
+  double events_top = 0, event_row_height = 15;
+  double memory_top = 0, memory_height = 250;
   double level_top = 0, level_height = 12;
   double available_top = 0, available_height = 100, height = 0;
   double t_max_sec = 1;
@@ -124,17 +124,15 @@ void DrawXAxis(std::string& svg, const Layout& layout, double bottom) {
   }
 }
 
-// A horizontal band between two byte values, with its name at the right edge.
+// A horizontal band between two byte values where a reading has `level`, tinted like the
+// pressure strip (the legend names the colours); `name` shows on hover.
 void DrawBand(std::string& svg, const Layout& layout, const YScale& scale, double low_bytes,
-              double high_bytes, const char* fill, const char* name) {
+              double high_bytes, PressureLevel level, const char* name) {
   double y_top = scale.Y(high_bytes), y_bottom = scale.Y(low_bytes);
   if (y_bottom - y_top < 0.5) return;
-  Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s'/>", layout.left, y_top,
-         layout.plot_width(), y_bottom - y_top, fill);
-  if (y_bottom - y_top >= 10) {
-    Append(svg, "<text x='%.1f' y='%.1f' class='band'>%s</text>", layout.left + layout.plot_width() + 6,
-           (y_top + y_bottom) / 2 + 4, name);
-  }
+  Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s' opacity='0.35'>"
+              "<title>%s</title></rect>", layout.left, y_top, layout.plot_width(), y_bottom - y_top,
+         kLevelColors[static_cast<int>(level)], name);
 }
 
 void DrawLimitLine(std::string& svg, const Layout& layout, const YScale& scale, double bytes,
@@ -161,43 +159,56 @@ void DrawSeries(std::string& svg, const Layout& layout, const YScale& scale,
               "stroke-linejoin='round'/>", points.c_str(), color);
 }
 
-// Phases as shaded columns behind the panels, named in lanes above them (overlapping
-// phases, like inserts beside rewrites, take the next lane).
-std::vector<int> PhaseLanes(const std::vector<PhaseSpan>& phases, int* lanes) {
-  std::vector<int> lane_of(phases.size());
-  std::vector<int64_t> lane_end;
-  for (size_t i = 0; i < phases.size(); ++i) {
-    size_t lane = 0;
-    while (lane < lane_end.size() && lane_end[lane] > phases[i].time_ns) ++lane;
-    if (lane == lane_end.size()) lane_end.push_back(0);
-    lane_end[lane] = phases[i].end_ns;
-    lane_of[i] = static_cast<int>(lane);
+constexpr double kCharWidth = 6.4;  // of the 11-unit labels, roughly
+
+// Phases in order of start. Each is a shaded column behind the panels, named by a chip
+// of its colour at its start; chips that would overlap the previous one in a row move
+// to the next row (short phases, or inserts beside rewrites).
+struct PhaseChips {
+  std::vector<PhaseSpan> phases;
+  std::vector<int> row_of;
+  int rows = 1;
+};
+
+PhaseChips LayOutPhases(const Layout& layout, const Timeline& timeline) {
+  PhaseChips chips{timeline.phases, {}, 1};
+  std::stable_sort(chips.phases.begin(), chips.phases.end(),
+                   [](const PhaseSpan& a, const PhaseSpan& b) { return a.time_ns < b.time_ns; });
+  std::vector<double> row_end;
+  for (const PhaseSpan& phase : chips.phases) {
+    double x = layout.X(Sec(phase.time_ns));
+    double width = static_cast<double>(timeline.label(phase.label).size()) * kCharWidth + 10;
+    size_t row = 0;
+    while (row < row_end.size() && row_end[row] > x) ++row;
+    if (row == row_end.size()) row_end.push_back(0);
+    row_end[row] = x + width + 2;
+    chips.row_of.push_back(static_cast<int>(row));
   }
-  *lanes = std::max<int>(1, static_cast<int>(lane_end.size()));
-  return lane_of;
+  chips.rows = std::max<int>(1, static_cast<int>(row_end.size()));
+  return chips;
 }
 
 void DrawPhases(std::string& svg, const Layout& layout, const Timeline& timeline,
-                const std::vector<int>& lane_of) {
+                const PhaseChips& chips) {
   std::map<int, int> color_of;  // label -> palette index, in order of appearance
-  for (size_t i = 0; i < timeline.phases.size(); ++i) {
-    const PhaseSpan& phase = timeline.phases[i];
+  const double bottom = layout.available_top + layout.available_height;
+  for (size_t i = 0; i < chips.phases.size(); ++i) {
+    const PhaseSpan& phase = chips.phases[i];
     int color = color_of.emplace(phase.label, static_cast<int>(color_of.size()) % 7).first->second;
     double x0 = layout.X(Sec(phase.time_ns)), x1 = std::max(x0 + 1, layout.X(Sec(phase.end_ns)));
-    double lane_y = layout.phases_top + lane_of[i] * layout.lane_height;
     std::string name = Escape(timeline.label(phase.label));
-    Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s' opacity='0.55'>"
-                "<title>%s: %s</title></rect>", x0, layout.memory_top, x1 - x0,
-           layout.available_top + layout.available_height - layout.memory_top, kPhaseColors[color],
-           name.c_str(), SecText(Sec(phase.end_ns - phase.time_ns)).c_str());
-    Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' rx='3' fill='%s' "
-                "stroke='#94a3b8' stroke-width='0.5'/>", x0, lane_y, x1 - x0, layout.lane_height - 3,
-           kPhaseColors[color]);
-    // The name where it fits (about 6.5 units a character at this size).
-    if (static_cast<double>(name.size()) * 6.5 + 8 <= x1 - x0) {
-      Append(svg, "<text x='%.1f' y='%.1f' class='phase'>%s</text>", x0 + 4,
-             lane_y + layout.lane_height - 8, name.c_str());
-    }
+    std::string tip = name + ": " + SecText(Sec(phase.end_ns - phase.time_ns));
+    Append(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='%s' opacity='0.6'>"
+                "<title>%s</title></rect>", x0, layout.events_top, x1 - x0, bottom - layout.events_top,
+           kPhaseColors[color], tip.c_str());
+    double y = layout.phases_top + chips.row_of[i] * layout.chip_height;
+    double width = static_cast<double>(timeline.label(phase.label).size()) * kCharWidth + 10;
+    Append(svg, "<g><title>%s</title><rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' rx='3' "
+                "fill='%s' stroke='#64748b' stroke-width='0.6'/><text x='%.1f' y='%.1f' "
+                "class='phase'>%s</text></g>", tip.c_str(), x0, y, width, layout.chip_height - 3,
+           kPhaseColors[color], x0 + 5, y + layout.chip_height - 7, name.c_str());
+    Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#64748b' stroke-width='0.6'/>",
+           x0, x0, y + layout.chip_height - 3, layout.events_top);
   }
 }
 
@@ -234,17 +245,40 @@ std::string EventText(const Timeline& timeline, const TimelineEvent& event) {
   return Escape(text);
 }
 
-// Events: a symbol in their own row and a faint guide line down through the panels.
-void DrawEvents(std::string& svg, const Layout& layout, const Timeline& timeline) {
+// The rows of the event strip: one per kind of step that happened (halving and doubling
+// share "chunk size"), or none.
+std::array<int, kNumTimelineEventKinds> EventRows(const Timeline& timeline, int* rows) {
+  std::array<bool, kNumTimelineEventKinds> seen{};
+  for (const TimelineEvent& e : timeline.events) seen[static_cast<int>(e.kind)] = true;
+  seen[static_cast<int>(TimelineEventKind::kChunkHalved)] |= seen[static_cast<int>(TimelineEventKind::kChunkDoubled)];
+  std::array<int, kNumTimelineEventKinds> row_of{};
+  *rows = 0;
+  for (int k = 0; k < kNumTimelineEventKinds; ++k) {
+    if (k == static_cast<int>(TimelineEventKind::kChunkDoubled)) continue;
+    row_of[k] = seen[k] ? (*rows)++ : -1;
+  }
+  row_of[static_cast<int>(TimelineEventKind::kChunkDoubled)] = row_of[static_cast<int>(TimelineEventKind::kChunkHalved)];
+  return row_of;
+}
+
+// Events: a symbol in their kind's row and a faint guide line down through the pool panel.
+void DrawEvents(std::string& svg, const Layout& layout, const Timeline& timeline,
+                const std::array<int, kNumTimelineEventKinds>& row_of) {
+  static constexpr const char* kRowNames[] = {"collection", "pool release", "chunk size", "",
+                                              "emergency"};
+  for (int k = 0; k < kNumTimelineEventKinds; ++k) {
+    if (row_of[k] < 0 || kRowNames[k][0] == '\0') continue;
+    Append(svg, "<text x='%.1f' y='%.1f' class='tick' text-anchor='end'>%s</text>", layout.left - 6,
+           layout.events_top + row_of[k] * layout.event_row_height + 11, kRowNames[k]);
+  }
   for (const TimelineEvent& event : timeline.events) {
     EventStyle style = StyleOf(event.kind);
     double x = layout.X(Sec(event.time_ns));
+    double y = layout.events_top + row_of[static_cast<int>(event.kind)] * layout.event_row_height;
     Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='%s' stroke-width='1' "
-                "opacity='0.35'/>", x, x, layout.events_top + 14,
-           layout.memory_top + layout.memory_height, style.color);
+                "opacity='0.3'/>", x, x, y + 13, layout.memory_top + layout.memory_height, style.color);
     Append(svg, "<text x='%.1f' y='%.1f' text-anchor='middle' class='event' fill='%s'>%s<title>%s"
-                "</title></text>", x, layout.events_top + 12, style.color, style.symbol,
-           EventText(timeline, event).c_str());
+                "</title></text>", x, y + 12, style.color, style.symbol, EventText(timeline, event).c_str());
   }
 }
 
@@ -295,9 +329,10 @@ void DrawMemoryPanel(std::string& svg, const Layout& layout, const Timeline& tim
        static_cast<double>(limits.max_rss_bytes.value_or(0))});
   YScale scale{layout.memory_top, layout.memory_height, max_bytes * 1.08};
   const double budget = static_cast<double>(limits.max_pool_bytes);
-  DrawBand(svg, layout, scale, 0.7 * budget, 0.9 * budget, kLevelTints[1], "warning (70%)");
-  DrawBand(svg, layout, scale, 0.9 * budget, budget, kLevelTints[2], "critical (90%)");
-  DrawBand(svg, layout, scale, budget, scale.max_bytes, kLevelTints[3], "over budget");
+  DrawBand(svg, layout, scale, 0.7 * budget, 0.9 * budget, PressureLevel::kWarning,
+           "pool over 70% of its budget: warning");
+  DrawBand(svg, layout, scale, 0.9 * budget, budget, PressureLevel::kCritical,
+           "pool over 90% of its budget: critical");
   DrawYAxis(svg, layout, scale);
   DrawLimitLine(svg, layout, scale, budget, kBudgetColor, "pool budget " + MibText(limits.max_pool_bytes));
   if (limits.max_rss_bytes && *limits.max_rss_bytes > 0) {
@@ -323,9 +358,11 @@ void DrawAvailablePanel(std::string& svg, const Layout& layout, const Timeline& 
   if (max_bytes <= 0) max_bytes = memory::kBytesInMiB;
   YScale scale{layout.available_top, layout.available_height, max_bytes * 1.08};
   if (min_bytes > 0) {
-    DrawBand(svg, layout, scale, 1.5 * min_bytes, 2 * min_bytes, kLevelTints[1], "warning (2x)");
-    DrawBand(svg, layout, scale, min_bytes, 1.5 * min_bytes, kLevelTints[2], "critical (1.5x)");
-    DrawBand(svg, layout, scale, 0, min_bytes, kLevelTints[3], "below minimum");
+    DrawBand(svg, layout, scale, 1.5 * min_bytes, 2 * min_bytes, PressureLevel::kWarning,
+             "under twice the minimum: warning");
+    DrawBand(svg, layout, scale, min_bytes, 1.5 * min_bytes, PressureLevel::kCritical,
+             "under 1.5 times the minimum: critical");
+    DrawBand(svg, layout, scale, 0, min_bytes, PressureLevel::kEmergency, "under the minimum: emergency");
   }
   DrawYAxis(svg, layout, scale);
   if (min_bytes > 0) {
@@ -339,24 +376,26 @@ void DrawAvailablePanel(std::string& svg, const Layout& layout, const Timeline& 
 std::string Chart(const PerformanceMetrics& metrics) {
   const Timeline& timeline = metrics.timeline;
   Layout layout;
-  std::vector<int> lane_of = PhaseLanes(timeline.phases, &layout.lanes);
-  layout.events_top = layout.phases_top + layout.lanes * layout.lane_height + 2;
-  layout.memory_top = layout.events_top + 22;
+  layout.t_max_sec = std::max(1e-3, metrics.total_process_time_sec);
+  for (const TimelineSample& s : timeline.samples) layout.t_max_sec = std::max(layout.t_max_sec, Sec(s.time_ns));
+  PhaseChips chips = LayOutPhases(layout, timeline);
+  int event_rows = 0;
+  std::array<int, kNumTimelineEventKinds> event_row_of = EventRows(timeline, &event_rows);
+  layout.events_top = layout.phases_top + chips.rows * layout.chip_height + 4;
+  layout.memory_top = layout.events_top + event_rows * layout.event_row_height + 6;
   layout.level_top = layout.memory_top + layout.memory_height + 8;
   layout.available_top = layout.level_top + layout.level_height + 14;
   layout.height = layout.available_top + layout.available_height + 26;
-  layout.t_max_sec = std::max(1e-3, metrics.total_process_time_sec);
-  for (const TimelineSample& s : timeline.samples) layout.t_max_sec = std::max(layout.t_max_sec, Sec(s.time_ns));
 
   std::string svg;
   Append(svg, "<svg id='chart' viewBox='0 0 %.0f %.0f' width='100%%' role='img' "
               "xmlns='http://www.w3.org/2000/svg' aria-label='memory over time'>",
          layout.width, layout.height);
-  DrawPhases(svg, layout, timeline, lane_of);
+  DrawPhases(svg, layout, timeline, chips);
   DrawMemoryPanel(svg, layout, timeline, metrics);
   DrawLevels(svg, layout, timeline);
   DrawAvailablePanel(svg, layout, timeline);
-  DrawEvents(svg, layout, timeline);
+  DrawEvents(svg, layout, timeline, event_row_of);
   Append(svg, "<text x='14' y='%.1f' class='axis' transform='rotate(-90 14 %.1f)' "
               "text-anchor='middle'>available MiB</text>",
          layout.available_top + layout.available_height / 2, layout.available_top + layout.available_height / 2);
@@ -371,6 +410,12 @@ std::string Legend(const Timeline& timeline) {
   Append(html, "<span><i style='background:%s'></i>process RSS</span>", kRssColor);
   Append(html, "<span><i style='background:%s'></i>system available</span>", kAvailableColor);
   Append(html, "<span><i class='dash' style='border-color:%s'></i>budget</span>", kBudgetColor);
+  html += "<span>pressure:";
+  for (int level = 0; level < memory::kNumPressureLevels; ++level) {
+    Append(html, " <i class='box' style='background:%s'></i>%s", kLevelColors[level],
+           std::string(memory::PressureLevelName(static_cast<PressureLevel>(level))).c_str());
+  }
+  html += "</span>";
   std::array<int64_t, kNumTimelineEventKinds> counts{};
   for (const TimelineEvent& e : timeline.events) counts[static_cast<int>(e.kind)] += e.count;
   for (int k = 0; k < kNumTimelineEventKinds; ++k) {
@@ -399,14 +444,21 @@ std::string Headline(const PerformanceMetrics& metrics) {
     if (!label.empty()) html += ", during " + Escape(label);
   }
   html += ". ";
-  const DegradationCounters& d = metrics.degradation;
-  if (d.collections + d.pool_releases + d.chunk_size_reductions == 0) {
-    html += "Memory pressure never called for the degradation ladder to act.";
-  } else {
-    Append(html, "Under pressure the ladder acted: %lld garbage collections, %lld pool releases, "
-                 "%lld chunk halvings.", static_cast<long long>(d.collections),
-           static_cast<long long>(d.pool_releases), static_cast<long long>(d.chunk_size_reductions));
+  std::array<int64_t, kNumTimelineEventKinds> counts{};
+  for (const TimelineEvent& e : timeline.events) counts[static_cast<int>(e.kind)] += e.count;
+  static constexpr const char* kSteps[][2] = {{"garbage collection", "garbage collections"},
+                                              {"pool release", "pool releases"},
+                                              {"chunk halving", "chunk halvings"},
+                                              {"chunk doubling", "chunk doublings"},
+                                              {"emergency re-read", "emergency re-reads"}};
+  std::string steps;
+  for (int k = 0; k < kNumTimelineEventKinds; ++k) {
+    if (counts[k] == 0) continue;
+    if (!steps.empty()) steps += ", ";
+    Append(steps, "%lld %s", static_cast<long long>(counts[k]), kSteps[k][counts[k] == 1 ? 0 : 1]);
   }
+  html += steps.empty() ? "Pressure never called for the degradation ladder to act."
+                        : "Under pressure the degradation ladder acted: " + steps + ".";
   return html + "</p>";
 }
 
@@ -485,14 +537,14 @@ svg text{font-family:inherit}
 .tick-line{stroke:#64748b}
 .tick{font-size:11px;fill:#475569}
 .axis{font-size:11px;fill:#475569}
-.band{font-size:10px;fill:#92400e}
 .limit{font-size:11px;font-weight:600}
 .phase{font-size:11px;fill:#1e293b}
 .event{font-size:13px;cursor:default}
 .peak{font-size:12px;font-weight:600;fill:#1e3a8a}
-.legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:#334155;margin:4px 0 14px 70px}
+.legend{display:flex;flex-wrap:wrap;gap:6px 14px;font-size:12px;color:#334155;margin:4px 0 14px 80px}
 .legend i{display:inline-block;width:16px;height:3px;vertical-align:middle;margin-right:5px}
 .legend i.dash{height:0;border-top:2px dashed}
+.legend i.box{width:10px;height:10px;margin:0 3px 0 6px}
 .tables{display:flex;flex-wrap:wrap;gap:24px}
 table{border-collapse:collapse;font-size:13px;min-width:300px}
 caption{text-align:left;font-weight:600;padding:4px 0}

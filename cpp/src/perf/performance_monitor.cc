@@ -62,12 +62,15 @@ void PerformanceMonitor::SampleLocked(bool force) {
 
 void PerformanceMonitor::AddPhaseTimeLocked(int label, int64_t start_ns, int64_t end_ns) {
   const std::string& name = labels_[label];
-  auto it = std::find_if(breakdown_ns_.begin(), breakdown_ns_.end(),
-                         [&](const auto& entry) { return entry.first == name; });
-  if (it == breakdown_ns_.end()) {
-    breakdown_ns_.emplace_back(name, end_ns - start_ns);
+  auto it = std::find_if(breakdown_.begin(), breakdown_.end(),
+                         [&](const PhaseTime& entry) { return entry.name == name; });
+  if (it != breakdown_.end()) {
+    it->total_ns += end_ns - start_ns;
   } else {
-    it->second += end_ns - start_ns;
+    // A phase timed as a task may end before one that started earlier.
+    auto later = std::find_if(breakdown_.begin(), breakdown_.end(),
+                              [&](const PhaseTime& entry) { return entry.first_start_ns > start_ns; });
+    breakdown_.insert(later, {name, start_ns, end_ns - start_ns});
   }
   phases_.Add({start_ns - start_ns_, end_ns - start_ns_, label});
 }
@@ -141,8 +144,8 @@ PerformanceMetrics PerformanceMonitor::Metrics(int64_t total_rows_before,
     metrics.dedup_efficiency = static_cast<double>(total_rows_before - total_rows_after) /
                                static_cast<double>(total_rows_before);
   }
-  for (const auto& [name, ns] : breakdown_ns_) {
-    metrics.operation_breakdown_sec.emplace_back(name, static_cast<double>(ns) / 1e9);
+  for (const PhaseTime& phase : breakdown_) {
+    metrics.operation_breakdown_sec.emplace_back(phase.name, static_cast<double>(phase.total_ns) / 1e9);
   }
   metrics.system_available_bytes = memory::SystemAvailableBytes(monitor_->Snapshot().system);
   metrics.pressure_counts = pressure_counts_;

@@ -21,9 +21,8 @@ TEST(BucketedSeriesTest, LongRunStaysBoundedMonotonicAndKeepsThePeaks) {
   const int64_t kChecks = 200'000;
   const int64_t kPeakAt = 123'457;
   for (int64_t i = 0; i < kChecks; ++i) {
-    TimelineSample s = Sample(i * 700, (i * 7919) % 5000);  // irregular, below 5000
+    TimelineSample s = Sample(i * 700, i == kPeakAt ? 90'000 : (i * 7919) % 5000);
     if (i == kPeakAt) {
-      s.pool_bytes = 90'000;
       s.level = PressureLevel::kCritical;
       s.label = 7;
     }

@@ -159,7 +159,12 @@ class PerformanceMonitor : public memory::DegradationObserver {
   std::optional<std::string> current_op_;
   int current_op_label_ = -1;
   int64_t op_start_ns_ = 0;
-  std::vector<std::pair<std::string, int64_t>> breakdown_ns_;
+  struct PhaseTime {
+    std::string name;
+    int64_t first_start_ns;
+    int64_t total_ns;
+  };
+  std::vector<PhaseTime> breakdown_;  // in order of first start
   // The timeline: names by index, each thread's open tasks (innermost last), series.
   std::vector<std::string> labels_;
   std::unordered_map<std::string, int> label_index_;
