@@ -135,28 +135,54 @@ void DrawBand(std::string& svg, const Layout& layout, const YScale& scale, doubl
          kLevelColors[static_cast<int>(level)], name);
 }
 
-void DrawLimitLine(std::string& svg, const Layout& layout, const YScale& scale, double bytes,
-                   const char* color, const std::string& name) {
+// A name at the right edge of a panel: of a budget line, or of a signal at its last value.
+struct RightLabel {
+  double y;
+  std::string text;
+  const char* color;
+  const char* css_class;
+};
+
+// Draws the labels top to bottom, each moved down just enough not to overlap the last.
+void DrawRightLabels(std::string& svg, const Layout& layout, std::vector<RightLabel> labels) {
+  std::stable_sort(labels.begin(), labels.end(),
+                   [](const RightLabel& a, const RightLabel& b) { return a.y < b.y; });
+  double last_y = -1e9;
+  for (RightLabel& label : labels) {
+    label.y = std::max(label.y, last_y + 13);
+    last_y = label.y;
+    Append(svg, "<text x='%.1f' y='%.1f' class='%s' fill='%s'>%s</text>",
+           layout.left + layout.plot_width() + 6, label.y + 4, label.css_class, label.color,
+           Escape(label.text).c_str());
+  }
+}
+
+RightLabel DrawLimitLine(std::string& svg, const Layout& layout, const YScale& scale, double bytes,
+                         const char* color, const std::string& name) {
   double y = scale.Y(bytes);
   Append(svg, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='%s' stroke-width='1.5' "
               "stroke-dasharray='6 4'/>", layout.left, layout.left + layout.plot_width(), y, y, color);
-  Append(svg, "<text x='%.1f' y='%.1f' class='limit' fill='%s'>%s</text>",
-         layout.left + layout.plot_width() + 6, y + 4, color, Escape(name).c_str());
+  return {y, name, color, "limit"};
 }
 
-// A signal as a line; `value` gives a sample's reading, absent where it has none.
+// A signal as a line, named at its last value; `value` gives a sample's reading, absent
+// where it has none.
 template <typename Value>
-void DrawSeries(std::string& svg, const Layout& layout, const YScale& scale,
-                const std::vector<TimelineSample>& samples, const char* color, Value value) {
+std::vector<RightLabel> DrawSeries(std::string& svg, const Layout& layout, const YScale& scale,
+                                   const std::vector<TimelineSample>& samples, const char* color,
+                                   const char* name, Value value) {
   std::string points;
+  std::optional<int64_t> last;
   for (const TimelineSample& s : samples) {
     std::optional<int64_t> bytes = value(s);
     if (!bytes) continue;
     Append(points, "%.1f,%.1f ", layout.X(Sec(s.time_ns)), scale.Y(static_cast<double>(*bytes)));
+    last = bytes;
   }
-  if (points.empty()) return;
+  if (!last) return {};
   Append(svg, "<polyline points='%s' fill='none' stroke='%s' stroke-width='2' "
               "stroke-linejoin='round'/>", points.c_str(), color);
+  return {{scale.Y(static_cast<double>(*last)), std::string(name) + " " + MibText(*last), color, "series"}};
 }
 
 constexpr double kCharWidth = 6.4;  // of the 11-unit labels, roughly
@@ -334,15 +360,22 @@ void DrawMemoryPanel(std::string& svg, const Layout& layout, const Timeline& tim
   DrawBand(svg, layout, scale, 0.9 * budget, budget, PressureLevel::kCritical,
            "pool over 90% of its budget: critical");
   DrawYAxis(svg, layout, scale);
-  DrawLimitLine(svg, layout, scale, budget, kBudgetColor, "pool budget " + MibText(limits.max_pool_bytes));
+  std::vector<RightLabel> labels = {
+      DrawLimitLine(svg, layout, scale, budget, kBudgetColor, "pool budget " + MibText(limits.max_pool_bytes))};
   if (limits.max_rss_bytes && *limits.max_rss_bytes > 0) {
-    DrawLimitLine(svg, layout, scale, static_cast<double>(*limits.max_rss_bytes), kRssColor,
-                  "RSS budget " + MibText(*limits.max_rss_bytes));
+    labels.push_back(DrawLimitLine(svg, layout, scale, static_cast<double>(*limits.max_rss_bytes),
+                                   kRssColor, "RSS budget " + MibText(*limits.max_rss_bytes)));
   }
-  DrawSeries(svg, layout, scale, timeline.samples, kRssColor,
-             [](const TimelineSample& s) { return s.rss_bytes; });
-  DrawSeries(svg, layout, scale, timeline.samples, kPoolColor,
-             [](const TimelineSample& s) { return std::optional<int64_t>(s.pool_bytes); });
+  for (RightLabel& label : DrawSeries(svg, layout, scale, timeline.samples, kRssColor, "RSS",
+                                      [](const TimelineSample& s) { return s.rss_bytes; })) {
+    labels.push_back(std::move(label));
+  }
+  for (RightLabel& label :
+       DrawSeries(svg, layout, scale, timeline.samples, kPoolColor, "pool",
+                  [](const TimelineSample& s) { return std::optional<int64_t>(s.pool_bytes); })) {
+    labels.push_back(std::move(label));
+  }
+  DrawRightLabels(svg, layout, std::move(labels));
   DrawPeak(svg, layout, scale, timeline);
   Append(svg, "<text x='14' y='%.1f' class='axis' transform='rotate(-90 14 %.1f)' "
               "text-anchor='middle'>MiB</text>", layout.memory_top + layout.memory_height / 2,
@@ -365,12 +398,13 @@ void DrawAvailablePanel(std::string& svg, const Layout& layout, const Timeline& 
     DrawBand(svg, layout, scale, 0, min_bytes, PressureLevel::kEmergency, "under the minimum: emergency");
   }
   DrawYAxis(svg, layout, scale);
+  std::vector<RightLabel> labels = DrawSeries(svg, layout, scale, timeline.samples, kAvailableColor,
+                                              "available", [](const TimelineSample& s) { return s.available_bytes; });
   if (min_bytes > 0) {
-    DrawLimitLine(svg, layout, scale, min_bytes, kBudgetColor,
-                  "keep " + MibText(timeline.limits.min_system_available_bytes) + " free");
+    labels.push_back(DrawLimitLine(svg, layout, scale, min_bytes, kBudgetColor,
+                                   "keep " + MibText(timeline.limits.min_system_available_bytes) + " free"));
   }
-  DrawSeries(svg, layout, scale, timeline.samples, kAvailableColor,
-             [](const TimelineSample& s) { return s.available_bytes; });
+  DrawRightLabels(svg, layout, std::move(labels));
 }
 
 std::string Chart(const PerformanceMetrics& metrics) {
@@ -538,6 +572,7 @@ svg text{font-family:inherit}
 .tick{font-size:11px;fill:#475569}
 .axis{font-size:11px;fill:#475569}
 .limit{font-size:11px;font-weight:600}
+.series{font-size:11px}
 .phase{font-size:11px;fill:#1e293b}
 .event{font-size:13px;cursor:default}
 .peak{font-size:12px;font-weight:600;fill:#1e3a8a}
