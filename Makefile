@@ -59,9 +59,12 @@ test: install
 demo: install
 	$(PY) demo/merge_demo.py
 
-# The demo merge's report, rendered by headless Chromium (installed with apt when
-# missing and we may) to docs/report.png, the README's screenshot. Not part of `make test`.
-report-demo: demo
+# The demo merge's report on a fresh dataset (its first run: updates and inserts),
+# rendered by headless Chromium (installed with apt when missing and we may) to
+# docs/report.png, the README's screenshot. Not part of `make test`.
+report-demo: install
+	rm -rf demo/data/orders
+	$(PY) demo/merge_demo.py
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing chromium with apt"; \

@@ -66,9 +66,10 @@ def main() -> None:
           f"{inserts.num_rows:,} new orders -> {CHANGES.name}\n")
 
     fsspeckit = shutil.which("fsspeckit", path=os.path.dirname(sys.executable))
-    command = [fsspeckit, "merge", str(CHANGES), str(DATASET), "--key", "order_id",
-               "--partition", "day", "--max-memory", "256MiB", "--report", str(REPORT)]
-    print("$ " + " ".join(os.path.relpath(c) if c.startswith(str(ROOT)) else c for c in command))
+    command = [fsspeckit, "merge", os.path.relpath(CHANGES), os.path.relpath(DATASET), "--key",
+               "order_id", "--partition", "day", "--max-memory", "256MiB", "--report",
+               os.path.relpath(REPORT)]
+    print("$ " + " ".join(command))
     subprocess.run(command, check=True)
 
     table = ds.dataset(str(DATASET), partitioning="hive").to_table()

@@ -3,7 +3,7 @@
 usage: render_report.py REPORT.html OUT.png [WIDTH HEIGHT]
 
 The PNG is what a person sees when opening the report (README screenshot); it is
-reduced to a 128-colour palette so it stays small in the repository.
+reduced to a 256-colour palette so it stays small in the repository.
 """
 
 import shutil
@@ -27,7 +27,7 @@ def main() -> None:
                         f"--user-data-dir={profile}", f"--window-size={width},{height}",
                         f"--screenshot={raw}", html.as_uri()],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        image = Image.open(raw).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        image = Image.open(raw).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
         png.parent.mkdir(parents=True, exist_ok=True)
         image.save(png, optimize=True)
     print(f"{png}: {png.stat().st_size // 1024} KiB, {width}x{height}")

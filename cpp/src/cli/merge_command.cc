@@ -207,7 +207,7 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (report_path) {
     // The merge is committed: a report that cannot be written now fails the command
     // (exit 1) without undoing it.
-    arrow::Status written = merge::WriteMergeReport(r, target->path, *report_path);
+    arrow::Status written = merge::WriteMergeReport(r, positional[1], *report_path);  // as typed
     if (!written.ok()) return fail(written);
     out << "  report            " << *report_path << "\n";
   }
