@@ -423,8 +423,9 @@ std::string Chart(const PerformanceMetrics& metrics) {
 
   std::string svg;
   Append(svg, "<svg id='chart' viewBox='0 0 %.0f %.0f' width='100%%' role='img' "
-              "xmlns='http://www.w3.org/2000/svg' aria-label='memory over time'>",
-         layout.width, layout.height);
+              "xmlns='http://www.w3.org/2000/svg' aria-label='memory over time' data-left='%.1f' "
+              "data-width='%.1f' data-tmax='%.6f'>",
+         layout.width, layout.height, layout.left, layout.plot_width(), layout.t_max_sec);
   DrawPhases(svg, layout, timeline, chips);
   DrawMemoryPanel(svg, layout, timeline, metrics);
   DrawLevels(svg, layout, timeline);
@@ -434,6 +435,10 @@ std::string Chart(const PerformanceMetrics& metrics) {
               "text-anchor='middle'>available MiB</text>",
          layout.available_top + layout.available_height / 2, layout.available_top + layout.available_height / 2);
   DrawXAxis(svg, layout, layout.available_top + layout.available_height);
+  // The hover cursor (see kReadoutScript).
+  Append(svg, "<line id='cursor' x1='0' x2='0' y1='%.1f' y2='%.1f' stroke='#0f172a' "
+              "stroke-width='1' visibility='hidden' pointer-events='none'/>",
+         layout.memory_top, layout.available_top + layout.available_height);
   svg += "</svg>";
   return svg;
 }
@@ -560,6 +565,83 @@ std::string MemoryTable(const PerformanceMetrics& metrics) {
   return html + "</table>";
 }
 
+// JSON string contents: quotes, backslashes and control characters escaped, and every
+// "<", so that no name can end the script element it sits in.
+std::string JsonText(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      Append(out, "\\u%04x", static_cast<unsigned char>(c));
+    } else if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The samples as JSON columns for the hover readout: seconds, MiB, level, label index.
+std::string SamplesJson(const Timeline& timeline) {
+  std::string t, pool, rss, available, level, label;
+  auto mib = [](std::string& out, std::optional<int64_t> bytes) {
+    if (bytes) {
+      Append(out, "%.1f,", Mib(*bytes));
+    } else {
+      out += "null,";
+    }
+  };
+  for (const TimelineSample& s : timeline.samples) {
+    Append(t, "%.4f,", Sec(s.time_ns));
+    mib(pool, s.pool_bytes);
+    mib(rss, s.rss_bytes);
+    mib(available, s.available_bytes);
+    Append(level, "%d,", static_cast<int>(s.level));
+    Append(label, "%d,", s.label);
+  }
+  std::string labels;
+  for (const std::string& name : timeline.labels) labels += "\"" + JsonText(name) + "\",";
+  for (std::string* column : {&t, &pool, &rss, &available, &level, &label, &labels}) {
+    if (!column->empty()) column->pop_back();  // the trailing comma
+  }
+  return "{\"t\":[" + t + "],\"pool\":[" + pool + "],\"rss\":[" + rss + "],\"available\":[" +
+         available + "],\"level\":[" + level + "],\"label\":[" + label + "],\"labels\":[" + labels + "]}";
+}
+
+// Hovering the chart shows the nearest sample's readings; inline, nothing fetched.
+constexpr const char* kReadoutScript = R"(<script>
+(function () {
+  const d = JSON.parse(document.getElementById('samples').textContent);
+  const svg = document.getElementById('chart'), cursor = document.getElementById('cursor');
+  const box = document.getElementById('readout');
+  const left = +svg.dataset.left, width = +svg.dataset.width, tmax = +svg.dataset.tmax;
+  const levels = ['normal', 'warning', 'critical', 'emergency'];
+  const mib = v => v === null ? 'unknown' : (v < 10 ? v.toFixed(1) : Math.round(v)) + ' MiB';
+  const hide = () => { cursor.setAttribute('visibility', 'hidden'); box.style.display = 'none'; };
+  svg.addEventListener('mousemove', e => {
+    const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const t = (p.x - left) / width * tmax;
+    if (!d.t.length || t < 0 || t > tmax) return hide();
+    let lo = 0, hi = d.t.length - 1;
+    while (hi - lo > 1) { const m = (lo + hi) >> 1; if (d.t[m] < t) lo = m; else hi = m; }
+    const i = Math.abs(d.t[lo] - t) <= Math.abs(d.t[hi] - t) ? lo : hi;
+    const x = left + d.t[i] / tmax * width;
+    cursor.setAttribute('x1', x); cursor.setAttribute('x2', x);
+    cursor.setAttribute('visibility', 'visible');
+    box.textContent = [d.t[i].toFixed(3) + ' s' + (d.label[i] >= 0 ? ': ' + d.labels[d.label[i]] : ''),
+      'Arrow pool ' + mib(d.pool[i]), 'process RSS ' + mib(d.rss[i]),
+      'system available ' + mib(d.available[i]), 'pressure ' + levels[d.level[i]]].join('\n');
+    box.style.left = (e.pageX + 14) + 'px'; box.style.top = (e.pageY + 14) + 'px';
+    box.style.display = 'block';
+  });
+  svg.addEventListener('mouseleave', hide);
+})();
+</script>)";
+
 constexpr const char* kStyle = R"(<style>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#0f172a;margin:24px auto;max-width:1000px;padding:0 16px}
 h1{font-size:20px;margin:0 0 4px}
@@ -588,6 +670,7 @@ td{padding:3px 12px 3px 0;font-variant-numeric:tabular-nums}
 td.note{color:#64748b;font-size:12px}
 .bar{display:inline-block;height:8px;background:#93c5fd;border-radius:2px;vertical-align:middle}
 footer{margin-top:18px;font-size:11px;color:#94a3b8}
+.readout{display:none;position:absolute;pointer-events:none;white-space:pre;font-size:12px;background:#fff;border:1px solid #cbd5e1;border-radius:4px;padding:6px 8px;box-shadow:0 2px 6px rgba(0,0,0,.12)}
 </style>)";
 
 }  // namespace
@@ -606,7 +689,8 @@ std::string RenderHtmlReport(const ReportContent& content) {
   std::string html = "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>" +
                      Escape(content.title) + "</title>" + kStyle + "</head><body>\n";
   html += "<h1>" + Escape(content.title) + "</h1>\n" + Headline(metrics) + "\n";
-  html += Chart(metrics) + "\n" + Legend(metrics.timeline) + "\n<div class='tables'>";
+  html += Chart(metrics) + "\n<div id='readout' class='readout'></div>\n" + Legend(metrics.timeline) +
+          "\n<div class='tables'>";
   if (!content.facts.empty()) {
     html += "<table><caption>What happened</caption>";
     for (const auto& [name, value] : content.facts) Row(html, name, value);
@@ -614,10 +698,11 @@ std::string RenderHtmlReport(const ReportContent& content) {
   }
   html += PhaseTable(metrics) + MemoryTable(metrics) + "</div>\n";
   Append(html, "<footer>fsspeckit report: %lld memory checks over %.2f s, drawn as %zu points (each the "
-               "peak of its %.0f ms); hover a phase or an event for details.</footer>\n",
+               "peak of its %.0f ms); hover the chart for the readings, a phase or an event for details.</footer>\n",
          static_cast<long long>(metrics.timeline.checks), metrics.total_process_time_sec,
          metrics.timeline.samples.size(), static_cast<double>(metrics.timeline.sample_bucket_ns) / 1e6);
-  return html + "</body></html>\n";
+  html += "<script type='application/json' id='samples'>" + SamplesJson(metrics.timeline) + "</script>\n";
+  return html + kReadoutScript + "\n</body></html>\n";
 }
 
 arrow::Status WriteHtmlReport(const ReportContent& content, const std::string& path) {

@@ -75,6 +75,9 @@ TEST(HtmlReportTest, IsSelfContainedHoldsTheChartAndNamesTheBudgets) {
   EXPECT_NE(html.find("rewrites"), std::string::npos);
   EXPECT_NE(html.find("commit &lt;&amp;&gt;"), std::string::npos);  // names are escaped
   EXPECT_EQ(html.find("commit <&>"), std::string::npos);
+  // The hover readout's data: every sample, names escaped for a script element.
+  EXPECT_NE(html.find("<script type='application/json' id='samples'>{\"t\":["), std::string::npos);
+  EXPECT_NE(html.find("\"commit \\u003c&>\""), std::string::npos);
 }
 
 TEST(HtmlReportTest, OverBudgetSaysSo) {
