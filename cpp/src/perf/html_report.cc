@@ -477,7 +477,7 @@ std::string Headline(const PerformanceMetrics& metrics) {
   Append(html, "The Arrow pool peaked at <b>%s</b> of its %s budget (%.0f%%)",
          MibText(metrics.memory_peak_bytes).c_str(), MibText(budget).c_str(),
          100.0 * static_cast<double>(metrics.memory_peak_bytes) / static_cast<double>(budget));
-  if (const TimelineSample* peak = PoolPeak(timeline)) {
+  if (const TimelineSample* peak = PoolPeak(timeline); peak && peak->pool_bytes > 0) {
     Append(html, " at %.2f s", Sec(peak->time_ns));
     std::string_view label = timeline.label(peak->label);
     if (!label.empty()) html += ", during " + Escape(label);
