@@ -25,9 +25,9 @@ std::unique_ptr<PerformanceMonitor> PerformanceMonitor::Make(
 int PerformanceMonitor::LabelLocked(const std::string& name) {
   auto it = label_index_.find(name);
   if (it != label_index_.end()) return it->second;
-  // Past the capacity (say, a merge rewriting thousands of files) one shared name.
-  const std::string& kept = labels_.size() + 1 < kTimelineLabelCapacity ? name : kOtherTasksLabel;
-  if (kept != name) return LabelLocked(kept);
+  if (labels_.size() + 1 >= kTimelineLabelCapacity && name != kOtherTasksLabel) {
+    return LabelLocked(kOtherTasksLabel);  // say, a merge rewriting thousands of files
+  }
   labels_.push_back(name);
   return label_index_[name] = static_cast<int>(labels_.size()) - 1;
 }
@@ -60,8 +60,8 @@ void PerformanceMonitor::SampleLocked(bool force) {
   }
 }
 
-void PerformanceMonitor::AddPhaseTimeLocked(int label, int64_t start_ns, int64_t end_ns) {
-  const std::string& name = labels_[label];
+void PerformanceMonitor::AddPhaseTimeLocked(const std::string& name, int64_t start_ns,
+                                            int64_t end_ns) {
   auto it = std::find_if(breakdown_.begin(), breakdown_.end(),
                          [&](const PhaseTime& entry) { return entry.name == name; });
   if (it != breakdown_.end()) {
@@ -72,12 +72,12 @@ void PerformanceMonitor::AddPhaseTimeLocked(int label, int64_t start_ns, int64_t
                               [&](const PhaseTime& entry) { return entry.first_start_ns > start_ns; });
     breakdown_.insert(later, {name, start_ns, end_ns - start_ns});
   }
-  phases_.Add({start_ns - start_ns_, end_ns - start_ns_, label});
+  phases_.Add({start_ns - start_ns_, end_ns - start_ns_, LabelLocked(name)});
 }
 
 void PerformanceMonitor::EndOpLocked(int64_t now) {
   if (!current_op_) return;
-  AddPhaseTimeLocked(current_op_label_, op_start_ns_, now);
+  AddPhaseTimeLocked(*current_op_, op_start_ns_, now);
   current_op_.reset();
   current_op_label_ = -1;
 }
@@ -86,7 +86,7 @@ PerformanceMonitor::Task PerformanceMonitor::StartTask(const std::string& label,
                                                        const std::string& phase) {
   std::lock_guard<std::mutex> lock(mutex_);
   thread_tasks_.emplace_back(std::this_thread::get_id(), LabelLocked(label));
-  return Task(*this, phase.empty() ? -1 : LabelLocked(phase), now_ns_());
+  return Task(*this, phase, now_ns_());
 }
 
 PerformanceMonitor::Task::~Task() {
@@ -99,7 +99,7 @@ PerformanceMonitor::Task::~Task() {
       break;
     }
   }
-  if (phase_label_ >= 0) owner_.AddPhaseTimeLocked(phase_label_, start_ns_, owner_.now_ns_());
+  if (!phase_.empty()) owner_.AddPhaseTimeLocked(phase_, start_ns_, owner_.now_ns_());
 }
 
 void PerformanceMonitor::StartOp(std::string name) {

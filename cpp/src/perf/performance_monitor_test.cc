@@ -198,6 +198,20 @@ TEST_F(PerformanceMonitorTest, LongRunTimelineIsBoundedAndKeepsTheTruePeak) {
   EXPECT_EQ(t.labels.size(), 2u);  // names are kept once
 }
 
+TEST_F(PerformanceMonitorTest, ManyNamesShareOneLabelButKeepTheirTimes) {
+  const int names = static_cast<int>(kTimelineLabelCapacity) + 50;
+  for (int i = 0; i < names; ++i) {
+    perf_->StartOp("op" + std::to_string(i));
+    clock_.AdvanceMs(1);
+  }
+  perf_->EndOp();
+  PerformanceMetrics m = perf_->Metrics(0, 0, 0);
+  EXPECT_EQ(m.timeline.labels.size(), kTimelineLabelCapacity);
+  EXPECT_EQ(m.timeline.labels.back(), kOtherTasksLabel);
+  ASSERT_EQ(m.operation_breakdown_sec.size(), static_cast<size_t>(names));
+  EXPECT_EQ(m.operation_breakdown_sec.back().first, "op" + std::to_string(names - 1));
+}
+
 TEST_F(PerformanceMonitorTest, LadderStepsBecomeTimelineEvents) {
   memory::DegradationLadderOptions options;
   options.requested_chunk_size_rows = 8192;

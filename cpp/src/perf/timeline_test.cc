@@ -81,5 +81,12 @@ TEST(BucketedSeriesTest, EventsJoinOnlyWithTheirOwnKind) {
   EXPECT_EQ(total, 104);  // joined, never dropped
 }
 
+TEST(BucketedSeriesTest, EntriesThatNeverJoinStayBoundedNewestKept) {
+  BucketedSeries<PhaseSpan> series(8, 10);
+  for (int i = 0; i < 1000; ++i) series.Add({int64_t{i} * 100, int64_t{i} * 100 + 50, i});  // all different
+  ASSERT_LE(series.size(), 8u);
+  EXPECT_EQ(series.items().back().label, 999);
+}
+
 }  // namespace
 }  // namespace fsspeckit::perf

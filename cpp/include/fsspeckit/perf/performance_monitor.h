@@ -94,10 +94,10 @@ class PerformanceMonitor : public memory::DegradationObserver {
 
    private:
     friend class PerformanceMonitor;
-    Task(PerformanceMonitor& owner, int phase_label, int64_t start_ns)
-        : owner_(owner), phase_label_(phase_label), start_ns_(start_ns) {}
+    Task(PerformanceMonitor& owner, std::string phase, int64_t start_ns)
+        : owner_(owner), phase_(std::move(phase)), start_ns_(start_ns) {}
     PerformanceMonitor& owner_;
-    int phase_label_;  // -1: not timed as a phase
+    std::string phase_;  // empty: not timed as a phase
     int64_t start_ns_;
   };
   [[nodiscard]] Task StartTask(const std::string& label, const std::string& phase = "");
@@ -142,7 +142,8 @@ class PerformanceMonitor : public memory::DegradationObserver {
                      std::function<int64_t()> now_ns, int64_t sample_interval_ms);
   void SampleLocked(bool force);
   void EndOpLocked(int64_t now);
-  void AddPhaseTimeLocked(int label, int64_t start_ns, int64_t end_ns);
+  // Adds to the phase's total (in order of first start) and to the timeline's phases.
+  void AddPhaseTimeLocked(const std::string& name, int64_t start_ns, int64_t end_ns);
   int LabelLocked(const std::string& name);
   // The innermost task of the calling thread, else the current phase.
   int ThreadLabelLocked() const;

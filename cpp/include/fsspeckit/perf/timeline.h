@@ -85,7 +85,8 @@ struct Timeline {
 /// bucket_ns; an entry joins an earlier entry of its bucket that MergesWith() it. When
 /// the series outgrows its capacity the buckets double and entries are joined again, so
 /// the whole operation stays covered at an even resolution (older entries are not
-/// dropped) in bounded space. T needs `int64_t time_ns`, MergesWith() and Absorb().
+/// dropped) in bounded space; only entries that never join (different phases, say) are
+/// dropped, oldest first, once a single bucket covers the whole run. T needs `int64_t time_ns`, MergesWith() and Absorb().
 /// Times must not decrease from one Add() to the next. Not thread-safe.
 template <typename T>
 class BucketedSeries {
@@ -97,7 +98,15 @@ class BucketedSeries {
     ++added_;
     if (Join(entries_, item, item.time_ns / bucket_ns_)) return;
     entries_.push_back({item.time_ns / bucket_ns_, item});
-    while (entries_.size() > capacity_) Coarsen();
+    while (entries_.size() > capacity_) {
+      if (entries_.front().bucket == entries_.back().bucket) {
+        // One bucket holds everything and still too many entries that never join (say,
+        // hundreds of differently named phases): the oldest goes.
+        entries_.erase(entries_.begin());
+      } else {
+        Coarsen();
+      }
+    }
   }
   std::vector<T> items() const {
     std::vector<T> out;
