@@ -91,8 +91,8 @@ print(elapsed, pa.total_allocated_bytes() / 2**20)
 EXECUTOR_TIMES = """
 import json
 breakdown = result.metrics["operation_breakdown"]
-print(json.dumps({"plan_s": breakdown.get("planning", 0), "commit_s": breakdown.get("committing", 0),
-                  "write_s": breakdown.get("writing", 0),
+print(json.dumps({"plan_s": breakdown.get("key_index", 0) + breakdown.get("planning", 0),
+                  "commit_s": breakdown.get("commit", 0),
                   "tasks": [[t["kind"], t["seconds"], t["rows"], t.get("load_seconds", 0)]
                             for t in result.metrics["tasks"]]}))
 """

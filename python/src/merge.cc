@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/merge/merge_report.h"
 #include "fsspeckit/merge/merge_steps.h"
 #include "init.h"
 #include "interrupt.h"
@@ -62,6 +63,20 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   }
   metrics["tasks"] = tasks;
   d["metrics"] = metrics;
+  return d;
+}
+
+// Kept beside the Python MergeResult for its write_report(): the C++ result, which the
+// report is rendered from.
+struct MergeReport {
+  merge::MergeResult result;
+  std::string dataset_path;
+};
+
+// The result for Python, with the report it can render.
+nb::dict ResultWithReport(merge::MergeResult merged, const std::string& dataset_path) {
+  nb::dict d = ResultDict(merged);
+  d["_report"] = nb::cast(MergeReport{std::move(merged), dataset_path});
   return d;
 }
 
@@ -140,6 +155,14 @@ nb::dict TaskResultDict(const merge::TaskResult& result) {
 }  // namespace
 
 void InitMerge(nb::module_& m) {
+  nb::class_<MergeReport>(m, "MergeReport")
+      .def(
+          "write",
+          [](const MergeReport& self, const std::string& path) {
+            ThrowIfError(merge::WriteMergeReport(self.result, self.dataset_path, path));
+          },
+          nb::arg("path"));
+
   m.def(
       "merge",
       [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
@@ -174,7 +197,7 @@ void InitMerge(nb::module_& m) {
                          "dataset holds its result",
                          "fsspeckit: the merge was cancelled before its commit: the dataset is "
                          "unchanged");
-        return ResultDict(ValueOrThrow(std::move(result)));
+        return ResultWithReport(ValueOrThrow(std::move(result)), location.path);
       },
       nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
@@ -204,12 +227,13 @@ void InitMerge(nb::module_& m) {
             }
             self.Get();
             std::unique_ptr<merge::PlannedMerge> planned = std::move(self.planned);
+            const std::string dataset_path = planned->plan().dataset_dir;
             merge::MergeResult result;
             {
               nb::gil_scoped_release nogil;
               result = ValueOrThrow(merge::Commit(std::move(planned), std::move(parsed)));
             }
-            return ResultDict(result);
+            return ResultWithReport(std::move(result), dataset_path);
           },
           nb::arg("results"),
           "Checks one result per task and the staged files, then commits (journal, renames).")

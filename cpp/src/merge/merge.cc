@@ -103,11 +103,15 @@ arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
   const size_t together = has_insert && !beside ? tasks - 1 : tasks;
   const int workers = beside ? 2 : admission.rewrite_workers;
   std::vector<TaskOutput> outputs(tasks);
-  RunTasks(planned, fs, 0, together, workers, task_options, outputs);
-  if (workers > 1) RetryAloneAfterOutOfMemory(planned, fs, 0, together, task_options, outputs);
+  TaskOptions options_here = task_options;
+  options_here.insert_phase = beside ? "inserts" : "";  // alone, inserts are the phase
+  if (together > 0) planned.perf().StartOp("rewrites");
+  RunTasks(planned, fs, 0, together, workers, options_here, outputs);
+  if (workers > 1) RetryAloneAfterOutOfMemory(planned, fs, 0, together, options_here, outputs);
   if (together < tasks && std::all_of(outputs.begin(), outputs.begin() + together,
                                       [](const TaskOutput& o) { return o && o->ok(); })) {
-    RunTasks(planned, fs, together, tasks, 1, task_options, outputs);
+    planned.perf().StartOp("inserts");
+    RunTasks(planned, fs, together, tasks, 1, options_here, outputs);
   }
   std::vector<TaskResult> results;
   for (TaskOutput& output : outputs) {
@@ -158,6 +162,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   task_options.stop = options.stop;
   task_options.collect = options.collect;
   task_options.observer = &planned->perf();
+  task_options.perf = &planned->perf();
   task_options.advance = [&](int64_t rows) -> arrow::Status {
     planned->perf().TrackMemory();  // peaks are sampled at every row group
     std::lock_guard<std::mutex> lock(progress_mutex);

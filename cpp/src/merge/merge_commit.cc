@@ -63,7 +63,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
   PlannedMerge::State& state = planned->state();
   const Plan& plan = state.plan;
   arrow::fs::FileSystem& fs = *state.location.filesystem;
-  state.perf->StartOp("committing");
+  state.perf->StartOp("commit");
   ARROW_ASSIGN_OR_RAISE(auto accepted, Accept(plan, fs, results));
 
   MergeResult result;

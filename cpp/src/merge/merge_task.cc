@@ -296,6 +296,11 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
   return file;
 }
 
+// "date=1/part-0.parquet" for a file of the dataset at `dir`: how reports name it.
+std::string PathInDataset(const std::string& dir, const std::string& path) {
+  return path.starts_with(dir + "/") ? path.substr(dir.size() + 1) : path;
+}
+
 // Fault tests set FSSPECKIT_TEST_KILL_TASK_MARKER to a path: the first rewrite that gets
 // to create that file (O_EXCL: once, across processes) kills its process after its first
 // row group, so a retried attempt must run through. Unset, this is one getenv per process.
@@ -503,7 +508,15 @@ arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const Ta
                                                             : "writing the inserted rows";
   arrow::Result<TaskResult> result = arrow::Status::UnknownError("not run");
   try {
-    result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options);
+    if (options.perf) {
+      auto timed = options.perf->StartTask(
+          task.kind == TaskKind::kRewrite ? "rewrite " + PathInDataset(plan.dataset_dir, task.file)
+                                          : "inserts",
+          task.kind == TaskKind::kRewrite ? "" : options.insert_phase);
+      result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options);
+    } else {
+      result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options);
+    }
   } catch (const parquet::ParquetStatusException& e) {  // e.g. out of memory: keep its kind
     result = e.status().WithMessage(label, ": ", e.status().message());
   } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread

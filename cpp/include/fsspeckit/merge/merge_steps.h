@@ -116,6 +116,10 @@ struct TaskOptions {
   memory::CappedMemoryPool* pool = nullptr;
   /// Checked at every row group: a stop requested fails the task with Cancelled.
   arrow::StopToken stop = arrow::StopToken::Unstoppable();
+  /// Labels the task's memory checks ("rewrite part-3.parquet"); may be nullptr.
+  perf::PerformanceMonitor* perf = nullptr;
+  /// For an insert task run beside rewrites: the phase its time counts as.
+  std::string insert_phase;
 };
 
 /// Reads the staged source (plan.source_path) for `task`: only its rows are kept.

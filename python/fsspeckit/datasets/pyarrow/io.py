@@ -106,7 +106,10 @@ def _executor(executor):
 def _merge_result(raw: dict) -> MergeResult:
     files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
              for p, n, op, size in raw.pop("files")]
-    return MergeResult(files=files, **raw)
+    report = raw.pop("_report")
+    result = MergeResult(files=files, **raw)
+    result._report = report  # write_report() renders it
+    return result
 
 
 class PyarrowDatasetIO:
