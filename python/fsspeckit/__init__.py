@@ -26,6 +26,9 @@ if _major_minor(pyarrow.__version__) != _major_minor(_BUILT_WITH):
     )
 
 from . import _core  # noqa: E402
+from . import _signatures  # noqa: E402
+
+_signatures.install(_core)
 
 __version__ = "0.1.0"
 

@@ -9,6 +9,7 @@
 
 #include "arrow_stream.h"
 #include "errors.h"
+#include "expression.h"
 #include "filesystem.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/scan/chunked_scanner.h"
@@ -73,12 +74,14 @@ void InitScan(nb::module_& m) {
             ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
                         std::move(collect));
         std::shared_ptr<arrow::fs::FileSystem> fs = FileSystemFromCapsule(filesystem);
+        auto source_options = scan::OptionsForBudget(options.monitor->limits().max_pool_bytes);
         std::unique_ptr<scan::ParquetBatchSource> source;
         {
           nb::gil_scoped_release nogil;
           io::Location location = ValueOrThrow(io::ResolveLocation(std::move(fs), path));
           ThrowIfError(io::CheckExists(location));
-          source = ValueOrThrow(scan::ParquetBatchSource::Open(location.filesystem, location.path));
+          source = ValueOrThrow(
+              scan::ParquetBatchSource::Open(location.filesystem, location.path, source_options));
         }
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
@@ -89,6 +92,32 @@ void InitScan(nb::module_& m) {
       "Chunks of a Parquet file or hive dataset folder (a path or URI; filesystem is a "
       "_fs_bridge capsule or None), read row group by row group with read-ahead the ladder "
       "can drop.");
+
+  m.def(
+      "scan_parquet_dataset",
+      [](nb::handle dataset, nb::handle filter, int64_t chunk_size_rows,
+         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+         nb::object collect) {
+        scan::ChunkedScanOptions options =
+            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+                        std::move(collect));
+        auto held = DatasetFromCapsule(dataset);
+        auto predicate = DeserializeExpression(filter);
+        auto source_options = scan::OptionsForBudget(options.monitor->limits().max_pool_bytes);
+        std::unique_ptr<scan::ParquetBatchSource> source;
+        {
+          nb::gil_scoped_release nogil;
+          source = ValueOrThrow(
+              scan::ParquetBatchSource::Open(held, std::move(predicate), source_options));
+        }
+        return std::make_unique<ChunkIterator>(
+            ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
+      },
+      nb::arg("dataset"), nb::arg("filter").none(), nb::arg("chunk_size_rows"),
+      nb::arg("monitor"), nb::arg("progress").none(), nb::arg("log_progress"),
+      nb::arg("collect").none(),
+      "Chunks of a Parquet pyarrow.dataset.Dataset (a _fs_bridge dataset capsule) with an "
+      "optional filter (a serialized Expression), read as scan_parquet reads a folder.");
 
   m.def(
       "scan_stream",

@@ -21,6 +21,7 @@
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 
 namespace fsspeckit::io {
 namespace {
@@ -139,6 +140,7 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
                                                    const std::string& dir,
                                                    const WriteDatasetOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateFor(*data->schema(), options));
+  ARROW_ASSIGN_OR_RAISE(data, WithoutViewTypes(std::move(data)));
   ARROW_ASSIGN_OR_RAISE(arrow::Compression::type codec, ParseCompression(options.compression));
   if (options.schema) {
     ARROW_ASSIGN_OR_RAISE(data, CastToSchema(std::move(data), options.schema));

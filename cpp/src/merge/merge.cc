@@ -24,6 +24,7 @@
 #include "fsspeckit/io/commit_journal.h"
 #include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/degradation_ladder.h"
@@ -355,6 +356,8 @@ arrow::Result<bool> RecoverDataset(const io::Location& location) {
 arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
                                  const io::Location& location, const MergeOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateOptions(options));
+  // polars' string_view etc.: Arrow's take has no kernels for view types.
+  ARROW_ASSIGN_OR_RAISE(source_reader, io::WithoutViewTypes(std::move(source_reader)));
   io::WriteDatasetOptions write;
   write.compression = options.compression;
   write.max_rows_per_file = options.max_rows_per_file;
