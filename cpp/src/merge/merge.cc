@@ -126,6 +126,7 @@ class RewriteReader : public arrow::RecordBatchReader {
       return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
     }
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+    ARROW_ASSIGN_OR_RAISE(batch, io::WithoutViewTypes(batch));  // file.schema has none
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
       ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
     }

@@ -37,6 +37,7 @@ arrow::Status CheckKeys(const arrow::Schema& schema, const std::vector<std::stri
 // `data` cast to `schema` (columns it lacks as nulls), without the columns `schema` lacks.
 arrow::Result<std::shared_ptr<arrow::Table>> Conform(std::shared_ptr<arrow::RecordBatchReader> data,
                                                      const std::shared_ptr<arrow::Schema>& schema) {
+  ARROW_ASSIGN_OR_RAISE(data, io::WithoutViewTypes(std::move(data)));
   ARROW_ASSIGN_OR_RAISE(data, io::CastToSchema(std::move(data), schema));
   ARROW_ASSIGN_OR_RAISE(auto table, data->ToTable());
   std::vector<int> schema_columns(schema->num_fields());  // CastToSchema puts them first

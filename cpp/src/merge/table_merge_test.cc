@@ -3,6 +3,7 @@
 #include <arrow/compute/initialize.h>
 #include <arrow/json/from_string.h>
 #include <arrow/record_batch.h>
+#include <arrow/table.h>
 
 #include "fsspeckit/merge/table_merge.h"
 #include "testing/status_assertions.h"
@@ -12,7 +13,9 @@ namespace {
 
 std::shared_ptr<arrow::RecordBatch> Batch(const std::shared_ptr<arrow::Schema>& schema,
                                           const std::string& json) {
-  return arrow::json::RecordBatchFromJSONString(schema, json).ValueOrDie();
+  // Rows as JSON arrays of field values, read as a struct array.
+  auto rows = arrow::json::ArrayFromJSONString(arrow::struct_(schema->fields()), json).ValueOrDie();
+  return arrow::RecordBatch::FromStructArray(rows).ValueOrDie();
 }
 
 std::shared_ptr<arrow::RecordBatchReader> Reader(std::shared_ptr<arrow::RecordBatch> batch) {

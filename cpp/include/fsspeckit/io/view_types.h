@@ -19,7 +19,15 @@ std::shared_ptr<arrow::DataType> WithoutViewTypes(const std::shared_ptr<arrow::D
 /// The schema with WithoutViewTypes applied to every field (metadata kept).
 std::shared_ptr<arrow::Schema> WithoutViewTypes(const std::shared_ptr<arrow::Schema>& schema);
 
-/// `data` as it is when its schema has no view types, else its batches cast on the fly.
+/// The array converted to WithoutViewTypes(its type); the same array when it has none.
+arrow::Result<std::shared_ptr<arrow::Array>> WithoutViewTypes(
+    const std::shared_ptr<arrow::Array>& array);
+
+/// Every column converted; the same batch when there is nothing to convert.
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> WithoutViewTypes(
+    const std::shared_ptr<arrow::RecordBatch>& batch);
+
+/// `data` as it is when its schema has no view types, else its batches converted on the fly.
 arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> WithoutViewTypes(
     std::shared_ptr<arrow::RecordBatchReader> data);
 

@@ -48,6 +48,11 @@ class _Translator:
         self.exp = exp
 
     def condition(self, node) -> pc.Expression:
+        expression = self.positive(node)
+        # Newer sqlglot spells "x NOT LIKE y" (and may spell others) as a negated node.
+        return ~expression if node.args.get("negate") else expression
+
+    def positive(self, node) -> pc.Expression:
         exp = self.exp
         if isinstance(node, exp.Paren):
             return self.condition(node.this)
