@@ -39,6 +39,14 @@ def _forward_log(level: int, message: str) -> None:
     _logger.log(level, message)
 
 
+def filesystem(protocol: str = "file", **storage_options):
+    """An fsspec filesystem for ``protocol`` (``fsspec.filesystem``), as the original's
+    ``fsspeckit.filesystem("file")`` gave code that passes it to PyarrowDatasetIO."""
+    import fsspec
+
+    return fsspec.filesystem(protocol, **storage_options)
+
+
 _core.set_log_sink(_forward_log)
 # The C++ sink holds a Python callable: drop it before the interpreter goes away.
 atexit.register(_core.set_log_sink, None)
