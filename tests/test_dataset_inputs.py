@@ -91,3 +91,21 @@ def test_other_datasets_still_stream(tmp_path):
     dataset = ds.dataset(tmp_path / "a.csv", format="csv")
     chunks = list(process_in_chunks(dataset, chunk_size_rows=128, enable_progress=False))
     assert [c.num_rows for c in chunks] == [128, 128, 128, 116]
+
+
+def test_other_datasets_degrade_under_real_pressure(tmp_path):
+    """Real Arrow allocations fill 93% of the budget: chunks halve, read-ahead stops."""
+    csv.write_csv(pa.table({"id": list(range(40_000))}), tmp_path / "a.csv")
+    dataset = ds.dataset(tmp_path / "a.csv", format="csv")
+    budget_mb = 200
+    monitor = MemoryMonitor(max_pyarrow_mb=budget_mb, min_system_available_mb=0)
+    ballast = pa.allocate_buffer(int(0.93 * budget_mb * 2**20) - pa.total_allocated_bytes())
+    sizes, ids = [], []
+    for chunk in process_in_chunks(dataset, chunk_size_rows=8_000, memory_monitor=monitor,
+                                   enable_progress=False):
+        sizes.append(chunk.num_rows)
+        ids.extend(chunk.column("id").to_pylist())
+    del ballast
+    assert ids == list(range(40_000))
+    assert sizes[0] == 4_000      # CRITICAL at the first chunk: halved
+    assert min(sizes[:-1]) == 1_024  # down to the floor (the last chunk is what is left)
