@@ -109,3 +109,34 @@ def test_other_datasets_degrade_under_real_pressure(tmp_path):
     assert ids == list(range(40_000))
     assert sizes[0] == 4_000      # CRITICAL at the first chunk: halved
     assert min(sizes[:-1]) == 1_024  # down to the floor (the last chunk is what is left)
+
+
+@pytest.mark.parametrize("file_format", ["parquet", "csv"])
+def test_stopping_early_on_a_python_filesystem(file_format):
+    """Row groups read ahead through fsspec need the GIL: dropping the iterator waits for
+    them without it (this deadlocked)."""
+    import gc
+    import io as bytes_io
+
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    root = f"/early-{file_format}"
+    for i in range(4):
+        part = pa.table({"id": pa.array(range(i * 10_000, (i + 1) * 10_000), pa.int64())})
+        buffer = bytes_io.BytesIO()
+        if file_format == "parquet":
+            pq.write_table(part, buffer, row_group_size=1_000)
+        else:
+            csv.write_csv(part, buffer)
+        fs.pipe(f"{root}/part-{i}.{file_format}", buffer.getvalue())
+    dataset = ds.dataset(root, filesystem=fs, format=file_format)
+    assert sum(c.num_rows for c in process_in_chunks(dataset, 3_000, enable_progress=False)) \
+        == 40_000
+    for _ in range(5):
+        chunks = process_in_chunks(dataset, 1_500, enable_progress=False)
+        assert next(chunks).column("id")[0].as_py() == 0
+        next(chunks)
+        del chunks
+        gc.collect()
+    fs.rm(root, recursive=True)

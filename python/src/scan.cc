@@ -28,6 +28,14 @@ class ChunkIterator {
   explicit ChunkIterator(std::unique_ptr<scan::ChunkedScanner> scanner)
       : scanner_(std::move(scanner)) {}
 
+  ~ChunkIterator() {
+    // Row groups decoding ahead on a filesystem implemented in Python (fsspec) need the
+    // GIL: wait for them without it. The callbacks the scanner holds are released
+    // afterwards, with the GIL.
+    nb::gil_scoped_release nogil;
+    scanner_->Close();
+  }
+
   TableStream Next() {
     std::shared_ptr<arrow::Table> chunk;
     {

@@ -386,6 +386,13 @@ int64_t ParquetBatchSource::num_files() const {
 
 void ParquetBatchSource::SetReadahead(bool enabled) { state_->options.readahead = enabled; }
 
+void ParquetBatchSource::Close() {
+  state_->options.readahead = false;
+  for (auto& decoding : state_->ahead) decoding.wait();
+  state_->ahead.clear();
+  state_->ahead_bytes.clear();
+}
+
 arrow::Result<std::shared_ptr<arrow::RecordBatch>> ParquetBatchSource::Next() {
   State& s = *state_;
   while (true) {

@@ -18,13 +18,15 @@ class PrefetchSource : public BatchSource {
     worker_ = std::thread([this] { Work(); });
   }
 
-  ~PrefetchSource() override {
+  ~PrefetchSource() override { Close(); }
+
+  void Close() override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
     }
     changed_.notify_all();
-    worker_.join();  // waits for a read in progress
+    if (worker_.joinable()) worker_.join();  // waits for a read in progress
   }
 
   std::shared_ptr<arrow::Schema> schema() const override { return inner_->schema(); }

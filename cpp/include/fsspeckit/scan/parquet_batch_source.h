@@ -66,6 +66,7 @@ class ParquetBatchSource : public BatchSource {
   int64_t total_rows() const override;
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Next() override;
   void SetReadahead(bool enabled) override;
+  void Close() override;
 
   int64_t num_files() const;
 
