@@ -6,6 +6,8 @@
 #include <arrow/dataset/partition.h>
 #include <arrow/dataset/scanner.h>
 
+#include "fsspeckit/io/dataset_files.h"
+
 namespace fsspeckit::io {
 
 namespace ds = arrow::dataset;
@@ -17,8 +19,8 @@ arrow::Status Unreadable(const Location& location, const arrow::Status& status) 
                                 "': ", status.message());
 }
 
-// The file, or the folder's Parquet files with hive folders as columns. Discovery fails
-// on unreadable files (IOError naming the file).
+// The file, or the folder's data files with hive folders as columns. Discovery fails on
+// unreadable files (IOError naming the file).
 arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location) {
   ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info,
                         location.filesystem->GetFileInfo(location.path));
@@ -32,16 +34,22 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, {location.path}, format,
                                                  factory_options);
   } else {
-    arrow::fs::FileSelector selector;
-    selector.base_dir = location.path;
-    selector.recursive = true;
-    factory_options.partitioning = ds::HivePartitioning::MakeFactory();
+    // The files a merge or scan of this folder sees (dataset_files.h), not Arrow's own
+    // discovery: one rule everywhere.
+    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
+                          ListDataFiles(*location.filesystem, location.path));
+    factory_options.partitioning = HivePartitioningFactory();
     factory_options.partition_base_dir = location.path;
-    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, selector, format,
+    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, files, format,
                                                  factory_options);
   }
   if (!factory.ok()) return Unreadable(location, factory.status());
-  auto dataset = (*factory)->Finish();
+  // Every file's schema, unified as merges and scans unify them (a column in the type all
+  // its files widen to; a column some files lack is null in them), not the first file's.
+  ds::FinishOptions finish;
+  finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
+  finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
+  auto dataset = (*factory)->Finish(finish);
   if (!dataset.ok()) return Unreadable(location, dataset.status());
   return dataset;
 }
