@@ -49,7 +49,7 @@ arrow::Result<DatasetStats> CollectDatasetStats(const Location& location,
   if (info.IsFile()) {
     paths.push_back(location.path);
   } else {
-    ARROW_ASSIGN_OR_RAISE(auto files, ListParquetFiles(fs, location.path, HiddenFiles::kSkip));
+    ARROW_ASSIGN_OR_RAISE(auto files, ListDataFiles(fs, location.path));
     for (std::string& file : files) {
       if (Wanted(file.substr(location.path.size() + 1), partition_filter)) {
         paths.push_back(std::move(file));

@@ -23,8 +23,8 @@ struct DatasetStats {
   int64_t total_rows = 0;
 };
 
-/// The Parquet files of the file or folder at `location` (names starting with `_` or
-/// `.` skipped), each opened once for its size and footer. `partition_filter`, when not
+/// The data files of the file or folder at `location` (those every reader and merge
+/// sees: dataset_files.h), each opened once for its size and footer. `partition_filter`, when not
 /// empty, keeps files whose path relative to the folder starts with one of its prefixes
 /// (`"day=2025-01-01"`). A path error (IOError) when the path is missing or no file
 /// matches; IOError naming the file when one is not readable Parquet.
