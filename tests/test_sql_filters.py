@@ -42,6 +42,8 @@ def ids(dataset, where):
     ("name NOT LIKE '%a%'", [1, 5, 9]),
     ("name ILIKE 'f%'", [6]),
     ("day = '2025-01-02'", [1, 4, 7]),        # string literal cast to the date column
+    ("day = DATE '2025-01-02'", [1, 4, 7]),
+    ("day >= CAST('2025-01-03' AS DATE)", [2, 5, 8]),
     ("score > 9", [8, 9]),
     ("score = 8", [7]),                       # integer literal against a float column
     ("id > 2.5 AND id < 4", [3]),             # float literal against an integer column

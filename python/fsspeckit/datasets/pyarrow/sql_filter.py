@@ -26,7 +26,8 @@ def sql_to_expression(sql: str, schema: pa.Schema) -> pc.Expression:
     """The pyarrow expression for the SQL WHERE condition ``sql`` over ``schema``.
 
     Supported: comparisons (=, !=, <>, <, <=, >, >=), AND, OR, NOT, parentheses,
-    IN (...), BETWEEN, IS [NOT] NULL, [NOT] LIKE / ILIKE, TRUE/FALSE. ValueError names
+    IN (...), BETWEEN, IS [NOT] NULL, [NOT] LIKE / ILIKE, TRUE/FALSE, typed literals
+    (DATE '2025-01-01', CAST('...' AS TIMESTAMP)). ValueError names
     any other construct, unknown columns and literals that do not fit their column.
     """
     import sqlglot
@@ -125,6 +126,10 @@ class _Translator:
     def literal(self, node, column_type: pa.DataType) -> pa.Scalar:
         """The literal as a scalar of `column_type` where it converts without loss."""
         exp = self.exp
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal):
+            # DATE '2025-01-01', CAST('...' AS TIMESTAMP): the text is cast to the
+            # column's type below, as a bare string would be.
+            node = node.this
         if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
             value = -self.python_value(node.this)
         elif isinstance(node, exp.Literal):
