@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python test-sdk demo demo-memory bench soak cpp clean gtest
+.PHONY: all install test test-cpp test-python test-sdk demo demo-memory bench soak fuzz cpp clean gtest
 
 all: install
 
@@ -76,6 +76,11 @@ demo-memory: install
 # Long runs kept out of `make test`: 200 SIGKILL points during merges.
 soak: install
 	FSSPECKIT_CRASH_POINTS=200 $(PY) -m pytest -q -s tests/test_merge_crash.py
+
+# Long run kept out of `make test`: 3,000 random merge sequences against the model
+# (make test runs 100 of them, about 20 s).
+fuzz: install
+	FSSPECKIT_FUZZ_SEQUENCES=3000 $(PY) -m pytest -q tests/test_merge_fuzz.py
 
 bench: install
 	$(PY) bench/bench_memory.py

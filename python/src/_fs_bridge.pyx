@@ -40,3 +40,10 @@ def dataset_capsule(Dataset dataset):
     """A capsule holding the C++ dataset of a pyarrow.dataset.Dataset."""
     cdef shared_ptr[CDataset]* held = new shared_ptr[CDataset](dataset.unwrap())
     return PyCapsule_New(<void*>held, b"fsspeckit.arrow_dataset", _release_dataset)
+
+
+def filesystem_from_capsule(capsule):
+    """The pyarrow.fs.FileSystem for a capsule made by C++ (the same C++ filesystem)."""
+    cdef shared_ptr[CFileSystem]* held = <shared_ptr[CFileSystem]*>PyCapsule_GetPointer(
+        capsule, b"fsspeckit.arrow_filesystem")
+    return FileSystem.wrap(held[0])

@@ -1,5 +1,6 @@
 // fsspeckit: bindings for fsspeckit.datasets.pyarrow.memory.
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include <nanobind/nanobind.h>
@@ -20,6 +21,11 @@ using memory::MemoryMonitor;
 using memory::PressureLevel;
 
 int64_t MbToBytes(double mb) {
+  // 2^43 MiB is 2^63 bytes: a size beyond int64 saturates instead of overflowing (a
+  // budget larger than any machine is no limit; a hugely negative one stays negative).
+  constexpr double kLimitMb = 8796093022208.0;
+  if (mb >= kLimitMb) return std::numeric_limits<int64_t>::max();
+  if (mb <= -kLimitMb || std::isnan(mb)) return std::numeric_limits<int64_t>::min();
   return static_cast<int64_t>(mb * static_cast<double>(memory::kBytesInMiB));
 }
 
@@ -47,12 +53,21 @@ std::shared_ptr<MemoryMonitor> MakeMonitor(double max_pyarrow_mb,
 
 }  // namespace
 
+namespace {
+
+int64_t LimitBytes(double mb, const std::string& name) {
+  if (std::isnan(mb)) throw nb::value_error((name + " must be a number of MiB, got nan").c_str());
+  return MbToBytes(mb);
+}
+
+}  // namespace
+
 memory::MemoryLimits LimitsFromMb(double max_pyarrow_mb, std::optional<double> max_process_memory_mb,
-                                  double min_system_available_mb) {
+                                  double min_system_available_mb, const memory::LimitNames& names) {
   memory::MemoryLimits limits;
-  limits.max_pool_bytes = MbToBytes(max_pyarrow_mb);
-  if (max_process_memory_mb) limits.max_rss_bytes = MbToBytes(*max_process_memory_mb);
-  limits.min_system_available_bytes = MbToBytes(min_system_available_mb);
+  limits.max_pool_bytes = LimitBytes(max_pyarrow_mb, names.pool);
+  if (max_process_memory_mb) limits.max_rss_bytes = LimitBytes(*max_process_memory_mb, names.rss);
+  limits.min_system_available_bytes = LimitBytes(min_system_available_mb, names.system);
   return limits;
 }
 

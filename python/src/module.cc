@@ -39,5 +39,6 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitMerge(m);
   fsspeckit::python::InitTableMerge(m);
   fsspeckit::python::InitCli(m);
+  fsspeckit::python::InitAtomicStore(m);
   fsspeckit::python::InitSignatures(m);
 }

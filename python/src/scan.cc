@@ -7,11 +7,13 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
 
+#include "argument.h"
 #include "arrow_stream.h"
 #include "errors.h"
 #include "expression.h"
 #include "filesystem.h"
 #include "fsspeckit/io/location.h"
+#include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/scan/chunked_scanner.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
 #include "fsspeckit/scan/prefetch_source.h"
@@ -52,16 +54,26 @@ class ChunkIterator {
   std::unique_ptr<scan::ChunkedScanner> scanner_;
 };
 
-scan::ChunkedScanOptions ScanOptions(int64_t chunk_size_rows,
-                                     std::shared_ptr<memory::MemoryMonitor> monitor,
+// process_in_chunks's arguments, with errors naming its parameters.
+scan::ChunkedScanOptions ScanOptions(nb::handle chunk_size_rows, nb::handle monitor,
                                      nb::object progress, bool log_progress, nb::object collect) {
   scan::ChunkedScanOptions options;
-  options.chunk_size_rows = chunk_size_rows;
-  options.monitor = std::move(monitor);
+  options.chunk_size_rows = Argument<int64_t>(chunk_size_rows, "chunk_size_rows", "an int");
+  options.monitor = Argument<std::shared_ptr<memory::MemoryMonitor>>(monitor, "memory_monitor",
+                                                                     "a MemoryMonitor or None");
+  if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
+    throw nb::type_error("progress_callback must be callable or None");
+  }
   options.log_progress = log_progress;
   options.progress = ProgressCallback(std::move(progress));
   options.collect = CollectHook(std::move(collect));
   return options;
+}
+
+// What a scan may hold in read-ahead: a quarter of the budget (scan::OptionsForBudget).
+int64_t BudgetBytes(const scan::ChunkedScanOptions& options) {
+  if (!options.monitor) throw nb::type_error("memory_monitor must be a MemoryMonitor");
+  return options.monitor->limits().max_pool_bytes;
 }
 
 }  // namespace
@@ -76,14 +88,14 @@ void InitScan(nb::module_& m) {
 
   m.def(
       "scan_parquet",
-      [](const std::string& path, nb::handle filesystem, int64_t chunk_size_rows,
-         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+      [](const std::string& path, nb::handle filesystem, nb::handle chunk_size_rows,
+         nb::handle monitor, nb::object progress, bool log_progress,
          nb::object collect) {
         scan::ChunkedScanOptions options =
-            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         std::shared_ptr<arrow::fs::FileSystem> fs = FileSystemFromCapsule(filesystem);
-        auto source_options = scan::OptionsForBudget(options.monitor->limits().max_pool_bytes);
+        auto source_options = scan::OptionsForBudget(BudgetBytes(options));
         std::unique_ptr<scan::ParquetBatchSource> source;
         {
           nb::gil_scoped_release nogil;
@@ -104,15 +116,14 @@ void InitScan(nb::module_& m) {
 
   m.def(
       "scan_parquet_dataset",
-      [](nb::handle dataset, nb::handle filter, int64_t chunk_size_rows,
-         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
-         nb::object collect) {
+      [](nb::handle dataset, nb::handle filter, nb::handle chunk_size_rows, nb::handle monitor,
+         nb::object progress, bool log_progress, nb::object collect) {
         scan::ChunkedScanOptions options =
-            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         auto held = DatasetFromCapsule(dataset);
         auto predicate = DeserializeExpression(filter);
-        auto source_options = scan::OptionsForBudget(options.monitor->limits().max_pool_bytes);
+        auto source_options = scan::OptionsForBudget(BudgetBytes(options));
         std::unique_ptr<scan::ParquetBatchSource> source;
         {
           nb::gil_scoped_release nogil;
@@ -130,17 +141,16 @@ void InitScan(nb::module_& m) {
 
   m.def(
       "scan_stream",
-      [](nb::handle stream, int64_t total_rows, int64_t chunk_size_rows,
-         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+      [](nb::handle stream, int64_t total_rows, nb::handle chunk_size_rows,
+         nb::handle monitor, nb::object progress, bool log_progress,
          nb::object collect, bool prefetch) {
         scan::ChunkedScanOptions options =
-            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         auto source = scan::MakeReaderSource(ImportStream(stream), total_rows);
         if (prefetch) {
           // A quarter of the budget, as for Parquet row groups; off at CRITICAL.
-          source = scan::MakePrefetchSource(std::move(source),
-                                            options.monitor->limits().max_pool_bytes / 4);
+          source = scan::MakePrefetchSource(std::move(source), BudgetBytes(options) / 4);
         }
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));

@@ -79,8 +79,11 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       out << kMergeUsage;
       return 0;
     }
-    if (flag == "--quiet") {
-      quiet = true;
+    if (flag == "--quiet" || flag == "--single-writer" || flag == "--durable" ||
+        flag == "--no-durable") {
+      quiet = quiet || flag == "--quiet";
+      if (flag == "--single-writer") options.commit.single_writer = true;
+      if (flag == "--durable" || flag == "--no-durable") options.commit.durable = flag == "--durable";
       continue;
     }
     if (!flag.starts_with("--")) {
@@ -200,16 +203,25 @@ int RunRecover(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << kRecoverUsage;
     return 0;
   }
-  if (args.size() != 1) {
+  io::CommitOptions commit;
+  std::vector<std::string> positional;
+  for (const std::string& arg : args) {
+    if (arg == "--single-writer") {
+      commit.single_writer = true;
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 1 || positional[0].starts_with("--")) {
     err << kRecoverUsage;
     return 2;
   }
-  auto location = io::ResolveLocation(nullptr, args[0]);
+  auto location = io::ResolveLocation(nullptr, positional[0]);
   if (!location.ok()) {
     err << "fsspeckit recover: " << location.status().message() << "\n";
     return 2;
   }
-  auto recovered = merge::RecoverDataset(*location);
+  auto recovered = merge::RecoverDataset(*location, commit);
   if (!recovered.ok()) {
     err << "fsspeckit recover: " << recovered.status().message() << "\n";
     return 1;

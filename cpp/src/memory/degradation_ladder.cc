@@ -67,7 +67,10 @@ arrow::Status DegradationLadder::Step() {
   if (last_level_ != PressureLevel::kEmergency) return arrow::Status::OK();
   std::string status = monitor_->DetailedStatus(snapshot);
   log::Log(log::LogLevel::kError, "Memory limit exceeded (EMERGENCY): " + status);
-  return arrow::Status::OutOfMemory("Peak memory usage exceeded limit: ", status);
+  std::string advice = ExceededLimitsAdvice(snapshot.pool_bytes, snapshot.system,
+                                            monitor_->limits(), options_.limit_names);
+  return arrow::Status::OutOfMemory("Peak memory usage exceeded limit: ", status,
+                                    advice.empty() ? "" : "; to go on, " + advice);
 }
 
 }  // namespace fsspeckit::memory
