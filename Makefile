@@ -14,7 +14,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python test-sdk demo demo-memory bench soak fuzz cpp clean gtest
+.PHONY: all install test test-cpp test-python test-sdk demo demo-memory report-demo bench soak fuzz cpp clean gtest
 
 all: install
 
@@ -66,9 +66,26 @@ test: install
 	$(MAKE) --no-print-directory test-sdk || status=1; \
 	exit $$status
 
-# The main job: generate an orders dataset, upsert changes under a 256 MiB budget.
+# The main job: generate an orders dataset, upsert changes under a 256 MiB budget, write
+# the merge's HTML report and print its path.
 demo: install
 	$(PY) demo/merge_demo.py
+
+# The demo merge's report on a fresh dataset (its first run: updates and inserts),
+# rendered by headless Chromium (installed with apt when missing and we may) to
+# docs/report.png, the README's screenshot. Not part of `make test`.
+report-demo: install
+	rm -rf demo/data/orders
+	$(PY) demo/merge_demo.py
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium with apt"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium', then make report-demo again" >&2; exit 1; \
+	  fi; \
+	fi
+	$(PY) demo/render_report.py demo/data/merge-report.html docs/report.png
 
 demo-memory: install
 	$(PY) demo/memory_pressure.py

@@ -83,7 +83,7 @@ def test_ctrl_c_after_the_commit_point_completes_the_merge(tmp_path):
     filesystem = pafs.PyFileSystem(_InterruptingMoves(fsspec.filesystem("file")))
     with pytest.raises(KeyboardInterrupt) as raised:
         PyarrowDatasetIO(filesystem).merge(pa.Table.from_pylist(source, schema=SCHEMA),
-                                           str(tmp_path), "upsert", "id")
+                                           str(tmp_path), "upsert", "id", single_writer=True)
     assert "had committed when the interrupt arrived" in str(raised.value.__notes__)
     assert read_rows(tmp_path, COLUMNS) == expected_rows(target, source, ["id"], "upsert", COLUMNS)
     assert not any(p.name.startswith("_fsspeckit") and p.name != "_fsspeckit_merge.lock"

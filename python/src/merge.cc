@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/merge/merge_report.h"
 #include "init.h"
 #include "interrupt.h"
 #include "memory_convert.h"
@@ -47,9 +48,24 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   return d;
 }
 
+// Kept beside the Python MergeResult for its write_report(): the C++ result, which the
+// report is rendered from.
+struct MergeReport {
+  merge::MergeResult result;
+  std::string dataset_path;
+};
+
 }  // namespace
 
 void InitMerge(nb::module_& m) {
+  nb::class_<MergeReport>(m, "MergeReport")
+      .def(
+          "write",
+          [](const MergeReport& self, const std::string& path) {
+            ThrowIfError(merge::WriteMergeReport(self.result, self.dataset_path, path));
+          },
+          nb::arg("path"));
+
   // Parameters carry the names of PyarrowDatasetIO.merge's, so that an error names the
   // one the caller got wrong.
   m.def(
@@ -104,7 +120,10 @@ void InitMerge(nb::module_& m) {
                          "dataset holds its result",
                          "fsspeckit: the merge was cancelled before its commit: the dataset is "
                          "unchanged");
-        return ResultDict(ValueOrThrow(std::move(result)));
+        merge::MergeResult merged = ValueOrThrow(std::move(result));
+        nb::dict d = ResultDict(merged);
+        d["_report"] = nb::cast(MergeReport{std::move(merged), location.path});
+        return d;
       },
       nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),

@@ -64,6 +64,7 @@ arrow::Status DegradationLadder::Step() {
   // Collecting and releasing may have been enough: look again, past the cache.
   MemorySnapshot snapshot = monitor_->FreshSnapshot();
   last_level_ = monitor_->Evaluate(snapshot);
+  if (options_.observer) options_.observer->OnEmergencyRecheck(last_level_);
   if (last_level_ != PressureLevel::kEmergency) return arrow::Status::OK();
   std::string status = monitor_->DetailedStatus(snapshot);
   log::Log(log::LogLevel::kError, "Memory limit exceeded (EMERGENCY): " + status);

@@ -434,6 +434,11 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   return files;
 }
 
+// "date=1/part-0.parquet" for a file of the dataset at `dir`: how reports name it.
+std::string PathInDataset(const std::string& dir, const std::string& path) {
+  return path.starts_with(dir + "/") ? path.substr(dir.size() + 1) : path;
+}
+
 std::string Stem(const std::string& path) {
   std::string name = io::BaseName(path);
   return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
@@ -486,7 +491,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
                         memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
   std::shared_ptr<memory::MemoryMonitor> shared_monitor = std::move(monitor);
   auto perf = perf::PerformanceMonitor::Make(shared_monitor);
-  perf->StartOp("planning");
+  perf->StartOp("key_index");
 
   ARROW_ASSIGN_OR_RAISE(auto source_table, source_reader->ToTable());
   // Referenced bytes, not TotalBufferSize: that one de-duplicates buffers and counts the
@@ -514,6 +519,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   ARROW_ASSIGN_OR_RAISE(auto keys, std::move(made_keys));
   ARROW_RETURN_NOT_OK(range.status());
 
+  perf->StartOp("planning");
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& dir = location.path;
   ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
@@ -587,7 +593,6 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   io::Journal journal;
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
-  perf->StartOp("writing");
   // Rewrites are independent tasks, started largest first so the last to finish are
   // short; the inserted rows are one more, run last beside the rewrites when the budget
   // has room for it, else alone after them.
@@ -603,6 +608,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     const TargetFile& file = *to_rewrite[i];
     tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
                          -> arrow::Result<std::vector<io::WrittenFile>> {
+      auto task = perf->StartTask("rewrite " + PathInDataset(dir, file.path));
       ARROW_ASSIGN_OR_RAISE(auto reader,
                             OpenTarget(fs, file, &pool, RowsPerRead(file, source_row_bytes, pool)));
       std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
@@ -616,8 +622,11 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     }});
   }
   const std::string insert_dir = staging + "/insert";
+  bool inserts_beside = false;  // decided below, once admission has sized the work
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
+    // Beside the rewrites its time is its own phase; alone it is the current one.
+    auto task = perf->StartTask("inserts", inserts_beside ? "inserts" : "");
     ARROW_RETURN_NOT_OK(task_ladder.Step());
     arrow::FieldVector insert_fields = plan.schema->fields();  // then the partition folders
     for (const std::string& column : plan.partition_by) {
@@ -649,8 +658,9 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
           ? 0
           : copies * (source_bytes / keys->num_keys()) * static_cast<int64_t>(insert_rows.size());
   const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
-  const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
+  inserts_beside = has_inserts && admission.inserts_beside_rewrites;
   if (inserts_beside) tasks.push_back(insert_task);
+  if (!tasks.empty()) perf->StartOp("rewrites");
   const int workers = inserts_beside ? 2 : admission.rewrite_workers;
   std::vector<TaskOutput> task_outputs = RunTasks(tasks, workers, shared_monitor, ladder_options);
   if (workers > 1) RetryAloneAfterOutOfMemory(tasks, task_outputs, shared_monitor, ladder_options);
@@ -663,6 +673,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   if (inserts_beside) {
     insert_output = std::move(task_outputs.back());
   } else if (has_inserts) {
+    perf->StartOp("inserts");
     insert_output = std::move(RunTasks({insert_task}, 1, shared_monitor, ladder_options).front());
     if (!insert_output->ok()) return fail(insert_output->status());
   }
@@ -696,7 +707,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     }
   }
 
-  perf->StartOp("committing");
+  perf->StartOp("commit");
   if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
   if (!journal.moves.empty()) {
     const bool durable = options.commit.durable;

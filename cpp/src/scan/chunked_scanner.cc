@@ -98,6 +98,7 @@ arrow::Result<std::shared_ptr<arrow::Table>> ChunkedScanner::Next() {
   if (options_.perf) {
     options_.perf->AddChunks(1);
     options_.perf->AddRows(rows);
+    options_.perf->TrackMemory();  // one timeline sample per chunk, at its chunk size
   }
   return arrow::Table::FromRecordBatches(source_->schema(), pieces);
 }

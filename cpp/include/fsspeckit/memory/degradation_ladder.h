@@ -23,6 +23,9 @@ class DegradationObserver {
   virtual void OnPoolRelease() = 0;
   /// A chunk size now in use; `reduced` when the ladder halved it.
   virtual void OnChunkSize(int64_t chunk_size_rows, bool reduced) = 0;
+  /// An EMERGENCY reading was re-read past the cache after relief; `level_after` is what
+  /// the re-read found (still EMERGENCY: the step fails with OutOfMemory).
+  virtual void OnEmergencyRecheck(PressureLevel level_after) { (void)level_after; }
 };
 
 inline constexpr int64_t kDefaultMinChunkSizeRows = 1024;

@@ -186,7 +186,10 @@ class PyarrowDatasetIO:
             merge_progress_callback, gc.collect, single_writer, durable)
         files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
                  for p, n, op, size in raw.pop("files")]
-        return MergeResult(files=files, **raw)
+        report = raw.pop("_report")
+        result = MergeResult(files=files, **raw)
+        result._report = report
+        return result
 
     def recover(self, path: str, *, single_writer: bool = False) -> bool:
         """Completes (if it had committed) or rolls back an interrupted merge at ``path``.
