@@ -128,11 +128,7 @@ void InitIo(nb::module_& m) {
           nb::gil_scoped_release nogil;
           written = io::WriteDataset(std::move(reader), location, options);
         }
-        interrupt.Finish(written.status(),
-                         "fsspeckit: the write had committed when the interrupt arrived: the "
-                         "dataset holds its result",
-                         "fsspeckit: the write was cancelled before its commit: the dataset is "
-                         "unchanged");
+        interrupt.Finish(written.status(), "write");
         io::WriteDatasetResult result = ValueOrThrow(std::move(written));
         nb::list files;
         for (const io::WrittenFile& file : result.files) {

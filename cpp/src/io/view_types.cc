@@ -1,6 +1,8 @@
 // fsspeckit: Arrow view types (string_view, binary_view, list_view) replaced at the edge.
 #include "fsspeckit/io/view_types.h"
 
+#include "mapped_reader.h"
+
 #include <arrow/array/array_nested.h>
 #include <arrow/array/builder_primitive.h>
 #include <arrow/buffer_builder.h>
@@ -56,26 +58,6 @@ arrow::Result<std::shared_ptr<arrow::Array>> ListFromView(const arrow::Array& ar
                                bitmap, view.null_count());
 }
 
-class PlainReader : public arrow::RecordBatchReader {
- public:
-  PlainReader(std::shared_ptr<arrow::RecordBatchReader> input, std::shared_ptr<arrow::Schema> schema)
-      : input_(std::move(input)), schema_(std::move(schema)) {}
-  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    std::shared_ptr<arrow::RecordBatch> batch;
-    ARROW_RETURN_NOT_OK(input_->ReadNext(&batch));
-    if (!batch) {
-      *out = nullptr;
-      return arrow::Status::OK();
-    }
-    ARROW_ASSIGN_OR_RAISE(*out, WithoutViewTypes(batch));
-    return arrow::Status::OK();
-  }
-
- private:
-  std::shared_ptr<arrow::RecordBatchReader> input_;
-  std::shared_ptr<arrow::Schema> schema_;
-};
 
 }  // namespace
 
@@ -167,7 +149,9 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> WithoutViewTypes(
     std::shared_ptr<arrow::RecordBatchReader> data) {
   auto plain = WithoutViewTypes(data->schema());
   if (plain == data->schema()) return data;
-  return std::make_shared<PlainReader>(std::move(data), std::move(plain));
+  return std::make_shared<MappedReader>(
+      std::move(data), std::move(plain),
+      [](const std::shared_ptr<arrow::RecordBatch>& batch) { return WithoutViewTypes(batch); });
 }
 
 }  // namespace fsspeckit::io
