@@ -192,11 +192,7 @@ void InitMerge(nb::module_& m) {
           nb::gil_scoped_release nogil;
           result = merge::Merge(std::move(reader), location, options);
         }
-        interrupt.Finish(result.status(),
-                         "fsspeckit: the merge had committed when the interrupt arrived: the "
-                         "dataset holds its result",
-                         "fsspeckit: the merge was cancelled before its commit: the dataset is "
-                         "unchanged");
+        interrupt.Finish(result.status(), "merge");
         return ResultWithReport(ValueOrThrow(std::move(result)), location.path);
       },
       nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),

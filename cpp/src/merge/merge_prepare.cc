@@ -7,6 +7,7 @@
 #include <parquet/properties.h>
 
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "merge_plan_internal.h"
 #include "merge_state_internal.h"
@@ -196,6 +197,8 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   plan.write.max_rows_per_file = options.max_rows_per_file;
   plan.write.row_group_size = options.row_group_size;
   plan.chunk_size_rows = options.chunk_size_rows;
+  // polars' string_view etc.: Arrow's take has no kernels for view types.
+  ARROW_ASSIGN_OR_RAISE(reader, io::WithoutViewTypes(std::move(reader)));
   if (options.schema) {
     ARROW_ASSIGN_OR_RAISE(reader, io::CastToSchema(std::move(reader), options.schema));
   }

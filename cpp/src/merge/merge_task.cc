@@ -21,6 +21,7 @@
 #include <parquet/properties.h>
 
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
 #include "dataset_schema.h"
@@ -68,6 +69,7 @@ class RewriteReader : public arrow::RecordBatchReader {
       ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
       if (!batch) row_group_.reset();  // this row group is done: on to the next
     }
+    ARROW_ASSIGN_OR_RAISE(batch, io::WithoutViewTypes(batch));  // file.schema has none
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
       ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
     }
