@@ -16,7 +16,7 @@
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/scan/chunked_scanner.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
-#include "fsspeckit/scan/prefetch_source.h"
+#include "scan/prefetch_source_internal.h"
 #include "init.h"
 #include "py_object.h"
 

@@ -1,5 +1,5 @@
 // fsspeckit: human byte sizes ("512MiB", "1.5GB", "2048") at the CLI edge.
-#include "fsspeckit/cli/byte_size.h"
+#include "cli/byte_size_internal.h"
 
 #include <array>
 #include <cctype>

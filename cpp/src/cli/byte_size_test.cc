@@ -1,4 +1,4 @@
-#include "fsspeckit/cli/byte_size.h"
+#include "cli/byte_size_internal.h"
 
 #include <gtest/gtest.h>
 

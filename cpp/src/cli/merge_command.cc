@@ -8,7 +8,7 @@
 
 #include <arrow/table.h>
 
-#include "fsspeckit/cli/byte_size.h"
+#include "cli/byte_size_internal.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/memory/memory_monitor.h"

@@ -8,7 +8,7 @@
 
 #include <arrow/memory_pool.h>
 
-#include "fsspeckit/cli/byte_size.h"
+#include "cli/byte_size_internal.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/perf/html_report.h"
 

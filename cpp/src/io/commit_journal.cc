@@ -1,5 +1,5 @@
 // fsspeckit: the commit journal that makes dataset writes all-or-nothing, even across crashes.
-#include "fsspeckit/io/commit_journal.h"
+#include "io/commit_journal_internal.h"
 
 #include <algorithm>
 #include <csignal>
@@ -10,10 +10,10 @@
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
 
-#include "fsspeckit/io/dataset_lock.h"
-#include "fsspeckit/io/dataset_snapshot.h"
-#include "fsspeckit/io/durable_sync.h"
-#include "fsspeckit/io/unique_name.h"
+#include "io/dataset_lock_internal.h"
+#include "io/dataset_snapshot_internal.h"
+#include "io/durable_sync_internal.h"
+#include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
 namespace {

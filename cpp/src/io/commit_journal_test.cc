@@ -1,5 +1,5 @@
 // fsspeckit: journals recovery may trust, idempotent replays, snapshots and syncs.
-#include "fsspeckit/io/commit_journal.h"
+#include "io/commit_journal_internal.h"
 
 #include <filesystem>
 #include <set>
@@ -7,8 +7,8 @@
 #include <arrow/filesystem/localfs.h>
 #include <gtest/gtest.h>
 
-#include "fsspeckit/io/dataset_snapshot.h"
-#include "fsspeckit/io/durable_sync.h"
+#include "io/dataset_snapshot_internal.h"
+#include "io/durable_sync_internal.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
 

@@ -1,5 +1,5 @@
 // fsspeckit: Parquet compression codec names as users write them.
-#include "fsspeckit/io/compression.h"
+#include "io/compression_internal.h"
 
 #include <algorithm>
 #include <cctype>

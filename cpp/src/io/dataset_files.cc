@@ -1,11 +1,11 @@
 // fsspeckit: the data files of a dataset folder, one rule for reads, scans and writes.
-#include "fsspeckit/io/dataset_files.h"
+#include "io/dataset_files_internal.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
-#include "fsspeckit/io/commit_journal.h"
+#include "io/commit_journal_internal.h"
 
 namespace fsspeckit::io {
 namespace {

@@ -1,4 +1,4 @@
-#include "fsspeckit/io/dataset_files.h"
+#include "io/dataset_files_internal.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // fsspeckit: one merge or dataset write at a time per dataset.
-#include "fsspeckit/io/dataset_lock.h"
+#include "io/dataset_lock_internal.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

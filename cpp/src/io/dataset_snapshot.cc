@@ -1,5 +1,5 @@
 // fsspeckit: what a dataset's files looked like when a write planned against them.
-#include "fsspeckit/io/dataset_snapshot.h"
+#include "io/dataset_snapshot_internal.h"
 
 #include <chrono>
 

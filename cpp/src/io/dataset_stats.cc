@@ -5,7 +5,7 @@
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 
-#include "fsspeckit/io/dataset_files.h"
+#include "io/dataset_files_internal.h"
 
 namespace fsspeckit::io {
 namespace {

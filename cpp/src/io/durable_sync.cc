@@ -1,5 +1,5 @@
 // fsspeckit: making a commit survive a power loss on local disks (fsync).
-#include "fsspeckit/io/durable_sync.h"
+#include "io/durable_sync_internal.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <set>
 
-#include "fsspeckit/io/unique_name.h"
+#include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
 namespace {

@@ -12,8 +12,8 @@
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 
-#include "fsspeckit/io/compression.h"
-#include "fsspeckit/io/dataset_lock.h"
+#include "io/compression_internal.h"
+#include "io/dataset_lock_internal.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/io/write_dataset.h"

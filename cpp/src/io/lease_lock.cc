@@ -1,12 +1,12 @@
 // fsspeckit: a lock on an object store: an object created atomically, held by a lease.
-#include "fsspeckit/io/lease_lock.h"
+#include "io/lease_lock_internal.h"
 
 #include <unistd.h>
 
 #include <chrono>
 #include <sstream>
 
-#include "fsspeckit/io/unique_name.h"
+#include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
 namespace {

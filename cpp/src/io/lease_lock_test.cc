@@ -1,11 +1,11 @@
 // fsspeckit: the lease lock's state machine, on an in-memory store with a fake clock.
-#include "fsspeckit/io/lease_lock.h"
+#include "io/lease_lock_internal.h"
 
 #include <map>
 
 #include <arrow/filesystem/mockfs.h>
 
-#include "fsspeckit/io/dataset_lock.h"
+#include "io/dataset_lock_internal.h"
 
 #include <gtest/gtest.h>
 

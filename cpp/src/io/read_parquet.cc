@@ -6,7 +6,7 @@
 #include <arrow/dataset/partition.h>
 #include <arrow/dataset/scanner.h>
 
-#include "fsspeckit/io/dataset_files.h"
+#include "io/dataset_files_internal.h"
 
 namespace fsspeckit::io {
 

@@ -1,7 +1,7 @@
 // fsspeckit: the one commit protocol of dataset writes and merges (staging folder + journal).
 #include "staged_commit_internal.h"
 
-#include "fsspeckit/io/unique_name.h"
+#include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
 

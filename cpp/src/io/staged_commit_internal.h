@@ -8,9 +8,9 @@
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/status.h>
 
-#include "fsspeckit/io/commit_journal.h"
-#include "fsspeckit/io/dataset_lock.h"
-#include "fsspeckit/io/dataset_snapshot.h"
+#include "io/commit_journal_internal.h"
+#include "io/dataset_lock_internal.h"
+#include "io/dataset_snapshot_internal.h"
 
 namespace fsspeckit::io {
 

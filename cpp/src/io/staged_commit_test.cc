@@ -5,7 +5,7 @@
 
 #include <arrow/filesystem/localfs.h>
 
-#include "fsspeckit/io/commit_journal.h"
+#include "io/commit_journal_internal.h"
 #include "fsspeckit/io/commit_options.h"
 #include "io/staged_commit_internal.h"
 #include "testing/status_assertions.h"

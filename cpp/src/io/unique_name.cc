@@ -1,5 +1,5 @@
 // fsspeckit: random names for files and folders that must not collide.
-#include "fsspeckit/io/unique_name.h"
+#include "io/unique_name_internal.h"
 
 #include <sys/random.h>
 

@@ -1,5 +1,5 @@
 // fsspeckit: Arrow view types (string_view, binary_view, list_view) replaced at the edge.
-#include "fsspeckit/io/view_types.h"
+#include "io/view_types_internal.h"
 
 #include "mapped_reader.h"
 

@@ -5,7 +5,7 @@
 #include <arrow/json/from_string.h>
 #include <arrow/table.h>
 
-#include "fsspeckit/io/view_types.h"
+#include "io/view_types_internal.h"
 #include "testing/status_assertions.h"
 
 namespace fsspeckit::io {

@@ -1,5 +1,6 @@
 // fsspeckit: writing a Parquet dataset folder (append or overwrite), all or nothing.
 #include "fsspeckit/io/write_dataset.h"
+#include "io/write_files_internal.h"
 
 #include <algorithm>
 #include <mutex>
@@ -16,14 +17,14 @@
 #include <parquet/metadata.h>
 #include <parquet/properties.h>
 
-#include "fsspeckit/io/commit_journal.h"
-#include "fsspeckit/io/compression.h"
-#include "fsspeckit/io/dataset_files.h"
-#include "fsspeckit/io/dataset_lock.h"
-#include "fsspeckit/io/dataset_snapshot.h"
-#include "fsspeckit/io/durable_sync.h"
-#include "fsspeckit/io/unique_name.h"
-#include "fsspeckit/io/view_types.h"
+#include "io/commit_journal_internal.h"
+#include "io/compression_internal.h"
+#include "io/dataset_files_internal.h"
+#include "io/dataset_lock_internal.h"
+#include "io/dataset_snapshot_internal.h"
+#include "io/durable_sync_internal.h"
+#include "io/unique_name_internal.h"
+#include "io/view_types_internal.h"
 #include "mapped_reader.h"
 #include "staged_commit_internal.h"
 

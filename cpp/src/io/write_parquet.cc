@@ -7,10 +7,10 @@
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
-#include "fsspeckit/io/compression.h"
-#include "fsspeckit/io/durable_sync.h"
-#include "fsspeckit/io/unique_name.h"
-#include "fsspeckit/io/view_types.h"
+#include "io/compression_internal.h"
+#include "io/durable_sync_internal.h"
+#include "io/unique_name_internal.h"
+#include "io/view_types_internal.h"
 
 namespace fsspeckit::io {
 

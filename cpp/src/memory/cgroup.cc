@@ -1,5 +1,5 @@
 // fsspeckit: the memory cgroup (v1 or v2) that bounds this process, and its headroom.
-#include "fsspeckit/memory/cgroup.h"
+#include "memory/cgroup_internal.h"
 
 #include <algorithm>
 #include <array>

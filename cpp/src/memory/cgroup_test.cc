@@ -1,4 +1,4 @@
-#include "fsspeckit/memory/cgroup.h"
+#include "memory/cgroup_internal.h"
 
 #include <gtest/gtest.h>
 

@@ -8,8 +8,8 @@
 
 #include <arrow/memory_pool.h>
 
-#include "fsspeckit/memory/cgroup.h"
-#include "fsspeckit/memory/psi.h"
+#include "memory/cgroup_internal.h"
+#include "memory/psi_internal.h"
 #include "fsspeckit/memory/steady_clock.h"
 #include "proc_file_internal.h"
 

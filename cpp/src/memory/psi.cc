@@ -1,5 +1,5 @@
 // fsspeckit: parsing Linux pressure stall information for memory.
-#include "fsspeckit/memory/psi.h"
+#include "memory/psi_internal.h"
 
 #include <cstdlib>
 #include <string>

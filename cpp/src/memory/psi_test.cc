@@ -1,4 +1,4 @@
-#include "fsspeckit/memory/psi.h"
+#include "memory/psi_internal.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // fsspeckit: exact, hash-based matching of merge keys (single or composite, any type).
-#include "fsspeckit/merge/key_index.h"
+#include "merge/key_index_internal.h"
 
 #include <algorithm>
 #include <limits>

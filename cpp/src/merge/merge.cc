@@ -10,8 +10,8 @@
 
 #include <arrow/memory_pool.h>
 
-#include "fsspeckit/io/commit_journal.h"
-#include "fsspeckit/io/dataset_lock.h"
+#include "io/commit_journal_internal.h"
+#include "io/dataset_lock_internal.h"
 #include "fsspeckit/merge/merge_steps.h"
 #include "merge_state_internal.h"
 

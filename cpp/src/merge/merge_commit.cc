@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "fsspeckit/io/unique_name.h"
+#include "io/unique_name_internal.h"
 #include "merge_state_internal.h"
 
 namespace fsspeckit::merge {

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "fsspeckit/io/commit_journal.h"
+#include "io/commit_journal_internal.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/merge/merge_steps.h"
 #include "merge/merge_test_fixture.h"

@@ -18,9 +18,9 @@
 #include <parquet/file_reader.h>
 #include <parquet/statistics.h>
 
-#include "fsspeckit/io/dataset_files.h"
-#include "fsspeckit/io/unique_name.h"
-#include "fsspeckit/io/view_types.h"
+#include "io/dataset_files_internal.h"
+#include "io/unique_name_internal.h"
+#include "io/view_types_internal.h"
 #include "dataset_schema.h"
 
 namespace fsspeckit::merge {

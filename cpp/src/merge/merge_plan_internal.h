@@ -14,7 +14,7 @@
 #include <arrow/result.h>
 #include <parquet/metadata.h>
 
-#include "fsspeckit/merge/key_index.h"
+#include "merge/key_index_internal.h"
 
 namespace fsspeckit::merge {
 

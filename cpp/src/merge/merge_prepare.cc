@@ -6,8 +6,9 @@
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
-#include "fsspeckit/io/unique_name.h"
-#include "fsspeckit/io/view_types.h"
+#include "io/unique_name_internal.h"
+#include "io/view_types_internal.h"
+#include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "merge_plan_internal.h"
 #include "merge_state_internal.h"

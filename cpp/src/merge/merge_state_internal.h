@@ -4,10 +4,10 @@
 #include <memory>
 #include <optional>
 
-#include "fsspeckit/io/dataset_lock.h"
-#include "fsspeckit/io/dataset_snapshot.h"
+#include "io/dataset_lock_internal.h"
+#include "io/dataset_snapshot_internal.h"
 #include "fsspeckit/memory/capped_pool.h"
-#include "fsspeckit/merge/key_index.h"
+#include "merge/key_index_internal.h"
 #include "fsspeckit/merge/merge_steps.h"
 #include "fsspeckit/perf/performance_monitor.h"
 #include "io/staged_commit_internal.h"

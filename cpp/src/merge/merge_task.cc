@@ -20,8 +20,9 @@
 #include <parquet/exception.h>
 #include <parquet/properties.h>
 
-#include "fsspeckit/io/unique_name.h"
-#include "fsspeckit/io/view_types.h"
+#include "io/unique_name_internal.h"
+#include "io/view_types_internal.h"
+#include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
 #include "dataset_schema.h"

@@ -15,9 +15,9 @@
 #include <parquet/arrow/writer.h>
 
 #include "fsspeckit/io/read_parquet.h"
-#include "fsspeckit/io/commit_journal.h"
-#include "fsspeckit/io/dataset_lock.h"
-#include "fsspeckit/merge/key_index.h"
+#include "io/commit_journal_internal.h"
+#include "io/dataset_lock_internal.h"
+#include "merge/key_index_internal.h"
 #include "fsspeckit/merge/merge.h"
 #include "merge/merge_plan_internal.h"
 #include "merge/row_replacement.h"

@@ -8,9 +8,10 @@
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/initialize.h>
 
-#include "fsspeckit/io/view_types.h"
+#include "io/view_types_internal.h"
 #include "fsspeckit/io/write_dataset.h"
-#include "fsspeckit/merge/key_index.h"
+#include "io/write_files_internal.h"
+#include "merge/key_index_internal.h"
 #include "source_rows.h"
 
 namespace fsspeckit::merge {

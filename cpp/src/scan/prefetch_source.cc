@@ -1,5 +1,5 @@
 // fsspeckit: a batch source read ahead on a background thread, within a byte budget.
-#include "fsspeckit/scan/prefetch_source.h"
+#include "scan/prefetch_source_internal.h"
 
 #include <condition_variable>
 #include <deque>

@@ -1,4 +1,4 @@
-#include "fsspeckit/scan/prefetch_source.h"
+#include "scan/prefetch_source_internal.h"
 
 #include <gtest/gtest.h>
 

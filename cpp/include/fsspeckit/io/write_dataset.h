@@ -70,18 +70,4 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
                                                const Location& location,
                                                const WriteDatasetOptions& options = {});
 
-/// The writing half of WriteDataset, for callers that commit files themselves (merges):
-/// writes `data` as new files under `dir` (a fresh folder) with the options'
-/// partitioning, naming, sizes and codec (`mode` is not used) and returns them in path
-/// order, paths under `dir`. Row order is kept.
-arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::RecordBatchReader> data,
-                                                   std::shared_ptr<arrow::fs::FileSystem> fs,
-                                                   const std::string& dir,
-                                                   const WriteDatasetOptions& options);
-
-/// `data` with its batches cast to `schema` (see WriteDatasetOptions::schema); TypeError
-/// naming the column when a type cannot be cast.
-arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
-    std::shared_ptr<arrow::RecordBatchReader> data, std::shared_ptr<arrow::Schema> schema);
-
 }  // namespace fsspeckit::io

@@ -8,7 +8,7 @@
 #include <arrow/result.h>
 
 #include "fsspeckit/io/commit_options.h"
-#include "fsspeckit/io/lease_lock.h"
+#include "io/lease_lock_internal.h"
 
 namespace fsspeckit::io {
 
