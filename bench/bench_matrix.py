@@ -258,17 +258,27 @@ TARGET, SOURCE, BUDGET_MB = sys.argv[1], sys.argv[2], int(sys.argv[3])
 EXTRA = json.loads(sys.argv[4])
 source = pq.read_table(SOURCE)
 
+import resource
+
+def begin():
+    global cpu_start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_start = usage.ru_utime + usage.ru_stime
+    return time.perf_counter()
+
 def report(seconds, pool_mb=float("nan")):
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = usage.ru_utime + usage.ru_stime - cpu_start  # on a busy machine, steadier than wall time
     # The peak RSS from this process's own memory map: wait4's ru_maxrss would count the
     # benchmark's process as well, whose image the child starts from until exec.
     with open("/proc/self/status") as status:
         hwm_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(seconds, pool_mb, hwm_kib / 1024)
+    print(seconds, pool_mb, hwm_kib / 1024, cpu_s)
 """
 
 OURS = SETUP + """
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
-start = time.perf_counter()
+start = begin()
 result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
 report(time.perf_counter() - start, result.metrics["memory_peak_mb"])
 """
@@ -277,14 +287,14 @@ ORIGINAL = SETUP + """
 from loguru import logger
 logger.remove()
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
-start = time.perf_counter()
+start = begin()
 result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
 report(time.perf_counter() - start, (result.metrics or {}).get("memory_peak_mb", float("nan")))
 """
 
 DUCKDB = SETUP + """
 import duckdb, shutil
-start = time.perf_counter()
+start = begin()
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 con.execute(f"SET memory_limit = '{BUDGET_MB}MB'")
@@ -301,7 +311,7 @@ report(time.perf_counter() - start)
 DELTA = SETUP + """
 from deltalake import DeltaTable
 table = DeltaTable(TARGET)
-start = time.perf_counter()
+start = begin()
 (table.merge(source, predicate="t.id = s.id", source_alias="s", target_alias="t")
       .when_matched_update_all().when_not_matched_insert_all().execute())
 report(time.perf_counter() - start)
@@ -309,7 +319,7 @@ report(time.perf_counter() - start)
 
 PYARROW = SETUP + """
 import pyarrow.compute as pc, shutil
-start = time.perf_counter()
+start = begin()
 target = ds.dataset(TARGET, format="parquet").to_table()
 kept = target.filter(pc.invert(pc.is_in(target["id"], source["id"])))
 merged = pa.concat_tables([kept, source.cast(kept.schema)])
@@ -335,7 +345,7 @@ def rewrite(name):
             writer.write_table(file.read_row_group(rg, use_threads=one), row_group_size=EXTRA["row_group"])
     os.replace(path + ".tmp", path)
 
-start = time.perf_counter()
+start = begin()
 with ThreadPoolExecutor(2) as pool:
     list(pool.map(rewrite, files))
 report(time.perf_counter() - start)
@@ -392,11 +402,11 @@ def run(name, python, code, dataset, source, budget_mb, extra):
     if proc.returncode != 0:
         shutil.rmtree(work, ignore_errors=True)
         return {"error": (err.strip().splitlines() or ["exit " + str(status)])[-1][:200]}
-    seconds, pool_mb, rss_mb = out.strip().splitlines()[-1].split()
+    seconds, pool_mb, rss_mb, cpu_s = out.strip().splitlines()[-1].split()
     check = subprocess.run([sys.executable, "-c", CHECK, str(work), kind], capture_output=True,
                            text=True, check=True).stdout.split()
     shutil.rmtree(work, ignore_errors=True)
-    return {"s": float(seconds), "pool_mb": float(pool_mb), "rss_mb": float(rss_mb),
+    return {"s": float(seconds), "pool_mb": float(pool_mb), "rss_mb": float(rss_mb), "cpu_s": float(cpu_s),
             "check": [int(c) for c in check]}
 
 # ---------------------------------------------------------------- the run
@@ -419,61 +429,71 @@ def expected_for(name, expected, rows):
     return [rows, rows, 0] if name == "ceiling" else expected
 
 
-def fmt_ratio(theirs, ours):
-    return f"{theirs / ours:.2f}x" if ours else ""
+def metric_table(shapes, prepared, results, names, key, digits):
+    """One row per shape: each contender's least `key` over its rounds, with its ratio to
+    fsspeckit's; a result that failed the check is marked WRONG."""
+    print("| shape | rows / files (affected) | " + " | ".join(names) + " |")
+    print("|---|---|" + "---:|" * len(names))
+    for shape in shapes:
+        _, _, extra, expected, rows = prepared[shape.name]
+        ours = [r[key] for r in results[(shape.name, OURS_NAME)] if key in r]
+        cells = []
+        for name in names:
+            runs = results[(shape.name, name)]
+            done = [r for r in runs if key in r]
+            if not done:
+                cells.append("failed" if runs else "")
+                continue
+            least = min(r[key] for r in done)
+            cell = f"{least:.{digits}f}"
+            if name != OURS_NAME and ours and min(ours) > 0:
+                cell += f" ({least / min(ours):.2f}x)"
+            wrong = any(r["check"] != expected_for(name, expected, rows) for r in done)
+            cells.append(cell + (" WRONG" if wrong else ""))
+        print(f"| {shape.name} | {rows:,} / {shape.dataset.files} ({len(extra['affected'])}) | "
+              + " | ".join(cells) + " |")
 
 
 def report(shapes, prepared, results, names, rounds, command):
     print(f"\nCommand: `{command}`; best of {rounds} interleaved round(s); "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n")
-    print("Seconds, best round (in brackets: that contender's time / fsspeckit's; > 1 means fsspeckit is faster):\n")
-    print("| shape | rows / files (affected) | " + " | ".join(names) + " |")
-    print("|---|---|" + "---:|" * len(names))
-    best = {}
-    for shape in shapes:
-        _, _, extra, expected, rows = prepared[shape.name]
-        cells = []
-        for name in names:
-            runs = results[(shape.name, name)]
-            done = [r for r in runs if "s" in r]
-            if not done:
-                cells.append("failed" if runs else "")
-                continue
-            b = min(done, key=lambda r: r["s"])
-            best[(shape.name, name)] = b
-            ok = all(r["check"] == expected_for(name, expected, rows) for r in done)
-            cell = f"{b['s']:.2f}"
-            if name != OURS_NAME and (shape.name, OURS_NAME) in best:
-                cell += f" ({fmt_ratio(b['s'], best[(shape.name, OURS_NAME)]['s'])})"
-            cells.append(cell + ("" if ok else " WRONG"))
-        print(f"| {shape.name} | {rows:,} / {shape.dataset.files} ({len(extra['affected'])}) | " + " | ".join(cells) + " |")
-    print("\nPeak RSS MiB of the contender's process (fsspeckit: and its Arrow pool peak):\n")
+    print("Wall seconds of the merge call, best round (in brackets: that contender's / "
+          "fsspeckit's; above 1.00x fsspeckit is faster):\n")
+    metric_table(shapes, prepared, results, names, "s", 2)
+    print("\nCPU seconds (user + sys, all threads) of the merge call, least over the rounds "
+          "(steadier than wall time on a busy machine):\n")
+    metric_table(shapes, prepared, results, names, "cpu_s", 2)
+    print("\nPeak RSS MiB of the contender's process (VmHWM; fsspeckit's Arrow pool peak in brackets), "
+          "most over the rounds:\n")
     print("| shape | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
     for shape in shapes:
         cells = []
         for name in names:
-            b = best.get((shape.name, name))
-            if not b:
+            done = [r for r in results[(shape.name, name)] if "s" in r]
+            if not done:
                 cells.append("")
                 continue
-            cells.append(f"{b['rss_mb']:.0f}" + (f" ({b['pool_mb']:.0f})" if name == OURS_NAME else ""))
+            cell = f"{max(r['rss_mb'] for r in done):.0f}"
+            if name == OURS_NAME:
+                cell += f" ({max(r['pool_mb'] for r in done):.0f})"
+            cells.append(cell)
         print(f"| {shape.name} | " + " | ".join(cells) + " |")
-    print("\nEvery round, seconds:\n")
+    print("\nEvery round, wall seconds:\n")
     for shape in shapes:
         parts = []
         for name in names:
             runs = results[(shape.name, name)]
             parts.append(name + " " + ", ".join(f"{r['s']:.2f}" if "s" in r else "failed" for r in runs))
         print(f"- {shape.name}: " + "; ".join(parts))
-    errors = {(s, n): r["error"] for (s, n), runs in results.items() for r in runs if "error" in r}
-    for (s, n), error in errors.items():
-        print(f"- failure, {s} / {n}: {error}")
-    wrong = [(s, n, r["check"], expected_for(n, prepared[s][3], prepared[s][4]))
-             for (s, n), runs in results.items() for r in runs
-             if "check" in r and r["check"] != expected_for(n, prepared[s][3], prepared[s][4])]
-    for s, n, check, expected in wrong:
-        print(f"- WRONG result, {s} / {n}: rows, distinct ids, source rows = {check}, expected {expected}")
+    for (shape, name), runs in results.items():
+        expected = expected_for(name, prepared[shape][3], prepared[shape][4])
+        for r in runs:
+            if "error" in r:
+                print(f"- failure, {shape} / {name}: {r['error']}")
+            elif r["check"] != expected:
+                print(f"- WRONG result, {shape} / {name}: rows, distinct ids, source rows = "
+                      f"{r['check']}, expected {expected}")
     print("\nShapes:\n")
     for shape in shapes:
         print(f"- {shape.name}: {shape.what}")
