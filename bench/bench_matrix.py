@@ -2,7 +2,11 @@
 pyarrow and the rewrite ceiling, interleaved in one run.
 
 Run with `make bench`, or after `make bench-env`:
-    .venv/bin/python bench/bench_matrix.py [--quick] [--rounds N] [--shapes a,b] [--large]
+    .venv/bin/python bench/bench_matrix.py [--quick] [--rounds N] [--scale F] [--shapes a,b] [--large]
+
+By default each shape's dataset is at half the size listed in SHAPES (--scale 1 for all of
+it) and two rounds run: about 6 minutes on a busy 2-core machine. --quick: a quarter of
+the size, one round.
 
 Each shape is a target dataset (keys ascending through its files, snappy) and a source
 of updates and new keys. Every contender runs in its own process on a fresh copy of the
@@ -503,12 +507,12 @@ def main():
     args = sys.argv[1:]
     large = "--large" in args
     quick = "--quick" in args
-    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else (1 if quick or large else 3)
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else (1 if quick or large else 2)
     shapes = [LARGE_SHAPE] if large else SHAPES
     if "--shapes" in args:
         wanted = args[args.index("--shapes") + 1].split(",")
         shapes = [s for s in shapes if s.name in wanted]
-    scale = 0.25 if quick else 1.0
+    scale = float(args[args.index("--scale") + 1]) if "--scale" in args else (0.25 if quick else 0.5)
     budget_mb = 256 if large else 1024
     peers = contenders(large)
     names = list(peers)

@@ -1,7 +1,8 @@
 """Upsert benchmark: fsspeckit vs the original fsspeckit 0.29.0, DuckDB and plain pyarrow.
 
 Run with `make bench` (or .venv/bin/python bench/bench_merge.py [--sparse | --large] after
-`make bench-env`, which installs DuckDB into .venv and the original into bench/.venv-original). Upserts 1,000,000 rows (500,000 updates spread over every file, 500,000
+`make bench-env`, which installs DuckDB into .venv and the original into
+bench/.venv-original). Upserts 1,000,000 rows (500,000 updates spread over every file, 500,000
 new keys) into a 10,000,000-row, 20-file dataset (int64, string, float64, int32, string
 columns). Every contender runs in its own process on a fresh copy of the dataset; the
 time is the merge alone (imports and the copy excluded), the peak RSS is the process's.
