@@ -15,7 +15,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python demo demo-memory bench bench-env bench-large soak cpp clean gtest
+.PHONY: all install test test-cpp test-python test-sdk demo demo-memory bench bench-env bench-large soak cpp clean gtest
 
 all: install
 
@@ -49,11 +49,22 @@ test-cpp: install
 test-python: install
 	$(PY) -m pytest -q
 
-# Both suites run; the target fails if either fails.
+# The C++ package as a C++ user consumes it: install headers, libraries and the CMake
+# config from the same build, then build and run examples/ with find_package(fsspeckit).
+SDK := build/sdk
+test-sdk: install
+	rm -rf $(SDK) build/examples
+	$(VENV)/bin/cmake --install $(BUILD) --component fsspeckit_sdk --prefix $(SDK) >/dev/null
+	$(VENV)/bin/cmake -S examples -B build/examples -G Ninja -DCMAKE_PREFIX_PATH=$(abspath $(SDK)) >/dev/null
+	$(VENV)/bin/cmake --build build/examples
+	build/examples/merge_example build/examples/orders
+
+# All suites run; the target fails if any fails.
 test: install
 	@status=0; \
 	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j2 || status=1; \
 	$(PY) -m pytest -q || status=1; \
+	$(MAKE) --no-print-directory test-sdk || status=1; \
 	exit $$status
 
 # The main job: generate an orders dataset, upsert changes under a 256 MiB budget.

@@ -1,32 +1,86 @@
-// fsspeckit: the Parquet files of a dataset folder.
+// fsspeckit: the data files of a dataset folder, one rule for reads, scans and writes.
 #include "fsspeckit/io/dataset_files.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "fsspeckit/io/commit_journal.h"
 
 namespace fsspeckit::io {
+namespace {
 
-arrow::Result<std::vector<std::string>> ListParquetFiles(arrow::fs::FileSystem& fs,
-                                                         const std::string& dir,
-                                                         HiddenFiles hidden) {
+// Whether a path below the dataset folder passes through a hidden name (pyarrow's
+// selector_ignore_prefixes, applied to every segment).
+bool IsHidden(const std::string& relative) {
+  return relative.starts_with("_") || relative.starts_with(".") ||
+         relative.find("/_") != std::string::npos || relative.find("/.") != std::string::npos;
+}
+
+std::string RelativePath(const std::string& dir, const std::string& path) {
+  return path.substr(std::min(path.size(), dir.size() + 1));
+}
+
+arrow::Result<std::vector<arrow::fs::FileInfo>> ListBelow(arrow::fs::FileSystem& fs,
+                                                          const std::string& dir) {
   arrow::fs::FileSelector selector;
   selector.base_dir = dir;
   selector.recursive = true;
   selector.allow_not_found = true;
-  ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
+  return fs.GetFileInfo(selector);
+}
+
+// Invalid when `path` is a symbolic link resolving outside `root` (canonical).
+arrow::Status CheckLinkInside(const std::filesystem::path& root, const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_symlink(path, error)) return arrow::Status::OK();
+  const std::filesystem::path target = std::filesystem::weakly_canonical(path, error);
+  if (!error &&
+      std::mismatch(root.begin(), root.end(), target.begin(), target.end()).first == root.end()) {
+    return arrow::Status::OK();
+  }
+  return arrow::Status::Invalid(
+      "'", path, "' is a symbolic link to '", target.string(), "', outside the dataset '",
+      root.string(), "': writing through it would change files outside the dataset; replace "
+      "the link by a copy of what it points to, or write to the folder it points to");
+}
+
+}  // namespace
+
+arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
+                                                      const std::string& dir,
+                                                      HiddenFiles hidden) {
+  ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
   std::vector<std::string> files;
   for (const auto& info : infos) {
-    if (!info.IsFile() || !info.path().ends_with(".parquet")) continue;
-    if (hidden == HiddenFiles::kSkip) {
-      std::string relative = info.path().substr(std::min(info.path().size(), dir.size() + 1));
-      if (relative.starts_with("_") || relative.starts_with(".") ||
-          relative.find("/_") != std::string::npos || relative.find("/.") != std::string::npos) {
-        continue;
-      }
+    if (!info.IsFile() || info.path().ends_with(kStagedSuffix)) continue;
+    if (!IsHidden(RelativePath(dir, info.path())) ||
+        (hidden == HiddenFiles::kInclude && info.path().ends_with(".parquet"))) {
+      files.push_back(info.path());
     }
-    files.push_back(info.path());
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+std::shared_ptr<arrow::dataset::PartitioningFactory> HivePartitioningFactory() {
+  arrow::dataset::HivePartitioningFactoryOptions options;
+  options.null_fallback = arrow::dataset::kDefaultHiveNullFallback;
+  return arrow::dataset::HivePartitioning::MakeFactory(options);
+}
+
+arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& dir,
+                                 HiddenFiles hidden) {
+  if (fs.type_name() != "local") return arrow::Status::OK();
+  std::error_code error;
+  const std::filesystem::path root = std::filesystem::weakly_canonical(dir, error);
+  if (error) return arrow::Status::IOError("cannot resolve '", dir, "': ", error.message());
+  ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
+  for (const auto& info : infos) {
+    if (hidden == HiddenFiles::kSkip && IsHidden(RelativePath(dir, info.path()))) continue;
+    ARROW_RETURN_NOT_OK(CheckLinkInside(root, info.path()));
+  }
+  return arrow::Status::OK();
 }
 
 }  // namespace fsspeckit::io

@@ -6,6 +6,8 @@
 #include <arrow/dataset/partition.h>
 #include <arrow/dataset/scanner.h>
 
+#include "fsspeckit/io/dataset_files.h"
+
 namespace fsspeckit::io {
 
 namespace ds = arrow::dataset;
@@ -24,12 +26,13 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& locatio
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, {location.path}, format,
                                                  factory_options);
   } else {
-    arrow::fs::FileSelector selector;
-    selector.base_dir = location.path;
-    selector.recursive = true;
-    factory_options.partitioning = ds::HivePartitioning::MakeFactory();
+    // The files a merge or scan of this folder sees (dataset_files.h), not Arrow's own
+    // discovery: one rule everywhere.
+    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
+                          ListDataFiles(*location.filesystem, location.path));
+    factory_options.partitioning = HivePartitioningFactory();
     factory_options.partition_base_dir = location.path;
-    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, selector, format,
+    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, files, format,
                                                  factory_options);
   }
   // Discovery and decoding fail on unreadable files (IOError naming the file); bad
@@ -39,7 +42,12 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& locatio
                                   "': ", status.message());
   };
   if (!factory.ok()) return unreadable(factory.status());
-  auto dataset = (*factory)->Finish();
+  // Every file's schema, unified as merges and scans unify them (a column in the type all
+  // its files widen to; a column some files lack is null in them), not the first file's.
+  ds::FinishOptions finish;
+  finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
+  finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
+  auto dataset = (*factory)->Finish(finish);
   if (!dataset.ok()) return unreadable(dataset.status());
   const auto& schema = (*dataset)->schema();
   ARROW_ASSIGN_OR_RAISE(auto builder, (*dataset)->NewScan());

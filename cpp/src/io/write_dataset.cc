@@ -209,9 +209,11 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   // overwrite must not be undone by a journal replayed later.
   ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base));
   ARROW_RETURN_NOT_OK(Recover(fs, base).status());
+  const HiddenFiles replaced = options.mode == "overwrite" ? HiddenFiles::kInclude : HiddenFiles::kSkip;
+  ARROW_RETURN_NOT_OK(CheckNoLinkOutside(fs, base, replaced));
   std::vector<std::string> old_files;
   if (options.mode == "overwrite") {
-    ARROW_ASSIGN_OR_RAISE(old_files, ListParquetFiles(fs, base, HiddenFiles::kInclude));
+    ARROW_ASSIGN_OR_RAISE(old_files, ListDataFiles(fs, base, replaced));
   }
   const std::string staging = base + "/" + kStagingPrefix + UniqueId();
   auto fail = [&](const arrow::Status& status) {

@@ -11,8 +11,6 @@
 #include <set>
 #include <thread>
 
-#include <arrow/array/util.h>
-#include <arrow/compute/cast.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
@@ -28,6 +26,7 @@
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/merge/key_index.h"
+#include "dataset_schema.h"
 #include "merge_plan_internal.h"
 #include "plain_columns.h"
 #include "row_replacement.h"
@@ -35,8 +34,6 @@
 
 namespace fsspeckit::merge {
 namespace {
-
-namespace cp = arrow::compute;
 
 arrow::Status ValidateOptions(const MergeOptions& options) {
   if (options.strategy != "insert" && options.strategy != "update" &&
@@ -71,33 +68,6 @@ arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::s
   return arrow::Status::Invalid(what, Joined(missing), ". Available columns: ", Joined(available));
 }
 
-// The source columns a target file stores, cast to its types; columns the source lacks
-// become nulls, columns the file lacks are not written into it.
-arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& source,
-                                                             const arrow::Schema& schema,
-                                                             const std::string& path) {
-  std::vector<std::shared_ptr<arrow::Array>> columns;
-  for (const auto& field : schema.fields()) {
-    std::shared_ptr<arrow::Array> column = source.GetColumnByName(field->name());
-    if (!column) {
-      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), source.num_rows()));
-    } else if (!column->type()->Equals(*field->type())) {
-      auto cast = cp::Cast(*column, field->type());
-      if (!cast.ok()) {
-        return arrow::Status::TypeError("cannot write source column '", field->name(), "' (",
-                                        column->type()->ToString(), ") into '", path,
-                                        "', where it is ", field->type()->ToString(), ": ",
-                                        cast.status().message());
-      }
-      column = *cast;
-    }
-    columns.push_back(std::move(column));
-  }
-  // The file's schema metadata (pandas, GeoParquet, user keys) stays with the file.
-  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()),
-                                  source.num_rows(), std::move(columns));
-}
-
 // One target file, row group by row group, with the rows whose key the source has
 // replaced in place by the source's row. The ladder runs before every row group.
 class RewriteReader : public arrow::RecordBatchReader {
@@ -126,7 +96,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     }
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, file_.path));
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'"));
     }
     if (matched_.count(rg)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
@@ -147,7 +117,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     }
     // Only the replacing rows are cast to the file's types, not the whole source.
     ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, file_.path));
+    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, "'" + file_.path + "'"));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
@@ -413,6 +383,10 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   const bool inserts = options.strategy != "update";
   ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, source.table(),
                                                   options.partition_columns, rewrites));
+  // Every file the merge writes has the dataset's schema; a rewritten one keeps its metadata.
+  for (TargetFile& file : plan.files) {
+    file.schema = arrow::schema(plan.schema->fields(), file.schema->metadata());
+  }
   MergeResult result;
   result.strategy = options.strategy;
   result.source_count = keys->num_keys();
@@ -493,10 +467,17 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
     ARROW_RETURN_NOT_OK(task_ladder.Step());
-    ARROW_ASSIGN_OR_RAISE(auto rows, source.Gather(insert_rows));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source.Gather(insert_rows));
+    arrow::FieldVector insert_fields = plan.schema->fields();  // then the partition folders
+    for (const std::string& column : plan.partition_by) {
+      insert_fields.push_back(gathered->schema()->GetFieldByName(column));
+    }
+    auto insert_schema = arrow::schema(std::move(insert_fields), plan.schema->metadata());
+    ARROW_ASSIGN_OR_RAISE(auto rows, ConformTo(*gathered, *insert_schema, "the dataset"));
+    gathered.reset();  // a column cast to the dataset's type is not held twice
     ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
     io::WriteDatasetOptions insert_options = write;
-    insert_options.partition_by = options.partition_columns;
+    insert_options.partition_by = plan.partition_by;
     insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(insert_reader, location.filesystem,
                                                      insert_dir, insert_options));
@@ -504,7 +485,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     return files;
   }};
   const bool has_inserts = !insert_rows.empty();
-  const int64_t copies = options.partition_columns.empty() ? 3 : 4;
+  const int64_t copies = plan.partition_by.empty() ? 3 : 4;
   const int64_t insert_bytes =  // divided first: the product could overflow
       keys->num_keys() == 0
           ? 0

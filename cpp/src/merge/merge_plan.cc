@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <thread>
 #include <variant>
 
+#include <arrow/array/builder_primitive.h>
+#include <arrow/array/concatenate.h>
+#include <arrow/array/util.h>
+#include <arrow/compute/api.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
@@ -17,9 +20,12 @@
 
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/unique_name.h"
+#include "dataset_schema.h"
 
 namespace fsspeckit::merge {
 namespace {
+
+namespace cp = arrow::compute;
 
 arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
   if (status.ok()) return status;
@@ -121,65 +127,73 @@ bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
                     static_cast<const arrow::StringScalar&>(**hi).ToString());
 }
 
-// Hive folder values are URI-encoded by writers ("New%20York"), as Arrow's partitioning
-// decodes them.
-std::string UriDecode(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> HiveValues(const std::string& dir, const std::string& path) {
-  std::map<std::string, std::string> values;
-  std::string relative = path.substr(std::min(path.size(), dir.size() + 1));
-  size_t start = 0;
-  while (true) {
-    size_t slash = relative.find('/', start);
-    if (slash == std::string::npos) break;  // the last segment is the file name
-    std::string segment = relative.substr(start, slash - start);
-    size_t eq = segment.find('=');
-    if (eq != std::string::npos) values[UriDecode(segment.substr(0, eq))] = UriDecode(segment.substr(eq + 1));
-    start = slash + 1;
-  }
-  return values;
-}
-
-arrow::Status CheckPartition(const TargetFile& file, const arrow::Table& source,
-                             int64_t source_row, const std::vector<std::string>& columns) {
-  for (const std::string& column : columns) {
-    auto it = file.partition_values.find(column);
-    if (it == file.partition_values.end()) {
-      return arrow::Status::Invalid("Partition column '", column,
-                                    "' must be present in hive partition path for merge "
-                                    "validation (file '", file.path, "')");
-    }
-    auto array = source.GetColumnByName(column);
-    ARROW_ASSIGN_OR_RAISE(auto source_value, array->GetScalar(source_row));
-    std::shared_ptr<arrow::Scalar> target_value;
-    if (it->second == "__HIVE_DEFAULT_PARTITION__") {
-      target_value = arrow::MakeNullScalar(array->type());
-    } else {
-      auto parsed = arrow::Scalar::Parse(array->type(), it->second);
+// A partition column's stored values at `positions` of `batch` (read from the file) or,
+// stored in a hive folder, the folder's value; as `type` (the source's).
+arrow::Result<std::shared_ptr<arrow::Array>> StoredPartitionValues(
+    const TargetFile& file, const arrow::RecordBatch& batch, const std::string& column,
+    const std::shared_ptr<arrow::Array>& positions, const std::shared_ptr<arrow::DataType>& type) {
+  if (auto hive = file.partition_values.find(column); hive != file.partition_values.end()) {
+    std::shared_ptr<arrow::Scalar> value = arrow::MakeNullScalar(type);
+    if (hive->second != kHiveNull) {
+      auto parsed = arrow::Scalar::Parse(type, hive->second);
       if (!parsed.ok()) {
         return arrow::Status::Invalid("Cannot merge: partition column values cannot change for "
                                       "existing keys: '", file.path, "' has ", column, "=",
-                                      it->second, ", the source has ", source_value->ToString());
+                                      hive->second, ", which is not a ", type->ToString(),
+                                      " as in the source");
       }
-      target_value = *parsed;
+      value = *parsed;
     }
-    if (!source_value->Equals(*target_value)) {
+    return arrow::MakeArrayFromScalar(*value, positions->length());
+  }
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(batch.GetColumnByName(column), positions));
+  auto cast = cp::Cast(taken, type);
+  if (!cast.ok()) {
+    return arrow::Status::TypeError("partition column '", column, "' is ",
+                                    taken.type()->ToString(), " in '", file.path,
+                                    "' and ", type->ToString(), " in the source: ",
+                                    cast.status().message());
+  }
+  return cast->make_array();
+}
+
+// The one partition rule: a row of `file` matched by a source key keeps its partition
+// values, whether a hive folder or a column of the file holds them (null equals null).
+arrow::Status CheckPartitionValues(const TargetFile& file, const arrow::RecordBatch& batch,
+                                   const arrow::UInt32Array& ids, const KeyIndex& keys,
+                                   const arrow::Table& source,
+                                   const std::vector<std::string>& columns) {
+  if (columns.empty()) return arrow::Status::OK();
+  arrow::Int64Builder positions_builder, rows_builder;
+  for (int64_t i = 0; i < ids.length(); ++i) {
+    if (!ids.IsValid(i)) continue;
+    ARROW_RETURN_NOT_OK(positions_builder.Append(i));
+    ARROW_RETURN_NOT_OK(rows_builder.Append(keys.winning_rows()[ids.Value(i)]));
+  }
+  if (positions_builder.length() == 0) return arrow::Status::OK();
+  ARROW_ASSIGN_OR_RAISE(auto positions, positions_builder.Finish());
+  ARROW_ASSIGN_OR_RAISE(auto source_rows, rows_builder.Finish());
+  for (const std::string& column : columns) {
+    auto source_column = source.GetColumnByName(column);
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(source_column, source_rows));
+    ARROW_ASSIGN_OR_RAISE(auto wanted, arrow::Concatenate(taken.chunked_array()->chunks()));
+    ARROW_ASSIGN_OR_RAISE(auto stored, StoredPartitionValues(file, batch, column, positions,
+                                                             source_column->type()));
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum equal, cp::CallFunction("equal", {wanted, stored}));
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum wanted_null, cp::IsNull(wanted));
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum stored_null, cp::IsNull(stored));
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum both_null, cp::And(wanted_null, stored_null));
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum same, cp::CallFunction("coalesce", {equal, both_null}));
+    const std::shared_ptr<arrow::Array> same_array = same.make_array();
+    const auto& flags = static_cast<const arrow::BooleanArray&>(*same_array);
+    for (int64_t i = 0; i < flags.length(); ++i) {
+      if (flags.Value(i)) continue;
+      ARROW_ASSIGN_OR_RAISE(auto was, stored->GetScalar(i));
+      ARROW_ASSIGN_OR_RAISE(auto now, wanted->GetScalar(i));
       return arrow::Status::Invalid(
           "Cannot merge: partition column values cannot change for existing keys: a key in '",
-          file.path, "' (", column, "=", it->second, ") has ", column, "=",
-          source_value->ToString(), " in the source");
+          file.path, "' has ", column, "=", was->ToString(), " there and ", column, "=",
+          now->ToString(), " in the source");
     }
   }
   return arrow::Status::OK();
@@ -196,13 +210,15 @@ struct FileScan {
   bool candidate = false;
 };
 
+// `check_columns`: the partition columns whose stored values matched rows must keep.
 arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& dir,
                                  const std::string& path, KeyIndex& keys,
-                                 const SourceRange& range) {
+                                 const SourceRange& range, const arrow::Table& source,
+                                 const std::vector<std::string>& check_columns) {
   FileScan scan;
   TargetFile& file = scan.file;
   file.path = path;
-  file.partition_values = HiveValues(dir, file.path);
+  for (auto& [key, value] : HiveSegments(dir, file.path)) file.partition_values[key] = value;
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   auto read_footer = [&]() -> arrow::Status {
     PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
@@ -222,11 +238,22 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   }
   if (candidates.empty() || keys.num_keys() == 0) return scan;
   scan.candidate = true;
-  std::vector<int> key_leaves;
-  for (const std::string& column : keys.key_columns()) {
+  std::vector<std::string> read_columns = keys.key_columns();
+  for (const std::string& column : check_columns) {
+    if (file.partition_values.count(column)) continue;  // stored in the folder's name
+    if (!file.schema->GetFieldByName(column)) {
+      return arrow::Status::Invalid("partition column '", column, "' is neither a hive folder of '",
+                                    file.path, "' nor a column of it");
+    }
+    if (std::find(read_columns.begin(), read_columns.end(), column) == read_columns.end()) {
+      read_columns.push_back(column);
+    }
+  }
+  std::vector<int> leaves;
+  for (const std::string& column : read_columns) {
     int index = file.metadata->schema()->ColumnIndex(column);
-    if (index < 0) return arrow::Status::NotImplemented("nested key column '", column, "'");
-    key_leaves.push_back(index);
+    if (index < 0) return arrow::Status::NotImplemented("nested key or partition column '", column, "'");
+    leaves.push_back(index);
   }
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);
@@ -242,7 +269,7 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
   std::vector<uint8_t> seen(keys.num_keys(), 0);
   for (int rg : candidates) {
-    auto table = reader->ReadRowGroup(rg, key_leaves);
+    auto table = reader->ReadRowGroup(rg, leaves);
     if (!table.ok()) return NameFile(table.status(), file.path);
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
     ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
@@ -257,11 +284,84 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
       }
     }
     if (matched > 0) {
+      ARROW_RETURN_NOT_OK(CheckPartitionValues(file, *batch, *ids, keys, source, check_columns));
       file.matched_row_groups.push_back(rg);
       file.matched_rows += matched;
     }
   }
   return scan;
+}
+
+// The dataset's hive keys, and the columns whose values existing keys must keep: the
+// hive keys and the caller's partition_columns.
+struct Partitioning {
+  std::vector<std::string> hive_keys;  // the dataset's
+  std::vector<std::string> checked;    // hive keys, then the caller's other columns
+};
+
+arrow::Result<Partitioning> DetectPartitioning(const std::string& dir,
+                                               const std::vector<std::string>& paths,
+                                               const arrow::Table& source,
+                                               const std::vector<std::string>& partition_columns) {
+  Partitioning partitioning;
+  ARROW_ASSIGN_OR_RAISE(partitioning.hive_keys, HivePartitionKeys(dir, paths));
+  for (const std::string& key : partitioning.hive_keys) {
+    if (!source.schema()->GetFieldByName(key)) {
+      return arrow::Status::Invalid("the dataset '", dir, "' is partitioned by '", key,
+                                    "' (hive folders ", key, "=...), which the source lacks; "
+                                    "add the column to the source");
+    }
+  }
+  partitioning.checked = partitioning.hive_keys;
+  for (const std::string& column : partition_columns) {
+    if (std::find(partitioning.checked.begin(), partitioning.checked.end(), column) ==
+        partitioning.checked.end()) {
+      partitioning.checked.push_back(column);
+    }
+  }
+  return partitioning;
+}
+
+// The schema and partitioning the merge writes (see MergePlan), once the caller's
+// partition_columns and the source are checked against them.
+arrow::Status SetShape(MergePlan& plan, const std::string& dir,
+                       const std::vector<std::shared_ptr<arrow::Schema>>& schemas,
+                       const Partitioning& partitioning, const arrow::Table& source,
+                       const std::vector<std::string>& partition_columns) {
+  if (plan.files.empty()) {  // a new dataset takes the source's schema and the caller's partitioning
+    plan.partition_by = partition_columns;
+    arrow::FieldVector fields;
+    for (const auto& field : source.schema()->fields()) {
+      if (std::count(partition_columns.begin(), partition_columns.end(), field->name()) == 0) {
+        fields.push_back(field);
+      }
+    }
+    plan.schema = arrow::schema(std::move(fields), source.schema()->metadata());
+    return arrow::Status::OK();
+  }
+  plan.partition_by = partitioning.hive_keys;
+  std::vector<std::string> paths;
+  for (const TargetFile& file : plan.files) paths.push_back(file.path);
+  ARROW_ASSIGN_OR_RAISE(plan.schema, UnifyFileSchemas(paths, schemas));
+  for (const std::string& key : plan.partition_by) {  // as scans of the dataset refuse it
+    if (plan.schema->GetFieldByName(key)) {
+      return arrow::Status::Invalid("dataset '", dir, "' has a column and a partition key both named '",
+                                    key, "'");
+    }
+  }
+  for (const std::string& column : partition_columns) {
+    if (!plan.schema->GetFieldByName(column) &&
+        std::count(plan.partition_by.begin(), plan.partition_by.end(), column) == 0) {
+      std::string hive_keys;
+      for (const auto& key : plan.partition_by) hive_keys += (hive_keys.empty() ? "" : ", ") + key;
+      return arrow::Status::Invalid(
+          "partition_columns names '", column, "', which is neither a partition of the dataset '",
+          dir, "' (hive folders: ", hive_keys.empty() ? "none" : hive_keys,
+          ") nor a column of its files; omit partition_columns to follow the dataset's "
+          "partitioning");
+    }
+  }
+  return CheckSourceFits(source, *plan.schema, plan.partition_by);
 }
 
 }  // namespace
@@ -272,7 +372,12 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions) {
   MergePlan plan;
-  ARROW_ASSIGN_OR_RAISE(auto paths, io::ListParquetFiles(fs, dir, io::HiddenFiles::kSkip));
+  ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
+  ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
+  ARROW_ASSIGN_OR_RAISE(Partitioning partitioning,
+                        DetectPartitioning(dir, paths, source, partition_columns));
+  const std::vector<std::string> no_checks;
+  const std::vector<std::string>& check_columns = check_partitions ? partitioning.checked : no_checks;
 
   // Files are scanned two at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.
@@ -282,7 +387,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
     auto work = [&] {
       for (size_t i = next++; i < paths.size(); i = next++) {
         try {
-          scans[i] = ScanFile(fs, dir, paths[i], keys, range);
+          scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns);
         } catch (const std::exception& e) {  // parquet::ParquetException must not escape a thread
           scans[i] = arrow::Status::IOError("cannot read target file '", paths[i], "': ", e.what());
         }
@@ -295,6 +400,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
   }
 
   plan.key_matched.assign(keys.num_keys(), 0);
+  std::vector<std::shared_ptr<arrow::Schema>> schemas;
   for (auto& maybe_scan : scans) {
     ARROW_ASSIGN_OR_RAISE(FileScan scan, std::move(maybe_scan));
     plan.target_rows += scan.file.num_rows();
@@ -306,13 +412,12 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
       } else if (plan.key_matched[id] == 0) {
         plan.key_matched[id] = 1;
       }
-      if (check_partitions && !partition_columns.empty()) {
-        ARROW_RETURN_NOT_OK(
-            CheckPartition(scan.file, source, keys.winning_rows()[id], partition_columns));
-      }
     }
+    schemas.push_back(scan.file.schema);
     plan.files.push_back(std::move(scan.file));
   }
+
+  ARROW_RETURN_NOT_OK(SetShape(plan, dir, schemas, partitioning, source, partition_columns));
   return plan;
 }
 

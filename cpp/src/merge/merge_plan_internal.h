@@ -22,7 +22,7 @@ struct TargetFile {
   std::string path;
   std::shared_ptr<parquet::FileMetaData> metadata;
   std::shared_ptr<arrow::Schema> schema;
-  std::map<std::string, std::string> partition_values;  ///< from hive `key=value/` folders
+  std::map<std::string, std::string> partition_values;  ///< from hive `key=value/` folders (kHiveNull: null)
   std::vector<int> matched_row_groups;                  ///< row groups holding a source key
   int64_t matched_rows = 0;
   int64_t num_rows() const { return metadata->num_rows(); }
@@ -42,16 +42,28 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
 
 struct MergePlan {
   std::vector<TargetFile> files;     ///< every data file, in path order
+  /// The dataset's schema (dataset_schema.h: the files' union, partition folders
+  /// excluded; the source's own when there are no files). Rewritten and inserted files
+  /// are written in it; the source was checked to fit it.
+  std::shared_ptr<arrow::Schema> schema;
+  /// The hive partitioning of inserted files: the dataset's (detected from its folders)
+  /// when it has files, else the caller's partition_columns.
+  std::vector<std::string> partition_by;
   std::vector<uint8_t> key_matched;  ///< per source key id: found in the dataset
   int64_t keys_in_several_files = 0;
   int64_t target_rows = 0;
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key
 };
 
-/// Reads footers, prunes row groups by the first key column's statistics (against every
+/// Lists the data files (dataset_files.h; a symbolic link out of `dir` is refused), reads
+/// footers, prunes row groups by the first key column's statistics (against every
 /// distinct source value, not one overall range), and confirms matches by reading only
-/// the key columns of the row groups left. With `check_partitions`, a matched key whose
-/// partition value differs from the source's fails with Invalid.
+/// the key columns of the row groups left. Partition columns are the dataset's hive
+/// keys plus the caller's `partition_columns`, each stored either in hive folders or in
+/// the files (a caller's column that is neither is refused). With `check_partitions`, a
+/// matched row whose stored partition value differs from its source row's fails with
+/// Invalid, wherever the value is stored. Ends by checking that the source fits the
+/// dataset's schema (CheckSourceFits): nothing has been written when a check fails.
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,

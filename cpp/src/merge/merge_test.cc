@@ -372,6 +372,81 @@ TEST_F(MergeTest, RecoverRollsForwardACommittedJournalAndBackAnUncommittedMerge)
   fs::rename(elsewhere, tmp_.path());
 }
 
+// A file of `table` at `name` below the dataset (folders created).
+void WriteTableAt(const std::string& dir, const std::string& name, const arrow::Table& table) {
+  fs::create_directories(fs::path(dir + "/" + name).parent_path());
+  auto out = arrow::io::FileOutputStream::Open(dir + "/" + name).ValueOrDie();
+  ASSERT_OK(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), out, 1024));
+  ASSERT_OK(out->Close());
+}
+
+std::shared_ptr<arrow::Table> IdsAndRegions(const std::shared_ptr<arrow::DataType>& id_type,
+                                            const std::string& ids, const std::string& regions) {
+  return arrow::Table::FromRecordBatches({Batch({"id", "region"}, {Json(id_type, ids),
+                                                                   Json(arrow::utf8(), regions)})})
+      .ValueOrDie();
+}
+
+arrow::Result<MergePlan> Plan(const std::string& dir, const arrow::Table& source,
+                              const std::vector<std::string>& partition_columns) {
+  ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(source, {"id"}));
+  ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, "id"));
+  arrow::fs::LocalFileSystem fs;
+  return PlanMerge(fs, dir, *keys, range, source, partition_columns, true);
+}
+
+// One rule for partition values, wherever they are stored: in a hive folder or a column.
+TEST_F(MergeTest, PartitionValuesOfExistingKeysCannotChangeWhereverStored) {
+  WriteTableAt(tmp_.path() + "/flat", "a", *IdsAndRegions(arrow::int64(), "[1, 2]", R"(["eu", null])"));
+  auto hive = IdsAndRegions(arrow::int64(), "[1]", R"(["eu"])")->RemoveColumn(1).ValueOrDie();
+  WriteTableAt(tmp_.path() + "/hive", "region=eu/a", *hive);
+  WriteTableAt(tmp_.path() + "/hive", "region=__HIVE_DEFAULT_PARTITION__/b",
+               *IdsAndRegions(arrow::int64(), "[2]", R"([""])")->RemoveColumn(1).ValueOrDie());
+
+  auto same = IdsAndRegions(arrow::int64(), "[2, 1, 9]", R"([null, "eu", "us"])");
+  auto moved = IdsAndRegions(arrow::int64(), "[2]", R"(["us"])");
+  ASSERT_OK_AND_ASSIGN(MergePlan flat, Plan(tmp_.path() + "/flat", *same, {"region"}));
+  EXPECT_TRUE(flat.partition_by.empty());  // inserts keep the flat layout
+  auto status = Plan(tmp_.path() + "/flat", *moved, {"region"}).status();
+  ASSERT_TRUE(status.IsInvalid());
+  EXPECT_NE(status.message().find("has region=null there and region=us in the source"),
+            std::string::npos) << status.message();
+
+  // The hive partitioning is found without being named, and checked the same way.
+  ASSERT_OK_AND_ASSIGN(MergePlan hive_plan, Plan(tmp_.path() + "/hive", *same, {}));
+  EXPECT_EQ(hive_plan.partition_by, std::vector<std::string>{"region"});
+  EXPECT_TRUE(hive_plan.schema->Equals(*arrow::schema({arrow::field("id", arrow::int64())})));
+  status = Plan(tmp_.path() + "/hive", *moved, {}).status();
+  ASSERT_TRUE(status.IsInvalid());
+  EXPECT_NE(status.message().find("partition column values cannot change"), std::string::npos);
+  // A caller's column that is neither a hive key nor a file column contradicts the dataset.
+  auto with_shard = arrow::Table::FromRecordBatches(
+      {Batch({"id", "region", "shard"}, {Json(arrow::int64(), "[9]"), Json(arrow::utf8(), R"(["eu"])"),
+                                         Json(arrow::int64(), "[1]")})}).ValueOrDie();
+  ASSERT_RAISES(Invalid, Plan(tmp_.path() + "/hive", *with_shard, {"shard"}).status());
+}
+
+TEST_F(MergeTest, InsertedAndRewrittenFilesHaveTheDatasetSchema) {
+  WriteFile("a.parquet", 0, 4, 2);  // id int64, name string
+  auto source = arrow::Table::FromRecordBatches(
+      {Batch({"id"}, {Json(arrow::int32(), "[1, 50]")})}).ValueOrDie();  // no `name`
+  MergeOptions options;
+  options.strategy = "upsert";
+  options.key_columns = {"id"};
+  ASSERT_OK_AND_ASSIGN(MergeResult result,
+                       Merge(std::make_shared<arrow::TableBatchReader>(source), Location(), options));
+  ASSERT_EQ(result.inserted_files.size(), 1u);
+  auto expected = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())});
+  for (const std::string& path : {result.inserted_files[0], result.rewritten_files[0]}) {
+    ASSERT_OK_AND_ASSIGN(auto table, io::ReadParquet({fs_, path}));
+    EXPECT_TRUE(table->schema()->Equals(*expected, /*check_metadata=*/false))
+        << path << ": " << table->schema()->ToString();
+  }
+  ASSERT_OK_AND_ASSIGN(auto all, io::ReadParquet(Location()));
+  EXPECT_EQ(all->num_rows(), 5);
+  EXPECT_EQ(all->GetColumnByName("name")->null_count(), 2);  // the source's two rows
+}
+
 TEST_F(MergeTest, LockRefusesASecondHolderUntilReleased) {
   ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, tmp_.path()));
   auto second = DatasetLock::Acquire(fs_, tmp_.path());

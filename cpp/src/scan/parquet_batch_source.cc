@@ -8,9 +8,6 @@
 #include <arrow/array/util.h>
 #include <arrow/compute/cast.h>
 #include <arrow/compute/expression.h>
-#include <arrow/dataset/discovery.h>
-#include <arrow/dataset/file_base.h>
-#include <arrow/dataset/file_parquet.h>
 #include <arrow/dataset/partition.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
@@ -18,10 +15,11 @@
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 
+#include "fsspeckit/io/dataset_files.h"
+
 namespace fsspeckit::scan {
 namespace {
 
-namespace ds = arrow::dataset;
 namespace cp = arrow::compute;
 
 struct FilePart {
@@ -47,6 +45,17 @@ arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::File
   auto result = read();
   if (!result.ok()) return NameFile(result.status(), path);
   return result;
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> FileSchema(const parquet::FileMetaData& metadata,
+                                                         const std::string& path) {
+  std::shared_ptr<arrow::Schema> schema;
+  ARROW_RETURN_NOT_OK(NameFile(parquet::arrow::FromParquetSchema(metadata.schema(),
+                                                                 parquet::ArrowReaderProperties(),
+                                                                 metadata.key_value_metadata(),
+                                                                 &schema),
+                               path));
+  return schema;
 }
 
 // The value a hive partition expression fixes for `field`: a literal, null included.
@@ -175,32 +184,29 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
   if (info.type() == arrow::fs::FileType::File) {
     FilePart part{path, nullptr, {}};
     ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, path));
-    std::shared_ptr<arrow::Schema> schema;
-    ARROW_RETURN_NOT_OK(NameFile(
-        parquet::arrow::FromParquetSchema(part.metadata->schema(),
-                                          parquet::ArrowReaderProperties(),
-                                          part.metadata->key_value_metadata(), &schema),
-        path));
-    state->schema = schema;
-    state->num_file_fields = schema->num_fields();
+    ARROW_ASSIGN_OR_RAISE(state->schema, FileSchema(*part.metadata, path));
+    state->num_file_fields = state->schema->num_fields();
     state->parts.push_back(std::move(part));
   } else {
-    // Discovery (ignoring names that start with "_" or "."), then hive partitions
-    // inferred from the directories alone, so file columns and partition keys never mix.
-    arrow::fs::FileSelector selector;
-    selector.base_dir = path;
-    selector.recursive = true;
-    auto format = std::make_shared<ds::ParquetFileFormat>();
-    ARROW_ASSIGN_OR_RAISE(auto factory, ds::FileSystemDatasetFactory::Make(
-                                            filesystem, selector, format, {}));
-    auto finished = factory->Finish();
-    if (!finished.ok()) {
-      return arrow::Status::IOError("cannot open Parquet dataset '", path,
-                                    "': ", finished.status().message());
+    // The files every reader and writer of the folder sees (dataset_files.h); their
+    // schemas unified as a merge unifies them (each column in the type all its files
+    // widen to), then hive partitions inferred from the directories alone, so file
+    // columns and partition keys never mix.
+    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, io::ListDataFiles(*filesystem, path));
+    std::vector<std::shared_ptr<arrow::Schema>> file_schemas;
+    for (const std::string& file : files) {
+      FilePart part{file, nullptr, {}};
+      ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, file));
+      ARROW_ASSIGN_OR_RAISE(file_schemas.emplace_back(), FileSchema(*part.metadata, file));
+      state->parts.push_back(std::move(part));
     }
-    auto dataset = std::static_pointer_cast<ds::FileSystemDataset>(*finished);
-    std::vector<std::string> files = dataset->files();
-    std::sort(files.begin(), files.end());
+    auto unified = arrow::UnifySchemas(file_schemas, arrow::Field::MergeOptions::Permissive());
+    if (!unified.ok()) {
+      return arrow::Status::IOError("cannot open Parquet dataset '", path,
+                                    "': ", unified.status().message());
+    }
+    const std::shared_ptr<arrow::Schema> file_schema =
+        files.empty() ? arrow::schema(arrow::FieldVector{}) : *unified;
     std::vector<std::string> relative_dirs;
     for (const std::string& file : files) {
       std::string_view relative(file);
@@ -211,14 +217,14 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
       relative_dirs.emplace_back(slash == std::string_view::npos ? std::string_view()
                                                                  : relative.substr(0, slash + 1));
     }
-    auto partitioning_factory = ds::HivePartitioning::MakeFactory();
+    auto partitioning_factory = io::HivePartitioningFactory();
     ARROW_ASSIGN_OR_RAISE(auto partition_schema, partitioning_factory->Inspect(relative_dirs));
     ARROW_ASSIGN_OR_RAISE(auto partitioning, partitioning_factory->Finish(partition_schema));
 
-    arrow::FieldVector fields = dataset->schema()->fields();
+    arrow::FieldVector fields = file_schema->fields();
     state->num_file_fields = static_cast<int>(fields.size());
     for (const auto& field : partition_schema->fields()) {
-      if (dataset->schema()->GetFieldByName(field->name())) {
+      if (file_schema->GetFieldByName(field->name())) {
         return arrow::Status::Invalid("dataset '", path, "' has a column and a partition key both named '",
                                       field->name(), "'");
       }
@@ -226,14 +232,11 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     }
     state->schema = arrow::schema(std::move(fields));
     for (size_t i = 0; i < files.size(); ++i) {
-      FilePart part{files[i], nullptr, {}};
       ARROW_ASSIGN_OR_RAISE(cp::Expression keys, partitioning->Parse(relative_dirs[i]));
       for (const auto& field : partition_schema->fields()) {
         ARROW_ASSIGN_OR_RAISE(auto value, PartitionValue(keys, *state->schema, *field));
-        part.partition_values.push_back(std::move(value));
+        state->parts[i].partition_values.push_back(std::move(value));
       }
-      ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, part.path));
-      state->parts.push_back(std::move(part));
     }
   }
 

@@ -1,9 +1,10 @@
-// fsspeckit: the Parquet files of a dataset folder.
+// fsspeckit: the data files of a dataset folder, one rule for reads, scans and writes.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include <arrow/dataset/partition.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/result.h>
 
@@ -11,11 +12,26 @@ namespace fsspeckit::io {
 
 enum class HiddenFiles { kSkip, kInclude };
 
-/// Every `.parquet` file below `dir`, sorted; none when `dir` does not exist. kSkip
-/// leaves out anything under a name starting with `_` or `.` (staging folders, as
-/// dataset readers do); kInclude keeps them (an overwrite removes leftovers too).
-arrow::Result<std::vector<std::string>> ListParquetFiles(arrow::fs::FileSystem& fs,
-                                                         const std::string& dir,
-                                                         HiddenFiles hidden);
+/// The data files below `dir`, sorted; none when `dir` does not exist. The rule is
+/// pyarrow's dataset discovery: every file, whatever its extension ("part-00000" is
+/// data), except under a name starting with `_` or `.` (staging folders, the journal
+/// and lock, `_SUCCESS`, `.crc` files) and staged files (`*.staged`). kInclude adds the
+/// hidden `.parquet` files (an overwrite removes leftovers of other tools too).
+/// Symbolic links are followed, as pyarrow's reader does.
+arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
+                                                      const std::string& dir,
+                                                      HiddenFiles hidden = HiddenFiles::kSkip);
+
+/// Writers call this first: Invalid, naming the link, when an entry below `dir` (a
+/// visible one; with kInclude any) is a symbolic link resolving outside `dir`, so a
+/// merge or write never changes a file outside the dataset root. Reads follow such
+/// links; writes refuse them. Only local folders have links: elsewhere this is OK.
+arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& dir,
+                                 HiddenFiles hidden = HiddenFiles::kSkip);
+
+/// Hive partitioning as pyarrow reads (and writes) it: `key=/` is the empty string and
+/// `key=__HIVE_DEFAULT_PARTITION__` null. (Arrow C++'s factory defaults read `key=/` as
+/// null and the default-partition name as text.)
+std::shared_ptr<arrow::dataset::PartitioningFactory> HivePartitioningFactory();
 
 }  // namespace fsspeckit::io

@@ -24,7 +24,9 @@ struct MergeOptions {
   /// "upsert" (both).
   std::string strategy;
   std::vector<std::string> key_columns;
-  /// Hive partition columns for inserted rows; existing keys may not change partition.
+  /// Columns existing keys may not change, stored in hive folders or in the files. A new
+  /// dataset is hive-partitioned by them; an existing one keeps its own partitioning
+  /// (detected from its folders, checked even when not named here).
   std::vector<std::string> partition_columns;
   /// Cast the source to this schema first (as WriteDatasetOptions::schema).
   std::shared_ptr<arrow::Schema> schema;
@@ -70,7 +72,8 @@ struct MergeResult {
 ///    columns of candidate row groups are read to confirm matches (exact hash lookup);
 ///  - rewrites each affected file row group by row group, replacing matched rows in
 ///    place (row order kept), and writes inserts as new (hive-partitioned) files, all
-///    under a hidden staging folder;
+///    under a hidden staging folder, every one in the dataset's schema (the source is
+///    checked to fit it first; see merge/dataset_schema.h);
 ///  - commits through a journal (see journal.h): the dataset is either exactly the old
 ///    or exactly the new state, whatever fails, including the process being killed.
 /// Holds the dataset's lock (dataset_lock.h) and first recovers an interrupted merge.

@@ -148,7 +148,9 @@ class PyarrowDatasetIO:
         """Insert, update or upsert ``data`` into the dataset at ``path`` on ``key_columns``.
 
         Only files holding a source key are rewritten (row order kept); new keys go to
-        new files (hive-partitioned by ``partition_columns``). The commit is all or
+        new files. Every file written has the dataset's schema and follows its hive
+        partitioning (detected from its folders; ``partition_columns`` partitions a new
+        dataset and names more columns existing keys may not change). The commit is all or
         nothing, even if the process is killed (a later merge or ``recover`` completes
         or rolls back). ``merge_chunk_size_rows``, ``enable_streaming_merge`` and
         ``use_merge`` are accepted for compatibility: rewrites always stream row group

@@ -1,0 +1,101 @@
+#include "fsspeckit/io/dataset_files.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <arrow/array.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/dataset/plan.h>
+#include <arrow/filesystem/localfs.h>
+#include <arrow/io/file.h>
+#include <arrow/json/from_string.h>
+#include <arrow/table.h>
+#include <parquet/arrow/writer.h>
+
+#include "fsspeckit/io/read_parquet.h"
+
+#include "testing/status_assertions.h"
+#include "testing/temp_dir.h"
+
+namespace fsspeckit::io {
+namespace {
+
+using fsspeckit::testing::TempDir;
+
+TEST(DatasetFilesTest, EveryVisibleFileIsDataWhateverItsExtension) {
+  TempDir tmp;
+  for (const char* name : {"part-00000", "a.parquet", "region=eu/b.snappy.parquet", "_SUCCESS",
+                           ".part-00000.crc", "_fsspeckit-staging-1/x.parquet",
+                           "region=eu/_tmp/c.parquet", "d.parquet.staged"}) {
+    tmp.Write(name, "x");
+  }
+  arrow::fs::LocalFileSystem fs;
+  ASSERT_OK_AND_ASSIGN(auto files, ListDataFiles(fs, tmp.path()));
+  EXPECT_EQ(files, (std::vector<std::string>{tmp.path() + "/a.parquet", tmp.path() + "/part-00000",
+                                             tmp.path() + "/region=eu/b.snappy.parquet"}));
+  // An overwrite also removes hidden .parquet leftovers, never the other hidden files.
+  ASSERT_OK_AND_ASSIGN(files, ListDataFiles(fs, tmp.path(), HiddenFiles::kInclude));
+  EXPECT_EQ(files.size(), 5u);
+  ASSERT_OK_AND_ASSIGN(files, ListDataFiles(fs, tmp.path() + "/missing"));
+  EXPECT_TRUE(files.empty());
+}
+
+TEST(DatasetFilesTest, WritersRefuseLinksOutOfTheDatasetOnly) {
+  TempDir tmp;
+  tmp.Write("outside/x.parquet", "x");
+  tmp.Write("ds/inside/y.parquet", "y");
+  const std::string dataset = tmp.path() + "/ds";
+  std::filesystem::create_directory_symlink(tmp.path() + "/ds/inside", dataset + "/alias");
+  arrow::fs::LocalFileSystem fs;
+  ASSERT_OK(CheckNoLinkOutside(fs, dataset));  // a link inside the root is harmless
+
+  std::filesystem::create_directory_symlink(tmp.path() + "/outside", dataset + "/_hidden");
+  ASSERT_OK(CheckNoLinkOutside(fs, dataset));  // never read nor written
+  EXPECT_FALSE(CheckNoLinkOutside(fs, dataset, HiddenFiles::kInclude).ok());
+
+  std::filesystem::create_directory_symlink(tmp.path() + "/outside", dataset + "/linked");
+  auto status = CheckNoLinkOutside(fs, dataset);
+  ASSERT_TRUE(status.IsInvalid()) << status.ToString();
+  EXPECT_NE(status.message().find(dataset + "/linked' is a symbolic link"), std::string::npos)
+      << status.message();
+  // Reads still follow it, as pyarrow's do.
+  ASSERT_OK_AND_ASSIGN(auto files, ListDataFiles(fs, dataset));
+  EXPECT_NE(std::find(files.begin(), files.end(), dataset + "/linked/x.parquet"), files.end());
+}
+
+// The folders pyarrow writes for "" and null read back as pyarrow reads them; a file
+// without an extension is read like any other.
+TEST(DatasetFilesTest, HiveEmptyAndNullValuesReadAsPyarrowReadsThem) {
+  ASSERT_OK(arrow::compute::Initialize());
+  arrow::dataset::internal::Initialize();
+  TempDir tmp;
+  int64_t id = 0;  // 1, 2, 3 for "a", "" and null
+  for (const char* folder : {"region=a", "region=", "region=__HIVE_DEFAULT_PARTITION__"}) {
+    auto table = arrow::Table::Make(
+        arrow::schema({arrow::field("id", arrow::int64())}),
+        {arrow::json::ArrayFromJSONString(arrow::int64(), "[" + std::to_string(++id) + "]").ValueOrDie()});
+    std::filesystem::create_directories(tmp.path() + "/" + folder);
+    auto out = arrow::io::FileOutputStream::Open(tmp.path() + "/" + folder + "/part-00000").ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, 16));
+    ASSERT_OK(out->Close());
+  }
+  auto fs = std::make_shared<arrow::fs::LocalFileSystem>();
+  ReadParquetOptions options;
+  options.use_threads = false;
+  ASSERT_OK_AND_ASSIGN(auto table, ReadParquet({fs, tmp.path()}, options));
+  ASSERT_OK_AND_ASSIGN(auto sorted, table->CombineChunksToBatch());
+  auto expected = arrow::json::ArrayFromJSONString(arrow::utf8(), R"(["a", "", null])").ValueOrDie();
+  auto region = sorted->GetColumnByName("region");
+  ASSERT_NE(region, nullptr);
+  auto ids = std::static_pointer_cast<arrow::Int64Array>(sorted->GetColumnByName("id"));
+  for (int64_t i = 0; i < sorted->num_rows(); ++i) {
+    ASSERT_OK_AND_ASSIGN(auto got, region->GetScalar(i));
+    ASSERT_OK_AND_ASSIGN(auto want, expected->GetScalar(ids->Value(i) - 1));
+    EXPECT_TRUE(got->Equals(*want)) << "id " << ids->Value(i) << ": " << got->ToString();
+  }
+  EXPECT_EQ(sorted->num_rows(), 3);
+}
+
+}  // namespace
+}  // namespace fsspeckit::io
