@@ -513,6 +513,7 @@ def main():
         wanted = args[args.index("--shapes") + 1].split(",")
         shapes = [s for s in shapes if s.name in wanted]
     scale = float(args[args.index("--scale") + 1]) if "--scale" in args else (0.25 if quick else 0.5)
+    scale = 1.0 if large else scale  # the 3 GB case is the point of --large
     budget_mb = 256 if large else 1024
     peers = contenders(large)
     names = list(peers)
