@@ -15,7 +15,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python test-sdk demo demo-memory bench bench-env bench-large soak cpp clean gtest
+.PHONY: all install test test-cpp test-python test-sdk demo demo-memory report-demo bench bench-env bench-large soak fuzz cpp clean gtest
 
 all: install
 
@@ -67,9 +67,26 @@ test: install
 	$(MAKE) --no-print-directory test-sdk || status=1; \
 	exit $$status
 
-# The main job: generate an orders dataset, upsert changes under a 256 MiB budget.
+# The main job: generate an orders dataset, upsert changes under a 256 MiB budget, write
+# the merge's HTML report and print its path.
 demo: install
 	$(PY) demo/merge_demo.py
+
+# The demo merge's report on a fresh dataset (its first run: updates and inserts),
+# rendered by headless Chromium (installed with apt when missing and we may) to
+# docs/report.png, the README's screenshot. Not part of `make test`.
+report-demo: install
+	rm -rf demo/data/orders
+	$(PY) demo/merge_demo.py
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium with apt"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium', then make report-demo again" >&2; exit 1; \
+	  fi; \
+	fi
+	$(PY) demo/render_report.py demo/data/merge-report.html docs/report.png
 
 demo-memory: install
 	$(PY) demo/memory_pressure.py
@@ -77,6 +94,11 @@ demo-memory: install
 # Long runs kept out of `make test`: 200 SIGKILL points during merges.
 soak: install
 	FSSPECKIT_CRASH_POINTS=200 $(PY) -m pytest -q -s tests/test_merge_crash.py
+
+# Long run kept out of `make test`: 3,000 random merge sequences against the model
+# (make test runs 100 of them, about 20 s).
+fuzz: install
+	FSSPECKIT_FUZZ_SEQUENCES=3000 $(PY) -m pytest -q tests/test_merge_fuzz.py
 
 # The peers the benchmarks race, kept out of requirements-dev.txt so `make test` stays
 # lean: DuckDB and delta-rs into .venv; the original fsspeckit 0.29.0 into

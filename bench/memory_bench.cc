@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "fsspeckit/memory/memory_monitor.h"
+#include "fsspeckit/perf/performance_monitor.h"
 
 namespace {
 
@@ -43,6 +44,10 @@ int main() {
               NsPerCall(2'000'000, [&] { sink = static_cast<int>(cached->CheckPressure()); }));
   std::printf("cpp_snapshot_cached %.1f\n",
               NsPerCall(1'000'000, [&] { sink = cached->Snapshot().pool_bytes > 0; }));
+  // TrackMemory() records a timeline sample on top of the cached snapshot it reads.
+  auto perf = fsspeckit::perf::PerformanceMonitor::Make(Make(60'000));
+  std::printf("cpp_perf_track_memory_cached %.1f\n",
+              NsPerCall(1'000'000, [&] { perf->TrackMemory(); }));
   std::printf("cpp_level_uncached %.1f\n",
               NsPerCall(20'000, [&] { sink = static_cast<int>(uncached->Level()); }));
   std::printf("cpp_snapshot_uncached %.1f\n",

@@ -7,6 +7,8 @@
 3. Runs `fsspeckit merge` (the CLI) with a 256 MiB Arrow budget: progress, live memory
    pressure, summary.
 4. Checks the result against the changes and shows a few rows.
+5. Writes the merge's HTML report (memory over time against the budget, phases,
+   degradation steps) to demo/data/merge-report.html and prints its path.
 """
 
 import os
@@ -24,6 +26,7 @@ from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 ROOT = Path(__file__).resolve().parent / "data"
 DATASET = ROOT / "orders"
 CHANGES = ROOT / "changes.parquet"
+REPORT = ROOT / "merge-report.html"
 ROWS = 3_000_000
 DAYS = [f"2025-06-0{d}" for d in range(1, 7)]
 
@@ -63,9 +66,10 @@ def main() -> None:
           f"{inserts.num_rows:,} new orders -> {CHANGES.name}\n")
 
     fsspeckit = shutil.which("fsspeckit", path=os.path.dirname(sys.executable))
-    command = [fsspeckit, "merge", str(CHANGES), str(DATASET), "--key", "order_id",
-               "--partition", "day", "--max-memory", "256MiB"]
-    print("$ " + " ".join(os.path.relpath(c) if c.startswith(str(ROOT)) else c for c in command))
+    command = [fsspeckit, "merge", os.path.relpath(CHANGES), os.path.relpath(DATASET), "--key",
+               "order_id", "--partition", "day", "--max-memory", "256MiB", "--report",
+               os.path.relpath(REPORT)]
+    print("$ " + " ".join(command))
     subprocess.run(command, check=True)
 
     table = ds.dataset(str(DATASET), partitioning="hive").to_table()
@@ -79,6 +83,7 @@ def main() -> None:
         print(f"  order {row['order_id']:>9,}  {row['status']:<8} {row['day']}")
     print("\n$ fsspeckit status --max-pyarrow 256MiB")
     subprocess.run([fsspeckit, "status", "--max-pyarrow", "256MiB"], check=True)
+    print(f"\nThe merge's memory report (open it in a browser): {REPORT}")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,26 @@ def test_native_binary_runs_without_python():
                             env={}, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "fsspeckit memory status:" in result.stdout
+
+
+def test_merge_and_recover_take_the_commit_flags(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source, target = tmp_path / "source.parquet", tmp_path / "target"
+    pq.write_table(pa.table({"id": pa.array([1, 2], pa.int64())}), source)
+    result = run("merge", str(source), str(target), "--key", "id", "--quiet", "--no-durable",
+                 "--single-writer")
+    assert result.returncode == 0, result.stderr
+    assert "inserted          2 rows" in result.stdout
+    result = run("recover", str(target), "--single-writer")
+    assert result.returncode == 0, result.stderr
+    assert "nothing to recover" in result.stdout
+
+
+def test_recover_of_a_missing_path_fails_and_creates_nothing(tmp_path):
+    result = run("recover", str(tmp_path / "typo" / "x"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
+    assert not (tmp_path / "typo").exists()
+

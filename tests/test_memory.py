@@ -152,6 +152,20 @@ def test_bad_limits_are_value_errors_naming_the_parameter():
     assert monitor.max_pyarrow_mb == 300  # unchanged after the failed assignment
 
 
+def test_limit_messages_say_what_is_accepted():
+    # Issue 13 case 12: 0 turns the RSS check off (as in the original), and the message
+    # for a bad value says so instead of "positive" alone.
+    assert "max_process_memory_mb=0" in repr(MemoryMonitor(max_process_memory_mb=0))
+    with pytest.raises(ValueError, match="must be positive, or 0 or None to not watch the "
+                                         "process RSS, got -1$"):
+        MemoryMonitor(max_process_memory_mb=-1)
+    with pytest.raises(ValueError, match="max_pyarrow_mb must be a number of MiB, got nan"):
+        MemoryMonitor(max_pyarrow_mb=float("nan"))
+    huge = MemoryMonitor(max_pyarrow_mb=1e300)  # beyond int64 bytes: no limit, no overflow
+    assert huge.max_pyarrow_mb > 8e12
+    assert huge.check_memory_pressure().value == "normal"
+
+
 def test_limits_can_be_changed_and_keep_their_unit():
     monitor = MemoryMonitor()
     monitor.max_pyarrow_mb = 0.5

@@ -11,7 +11,7 @@ METRIC_KEYS = {
     "total_process_time_sec", "memory_peak_mb", "process_memory_peak_mb",
     "throughput_mb_sec", "rows_per_sec", "files_processed", "chunks_processed",
     "dedup_efficiency", "operation_breakdown", "system_available_mb",
-    "memory_pressure_stats", "degradation",
+    "memory_pressure_stats", "degradation", "timeline",
 }
 
 

@@ -154,3 +154,29 @@ def test_warning_runs_the_garbage_collector(table, monkeypatch):
     del ballast
     assert calls, "WARNING should have run gc.collect"
     assert sizes == [10_000] * 5  # WARNING alone does not shrink chunks
+
+
+def test_a_scan_never_raises_after_delivering_its_last_row(tmp_path):
+    # Issue 13 case 10: one chunk of every row (about 23 MiB) against a 20 MiB budget; the
+    # consumer holds it while asking for the next, which must end the scan, not raise.
+    n = 1_000_000
+    path = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()),
+                             "value": pa.array(range(n), pa.float64()),
+                             "flag": pa.array([i % 3 for i in range(n)], pa.int64())}), path)
+    monitor = MemoryMonitor(max_pyarrow_mb=20, min_system_available_mb=0)
+    rows = 0
+    for chunk in process_in_chunks(str(path), chunk_size_rows=n, memory_monitor=monitor):
+        rows += chunk.num_rows
+    assert rows == n
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(chunk_size_rows="x"), "chunk_size_rows must be an int, got str"),
+    (dict(chunk_size_rows=2.5), "chunk_size_rows must be an int, got float"),
+    (dict(memory_monitor="x"), "memory_monitor must be a MemoryMonitor or None, got str"),
+    (dict(progress_callback=5), "progress_callback must be callable or None"),
+])
+def test_wrong_argument_types_name_the_parameter(table, kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        next(process_in_chunks(table, **kwargs))

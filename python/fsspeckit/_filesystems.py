@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pyarrow.fs as pafs
 
 from . import _fs_bridge
@@ -16,6 +18,10 @@ def arrow_filesystem(filesystem) -> pafs.FileSystem | None:
     except ImportError:  # no fsspec installed: it cannot be an fsspec filesystem
         AbstractFileSystem = ()
     if isinstance(filesystem, AbstractFileSystem):
+        from fsspec.implementations.local import LocalFileSystem
+        if isinstance(filesystem, LocalFileSystem):
+            # The same disk: Arrow's own local filesystem gets the flock and the fsyncs.
+            return pafs.LocalFileSystem()
         return pafs.PyFileSystem(pafs.FSSpecHandler(filesystem))
     raise TypeError(
         "filesystem must be None, a pyarrow.fs.FileSystem or an fsspec filesystem, got "
@@ -28,7 +34,11 @@ def resolve(filesystem, path) -> tuple[object, str]:
     An fsspec filesystem's paths are spelled its way ("memory://x" and "x" both become
     "/x"); pyarrow's adapter passes paths through unchanged, so that happens here.
     """
-    path = str(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        raise TypeError("path must be a str or os.PathLike of str, got bytes")
     arrow_fs = arrow_filesystem(filesystem)
     if arrow_fs is None:
         return None, path

@@ -25,3 +25,10 @@ def filesystem_capsule(FileSystem filesystem):
     """A capsule holding the C++ filesystem of a pyarrow.fs.FileSystem."""
     cdef shared_ptr[CFileSystem]* held = new shared_ptr[CFileSystem](filesystem.wrapped)
     return PyCapsule_New(<void*>held, b"fsspeckit.arrow_filesystem", _release)
+
+
+def filesystem_from_capsule(capsule):
+    """The pyarrow.fs.FileSystem for a capsule made by C++ (the same C++ filesystem)."""
+    cdef shared_ptr[CFileSystem]* held = <shared_ptr[CFileSystem]*>PyCapsule_GetPointer(
+        capsule, b"fsspeckit.arrow_filesystem")
+    return FileSystem.wrap(held[0])

@@ -8,6 +8,29 @@
 namespace nb = nanobind;
 
 namespace fsspeckit::python {
+
+PythonErrorDetail::PythonErrorDetail(nb::python_error error)
+    : error_(new nb::python_error(std::move(error)),
+             [](nb::python_error* held) {
+               if (!Py_IsInitialized()) return;  // Python is gone: leak it rather than crash
+               nb::gil_scoped_acquire gil;
+               delete held;
+             }),
+      description_(nb::cast<std::string>(error_->type().attr("__name__")) + ": " +
+                   nb::cast<std::string>(nb::str(error_->value()))) {}
+
+const char* PythonErrorDetail::type_id() const { return "fsspeckit::python::PythonErrorDetail"; }
+
+std::string PythonErrorDetail::ToString() const { return description_; }
+
+void PythonErrorDetail::Restore() const { nb::python_error(*error_).restore(); }
+
+arrow::Status StatusFromPythonError(nb::python_error error, const std::string& context) {
+  auto detail = std::make_shared<PythonErrorDetail>(std::move(error));
+  return arrow::Status(arrow::StatusCode::UnknownError,
+                       context + " raised " + detail->ToString(), detail);
+}
+
 namespace {
 
 PyObject* dataset_path_error = nullptr;
@@ -44,6 +67,10 @@ void InitErrors(nb::module_& m) {
     try {
       std::rethrow_exception(p);
     } catch (const StatusError& e) {
+      if (auto* python = dynamic_cast<const PythonErrorDetail*>(e.status().detail().get())) {
+        python->Restore();
+        return;
+      }
       PyErr_SetString(ExceptionFor(e.status()), e.status().message().c_str());
     }
   });

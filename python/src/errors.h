@@ -1,6 +1,7 @@
 // fsspeckit: arrow::Status -> Python exceptions, in one place.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -32,7 +33,28 @@ T ValueOrThrow(arrow::Result<T> result) {
   return std::move(result).ValueUnsafe();
 }
 
-/// Maps StatusCode to Python (path errors from io::PathError first, to DatasetPathError,
+/// A Python exception carried through C++ as a Status (raised by a callback the core
+/// called on one of its threads): the translator raises it again, type and all, so a
+/// callback's KeyboardInterrupt or SystemExit stays one.
+class PythonErrorDetail : public arrow::StatusDetail {
+ public:
+  /// Under the GIL.
+  explicit PythonErrorDetail(nanobind::python_error error);
+  const char* type_id() const override;
+  std::string ToString() const override;
+  /// Under the GIL: makes the exception Python's current error again.
+  void Restore() const;
+
+ private:
+  std::shared_ptr<nanobind::python_error> error_;  // released under the GIL
+  std::string description_;
+};
+
+/// `error` (under the GIL) as an UnknownError "<context> raised <Type>: <message>"
+/// carrying it (PythonErrorDetail).
+arrow::Status StatusFromPythonError(nanobind::python_error error, const std::string& context);
+
+/// Maps StatusCode to Python (a PythonErrorDetail first: its own exception; then path errors from io::PathError first, to DatasetPathError,
 /// which is both a DatasetError and an OSError): Invalid->ValueError, KeyError->KeyError, IOError->OSError,
 /// OutOfMemory->MemoryError, TypeError->TypeError, IndexError->IndexError,
 /// NotImplemented->NotImplementedError, Cancelled->KeyboardInterrupt, else RuntimeError.

@@ -5,6 +5,7 @@
 
 namespace fsspeckit::python {
 
+void InitAtomicStore(nanobind::module_& m);
 void InitCli(nanobind::module_& m);
 void InitIo(nanobind::module_& m);
 void InitLog(nanobind::module_& m);

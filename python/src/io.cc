@@ -17,6 +17,7 @@
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "init.h"
+#include "interrupt.h"
 
 namespace nb = nanobind;
 
@@ -73,8 +74,10 @@ void InitIo(nb::module_& m) {
          std::optional<std::string> basename_template, nb::handle schema,
          std::vector<std::string> partition_by, std::string partitioning_flavor,
          std::optional<std::string> compression, std::optional<int64_t> max_rows_per_file,
-         std::optional<int64_t> row_group_size) {
+         std::optional<int64_t> row_group_size, bool single_writer, bool durable) {
         io::WriteDatasetOptions options;
+        options.commit.single_writer = single_writer;
+        options.commit.durable = durable;
         options.mode = std::move(mode);
         options.basename_template = std::move(basename_template);
         if (!schema.is_none()) options.schema = ImportSchema(schema);
@@ -85,11 +88,19 @@ void InitIo(nb::module_& m) {
         options.row_group_size = row_group_size;
         auto reader = ImportStream(data);
         io::Location location = Resolve(filesystem, path);
-        io::WriteDatasetResult result;
+        InterruptScope interrupt;  // Ctrl-C cancels the write before its commit point
+        options.stop = interrupt.token();
+        arrow::Result<io::WriteDatasetResult> written = arrow::Status::UnknownError("not run");
         {
           nb::gil_scoped_release nogil;
-          result = ValueOrThrow(io::WriteDataset(std::move(reader), location, options));
+          written = io::WriteDataset(std::move(reader), location, options);
         }
+        interrupt.Finish(written.status(),
+                         "fsspeckit: the write had committed when the interrupt arrived: the "
+                         "dataset holds its result",
+                         "fsspeckit: the write was cancelled before its commit: the dataset is "
+                         "unchanged");
+        io::WriteDatasetResult result = ValueOrThrow(std::move(written));
         nb::list files;
         for (const io::WrittenFile& file : result.files) {
           files.append(nb::make_tuple(file.path, file.row_count, file.size_bytes));
@@ -100,6 +111,7 @@ void InitIo(nb::module_& m) {
       nb::arg("basename_template").none(), nb::arg("schema").none(), nb::arg("partition_by"),
       nb::arg("partitioning_flavor"), nb::arg("compression").none(),
       nb::arg("max_rows_per_file").none(), nb::arg("row_group_size").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
       "Returns [(path, row_count, size_bytes)] of the files written.");
 }
 

@@ -1,5 +1,6 @@
 // fsspeckit: bindings for fsspeckit.datasets.pyarrow.memory.
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include <nanobind/nanobind.h>
@@ -20,6 +21,11 @@ using memory::MemoryMonitor;
 using memory::PressureLevel;
 
 int64_t MbToBytes(double mb) {
+  // 2^43 MiB is 2^63 bytes: a size beyond int64 saturates instead of overflowing (a
+  // budget larger than any machine is no limit; a hugely negative one stays negative).
+  constexpr double kLimitMb = 8796093022208.0;
+  if (mb >= kLimitMb) return std::numeric_limits<int64_t>::max();
+  if (mb <= -kLimitMb || std::isnan(mb)) return std::numeric_limits<int64_t>::min();
   return static_cast<int64_t>(mb * static_cast<double>(memory::kBytesInMiB));
 }
 
@@ -47,35 +53,56 @@ std::shared_ptr<MemoryMonitor> MakeMonitor(double max_pyarrow_mb,
 
 }  // namespace
 
+namespace {
+
+int64_t LimitBytes(double mb, const std::string& name) {
+  if (std::isnan(mb)) throw nb::value_error((name + " must be a number of MiB, got nan").c_str());
+  return MbToBytes(mb);
+}
+
+}  // namespace
+
 memory::MemoryLimits LimitsFromMb(double max_pyarrow_mb, std::optional<double> max_process_memory_mb,
-                                  double min_system_available_mb) {
+                                  double min_system_available_mb, const memory::LimitNames& names) {
   memory::MemoryLimits limits;
-  limits.max_pool_bytes = MbToBytes(max_pyarrow_mb);
-  if (max_process_memory_mb) limits.max_rss_bytes = MbToBytes(*max_process_memory_mb);
-  limits.min_system_available_bytes = MbToBytes(min_system_available_mb);
+  limits.max_pool_bytes = LimitBytes(max_pyarrow_mb, names.pool);
+  if (max_process_memory_mb) limits.max_rss_bytes = LimitBytes(*max_process_memory_mb, names.rss);
+  limits.min_system_available_bytes = LimitBytes(min_system_available_mb, names.system);
   return limits;
 }
 
+// The keys of get_memory_status(), made once and interned: it runs in hot loops, and
+// keys built per call (new strs, hashed) cost microseconds when the CPU caches are cold.
+// Deliberately never freed: they must outlive the interpreter's teardown.
+struct StatusKeys {
+  static nb::handle Intern(const char* name) { return nb::handle(PyUnicode_InternFromString(name)); }
+  nb::handle pool = Intern("pyarrow_allocated_mb"), rss = Intern("process_rss_mb"),
+             available = Intern("system_available_mb"), host = Intern("host_available_mb"),
+             cgroup_usage = Intern("cgroup_usage_mb"), cgroup_limit = Intern("cgroup_limit_mb"),
+             psi_some = Intern("psi_some_avg10"), psi_full = Intern("psi_full_avg10");
+};
+
 nb::dict StatusDict(const memory::MemorySnapshot& snapshot) {
+  static const StatusKeys* keys = new StatusKeys();  // first call holds the GIL
   nb::dict status;
-  status["pyarrow_allocated_mb"] = BytesToMb(snapshot.pool_bytes);
+  status[keys->pool] = BytesToMb(snapshot.pool_bytes);
   const memory::SystemReadings& system = snapshot.system;
-  if (system.rss_bytes) status["process_rss_mb"] = BytesToMb(*system.rss_bytes);
+  if (system.rss_bytes) status[keys->rss] = BytesToMb(*system.rss_bytes);
   if (auto available = memory::SystemAvailableBytes(system)) {
-    status["system_available_mb"] = BytesToMb(*available);
+    status[keys->available] = BytesToMb(*available);
   }
   if (system.mem_available_bytes) {
-    status["host_available_mb"] = BytesToMb(*system.mem_available_bytes);
+    status[keys->host] = BytesToMb(*system.mem_available_bytes);
   }
   if (system.cgroup) {
-    status["cgroup_usage_mb"] = BytesToMb(system.cgroup->usage_bytes);
+    status[keys->cgroup_usage] = BytesToMb(system.cgroup->usage_bytes);
     if (system.cgroup->limit_bytes) {
-      status["cgroup_limit_mb"] = BytesToMb(*system.cgroup->limit_bytes);
+      status[keys->cgroup_limit] = BytesToMb(*system.cgroup->limit_bytes);
     }
   }
   if (system.psi) {
-    status["psi_some_avg10"] = system.psi->some_avg10;
-    status["psi_full_avg10"] = system.psi->full_avg10;
+    status[keys->psi_some] = system.psi->some_avg10;
+    status[keys->psi_full] = system.psi->full_avg10;
   }
   return status;
 }

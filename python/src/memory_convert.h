@@ -10,14 +10,16 @@
 
 namespace fsspeckit::python {
 
-/// int(mb * 2**20), as the original mb_to_bytes.
+/// int(mb * 2**20), as the original mb_to_bytes, saturating at the int64 range.
 int64_t MbToBytes(double mb);
 /// bytes / 2**20 as a float.
 double BytesToMb(int64_t bytes);
 
-/// The three Python limit arguments as MemoryLimits (None or 0 RSS budget: not watched).
+/// The three Python limit arguments as MemoryLimits (None or 0 RSS budget: not watched);
+/// ValueError naming the parameter (`names`) for NaN.
 memory::MemoryLimits LimitsFromMb(double max_pyarrow_mb, std::optional<double> max_process_memory_mb,
-                                  double min_system_available_mb);
+                                  double min_system_available_mb,
+                                  const memory::LimitNames& names = {});
 
 /// get_memory_status(): pyarrow_allocated_mb always; process_rss_mb, system_available_mb,
 /// host_available_mb, cgroup_usage_mb, cgroup_limit_mb, psi_some_avg10, psi_full_avg10

@@ -8,11 +8,14 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "argument.h"
 #include "arrow_stream.h"
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/merge/merge_report.h"
 #include "init.h"
+#include "interrupt.h"
 #include "memory_convert.h"
 #include "perf.h"
 #include "py_object.h"
@@ -45,55 +48,103 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   return d;
 }
 
+// Kept beside the Python MergeResult for its write_report(): the C++ result, which the
+// report is rendered from.
+struct MergeReport {
+  merge::MergeResult result;
+  std::string dataset_path;
+};
+
 }  // namespace
 
 void InitMerge(nb::module_& m) {
+  nb::class_<MergeReport>(m, "MergeReport")
+      .def(
+          "write",
+          [](const MergeReport& self, const std::string& path) {
+            ThrowIfError(merge::WriteMergeReport(self.result, self.dataset_path, path));
+          },
+          nb::arg("path"));
+
+  // Parameters carry the names of PyarrowDatasetIO.merge's, so that an error names the
+  // one the caller got wrong.
   m.def(
       "merge",
-      [](nb::handle data, const std::string& path, nb::handle filesystem, std::string strategy,
+      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
          std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
-         nb::handle schema, std::optional<std::string> compression,
-         std::optional<int64_t> max_rows_per_file, std::optional<int64_t> row_group_size,
-         double max_memory_mb, std::optional<double> max_process_memory_mb,
-         double min_system_available_mb, nb::object progress, nb::object collect) {
+         nb::handle schema, nb::handle compression, nb::handle max_rows_per_file,
+         nb::handle row_group_size, nb::handle merge_chunk_size_rows,
+         nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
+         nb::handle merge_min_system_available_mb, nb::object merge_progress_callback,
+         nb::object collect, bool single_writer, bool durable) {
         merge::MergeOptions options;
-        options.strategy = std::move(strategy);
+        options.strategy = Argument<std::string>(strategy, "strategy", "a str");
         options.key_columns = std::move(key_columns);
         options.partition_columns = std::move(partition_columns);
         if (!schema.is_none()) options.schema = ImportSchema(schema);
-        options.compression = std::move(compression);
-        options.max_rows_per_file = max_rows_per_file;
-        options.row_group_size = row_group_size;
-        options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb);
-        options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
+        options.compression =
+            OptionalArgument<std::string>(compression, "compression", "a str or None");
+        options.max_rows_per_file =
+            OptionalArgument<int64_t>(max_rows_per_file, "max_rows_per_file", "an int or None");
+        options.row_group_size =
+            OptionalArgument<int64_t>(row_group_size, "row_group_size", "an int or None");
+        options.chunk_size_rows =
+            Argument<int64_t>(merge_chunk_size_rows, "merge_chunk_size_rows", "an int");
+        options.limits = LimitsFromMb(
+            Argument<double>(merge_max_memory_mb, "merge_max_memory_mb", "a number"),
+            OptionalArgument<double>(merge_max_process_memory_mb, "merge_max_process_memory_mb",
+                                     "a number or None"),
+            Argument<double>(merge_min_system_available_mb, "merge_min_system_available_mb",
+                             "a number"),
+            merge::kMergeLimitNames);
+        if (!merge_progress_callback.is_none() && !PyCallable_Check(merge_progress_callback.ptr())) {
+          throw nb::type_error("merge_progress_callback must be callable or None");
+        }
+        options.progress =
+            ProgressStatusCallback(std::move(merge_progress_callback), "merge_progress_callback");
         options.collect = CollectHook(std::move(collect));
-        ThrowIfError(options.limits.Validate());
+        options.commit.single_writer = single_writer;
+        options.commit.durable = durable;
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
-        merge::MergeResult result;
+        InterruptScope interrupt;  // Ctrl-C cancels the merge before its commit point
+        options.stop = interrupt.token();
+        arrow::Result<merge::MergeResult> result = arrow::Status::UnknownError("not run");
         {
           nb::gil_scoped_release nogil;
-          result = ValueOrThrow(merge::Merge(std::move(reader), location, options));
+          result = merge::Merge(std::move(reader), location, options);
         }
-        return ResultDict(result);
+        interrupt.Finish(result.status(),
+                         "fsspeckit: the merge had committed when the interrupt arrived: the "
+                         "dataset holds its result",
+                         "fsspeckit: the merge was cancelled before its commit: the dataset is "
+                         "unchanged");
+        merge::MergeResult merged = ValueOrThrow(std::move(result));
+        nb::dict d = ResultDict(merged);
+        d["_report"] = nb::cast(MergeReport{std::move(merged), location.path});
+        return d;
       },
-      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy"),
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
       nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
-      nb::arg("row_group_size").none(), nb::arg("max_memory_mb"),
-      nb::arg("max_process_memory_mb").none(), nb::arg("min_system_available_mb"),
-      nb::arg("progress").none(), nb::arg("collect").none());
+      nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
+      nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
+      nb::arg("merge_min_system_available_mb").none(), nb::arg("merge_progress_callback").none(),
+      nb::arg("collect").none(), nb::arg("single_writer"),
+      nb::arg("durable"));
 
   m.def(
       "recover",
-      [](const std::string& path, nb::handle filesystem) {
+      [](const std::string& path, nb::handle filesystem, bool single_writer) {
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        io::CommitOptions commit;
+        commit.single_writer = single_writer;
         nb::gil_scoped_release nogil;
-        return ValueOrThrow(merge::RecoverDataset(location));
+        return ValueOrThrow(merge::RecoverDataset(location, commit));
       },
-      nb::arg("path"), nb::arg("filesystem").none(),
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("single_writer"),
       "Completes or rolls back an interrupted merge; True when there was one.");
 }
 

@@ -38,4 +38,5 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitIo(m);
   fsspeckit::python::InitMerge(m);
   fsspeckit::python::InitCli(m);
+  fsspeckit::python::InitAtomicStore(m);
 }

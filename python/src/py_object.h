@@ -10,6 +10,8 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/string.h>
 
+#include "errors.h"
+
 namespace fsspeckit::python {
 
 /// Shares `object` with C++ callbacks: the last owner may be a thread without the GIL
@@ -39,7 +41,8 @@ inline std::function<void(int64_t, int64_t)> ProgressCallback(nanobind::object p
 }
 
 /// The same for callers on worker threads, where an exception must not escape: what
-/// the callback raises becomes an error Status naming it (and aborts the operation).
+/// the callback raises becomes an error Status naming it (and aborts the operation);
+/// the bindings raise the callback's own exception again (PythonErrorDetail).
 inline std::function<arrow::Status(int64_t, int64_t)> ProgressStatusCallback(
     nanobind::object progress, const char* name) {
   if (progress.is_none()) return {};
@@ -50,9 +53,7 @@ inline std::function<arrow::Status(int64_t, int64_t)> ProgressStatusCallback(
       (*callback)(done, total);
       return arrow::Status::OK();
     } catch (nanobind::python_error& e) {
-      std::string type = nanobind::cast<std::string>(e.type().attr("__name__"));
-      std::string value = nanobind::cast<std::string>(nanobind::str(e.value()));
-      return arrow::Status::UnknownError(name, " raised ", type, ": ", value);
+      return StatusFromPythonError(std::move(e), name);  // raised again as it was
     }
   };
 }

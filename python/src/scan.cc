@@ -7,10 +7,12 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
 
+#include "argument.h"
 #include "arrow_stream.h"
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/io/location.h"
+#include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/scan/chunked_scanner.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
 #include "init.h"
@@ -42,12 +44,16 @@ class ChunkIterator {
   std::unique_ptr<scan::ChunkedScanner> scanner_;
 };
 
-scan::ChunkedScanOptions ScanOptions(int64_t chunk_size_rows,
-                                     std::shared_ptr<memory::MemoryMonitor> monitor,
+// process_in_chunks's arguments, with errors naming its parameters.
+scan::ChunkedScanOptions ScanOptions(nb::handle chunk_size_rows, nb::handle monitor,
                                      nb::object progress, bool log_progress, nb::object collect) {
   scan::ChunkedScanOptions options;
-  options.chunk_size_rows = chunk_size_rows;
-  options.monitor = std::move(monitor);
+  options.chunk_size_rows = Argument<int64_t>(chunk_size_rows, "chunk_size_rows", "an int");
+  options.monitor = Argument<std::shared_ptr<memory::MemoryMonitor>>(monitor, "memory_monitor",
+                                                                     "a MemoryMonitor or None");
+  if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
+    throw nb::type_error("progress_callback must be callable or None");
+  }
   options.log_progress = log_progress;
   options.progress = ProgressCallback(std::move(progress));
   options.collect = CollectHook(std::move(collect));
@@ -66,11 +72,11 @@ void InitScan(nb::module_& m) {
 
   m.def(
       "scan_parquet",
-      [](const std::string& path, nb::handle filesystem, int64_t chunk_size_rows,
-         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+      [](const std::string& path, nb::handle filesystem, nb::handle chunk_size_rows,
+         nb::handle monitor, nb::object progress, bool log_progress,
          nb::object collect) {
         scan::ChunkedScanOptions options =
-            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         std::shared_ptr<arrow::fs::FileSystem> fs = FileSystemFromCapsule(filesystem);
         std::unique_ptr<scan::ParquetBatchSource> source;
@@ -92,11 +98,11 @@ void InitScan(nb::module_& m) {
 
   m.def(
       "scan_stream",
-      [](nb::handle stream, int64_t total_rows, int64_t chunk_size_rows,
-         std::shared_ptr<memory::MemoryMonitor> monitor, nb::object progress, bool log_progress,
+      [](nb::handle stream, int64_t total_rows, nb::handle chunk_size_rows,
+         nb::handle monitor, nb::object progress, bool log_progress,
          nb::object collect) {
         scan::ChunkedScanOptions options =
-            ScanOptions(chunk_size_rows, std::move(monitor), std::move(progress), log_progress,
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         auto source = scan::MakeReaderSource(ImportStream(stream), total_rows);
         return std::make_unique<ChunkIterator>(

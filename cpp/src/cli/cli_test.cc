@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include <arrow/buffer.h>
 
 #include "testing/status_assertions.h"
+#include "testing/temp_dir.h"
 
 namespace fsspeckit::cli {
 namespace {
@@ -62,6 +64,24 @@ TEST(CliTest, WatchPrintsOneLinePerSample) {
   for (char c : run.out) lines += c == '\n';
   EXPECT_EQ(lines, 3);
   EXPECT_NE(run.out.find(" pool "), std::string::npos);
+}
+
+TEST(CliTest, WatchWritesAReportOfItsSamples) {
+  fsspeckit::testing::TempDir dir;
+  const std::string report = dir.path() + "/status.html";
+  CliRun run = Cli({"status", "--watch", "0.01", "--count", "4", "--max-pyarrow", "100MiB",
+                    "--report", report});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("report: " + report), std::string::npos);
+  std::ifstream file(report);
+  std::stringstream html;
+  html << file.rdbuf();
+  EXPECT_NE(html.str().find("fsspeckit status: memory every 0.01 s"), std::string::npos);
+  EXPECT_NE(html.str().find("<polyline"), std::string::npos);
+  EXPECT_NE(html.str().find("pool budget 100 MiB"), std::string::npos);
+  CliRun no_count = Cli({"status", "--watch", "1", "--report", report});
+  EXPECT_EQ(no_count.code, 2);
+  EXPECT_NE(no_count.err.find("--report needs --watch SECONDS and --count N"), std::string::npos);
 }
 
 TEST(CliTest, BadOptionsAreUsageErrors) {

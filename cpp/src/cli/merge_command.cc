@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include <arrow/table.h>
 
@@ -11,6 +13,8 @@
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/merge/merge_report.h"
+#include "fsspeckit/perf/html_report.h"
 
 namespace fsspeckit::cli {
 namespace {
@@ -27,15 +31,6 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
-std::string Thousands(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return n < 0 ? "-" + out : out;
-}
-
 // A one-line progress bar redrawn in place on `err`, with the live pressure level.
 class ProgressBar {
  public:
@@ -50,7 +45,7 @@ class ProgressBar {
     std::snprintf(line, sizeof(line), "\r[%-*s] %3d%%  %s/%s rows  memory: %-9s", kWidth,
                   std::string(filled, '#').c_str(),
                   total > 0 ? static_cast<int>(100 * done / total) : 100,
-                  Thousands(done).c_str(), Thousands(total).c_str(),
+                  perf::WithThousands(done).c_str(), perf::WithThousands(total).c_str(),
                   std::string(memory::PressureLevelName(monitor_.Level())).c_str());
     err_ << line << std::flush;
     drawn_ = true;
@@ -72,6 +67,7 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
   merge::MergeOptions options;
   options.strategy = "upsert";
   bool quiet = false;
+  std::optional<std::string> report_path;
   std::vector<std::string> positional;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
@@ -79,8 +75,11 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       out << kMergeUsage;
       return 0;
     }
-    if (flag == "--quiet") {
-      quiet = true;
+    if (flag == "--quiet" || flag == "--single-writer" || flag == "--durable" ||
+        flag == "--no-durable") {
+      quiet = quiet || flag == "--quiet";
+      if (flag == "--single-writer") options.commit.single_writer = true;
+      if (flag == "--durable" || flag == "--no-durable") options.commit.durable = flag == "--durable";
       continue;
     }
     if (!flag.starts_with("--")) {
@@ -133,6 +132,8 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       ok = count(&options.max_rows_per_file);
     } else if (flag == "--row-group-size") {
       ok = count(&options.row_group_size);
+    } else if (flag == "--report") {
+      report_path = value;
     } else {
       err << "fsspeckit merge: unknown option '" << flag << "'\n" << kMergeUsage;
       return 2;
@@ -147,6 +148,15 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "\nfsspeckit merge: " << status.message() << "\n";
     return status.IsInvalid() || status.IsKeyError() || status.IsTypeError() ? 2 : 1;
   };
+  if (report_path) {
+    // Checked before the work: the merge is not undone when its report cannot be written.
+    std::filesystem::path folder = std::filesystem::absolute(*report_path).parent_path();
+    if (!std::filesystem::is_directory(folder)) {
+      err << "fsspeckit merge: --report: the folder '" << folder.string()
+          << "' does not exist; create it or choose another path\n";
+      return 2;
+    }
+  }
   auto limits_ok = options.limits.Validate();
   if (!limits_ok.ok()) return fail(limits_ok);
   auto monitor = memory::MemoryMonitor::Make({options.limits});
@@ -173,24 +183,36 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const merge::MergeResult& r = *result;
-  out << "merged " << Thousands(r.source_count) << " source rows into " << target->path << " ("
+  out << "merged " << perf::WithThousands(r.source_count) << " source rows into " << target->path << " ("
       << r.strategy << " on " << options.key_columns[0]
       << (options.key_columns.size() > 1 ? ", ..." : "") << ")\n"
-      << "  inserted          " << Thousands(r.inserted) << " rows\n"
-      << "  updated           " << Thousands(r.updated) << " keys\n"
+      << "  inserted          " << perf::WithThousands(r.inserted) << " rows\n"
+      << "  updated           " << perf::WithThousands(r.updated) << " keys\n"
       << "  files rewritten   " << r.rewritten_files.size() << "\n"
       << "  files inserted    " << r.inserted_files.size() << "\n"
       << "  files untouched   " << r.preserved_files.size() << "\n"
-      << "  dataset rows      " << Thousands(r.target_count_before) << " -> "
-      << Thousands(r.target_count_after) << "\n";
+      << "  dataset rows      " << perf::WithThousands(r.target_count_before) << " -> "
+      << perf::WithThousands(r.target_count_after) << "\n";
   char line[160];
   std::snprintf(line, sizeof(line), "  time              %.2f s\n", seconds);
-  out << line << "  peak Arrow memory " << FormatBytes(r.metrics.memory_peak_bytes) << " (budget "
+  out << line;
+  for (const auto& [phase, phase_seconds] : r.metrics.operation_breakdown_sec) {
+    std::snprintf(line, sizeof(line), "    %-15s %.2f s\n", phase.c_str(), phase_seconds);
+    out << line;
+  }
+  out << "  peak Arrow memory " << FormatBytes(r.metrics.memory_peak_bytes) << " (budget "
       << FormatBytes(options.limits.max_pool_bytes) << ")\n"
       << "  peak process RSS  " << FormatBytes(r.metrics.process_memory_peak_bytes) << "\n";
   if (r.keys_in_several_files > 0) {
-    out << "  note: " << Thousands(r.keys_in_several_files)
+    out << "  note: " << perf::WithThousands(r.keys_in_several_files)
         << " keys were found in more than one file; each copy was updated\n";
+  }
+  if (report_path) {
+    // The merge is committed: a report that cannot be written now fails the command
+    // (exit 1) without undoing it.
+    arrow::Status written = merge::WriteMergeReport(r, positional[1], *report_path);  // as typed
+    if (!written.ok()) return fail(written);
+    out << "  report            " << *report_path << "\n";
   }
   return 0;
 }
@@ -200,16 +222,25 @@ int RunRecover(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << kRecoverUsage;
     return 0;
   }
-  if (args.size() != 1) {
+  io::CommitOptions commit;
+  std::vector<std::string> positional;
+  for (const std::string& arg : args) {
+    if (arg == "--single-writer") {
+      commit.single_writer = true;
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 1 || positional[0].starts_with("--")) {
     err << kRecoverUsage;
     return 2;
   }
-  auto location = io::ResolveLocation(nullptr, args[0]);
+  auto location = io::ResolveLocation(nullptr, positional[0]);
   if (!location.ok()) {
     err << "fsspeckit recover: " << location.status().message() << "\n";
     return 2;
   }
-  auto recovered = merge::RecoverDataset(*location);
+  auto recovered = merge::RecoverDataset(*location, commit);
   if (!recovered.ok()) {
     err << "fsspeckit recover: " << recovered.status().message() << "\n";
     return 1;

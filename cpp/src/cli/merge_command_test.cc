@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include <arrow/array/builder_primitive.h>
@@ -60,6 +61,39 @@ TEST_F(MergeCommandTest, UpsertPrintsASummaryAndChangesTheDataset) {
   ASSERT_OK_AND_ASSIGN(auto target, io::ResolveLocation(nullptr, tmp_.path() + "/target"));
   ASSERT_OK_AND_ASSIGN(auto table, io::ReadParquet(target));
   EXPECT_EQ(table->num_rows(), 35);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST_F(MergeCommandTest, ReportHoldsTheMergesStoryAndSummaryShowsPhases) {
+  const std::string report = tmp_.path() + "/merge.html";
+  ASSERT_EQ(Run({"merge", tmp_.path() + "/src.parquet", tmp_.path() + "/target", "--key", "id",
+                 "--max-memory", "64MiB", "--quiet", "--report", report}),
+            0)
+      << err_.str();
+  for (const char* phase : {"key_index", "planning", "rewrites", "commit"}) {
+    EXPECT_NE(out_.str().find(std::string("    ") + phase), std::string::npos) << phase << out_.str();
+  }
+  EXPECT_NE(out_.str().find("report            " + report), std::string::npos);
+  std::string html = ReadText(report);
+  EXPECT_NE(html.find("fsspeckit merge: upsert into"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("pool budget 64 MiB"), std::string::npos);
+  EXPECT_NE(html.find("rows inserted"), std::string::npos);
+  EXPECT_NE(html.find("rewrite part-"), std::string::npos) << "the rewritten file names a task";
+  // A report that could not be written is refused before the merge runs.
+  EXPECT_EQ(Run({"merge", tmp_.path() + "/src.parquet", tmp_.path() + "/target", "--key", "id",
+                 "--report", tmp_.path() + "/missing/merge.html"}),
+            2);
+  EXPECT_NE(err_.str().find("does not exist"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(auto target, io::ResolveLocation(nullptr, tmp_.path() + "/target"));
+  ASSERT_OK_AND_ASSIGN(auto table, io::ReadParquet(target));
+  EXPECT_EQ(table->num_rows(), 35);  // merged once
 }
 
 TEST_F(MergeCommandTest, BadUsageAndFailuresHaveExitCodes) {

@@ -10,6 +10,7 @@
 
 #include "fsspeckit/cli/byte_size.h"
 #include "fsspeckit/memory/memory_monitor.h"
+#include "fsspeckit/perf/html_report.h"
 
 namespace fsspeckit::cli {
 namespace {
@@ -22,6 +23,7 @@ struct StatusOptions {
   MemoryLimits limits;
   double watch_seconds = 0;  // 0: one report
   int64_t count = 0;         // 0: until interrupted
+  std::string report_path;   // empty: no report
 };
 
 std::string Upper(std::string_view text) {
@@ -155,6 +157,10 @@ bool ParseOptions(const std::vector<std::string>& args, StatusOptions* options,
       options->limits.max_rss_bytes = bytes;
     } else if (flag == "--min-available") {
       if (!size(&options->limits.min_system_available_bytes)) return false;
+    } else if (flag == "--report") {
+      const std::string* text = value();
+      if (!text) return false;
+      options->report_path = *text;
     } else if (flag == "--watch" || flag == "--count") {
       const std::string* text = value();
       if (!text) return false;
@@ -176,6 +182,11 @@ bool ParseOptions(const std::vector<std::string>& args, StatusOptions* options,
       err << "fsspeckit status: unknown option '" << flag << "'\n" << kStatusUsage;
       return false;
     }
+  }
+  if (!options->report_path.empty() && (options->watch_seconds <= 0 || options->count <= 0)) {
+    err << "fsspeckit status: --report needs --watch SECONDS and --count N (the report is "
+           "written once the N samples are taken)\n";
+    return false;
   }
   return true;
 }
@@ -204,12 +215,26 @@ int RunStatus(const std::vector<std::string>& args, std::ostream& out, std::ostr
     PrintReport(snapshot, (*monitor)->Evaluate(snapshot), options.limits, out);
     return 0;
   }
+  std::shared_ptr<memory::MemoryMonitor> shared_monitor = std::move(*monitor);
+  auto perf = perf::PerformanceMonitor::Make(shared_monitor);
   const auto interval = std::chrono::duration<double>(options.watch_seconds);
   for (int64_t n = 0; options.count == 0 || n < options.count; ++n) {
     if (n > 0) std::this_thread::sleep_for(interval);
-    MemorySnapshot snapshot = (*monitor)->FreshSnapshot();
-    PrintLine(snapshot, (*monitor)->Evaluate(snapshot), options.limits, out);
+    MemorySnapshot snapshot = shared_monitor->FreshSnapshot();
+    PrintLine(snapshot, shared_monitor->Evaluate(snapshot), options.limits, out);
+    perf->TrackMemory();  // the reading just refreshed, now on the timeline
   }
+  if (options.report_path.empty()) return 0;
+  char title[96];
+  std::snprintf(title, sizeof(title), "fsspeckit status: memory every %g s", options.watch_seconds);
+  perf::ReportContent content{title, {{"samples", perf::WithThousands(options.count)}},
+                              perf->Metrics(0, 0, 0)};
+  arrow::Status written = perf::WriteHtmlReport(content, options.report_path);
+  if (!written.ok()) {
+    err << "fsspeckit status: " << written.message() << "\n";
+    return 1;
+  }
+  out << "report: " << options.report_path << std::endl;
   return 0;
 }
 

@@ -1,19 +1,46 @@
 // fsspeckit: the commit journal that makes dataset writes all-or-nothing, even across crashes.
 #include "fsspeckit/io/commit_journal.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
 
+#include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
+#include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
 namespace {
 
 constexpr const char* kHeader = "fsspeckit merge journal v1";
+
+// Relative, with no empty, "." or ".." component: it names something inside the dataset.
+bool SafeRelative(const std::string& path) {
+  if (path.empty() || path.front() == '/') return false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = std::min(path.find('/', start), path.size());
+    const std::string_view part(path.data() + start, slash - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+// A staging folder is one of ours only if it sits directly in the dataset folder under
+// the staging prefix: recovery deletes it, so a journal must not be able to name any
+// other folder (`staging\t.` would be the whole dataset).
+bool IsStagingName(const std::string& relative) {
+  return relative.size() > std::string_view(kStagingPrefix).size() &&
+         relative.starts_with(kStagingPrefix) && relative.find('/') == std::string::npos &&
+         SafeRelative(relative);
+}
 
 // Paths are stored relative to the dataset folder, so a dataset that moved (another
 // mount point, a renamed folder, a copy) recovers where it is now.
@@ -28,6 +55,10 @@ arrow::Result<std::string> Relative(const std::string& dataset_dir, const std::s
 
 arrow::Result<std::string> Serialize(const std::string& dataset_dir, const Journal& journal) {
   ARROW_ASSIGN_OR_RAISE(std::string staging, Relative(dataset_dir, journal.staging_dir));
+  if (!IsStagingName(staging)) {
+    return arrow::Status::Invalid("cannot journal staging folder '", journal.staging_dir,
+                                  "': not a ", kStagingPrefix, "* folder of '", dataset_dir, "'");
+  }
   std::string text = std::string(kHeader) + "\nstaging\t" + staging + "\n";
   for (const auto& [from, to] : journal.moves) {
     ARROW_ASSIGN_OR_RAISE(std::string relative_from, Relative(dataset_dir, from));
@@ -39,10 +70,6 @@ arrow::Result<std::string> Serialize(const std::string& dataset_dir, const Journ
     text += "delete\t" + relative + "\n";
   }
   return text + "end\n";
-}
-
-bool SafeRelative(const std::string& path) {
-  return !path.empty() && path.front() != '/' && path.find("..") == std::string::npos;
 }
 
 // nullopt for a journal that is not one of ours or not complete.
@@ -60,10 +87,13 @@ std::optional<Journal> Parse(const std::string& dataset_dir, const std::string& 
     std::vector<std::string> fields;
     std::istringstream parts(line);
     for (std::string field; std::getline(parts, field, '\t');) fields.push_back(field);
-    if (fields.size() == 2 && fields[0] == "staging" && SafeRelative(fields[1])) {
+    if (fields.size() == 2 && fields[0] == "staging" && journal.staging_dir.empty() &&
+        IsStagingName(fields[1])) {
       journal.staging_dir = dataset_dir + "/" + fields[1];
-    } else if (fields.size() == 3 && fields[0] == "move" && SafeRelative(fields[1]) &&
-               SafeRelative(fields[2])) {
+    } else if (fields.size() == 3 && fields[0] == "move" && !journal.staging_dir.empty() &&
+               SafeRelative(fields[1]) &&
+               fields[1].starts_with(journal.staging_dir.substr(dataset_dir.size() + 1) + "/") &&
+               SafeRelative(fields[2]) && !fields[2].starts_with(kStagingPrefix)) {
       journal.moves.emplace_back(dataset_dir + "/" + fields[1], dataset_dir + "/" + fields[2]);
     } else if (fields.size() == 2 && fields[0] == "delete" && SafeRelative(fields[1])) {
       journal.deletes.push_back(dataset_dir + "/" + fields[1]);
@@ -83,18 +113,55 @@ arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
 }  // namespace
 
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal) {
+                           const Journal& journal, bool durable) {
   const std::string final_path = dataset_dir + "/" + kJournalName;
   const std::string temp = dataset_dir + "/" + kJournalName + "." + UniqueId() + ".tmp";
   ARROW_ASSIGN_OR_RAISE(std::string text, Serialize(dataset_dir, journal));
-  ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
-  ARROW_RETURN_NOT_OK(out->Write(text.data(), static_cast<int64_t>(text.size())));
-  ARROW_RETURN_NOT_OK(out->Close());
-  return fs.Move(temp, final_path);
+  ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, final_path));
+  if (pending) {  // under the lock, after Recover(), only a writer that skipped the lock
+    return arrow::Status::IOError("another commit's journal '", final_path,
+                                  "' appeared while this one was being prepared; nothing was "
+                                  "committed: run recover on '", dataset_dir, "', then run again");
+  }
+  std::vector<std::string> staged;
+  for (const auto& move : journal.moves) staged.push_back(move.first);
+  if (durable) {  // the journal must never name a file a power loss could take back
+    ARROW_RETURN_NOT_OK(SyncFiles(fs, staged));
+    ARROW_RETURN_NOT_OK(SyncFolders(fs, dataset_dir, staged));
+  }
+  auto failed = [&](const arrow::Status& status) {
+    (void)fs.DeleteFile(temp);
+    // Arrow keeps the cause (errno) in the detail, not the message.
+    const std::string cause = status.detail() ? status.message() + ": " + status.detail()->ToString()
+                                              : status.message();
+    return arrow::Status::IOError("cannot write the commit journal '", temp, "' (", cause,
+                                  "); nothing was committed");
+  };
+  auto out = fs.OpenOutputStream(temp);
+  if (!out.ok()) return failed(out.status());
+  if (auto status = (*out)->Write(text.data(), static_cast<int64_t>(text.size())); !status.ok()) {
+    return failed(status);
+  }
+  if (auto status = (*out)->Close(); !status.ok()) return failed(status);
+  if (durable) {
+    if (auto status = SyncFiles(fs, {temp}); !status.ok()) return failed(status);
+  }
+  if (auto status = fs.Move(temp, final_path); !status.ok()) return failed(status);
+  // The rename is the commit point; syncing the folder makes it survive a power loss.
+  return durable ? SyncFolders(fs, dataset_dir, {final_path}) : arrow::Status::OK();
+}
+
+arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                            const Journal& journal, DatasetLock& lock,
+                            const DatasetSnapshot& planned, const std::string& operation,
+                            bool durable) {
+  ARROW_RETURN_NOT_OK(lock.CheckHeld());
+  ARROW_RETURN_NOT_OK(CheckUnchanged(fs, dataset_dir, planned, operation));
+  return WriteJournal(fs, dataset_dir, journal, durable);
 }
 
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal) {
+                           const Journal& journal, bool durable) {
   // Crash tests set this to kill the process in the middle of a commit, after that many
   // moves; the next Recover() must then complete the write.
   static const long kill_after_moves = [] {
@@ -113,11 +180,19 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     ARROW_ASSIGN_OR_RAISE(bool present, Exists(fs, path));
     if (present) ARROW_RETURN_NOT_OK(fs.DeleteFile(path));
   }
+  if (durable) {  // the renames and deletions before the journal that replays them goes
+    std::vector<std::string> changed = journal.deletes;
+    for (const auto& move : journal.moves) changed.push_back(move.second);
+    ARROW_RETURN_NOT_OK(SyncFolders(fs, dataset_dir, changed));
+  }
   if (!journal.staging_dir.empty()) {
     ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, journal.staging_dir));
     if (staging) ARROW_RETURN_NOT_OK(fs.DeleteDir(journal.staging_dir));
   }
-  return fs.DeleteFile(dataset_dir + "/" + kJournalName);
+  // Present unless a replay already finished the job: either way it is done.
+  const std::string journal_path = dataset_dir + "/" + kJournalName;
+  ARROW_ASSIGN_OR_RAISE(bool present, Exists(fs, journal_path));
+  return present ? fs.DeleteFile(journal_path) : arrow::Status::OK();
 }
 
 arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::string& dataset_dir) {
@@ -136,7 +211,7 @@ arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::stri
                                     "' cannot be read; the dataset may be mid-commit. Inspect "
                                     "it: remove it to keep the files as they are");
     }
-    ARROW_RETURN_NOT_OK(ApplyJournal(fs, dataset_dir, *journal));
+    ARROW_RETURN_NOT_OK(ApplyJournal(fs, dataset_dir, *journal, /*durable=*/true));
     report.rolled_forward = true;
   }
   arrow::fs::FileSelector selector;

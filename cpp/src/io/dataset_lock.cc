@@ -1,4 +1,4 @@
-// fsspeckit: one merge at a time per dataset.
+// fsspeckit: one merge or dataset write at a time per dataset.
 #include "fsspeckit/io/dataset_lock.h"
 
 #include <fcntl.h>
@@ -7,9 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
-#include <arrow/io/interfaces.h>
+#include "fsspeckit/io/atomic_object_store.h"
 
 namespace fsspeckit::io {
 namespace {
@@ -20,52 +21,71 @@ arrow::Status Busy(const std::string& path, const std::string& detail) {
                                 "' if no merge is running");
 }
 
+// flock: the kernel releases it when the holder exits, however it exits, so there is no
+// stale lock to judge. The holder unlinks the file when done; a lock taken on a file
+// that was unlinked meanwhile is worthless, hence the inode check and retry.
+arrow::Result<int> LockLocalFile(const std::string& path) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return arrow::Status::IOError("cannot open lock file '", path, "': ", std::strerror(errno));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int error = errno;
+      ::close(fd);
+      if (error == EWOULDBLOCK) return Busy(path, "its lock is held");
+      return arrow::Status::IOError("cannot lock '", path, "': ", std::strerror(error));
+    }
+    struct stat held, current;
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &current) == 0 &&
+        held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
+      return fd;
+    }
+    ::close(fd);  // the previous holder removed this file just now: take a fresh one
+  }
+  return Busy(path, "its lock file keeps changing");
+}
+
+LeaseOptions DefaultLease() {
+  LeaseOptions lease;
+  if (const char* value = std::getenv("FSSPECKIT_LOCK_LEASE_MS")) {
+    lease.lease_ms = std::max(1LL, std::atoll(value));
+  }
+  return lease;
+}
+
 }  // namespace
 
 arrow::Result<std::unique_ptr<DatasetLock>> DatasetLock::Acquire(
-    std::shared_ptr<arrow::fs::FileSystem> fs, const std::string& dataset_dir) {
-  const std::string path = dataset_dir + "/" + kLockName;
-  (void)fs->CreateDir(dataset_dir, /*recursive=*/true);
+    std::shared_ptr<arrow::fs::FileSystem> fs, const std::string& dataset_dir,
+    const CommitOptions& options) {
+  auto lock = std::unique_ptr<DatasetLock>(new DatasetLock());
+  lock->path_ = dataset_dir + "/" + kLockName;
   if (fs->type_name() == "local") {
-    // flock: the kernel releases it when the holder exits, however it exits, so there is
-    // no stale lock to judge. The holder unlinks the file when done; a lock taken on a
-    // file that was unlinked meanwhile is worthless, hence the inode check and retry.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-      if (fd < 0) {
-        return arrow::Status::IOError("cannot open lock file '", path, "': ", std::strerror(errno));
-      }
-      if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int error = errno;
-        ::close(fd);
-        if (error == EWOULDBLOCK) return Busy(path, "its lock is held");
-        return arrow::Status::IOError("cannot lock '", path, "': ", std::strerror(error));
-      }
-      struct stat held, current;
-      if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &current) == 0 &&
-          held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
-        auto lock = std::unique_ptr<DatasetLock>(new DatasetLock(std::move(fs), path));
-        lock->fd_ = fd;
-        return lock;
-      }
-      ::close(fd);  // the previous holder removed this file just now: take a fresh one
-    }
-    return Busy(path, "its lock file keeps changing");
+    (void)fs->CreateDir(dataset_dir, /*recursive=*/true);
+    ARROW_ASSIGN_OR_RAISE(lock->fd_, LockLocalFile(lock->path_));
+    return lock;
   }
-  ARROW_ASSIGN_OR_RAISE(auto info, fs->GetFileInfo(path));
-  if (info.type() != arrow::fs::FileType::NotFound) return Busy(path, "lock file present");
-  ARROW_ASSIGN_OR_RAISE(auto out, fs->OpenOutputStream(path));
-  ARROW_RETURN_NOT_OK(out->Close());
-  return std::unique_ptr<DatasetLock>(new DatasetLock(std::move(fs), path));
+  if (std::shared_ptr<AtomicObjectStore> store = AtomicStoreFor(fs)) {
+    ARROW_ASSIGN_OR_RAISE(lock->lease_, LeaseLock::Acquire(std::move(store), lock->path_, DefaultLease()));
+    return lock;
+  }
+  if (options.single_writer) return lock;
+  return arrow::Status::Invalid(
+      "fsspeckit cannot lock '", dataset_dir, "': the '", fs->type_name(),
+      "' filesystem offers no atomic create, so two writers at once could lose or duplicate "
+      "rows. If no other process writes to this dataset meanwhile, say so with "
+      "single_writer=True (CLI: --single-writer)");
 }
+
+arrow::Status DatasetLock::CheckHeld() { return lease_ ? lease_->CheckHeld() : arrow::Status::OK(); }
 
 DatasetLock::~DatasetLock() {
   if (fd_ >= 0) {
-    ::unlink(path_.c_str());  // while still holding it: see Acquire's inode check
+    ::unlink(path_.c_str());  // while still holding it: see LockLocalFile's inode check
     ::close(fd_);             // releases the flock
-  } else {
-    (void)fs_->DeleteFile(path_);
   }
+  // lease_ deletes its lock object itself
 }
 
 }  // namespace fsspeckit::io

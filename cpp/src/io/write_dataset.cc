@@ -20,6 +20,8 @@
 #include "fsspeckit/io/compression.h"
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
+#include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
 
 namespace fsspeckit::io {
@@ -153,8 +155,10 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
       format->DefaultWriteOptions());
   int64_t row_group_rows = options.row_group_size.value_or(kDefaultRowGroupSize);
   if (options.max_rows_per_file) row_group_rows = std::min(row_group_rows, *options.max_rows_per_file);
+  arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
   file_options->writer_properties = parquet::WriterProperties::Builder()
-                                        .compression(codec)
+                                        .memory_pool(pool)
+                                        ->compression(codec)
                                         ->max_row_group_length(row_group_rows)
                                         ->build();
   file_options->arrow_writer_properties =
@@ -185,18 +189,48 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
     auto* parquet_writer = static_cast<ds::ParquetFileWriter*>(writer);
     WrittenFile file{writer->destination().path,
                      parquet_writer->parquet_writer()->metadata()->num_rows(), 0};
+    StartWriteback(*fs, file.path);  // see WriteParquet
     std::lock_guard<std::mutex> lock(mutex);
     files.push_back(std::move(file));
     return arrow::Status::OK();
   };
   std::shared_ptr<ds::ScannerBuilder> builder = ds::ScannerBuilder::FromRecordBatchReader(data);
   ARROW_RETURN_NOT_OK(builder->UseThreads(true));  // encode files in parallel
+  ARROW_RETURN_NOT_OK(builder->Pool(pool));
   ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
   ARROW_RETURN_NOT_OK(ds::FileSystemDataset::Write(write, scanner));
   std::sort(files.begin(), files.end(),
             [](const WrittenFile& a, const WrittenFile& b) { return a.path < b.path; });
   return files;
 }
+
+namespace {
+
+// Ctrl-C before the commit point: the write stops and the dataset is unchanged.
+arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
+  arrow::Status status = stop.Poll();
+  if (status.ok()) return status;
+  return status.WithMessage("the write was cancelled (", status.message(),
+                            ") before its commit: the dataset is unchanged");
+}
+
+// The input, polling the stop token before every batch.
+class StoppableReader : public arrow::RecordBatchReader {
+ public:
+  StoppableReader(std::shared_ptr<arrow::RecordBatchReader> input, arrow::StopToken stop)
+      : input_(std::move(input)), stop_(std::move(stop)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return input_->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    ARROW_RETURN_NOT_OK(CheckNotStopped(stop_));
+    return input_->ReadNext(out);
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> input_;
+  arrow::StopToken stop_;
+};
+
+}  // namespace
 
 arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatchReader> data,
                                                const Location& location,
@@ -207,8 +241,9 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   (void)fs.CreateDir(base, /*recursive=*/true);  // object stores may not need it
   // One writer at a time, and an interrupted merge or write is settled first: an
   // overwrite must not be undone by a journal replayed later.
-  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base));
+  ARROW_ASSIGN_OR_RAISE(auto lock, DatasetLock::Acquire(location.filesystem, base, options.commit));
   ARROW_RETURN_NOT_OK(Recover(fs, base).status());
+  ARROW_ASSIGN_OR_RAISE(DatasetSnapshot planned, TakeSnapshot(fs, base));
   const HiddenFiles replaced = options.mode == "overwrite" ? HiddenFiles::kInclude : HiddenFiles::kSkip;
   ARROW_RETURN_NOT_OK(CheckNoLinkOutside(fs, base, replaced));
   std::vector<std::string> old_files;
@@ -223,7 +258,8 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   WriteDatasetOptions staged_options = options;
   staged_options.basename_template =
       options.basename_template.value_or("part-" + UniqueId() + "-{i}.parquet") + kStagedSuffix;
-  auto staged = WriteFiles(std::move(data), location.filesystem, staging, staged_options);
+  auto stoppable = std::make_shared<StoppableReader>(std::move(data), options.stop);
+  auto staged = WriteFiles(std::move(stoppable), location.filesystem, staging, staged_options);
   if (!staged.ok()) return fail(staged.status());
 
   WriteDatasetResult result;
@@ -251,8 +287,13 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
     if (!new_paths.count(old)) journal.deletes.push_back(old);
   }
   // Everything new is complete: commit, then change the dataset.
-  if (auto status = WriteJournal(fs, base, journal); !status.ok()) return fail(status);
-  if (auto status = ApplyJournal(fs, base, journal); !status.ok()) {
+  if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
+  const bool durable = options.commit.durable;
+  if (auto status = CommitJournal(fs, base, journal, *lock, planned, "write", durable);
+      !status.ok()) {
+    return fail(status);
+  }
+  if (auto status = ApplyJournal(fs, base, journal, durable); !status.ok()) {
     return arrow::Status::IOError("the write is committed but could not be completed (",
                                   status.message(), "); the next write, merge or recover on '",
                                   base, "' completes it");

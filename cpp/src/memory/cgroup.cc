@@ -191,7 +191,8 @@ CgroupReading CgroupMemoryReader::Read(bool refresh_limits) {
   };
 
   std::lock_guard<std::mutex> lock(mutex_);
-  if (refresh_limits || !limits_read_) {
+  const bool refresh = refresh_limits || !limits_read_;
+  if (refresh) {
     for (Level& level : levels_) {
       std::optional<int64_t> limit = read_limit(level.limit);
       std::optional<int64_t> high = read_limit(level.high);
@@ -221,10 +222,12 @@ CgroupReading CgroupMemoryReader::Read(bool refresh_limits) {
     }
   }
   if (tightest) return *tightest;
-  // No limit on the whole path: report our own cgroup's usage for information.
+  // No limit on the whole path: our own cgroup's usage is for information only (nothing
+  // is judged against it), so it is re-read with the limits, not on every call: a
+  // reading then costs one read fewer, a fifth of an uncached reading on a cold cache.
   const Level& own = levels_.front();
-  return CgroupReading{own.dir.version, own.dir.path, std::nullopt,
-                       read_int(own.usage).value_or(0), 0};
+  if (refresh) unlimited_usage_bytes_ = read_int(own.usage).value_or(0);
+  return CgroupReading{own.dir.version, own.dir.path, std::nullopt, unlimited_usage_bytes_, 0};
 }
 
 }  // namespace fsspeckit::memory

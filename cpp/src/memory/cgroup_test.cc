@@ -142,6 +142,10 @@ TEST_F(CgroupReaderTest, UnlimitedPathReportsOwnUsageWithoutLimit) {
   EXPECT_FALSE(reading.headroom_bytes().has_value());
   EXPECT_EQ(reading.usage_bytes, MiB(42));
   EXPECT_EQ(reading.path, Dir("me"));
+  // Informational only: re-read with the limits, not on every call.
+  tmp_.Write("me/memory.usage_in_bytes", std::to_string(MiB(43)) + "\n");
+  EXPECT_EQ(reader->Read(/*refresh_limits=*/false).usage_bytes, MiB(42));
+  EXPECT_EQ(reader->Read(/*refresh_limits=*/true).usage_bytes, MiB(43));
 }
 
 TEST_F(CgroupReaderTest, MissingOwnUsageFileMeansNoReader) {

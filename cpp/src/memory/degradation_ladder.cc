@@ -64,10 +64,14 @@ arrow::Status DegradationLadder::Step() {
   // Collecting and releasing may have been enough: look again, past the cache.
   MemorySnapshot snapshot = monitor_->FreshSnapshot();
   last_level_ = monitor_->Evaluate(snapshot);
+  if (options_.observer) options_.observer->OnEmergencyRecheck(last_level_);
   if (last_level_ != PressureLevel::kEmergency) return arrow::Status::OK();
   std::string status = monitor_->DetailedStatus(snapshot);
   log::Log(log::LogLevel::kError, "Memory limit exceeded (EMERGENCY): " + status);
-  return arrow::Status::OutOfMemory("Peak memory usage exceeded limit: ", status);
+  std::string advice = ExceededLimitsAdvice(snapshot.pool_bytes, snapshot.system,
+                                            monitor_->limits(), options_.limit_names);
+  return arrow::Status::OutOfMemory("Peak memory usage exceeded limit: ", status,
+                                    advice.empty() ? "" : "; to go on, " + advice);
 }
 
 }  // namespace fsspeckit::memory

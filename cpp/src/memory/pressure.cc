@@ -2,6 +2,7 @@
 #include "fsspeckit/memory/pressure.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace fsspeckit::memory {
 
@@ -21,26 +22,54 @@ std::string_view PressureLevelName(PressureLevel level) {
 
 PressureLevel MaxPressure(PressureLevel a, PressureLevel b) { return std::max(a, b); }
 
-arrow::Status MemoryLimits::Validate() const {
+namespace {
+
+// A limit as the user gave it, in MiB ("-1", "0.5").
+std::string Mib(int64_t bytes) {
+  char out[32];
+  std::snprintf(out, sizeof(out), "%g", static_cast<double>(bytes) / kBytesInMiB);
+  return out;
+}
+
+}  // namespace
+
+arrow::Status MemoryLimits::Validate(const LimitNames& names) const {
   if (max_pool_bytes <= 0) {
-    return arrow::Status::Invalid(
-        "max_pyarrow_mb must be positive: give the Arrow memory budget in MiB "
-        "(default 2048), got bytes=",
-        max_pool_bytes);
+    return arrow::Status::Invalid(names.pool,
+                                  " must be positive: give the Arrow memory budget in MiB, got ",
+                                  Mib(max_pool_bytes));
   }
   if (max_rss_bytes && *max_rss_bytes < 0) {
-    return arrow::Status::Invalid(
-        "max_process_memory_mb must be positive, or None to not watch the process RSS, "
-        "got bytes=",
-        *max_rss_bytes);
+    return arrow::Status::Invalid(names.rss,
+                                  " must be positive, or 0 or None to not watch the process "
+                                  "RSS, got ",
+                                  Mib(*max_rss_bytes));
   }
   if (min_system_available_bytes < 0) {
-    return arrow::Status::Invalid(
-        "min_system_available_mb must be 0 or more (0 turns the system check off), "
-        "got bytes=",
-        min_system_available_bytes);
+    return arrow::Status::Invalid(names.system,
+                                  " must be 0 or more (0 turns the system check off), got ",
+                                  Mib(min_system_available_bytes));
   }
   return arrow::Status::OK();
+}
+
+std::string ExceededLimitsAdvice(int64_t pool_bytes, const SystemReadings& system,
+                                 const MemoryLimits& limits, const LimitNames& names) {
+  std::string advice;
+  auto add = [&](const std::string& text) { advice += (advice.empty() ? "" : " or ") + text; };
+  if (UsageLevel(pool_bytes, limits.max_pool_bytes) == PressureLevel::kEmergency) {
+    add("raise " + names.pool);
+  }
+  if (limits.max_rss_bytes && *limits.max_rss_bytes > 0 && system.rss_bytes &&
+      UsageLevel(*system.rss_bytes, *limits.max_rss_bytes) == PressureLevel::kEmergency) {
+    add("raise " + names.rss);
+  }
+  std::optional<int64_t> available = SystemAvailableBytes(system);
+  if (limits.min_system_available_bytes > 0 && available &&
+      HeadroomLevel(*available, limits.min_system_available_bytes) == PressureLevel::kEmergency) {
+    add("lower " + names.system + " (0 turns the check off)");
+  }
+  return advice;
 }
 
 PressureLevel UsageLevel(int64_t used_bytes, int64_t limit_bytes) {

@@ -117,5 +117,30 @@ TEST(MemoryLimitsTest, ValidateNamesTheParameter) {
   EXPECT_NE(st.message().find("min_system_available_mb"), std::string::npos);
 }
 
+TEST(PressureTest, AdviceNamesEachExceededLimitAsTheCallerCallsIt) {
+  MemoryLimits limits{MiB(100), MiB(1000), MiB(512)};
+  SystemReadings system;
+  system.rss_bytes = MiB(200);
+  system.mem_available_bytes = MiB(344);  // a 600 MiB container, as in issue 13
+  LimitNames merge{"merge_max_memory_mb", "merge_max_process_memory_mb",
+                   "merge_min_system_available_mb"};
+  EXPECT_EQ(ExceededLimitsAdvice(MiB(10), system, limits, merge),
+            "lower merge_min_system_available_mb (0 turns the check off)");
+  system.mem_available_bytes = MiB(4096);
+  EXPECT_EQ(ExceededLimitsAdvice(MiB(100), system, limits, merge), "raise merge_max_memory_mb");
+  system.rss_bytes = MiB(1000);
+  EXPECT_EQ(ExceededLimitsAdvice(MiB(100), system, limits, {}),
+            "raise max_pyarrow_mb or raise max_process_memory_mb");
+  EXPECT_EQ(ExceededLimitsAdvice(MiB(10), SystemReadings{}, limits, {}), "");
+}
+
+TEST(PressureTest, ValidationNamesTheParameterAndTheValueInMiB) {
+  MemoryLimits limits;
+  limits.max_rss_bytes = -MiB(1);
+  EXPECT_EQ(limits.Validate({"a", "merge_max_process_memory_mb", "c"}).message(),
+            "merge_max_process_memory_mb must be positive, or 0 or None to not watch the "
+            "process RSS, got -1");
+}
+
 }  // namespace
 }  // namespace fsspeckit::memory

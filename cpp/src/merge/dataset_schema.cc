@@ -6,6 +6,7 @@
 
 #include <arrow/array/util.h>
 #include <arrow/compute/cast.h>
+#include <arrow/compute/exec.h>
 
 namespace fsspeckit::merge {
 namespace {
@@ -179,14 +180,16 @@ arrow::Status CheckSourceFits(const arrow::Table& source, const arrow::Schema& d
 
 arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& batch,
                                                              const arrow::Schema& schema,
-                                                             const std::string& where) {
+                                                             const std::string& where,
+                                                             arrow::MemoryPool* pool) {
+  cp::ExecContext context(pool);
   std::vector<std::shared_ptr<arrow::Array>> columns;
   for (const auto& field : schema.fields()) {
     std::shared_ptr<arrow::Array> column = batch.GetColumnByName(field->name());
     if (!column) {
-      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), batch.num_rows()));
+      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), batch.num_rows(), pool));
     } else if (!column->type()->Equals(*field->type())) {
-      auto cast = cp::Cast(*column, field->type());
+      auto cast = cp::Cast(*column, field->type(), cp::CastOptions::Safe(), &context);
       if (!cast.ok()) {
         return arrow::Status::TypeError("cannot write column '", field->name(), "' (",
                                         column->type()->ToString(), ") into ", where,

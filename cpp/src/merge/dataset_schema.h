@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
 #include <arrow/table.h>
@@ -50,8 +51,9 @@ arrow::Status CheckSourceFits(const arrow::Table& source, const arrow::Schema& d
 
 /// `batch`'s columns as `schema` has them: cast to its types, absent ones null, others
 /// left out; `schema`'s metadata. TypeError naming the column, `where` and both types.
-arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(const arrow::RecordBatch& batch,
-                                                             const arrow::Schema& schema,
-                                                             const std::string& where);
+/// New columns are allocated from `pool` (a merge's capped pool).
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> ConformTo(
+    const arrow::RecordBatch& batch, const arrow::Schema& schema, const std::string& where,
+    arrow::MemoryPool* pool = arrow::default_memory_pool());
 
 }  // namespace fsspeckit::merge

@@ -57,16 +57,19 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 }
 
 arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch& source,
-                                                        std::vector<std::string> key_columns) {
+                                                        std::vector<std::string> key_columns,
+                                                        arrow::MemoryPool* pool) {
   return Make(*arrow::Table::Make(source.schema(), source.columns(), source.num_rows()),
-              std::move(key_columns));
+              std::move(key_columns), pool);
 }
 
 arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& source,
-                                                        std::vector<std::string> key_columns) {
+                                                        std::vector<std::string> key_columns,
+                                                        arrow::MemoryPool* pool) {
   // Float canonicalisation needs compute kernels registered (idempotent, cheap).
   ARROW_RETURN_NOT_OK(cp::Initialize());
   std::unique_ptr<KeyIndex> index(new KeyIndex());
+  index->context_ = std::make_unique<cp::ExecContext>(pool);
   std::vector<arrow::TypeHolder> types;
   for (const std::string& name : key_columns) {
     std::shared_ptr<arrow::ChunkedArray> column = source.GetColumnByName(name);
@@ -76,7 +79,7 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
     index->canonical_types_.push_back(canonical);
   }
   index->key_columns_ = std::move(key_columns);
-  ARROW_ASSIGN_OR_RAISE(index->grouper_, cp::Grouper::Make(types));
+  ARROW_ASSIGN_OR_RAISE(index->grouper_, cp::Grouper::Make(types, index->context_.get()));
   // Batch by batch, as the source arrived: ids continue across batches.
   arrow::TableBatchReader batches(source);
   int64_t first_row = 0;

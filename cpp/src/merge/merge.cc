@@ -11,19 +11,23 @@
 #include <set>
 #include <thread>
 
+#include <arrow/compute/exec.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/exception.h>
 #include <parquet/metadata.h>
 #include <parquet/properties.h>
 #include <parquet/schema.h>
 
 #include "fsspeckit/io/commit_journal.h"
 #include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
+#include "fsspeckit/memory/capped_pool.h"
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/merge/key_index.h"
 #include "dataset_schema.h"
@@ -36,18 +40,31 @@ namespace fsspeckit::merge {
 namespace {
 
 arrow::Status ValidateOptions(const MergeOptions& options) {
+  ARROW_RETURN_NOT_OK(options.limits.Validate(kMergeLimitNames));
   if (options.strategy != "insert" && options.strategy != "update" &&
       options.strategy != "upsert") {
     return arrow::Status::Invalid("strategy must be one of: insert, update, upsert, got: ",
                                   options.strategy);
   }
   if (options.key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
+  if (options.chunk_size_rows <= 0) {
+    return arrow::Status::Invalid("merge_chunk_size_rows must be a positive number of rows, got: ",
+                                  options.chunk_size_rows);
+  }
   for (const std::string& key : options.key_columns) {
     if (key.find_first_not_of(" \t") == std::string::npos) {
       return arrow::Status::Invalid("key_columns cannot contain empty strings");
     }
   }
   return arrow::Status::OK();
+}
+
+// Ctrl-C before the commit point: what the user sees (KeyboardInterrupt in Python).
+arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
+  arrow::Status status = stop.Poll();
+  if (status.ok()) return status;
+  return status.WithMessage("the merge was cancelled (", status.message(),
+                            ") before its commit: the dataset is unchanged");
 }
 
 std::string Joined(std::vector<std::string> names) {
@@ -68,37 +85,42 @@ arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::s
   return arrow::Status::Invalid(what, Joined(missing), ". Available columns: ", Joined(available));
 }
 
-// One target file, row group by row group, with the rows whose key the source has
-// replaced in place by the source's row. The ladder runs before every row group.
+// One target file, row group by row group (in reads of the reader's batch size), with
+// the rows whose key the source has replaced in place by the source's row. The ladder
+// runs before every row group.
 class RewriteReader : public arrow::RecordBatchReader {
  public:
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
                 KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
-                std::function<arrow::Status(int64_t)> advance)
+                std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
         source_(source),
         ladder_(ladder),
         advance_(std::move(advance)),
+        pool_(pool),
         matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
 
   std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
 
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
-    if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
-    ARROW_RETURN_NOT_OK(ladder_.Step());
-    const int rg = next_++;
-    auto table = reader_->ReadRowGroup(rg);
-    if (!table.ok()) {
-      return arrow::Status::IOError("cannot read '", file_.path, "': ", table.status().message());
+    std::shared_ptr<arrow::RecordBatch> batch;
+    while (!batch) {
+      if (!row_group_) {
+        if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
+        ARROW_RETURN_NOT_OK(ladder_.Step());
+        rg_ = next_++;
+        ARROW_RETURN_NOT_OK(NameFile(reader_->GetRecordBatchReader({rg_}).Value(&row_group_)));
+      }
+      ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
+      if (!batch) row_group_.reset();  // this row group is done: on to the next
     }
-    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'"));
+      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
     }
-    if (matched_.count(rg)) {
+    if (matched_.count(rg_)) {
       ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
     }
     ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
@@ -107,6 +129,14 @@ class RewriteReader : public arrow::RecordBatchReader {
   }
 
  private:
+  // Out of memory stays a MemoryError (the budget's), anything else is the file's.
+  arrow::Status NameFile(const arrow::Status& status) const {
+    if (status.ok()) return status;
+    const arrow::StatusCode code =
+        status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
+    return arrow::Status(code, "cannot read '" + file_.path + "': " + status.message());
+  }
+
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
     ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
     std::vector<int64_t> positions, source_rows;
@@ -116,13 +146,14 @@ class RewriteReader : public arrow::RecordBatchReader {
       source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
     }
     // Only the replacing rows are cast to the file's types, not the whole source.
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows));
-    ARROW_ASSIGN_OR_RAISE(auto replacements, ConformTo(*gathered, *file_.schema, "'" + file_.path + "'"));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows, pool_));
+    ARROW_ASSIGN_OR_RAISE(auto replacements,
+                          ConformTo(*gathered, *file_.schema, "'" + file_.path + "'", pool_));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
     std::vector<std::shared_ptr<arrow::Array>> columns;
     for (int c = 0; c < batch.num_columns(); ++c) {
       ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
-                            replacement.Apply(batch.column(c), replacements->column(c)));
+                            replacement.Apply(batch.column(c), replacements->column(c), pool_));
     }
     return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
   }
@@ -133,8 +164,11 @@ class RewriteReader : public arrow::RecordBatchReader {
   const SourceRows& source_;
   memory::DegradationLadder& ladder_;
   std::function<arrow::Status(int64_t)> advance_;
+  arrow::MemoryPool* pool_;
   std::set<int> matched_;
   int next_ = 0;
+  int rg_ = -1;  // the row group being read, by row_group_
+  std::unique_ptr<arrow::RecordBatchReader> row_group_;
 };
 
 int64_t CompressedBytes(const parquet::FileMetaData& metadata) {
@@ -153,16 +187,42 @@ int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   return rows;
 }
 
+// Rows decoded at once: a whole row group (one chunk, so nothing is copied) when about
+// four copies of it fit in what is left of the budget, else as many rows as do (at
+// least 1,024): a large row group is read in slices rather than refused. A row's size
+// is the footer's or, when larger, the source's (footers count dictionaries encoded).
+int64_t RowsPerRead(const TargetFile& file, int64_t source_row_bytes,
+                    const memory::CappedMemoryPool& pool) {
+  const parquet::FileMetaData& metadata = *file.metadata;
+  const int64_t largest = std::max<int64_t>(LargestRowGroupRows(metadata), 1);
+  int64_t row_bytes = std::max<int64_t>(source_row_bytes, 1);
+  for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
+    auto row_group = metadata.RowGroup(rg);
+    if (row_group->num_rows() > 0) {
+      row_bytes = std::max(row_bytes, row_group->total_byte_size() / row_group->num_rows());
+    }
+  }
+  const int64_t fitting = pool.available_bytes() / (4 * row_bytes);
+  return std::clamp<int64_t>(fitting, std::min<int64_t>(1024, largest), largest);
+}
+
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(arrow::fs::FileSystem& fs,
-                                                                      const TargetFile& file) {
+                                                                      const TargetFile& file,
+                                                                      arrow::MemoryPool* pool,
+                                                                      int64_t rows_per_read) {
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);  // one row group at a time
   properties.set_use_threads(true);
-  // A row group decodes into one chunk, so combining it into a batch copies nothing.
-  properties.set_batch_size(std::max<int64_t>(LargestRowGroupRows(*file.metadata), 1));
+  properties.set_batch_size(rows_per_read);
   parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input, parquet::default_reader_properties(), file.metadata));
+  // Column chunks are read through a buffered stream, whose buffers come from `pool`:
+  // read whole, they would be allocated by the file, outside the merge's budget.
+  parquet::ReaderProperties reader_properties(pool);
+  reader_properties.enable_buffered_stream();
+  reader_properties.set_buffer_size(int64_t{1} << 20);
+  ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties, file.metadata));
+  builder.memory_pool(pool);
   builder.properties(properties);
   return builder.Build();
 }
@@ -212,6 +272,40 @@ Admission Admit(const std::vector<const TargetFile*>& files, const MergeOptions&
   return admission;
 }
 
+// The inserted rows (ascending source rows), gathered from the source a chunk at a time
+// (merge_chunk_size_rows) as the writer asks for them, in the dataset's schema: never all
+// of them copied at once.
+class GatherReader : public arrow::RecordBatchReader {
+ public:
+  GatherReader(const SourceRows& source, const std::vector<int64_t>& rows,
+               std::shared_ptr<arrow::Schema> schema, int64_t chunk_rows, arrow::MemoryPool* pool)
+      : source_(source), rows_(rows), schema_(std::move(schema)), chunk_rows_(chunk_rows),
+        pool_(pool) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    *out = nullptr;
+    if (next_ >= rows_.size()) return arrow::Status::OK();
+    // Rows from one source batch at a time: taken from it directly, with no copy to
+    // bring pieces of several batches together.
+    const int64_t batch_end = source_.BatchEndRow(rows_[next_]);
+    size_t end = std::min(rows_.size(), next_ + static_cast<size_t>(chunk_rows_));
+    end = std::lower_bound(rows_.begin() + next_, rows_.begin() + end, batch_end) - rows_.begin();
+    std::vector<int64_t> chunk(rows_.begin() + next_, rows_.begin() + end);
+    next_ = end;
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(chunk, pool_));
+    ARROW_ASSIGN_OR_RAISE(*out, ConformTo(*gathered, *schema_, "the dataset", pool_));
+    return arrow::Status::OK();
+  }
+
+ private:
+  const SourceRows& source_;
+  const std::vector<int64_t>& rows_;
+  std::shared_ptr<arrow::Schema> schema_;  // the dataset's, then the partition columns
+  int64_t chunk_rows_;
+  arrow::MemoryPool* pool_;
+  size_t next_ = 0;
+};
+
 // A unit of the writing phase, with what to call it in an error.
 struct WriteTask {
   std::string label;
@@ -233,8 +327,14 @@ std::vector<TaskOutput> RunTasks(const std::vector<WriteTask>& tasks, int worker
     for (size_t t = next++; t < tasks.size() && !failed; t = next++) {
       try {
         outputs[t] = tasks[t].run(ladder);
+      } catch (const parquet::ParquetStatusException& e) {  // e.g. out of memory: keep its kind
+        outputs[t] = e.status().WithMessage(tasks[t].label, ": ", e.status().message());
       } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-        outputs[t] = arrow::Status::UnknownError(tasks[t].label, ": ", e.what());
+        // Some Parquet paths rethrow a refused allocation as a plain message.
+        outputs[t] = arrow::Status(memory::IsCappedPoolRefusal(e.what())
+                                       ? arrow::StatusCode::OutOfMemory
+                                       : arrow::StatusCode::UnknownError,
+                                   tasks[t].label + ": " + e.what());
       }
       if (!outputs[t]->ok()) failed = true;
     }
@@ -244,6 +344,27 @@ std::vector<TaskOutput> RunTasks(const std::vector<WriteTask>& tasks, int worker
   work();
   for (auto& thread : threads) thread.join();
   return outputs;
+}
+
+// Tasks side by side may not fit where each fits alone (admission works from estimates,
+// and the capped pool refuses what would pass the budget): after running out of memory
+// that way, the tasks that did not complete run again, one at a time.
+void RetryAloneAfterOutOfMemory(const std::vector<WriteTask>& tasks, std::vector<TaskOutput>& outputs,
+                                const std::shared_ptr<memory::MemoryMonitor>& monitor,
+                                const memory::DegradationLadderOptions& ladder_options) {
+  bool out_of_memory = false;
+  for (const TaskOutput& output : outputs) {
+    if (output && !output->ok()) {
+      if (!output->status().IsOutOfMemory()) return;  // a real failure: no retry
+      out_of_memory = true;
+    }
+  }
+  if (!out_of_memory) return;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    if (outputs[t] && outputs[t]->ok()) continue;
+    outputs[t] = std::move(RunTasks({tasks[t]}, 1, monitor, ladder_options).front());
+    if (!outputs[t]->ok()) return;
+  }
 }
 
 // Up to `limit` rows of `input`, slicing its batches; what is left stays for the next.
@@ -282,22 +403,24 @@ class LimitedReader : public arrow::RecordBatchReader {
   bool exhausted_ = false;
 };
 
-// A rewritten file: Parquet written straight from the stream (no dataset-writer plan),
-// split into parts of at most max_rows_per_file rows.
+// A rewritten file (or the unpartitioned inserted rows): Parquet written straight from
+// the stream (no dataset-writer plan, which holds a row group and a copy of it), split
+// into parts of at most max_rows_per_file rows, named `path_prefix` + part number.
 arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::RecordBatchReader> rows,
                                                          std::shared_ptr<arrow::fs::FileSystem> fs,
-                                                         const std::string& dir,
+                                                         const std::string& path_prefix,
                                                          const io::WriteDatasetOptions& options,
-                                                         std::vector<std::string> plain_columns) {
+                                                         std::vector<std::string> plain_columns,
+                                                         arrow::MemoryPool* pool) {
   const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
   io::WriteParquetOptions parquet_options{options.compression,
                                           std::min(limit, options.row_group_size.value_or(limit)),
-                                          std::move(plain_columns)};
+                                          std::move(plain_columns), pool};
   std::vector<io::WrittenFile> files;
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
-    const std::string path = dir + "/part-" + std::to_string(files.size()) + io::kStagedSuffix;
+    const std::string path = path_prefix + std::to_string(files.size()) + io::kStagedSuffix;
     ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
     if (part->rows() == 0 && !files.empty()) {
       ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
@@ -309,22 +432,45 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   return files;
 }
 
+// "date=1/part-0.parquet" for a file of the dataset at `dir`: how reports name it.
+std::string PathInDataset(const std::string& dir, const std::string& path) {
+  return path.starts_with(dir + "/") ? path.substr(dir.size() + 1) : path;
+}
+
 std::string Stem(const std::string& path) {
   std::string name = io::BaseName(path);
   return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
 }
 
+// Every MemoryError of a merge names an option to change: the ladder's name the limit
+// exceeded; an allocation that failed is the Arrow budget's.
+arrow::Status NameTheBudget(arrow::Status status) {
+  if (!status.IsOutOfMemory() || status.message().find("merge_") != std::string::npos) {
+    return status;
+  }
+  return status.WithMessage(status.message(), "; to go on, raise ", kMergeLimitNames.pool,
+                            " or merge the source in smaller parts");
+}
+
 }  // namespace
 
-arrow::Result<bool> RecoverDataset(const io::Location& location) {
-  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path));
+arrow::Result<bool> RecoverDataset(const io::Location& location, const io::CommitOptions& commit) {
+  ARROW_RETURN_NOT_OK(io::CheckExists(location));  // a typo must not create folders
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, location.path, commit));
   ARROW_ASSIGN_OR_RAISE(io::RecoveryReport report, io::Recover(*location.filesystem, location.path));
   return report.rolled_forward || report.staging_dirs_removed > 0;
 }
 
-arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
-                                 const io::Location& location, const MergeOptions& options) {
+namespace {
+
+arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
+                                    const io::Location& location, const MergeOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateOptions(options));
+  // The buffers the merge reads, replaces and writes come from here: an allocation that
+  // would take the Arrow pool past the budget fails (MemoryError, before the commit)
+  // instead of overshooting it.
+  memory::CappedMemoryPool pool(arrow::default_memory_pool(), options.limits.max_pool_bytes,
+                                kMergeLimitNames.pool);
   io::WriteDatasetOptions write;
   write.compression = options.compression;
   write.max_rows_per_file = options.max_rows_per_file;
@@ -341,7 +487,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
                         memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
   std::shared_ptr<memory::MemoryMonitor> shared_monitor = std::move(monitor);
   auto perf = perf::PerformanceMonitor::Make(shared_monitor);
-  perf->StartOp("planning");
+  perf->StartOp("key_index");
 
   ARROW_ASSIGN_OR_RAISE(auto source_table, source_reader->ToTable());
   // Referenced bytes, not TotalBufferSize: that one de-duplicates buffers and counts the
@@ -364,11 +510,12 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
     }
   });
-  auto made_keys = KeyIndex::Make(source.table(), options.key_columns);
+  auto made_keys = KeyIndex::Make(source.table(), options.key_columns, &pool);
   range_thread.join();
   ARROW_ASSIGN_OR_RAISE(auto keys, std::move(made_keys));
   ARROW_RETURN_NOT_OK(range.status());
 
+  perf->StartOp("planning");
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& dir = location.path;
   ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
@@ -376,13 +523,16 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
                                   "' does not exist");
   }
-  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir));
+  ARROW_ASSIGN_OR_RAISE(auto lock, io::DatasetLock::Acquire(location.filesystem, dir, options.commit));
   ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // the source is read and indexed
+  ARROW_ASSIGN_OR_RAISE(io::DatasetSnapshot planned_files, io::TakeSnapshot(fs, dir));
 
   const bool rewrites = options.strategy != "insert";
   const bool inserts = options.strategy != "update";
   ARROW_ASSIGN_OR_RAISE(MergePlan plan, PlanMerge(fs, dir, *keys, *range, source.table(),
                                                   options.partition_columns, rewrites));
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
   // Every file the merge writes has the dataset's schema; a rewritten one keeps its metadata.
   for (TargetFile& file : plan.files) {
     file.schema = arrow::schema(plan.schema->fields(), file.schema->metadata());
@@ -418,6 +568,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   std::mutex progress_mutex;
   int64_t done_rows = 0;
   std::function<arrow::Status(int64_t)> advance = [&](int64_t rows) -> arrow::Status {
+    ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // at every row group
     perf->TrackMemory();  // peaks are sampled at every row group, not only per phase
     std::lock_guard<std::mutex> lock(progress_mutex);
     done_rows += rows;
@@ -433,11 +584,11 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   ladder_options.requested_chunk_size_rows = 1;
   ladder_options.collect = options.collect;
   ladder_options.observer = perf.get();
+  ladder_options.limit_names = kMergeLimitNames;
 
   io::Journal journal;
   journal.staging_dir = staging;
   std::vector<std::pair<std::string, int64_t>> rewritten, inserted;  // final path, rows
-  perf->StartOp("writing");
   // Rewrites are independent tasks, started largest first so the last to finish are
   // short; the inserted rows are one more, run last beside the rewrites when the budget
   // has room for it, else alone after them.
@@ -447,37 +598,49 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return file_bytes[a] > file_bytes[b]; });
+  const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
   std::vector<WriteTask> tasks;
   for (size_t i : order) {
     const TargetFile& file = *to_rewrite[i];
     tasks.push_back({"rewriting '" + file.path + "'", [&, i](memory::DegradationLadder& task_ladder)
                          -> arrow::Result<std::vector<io::WrittenFile>> {
-      ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(fs, file));
+      auto task = perf->StartTask("rewrite " + PathInDataset(dir, file.path));
+      ARROW_ASSIGN_OR_RAISE(auto reader,
+                            OpenTarget(fs, file, &pool, RowsPerRead(file, source_row_bytes, pool)));
       std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
       auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *keys, source,
-                                                   task_ladder, advance);
+                                                   task_ladder, advance, &pool);
       auto written = WriteRewrite(rewrite, location.filesystem,
-                                  staging + "/rewrite-" + std::to_string(i), write,
-                                  std::move(plain_columns));
+                                  staging + "/rewrite-" + std::to_string(i) + "/part-", write,
+                                  std::move(plain_columns), &pool);
       perf->AddFiles(1);
       return written;
     }});
   }
   const std::string insert_dir = staging + "/insert";
+  bool inserts_beside = false;  // decided below, once admission has sized the work
   WriteTask insert_task{"writing the inserted rows", [&](memory::DegradationLadder& task_ladder)
                             -> arrow::Result<std::vector<io::WrittenFile>> {
+    // Beside the rewrites its time is its own phase; alone it is the current one.
+    auto task = perf->StartTask("inserts", inserts_beside ? "inserts" : "");
     ARROW_RETURN_NOT_OK(task_ladder.Step());
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source.Gather(insert_rows));
     arrow::FieldVector insert_fields = plan.schema->fields();  // then the partition folders
     for (const std::string& column : plan.partition_by) {
-      insert_fields.push_back(gathered->schema()->GetFieldByName(column));
+      insert_fields.push_back(source.table().schema()->GetFieldByName(column));
     }
     auto insert_schema = arrow::schema(std::move(insert_fields), plan.schema->metadata());
-    ARROW_ASSIGN_OR_RAISE(auto rows, ConformTo(*gathered, *insert_schema, "the dataset"));
-    gathered.reset();  // a column cast to the dataset's type is not held twice
-    ARROW_ASSIGN_OR_RAISE(auto insert_reader, arrow::RecordBatchReader::Make({rows}));
+    auto insert_reader = std::make_shared<GatherReader>(source, insert_rows, insert_schema,
+                                                        options.chunk_size_rows, &pool);
+    if (plan.partition_by.empty()) {
+      ARROW_ASSIGN_OR_RAISE(auto files, WriteRewrite(insert_reader, location.filesystem,
+                                                     insert_dir + "/part-" + io::UniqueId() + "-",
+                                                     write, {}, &pool));
+      ARROW_RETURN_NOT_OK(advance(static_cast<int64_t>(insert_rows.size())));
+      return files;
+    }
     io::WriteDatasetOptions insert_options = write;
     insert_options.partition_by = plan.partition_by;
+    insert_options.pool = &pool;
     insert_options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(auto files, io::WriteFiles(insert_reader, location.filesystem,
                                                      insert_dir, insert_options));
@@ -490,12 +653,13 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
       keys->num_keys() == 0
           ? 0
           : copies * (source_bytes / keys->num_keys()) * static_cast<int64_t>(insert_rows.size());
-  const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source.num_rows());
   const Admission admission = Admit(to_rewrite, options, source_row_bytes, insert_bytes);
-  const bool inserts_beside = has_inserts && admission.inserts_beside_rewrites;
+  inserts_beside = has_inserts && admission.inserts_beside_rewrites;
   if (inserts_beside) tasks.push_back(insert_task);
-  std::vector<TaskOutput> task_outputs =
-      RunTasks(tasks, inserts_beside ? 2 : admission.rewrite_workers, shared_monitor, ladder_options);
+  if (!tasks.empty()) perf->StartOp("rewrites");
+  const int workers = inserts_beside ? 2 : admission.rewrite_workers;
+  std::vector<TaskOutput> task_outputs = RunTasks(tasks, workers, shared_monitor, ladder_options);
+  if (workers > 1) RetryAloneAfterOutOfMemory(tasks, task_outputs, shared_monitor, ladder_options);
   for (const auto& output : task_outputs) {
     if (output && !output->ok()) return fail(output->status());
   }
@@ -505,6 +669,7 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   if (inserts_beside) {
     insert_output = std::move(task_outputs.back());
   } else if (has_inserts) {
+    perf->StartOp("inserts");
     insert_output = std::move(RunTasks({insert_task}, 1, shared_monitor, ladder_options).front());
     if (!insert_output->ok()) return fail(insert_output->status());
   }
@@ -538,11 +703,16 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
     }
   }
 
-  perf->StartOp("committing");
+  perf->StartOp("commit");
+  if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
   if (!journal.moves.empty()) {
-    if (auto status = io::WriteJournal(fs, dir, journal); !status.ok()) return fail(status);
+    const bool durable = options.commit.durable;
+    if (auto status = io::CommitJournal(fs, dir, journal, *lock, planned_files, "merge", durable);
+        !status.ok()) {
+      return fail(status);
+    }
     // Committed: from here a failure (or a crash) is completed by the next Recover().
-    if (auto status = io::ApplyJournal(fs, dir, journal); !status.ok()) {
+    if (auto status = io::ApplyJournal(fs, dir, journal, durable); !status.ok()) {
       return arrow::Status::IOError(
           "the merge is committed but its files could not all be moved into place (",
           status.message(), "); run recover on '", dir,
@@ -577,6 +747,19 @@ arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> sourc
   }
   result.target_count_after = result.target_count_before + result.inserted;
   result.metrics = perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
+  result.metrics.dedup_efficiency =
+      source.num_rows() == 0 ? 0.0
+                             : static_cast<double>(source.num_rows() - keys->num_keys()) /
+                                   static_cast<double>(source.num_rows());
+  return result;
+}
+
+}  // namespace
+
+arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
+                                 const io::Location& location, const MergeOptions& options) {
+  arrow::Result<MergeResult> result = RunMerge(std::move(source_reader), location, options);
+  if (!result.ok()) return NameTheBudget(result.status());
   return result;
 }
 

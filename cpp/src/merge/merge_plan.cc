@@ -29,7 +29,10 @@ namespace cp = arrow::compute;
 
 arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
   if (status.ok()) return status;
-  return arrow::Status::IOError("cannot read target file '", path, "': ", status.message());
+  // Out of memory stays a MemoryError (the budget's); anything else is the file's.
+  const arrow::StatusCode code =
+      status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
+  return arrow::Status(code, "cannot read target file '" + path + "': " + status.message());
 }
 
 template <typename T>
@@ -264,14 +267,15 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   properties.set_batch_size(largest_row_group);  // one chunk per row group: no copies
   parquet::arrow::FileReaderBuilder builder;
   ARROW_RETURN_NOT_OK(
-      NameFile(builder.Open(input, parquet::default_reader_properties(), file.metadata), file.path));
+      NameFile(builder.Open(input, parquet::ReaderProperties(keys.pool()), file.metadata), file.path));
+  builder.memory_pool(keys.pool());  // the merge's budget holds for planning too
   builder.properties(properties);
   ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
   std::vector<uint8_t> seen(keys.num_keys(), 0);
   for (int rg : candidates) {
     auto table = reader->ReadRowGroup(rg, leaves);
     if (!table.ok()) return NameFile(table.status(), file.path);
-    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch());
+    ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch(keys.pool()));
     ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
     int64_t matched = 0;
     for (int64_t i = 0; i < ids->length(); ++i) {

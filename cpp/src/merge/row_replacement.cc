@@ -8,6 +8,7 @@
 #include <arrow/array/array_primitive.h>
 #include <arrow/array/concatenate.h>
 #include <arrow/buffer.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/datum.h>
@@ -24,7 +25,8 @@ namespace cp = arrow::compute;
 template <typename ArrayType>
 arrow::Result<std::shared_ptr<arrow::Array>> Splice(const ArrayType& target,
                                                     const std::vector<int64_t>& positions,
-                                                    const ArrayType& replacements) {
+                                                    const ArrayType& replacements,
+                                                    arrow::MemoryPool* pool) {
   using Offset = typename ArrayType::offset_type;
   const int64_t length = target.length();
   int64_t data_bytes = target.total_values_length() + replacements.total_values_length();
@@ -33,8 +35,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> Splice(const ArrayType& target,
     return arrow::Status::CapacityError("replaced column holds ", data_bytes,
                                         " bytes, more than its offset type allows");
   }
-  ARROW_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((length + 1) * sizeof(Offset)));
-  ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(data_bytes));
+  ARROW_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((length + 1) * sizeof(Offset), pool));
+  ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(data_bytes, pool));
   auto* out_offsets = reinterpret_cast<Offset*>(offsets->mutable_data());
   uint8_t* out_data = data->mutable_data();
   const Offset* in_offsets = target.raw_value_offsets();
@@ -62,7 +64,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> Splice(const ArrayType& target,
 
   std::shared_ptr<arrow::Buffer> validity;
   if (target.null_count() > 0 || replacements.null_count() > 0) {
-    ARROW_ASSIGN_OR_RAISE(auto bitmap, arrow::AllocateBitmap(length));
+    ARROW_ASSIGN_OR_RAISE(auto bitmap, arrow::AllocateBitmap(length, pool));
     if (target.null_bitmap_data() != nullptr) {
       arrow::internal::CopyBitmap(target.null_bitmap_data(), target.offset(), length,
                                   bitmap->mutable_data(), 0);
@@ -83,8 +85,9 @@ arrow::Result<std::shared_ptr<arrow::Array>> Splice(const ArrayType& target,
 // For the types ReplaceWithMask lacks: both arrays concatenated, then taken in order.
 arrow::Result<std::shared_ptr<arrow::Array>> Interleave(const arrow::Array& target,
                                                         const std::vector<int64_t>& positions,
-                                                        const arrow::Array& replacements) {
-  arrow::Int64Builder order;
+                                                        const arrow::Array& replacements,
+                                                        arrow::MemoryPool* pool) {
+  arrow::Int64Builder order(pool);
   ARROW_RETURN_NOT_OK(order.Reserve(target.length()));
   size_t k = 0;
   for (int64_t i = 0; i < target.length(); ++i) {
@@ -92,8 +95,10 @@ arrow::Result<std::shared_ptr<arrow::Array>> Interleave(const arrow::Array& targ
     order.UnsafeAppend(replaced ? target.length() + static_cast<int64_t>(k++) : i);
   }
   ARROW_ASSIGN_OR_RAISE(auto indices, order.Finish());
-  ARROW_ASSIGN_OR_RAISE(auto both, arrow::Concatenate({target.Slice(0), replacements.Slice(0)}));
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(both, indices));
+  ARROW_ASSIGN_OR_RAISE(auto both, arrow::Concatenate({target.Slice(0), replacements.Slice(0)}, pool));
+  cp::ExecContext context(pool);
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum taken,
+                        cp::Take(both, indices, cp::TakeOptions::Defaults(), &context));
   return taken.make_array();
 }
 
@@ -119,7 +124,7 @@ arrow::Result<RowReplacement> RowReplacement::Make(int64_t length, std::vector<i
 
 arrow::Result<std::shared_ptr<arrow::Array>> RowReplacement::Apply(
     const std::shared_ptr<arrow::Array>& target,
-    const std::shared_ptr<arrow::Array>& replacements) const {
+    const std::shared_ptr<arrow::Array>& replacements, arrow::MemoryPool* pool) const {
   if (target->length() != length_ ||
       replacements->length() != static_cast<int64_t>(positions_.size()) ||
       !target->type()->Equals(*replacements->type())) {
@@ -132,18 +137,19 @@ arrow::Result<std::shared_ptr<arrow::Array>> RowReplacement::Apply(
     case arrow::Type::STRING:
     case arrow::Type::BINARY:
       return Splice(static_cast<const arrow::BinaryArray&>(*target), positions_,
-                    static_cast<const arrow::BinaryArray&>(*replacements));
+                    static_cast<const arrow::BinaryArray&>(*replacements), pool);
     case arrow::Type::LARGE_STRING:
     case arrow::Type::LARGE_BINARY:
       return Splice(static_cast<const arrow::LargeBinaryArray&>(*target), positions_,
-                    static_cast<const arrow::LargeBinaryArray&>(*replacements));
+                    static_cast<const arrow::LargeBinaryArray&>(*replacements), pool);
     default:
       break;
   }
-  auto replaced = cp::ReplaceWithMask(target, mask_, replacements);
+  cp::ExecContext context(pool);
+  auto replaced = cp::ReplaceWithMask(target, mask_, replacements, &context);
   if (replaced.ok()) return replaced->make_array();
   if (!replaced.status().IsNotImplemented()) return replaced.status();
-  return Interleave(*target, positions_, *replacements);
+  return Interleave(*target, positions_, *replacements, pool);
 }
 
 }  // namespace fsspeckit::merge

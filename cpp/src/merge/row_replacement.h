@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <arrow/array.h>
+#include <arrow/memory_pool.h>
 #include <arrow/result.h>
 
 namespace fsspeckit::merge {
@@ -21,9 +22,11 @@ class RowReplacement {
   /// per position, same type). Strings and binaries are spliced: the runs between
   /// replaced rows are copied whole, which is several times faster than Arrow's
   /// ReplaceWithMask building them value by value; other types use ReplaceWithMask, and
-  /// types it lacks (nested) a concatenate-and-take.
-  arrow::Result<std::shared_ptr<arrow::Array>> Apply(const std::shared_ptr<arrow::Array>& target,
-                                                     const std::shared_ptr<arrow::Array>& replacements) const;
+  /// types it lacks (nested) a concatenate-and-take. The result is allocated from `pool`.
+  arrow::Result<std::shared_ptr<arrow::Array>> Apply(
+      const std::shared_ptr<arrow::Array>& target,
+      const std::shared_ptr<arrow::Array>& replacements,
+      arrow::MemoryPool* pool = arrow::default_memory_pool()) const;
 
   const std::vector<int64_t>& positions() const { return positions_; }
 

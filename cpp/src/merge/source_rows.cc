@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <arrow/array/builder_primitive.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/datum.h>
 
@@ -13,11 +14,14 @@ namespace {
 namespace cp = arrow::compute;
 
 arrow::Result<std::shared_ptr<arrow::RecordBatch>> Take(const std::shared_ptr<arrow::RecordBatch>& batch,
-                                                        const std::vector<int64_t>& rows) {
-  arrow::Int64Builder indices;
+                                                        const std::vector<int64_t>& rows,
+                                                        arrow::MemoryPool* pool) {
+  arrow::Int64Builder indices(pool);
   ARROW_RETURN_NOT_OK(indices.AppendValues(rows));
   ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(batch, index_array));
+  cp::ExecContext context(pool);
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum taken,
+                        cp::Take(batch, index_array, cp::TakeOptions::Defaults(), &context));
   return taken.record_batch();
 }
 
@@ -40,9 +44,9 @@ arrow::Result<SourceRows> SourceRows::Make(std::shared_ptr<arrow::Table> table) 
 }
 
 arrow::Result<std::shared_ptr<arrow::RecordBatch>> SourceRows::Gather(
-    const std::vector<int64_t>& rows) const {
+    const std::vector<int64_t>& rows, arrow::MemoryPool* pool) const {
   if (rows.empty() || batches_.empty()) return arrow::RecordBatch::MakeEmpty(table_->schema());
-  if (batches_.size() == 1) return Take(batches_[0], rows);
+  if (batches_.size() == 1) return Take(batches_[0], rows, pool);
   // Each row's batch, and the rows wanted from each batch in the order asked.
   std::vector<std::vector<int64_t>> local(batches_.size());
   std::vector<size_t> batch_of(rows.size());
@@ -62,17 +66,17 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> SourceRows::Gather(
   int64_t gathered = 0;
   for (size_t b = 0; b < batches_.size(); ++b) {
     if (local[b].empty()) continue;
-    ARROW_ASSIGN_OR_RAISE(pieces.emplace_back(), Take(batches_[b], local[b]));
+    ARROW_ASSIGN_OR_RAISE(pieces.emplace_back(), Take(batches_[b], local[b], pool));
     piece_start[b] = gathered;
     gathered += static_cast<int64_t>(local[b].size());
   }
-  ARROW_ASSIGN_OR_RAISE(auto grouped, arrow::ConcatenateRecordBatches(pieces));
+  ARROW_ASSIGN_OR_RAISE(auto grouped, arrow::ConcatenateRecordBatches(pieces, pool));
   if (ascending) return grouped;  // grouped by batch is already the order asked
   pieces.clear();  // `grouped` holds them now: two copies, not three, while reordering
   std::vector<int64_t> order(rows.size());
   std::vector<int64_t> next(piece_start);
   for (size_t k = 0; k < rows.size(); ++k) order[k] = next[batch_of[k]]++;
-  return Take(grouped, order);
+  return Take(grouped, order, pool);
 }
 
 }  // namespace fsspeckit::merge

@@ -1,6 +1,10 @@
 #include "fsspeckit/perf/performance_monitor.h"
 
+#include <thread>
+
 #include <gtest/gtest.h>
+
+#include "fsspeckit/memory/degradation_ladder.h"
 
 #include "testing/fake_memory_source.h"
 #include "testing/status_assertions.h"
@@ -107,6 +111,134 @@ TEST_F(PerformanceMonitorTest, CountersAndDegradationAreReported) {
   counters.files_processed = 42;
   perf_->set_counters(counters);
   EXPECT_EQ(perf_->Metrics(0, 0, 0).files_processed, 42);
+}
+
+TEST_F(PerformanceMonitorTest, TimelineSamplesCarryReadingsAndThePhaseOrTask) {
+  perf_->StartOp("planning");
+  clock_.AdvanceMs(10);
+  source_->pool_bytes = MiB(100);
+  perf_->TrackMemory();
+  perf_->StartOp("rewrites");
+  {
+    PerformanceMonitor::Task task = perf_->StartTask("rewrite a.parquet");
+    clock_.AdvanceMs(10);
+    source_->pool_bytes = MiB(950);  // CRITICAL
+    perf_->TrackMemory();
+    std::thread([&] { perf_->TrackMemory(); }).join();  // another thread: the phase
+  }
+  clock_.AdvanceMs(10);
+  perf_->TrackMemory();
+  PerformanceMetrics m = perf_->Metrics(0, 0, 0);
+  const Timeline& t = m.timeline;
+  EXPECT_EQ(t.limits.max_pool_bytes, MiB(1000));
+  ASSERT_GE(t.samples.size(), 4u);
+  auto at_ms = [&](int64_t ms) {
+    const TimelineSample* found = nullptr;
+    for (const TimelineSample& s : t.samples) {
+      if (s.time_ns == ms * 1'000'000) found = &s;
+    }
+    return found;
+  };
+  ASSERT_NE(at_ms(10), nullptr);
+  EXPECT_EQ(t.label(at_ms(10)->label), "planning");
+  EXPECT_EQ(at_ms(10)->pool_bytes, MiB(100));
+  EXPECT_EQ(at_ms(10)->rss_bytes, MiB(300));
+  EXPECT_EQ(at_ms(10)->available_bytes, MiB(4000));
+  ASSERT_NE(at_ms(20), nullptr);  // the task's check and the other thread's share a bucket
+  EXPECT_EQ(at_ms(20)->level, PressureLevel::kCritical);
+  EXPECT_EQ(t.label(at_ms(20)->label), "rewrite a.parquet");
+  ASSERT_NE(at_ms(30), nullptr);
+  EXPECT_EQ(t.label(at_ms(30)->label), "rewrites");  // the task ended
+  // Phases: planning closed, rewrites still open at the report.
+  ASSERT_EQ(t.phases.size(), 2u);
+  EXPECT_EQ(t.label(t.phases[0].label), "planning");
+  EXPECT_EQ(t.phases[0].end_ns, 10'000'000);
+  EXPECT_EQ(t.label(t.phases[1].label), "rewrites");
+  EXPECT_EQ(t.phases[1].end_ns, 30'000'000);
+}
+
+TEST_F(PerformanceMonitorTest, TaskTimedAsAPhaseOverlapsTheCurrentOne) {
+  perf_->StartOp("rewrites");
+  clock_.AdvanceMs(1);
+  {
+    PerformanceMonitor::Task inserts = perf_->StartTask("inserts", "inserts");
+    clock_.AdvanceMs(39);
+  }
+  clock_.AdvanceMs(60);
+  perf_->EndOp();
+  PerformanceMetrics m = perf_->Metrics(0, 0, 0);
+  ASSERT_EQ(m.operation_breakdown_sec.size(), 2u);  // in order of first start
+  EXPECT_EQ(m.operation_breakdown_sec[0].first, "rewrites");
+  EXPECT_DOUBLE_EQ(m.operation_breakdown_sec[0].second, 0.1);
+  EXPECT_EQ(m.operation_breakdown_sec[1].first, "inserts");
+  EXPECT_DOUBLE_EQ(m.operation_breakdown_sec[1].second, 0.039);
+}
+
+TEST_F(PerformanceMonitorTest, LongRunTimelineIsBoundedAndKeepsTheTruePeak) {
+  perf_->StartOp("scan");
+  for (int i = 0; i < 50'000; ++i) {
+    clock_.AdvanceMs(3);
+    source_->pool_bytes = MiB(10 + (i * 37) % 200);
+    if (i == 31'337) source_->pool_bytes = MiB(777);
+    perf_->TrackMemory();
+    if (i % 1000 == 0) perf_->StartOp(i % 2000 == 0 ? "scan" : "write");  // phases repeat
+  }
+  PerformanceMetrics m = perf_->Metrics(0, 0, 0);
+  const Timeline& t = m.timeline;
+  EXPECT_LE(t.samples.size(), kTimelineSampleCapacity);
+  EXPECT_LE(t.phases.size(), kTimelinePhaseCapacity + 1);  // + the open one
+  EXPECT_GE(t.checks, 50'000);
+  int64_t peak = 0;
+  for (size_t i = 1; i < t.samples.size(); ++i) {
+    EXPECT_LT(t.samples[i - 1].time_ns, t.samples[i].time_ns);
+  }
+  for (const TimelineSample& s : t.samples) peak = std::max(peak, s.pool_bytes);
+  EXPECT_EQ(peak, MiB(777));
+  EXPECT_EQ(m.memory_peak_bytes, MiB(777));
+  EXPECT_EQ(t.labels.size(), 2u);  // names are kept once
+}
+
+TEST_F(PerformanceMonitorTest, ManyNamesShareOneLabelButKeepTheirTimes) {
+  const int names = static_cast<int>(kTimelineLabelCapacity) + 50;
+  for (int i = 0; i < names; ++i) {
+    perf_->StartOp("op" + std::to_string(i));
+    clock_.AdvanceMs(1);
+  }
+  perf_->EndOp();
+  PerformanceMetrics m = perf_->Metrics(0, 0, 0);
+  EXPECT_EQ(m.timeline.labels.size(), kTimelineLabelCapacity);
+  EXPECT_EQ(m.timeline.labels.back(), kOtherTasksLabel);
+  ASSERT_EQ(m.operation_breakdown_sec.size(), static_cast<size_t>(names));
+  EXPECT_EQ(m.operation_breakdown_sec.back().first, "op" + std::to_string(names - 1));
+}
+
+TEST_F(PerformanceMonitorTest, LadderStepsBecomeTimelineEvents) {
+  memory::DegradationLadderOptions options;
+  options.requested_chunk_size_rows = 8192;
+  options.recovery_readings = 1;
+  options.collect = [] {};
+  options.observer = perf_.get();
+  memory::DegradationLadder ladder(perf_->shared_memory_monitor(), options);
+  perf_->StartOp("scan");
+  source_->pool_bytes = MiB(950);  // CRITICAL: collect, release, halve
+  ASSERT_OK(ladder.Step());
+  clock_.AdvanceMs(5);
+  source_->pool_bytes = MiB(10);  // NORMAL: doubles back
+  ASSERT_OK(ladder.Step());
+  clock_.AdvanceMs(5);
+  source_->pool_bytes = MiB(1200);  // EMERGENCY, and still after the re-read: fails
+  EXPECT_TRUE(ladder.Step().IsOutOfMemory());
+  PerformanceMetrics m = perf_->Metrics(0, 0, 0);
+  std::vector<std::string> seen;
+  for (const TimelineEvent& e : m.timeline.events) {
+    seen.push_back(std::string(TimelineEventName(e.kind)) + "@" + std::to_string(e.time_ns / 1'000'000));
+    EXPECT_EQ(m.timeline.label(e.label), "scan");
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"collection@0", "pool_release@0", "chunk_halved@0",
+                                            "chunk_doubled@5", "collection@10", "pool_release@10",
+                                            "chunk_halved@10", "emergency_recheck@10"}));
+  EXPECT_EQ(m.timeline.events[2].value, 4096);
+  EXPECT_EQ(m.timeline.events.back().value, static_cast<int64_t>(PressureLevel::kEmergency));
 }
 
 }  // namespace

@@ -50,12 +50,27 @@ void ChunkedScanner::ReportProgress() {
   }
 }
 
+arrow::Result<bool> ChunkedScanner::HasMoreRows() {
+  while (!leftover_ && !source_done_) {
+    ARROW_ASSIGN_OR_RAISE(leftover_, source_->Next());  // at most one batch, kept
+    if (!leftover_) source_done_ = true;
+    else if (leftover_->num_rows() == 0) leftover_.reset();
+  }
+  return leftover_ != nullptr;
+}
+
 arrow::Result<std::shared_ptr<arrow::Table>> ChunkedScanner::Next() {
   // The consumer is done with the previous chunk: that is when it counts as processed.
   ReportProgress();
   if (source_done_ && !leftover_) return nullptr;
 
-  ARROW_RETURN_NOT_OK(ladder_.Step());
+  if (auto status = ladder_.Step(); !status.ok()) {
+    // The consumer may still hold the last chunk it was given: a source with nothing
+    // left ends the scan instead of failing after every row was delivered.
+    ARROW_ASSIGN_OR_RAISE(const bool more, HasMoreRows());
+    if (!more) return nullptr;
+    return status;
+  }
   source_->SetReadahead(ladder_.readahead());
   const int64_t want = ladder_.chunk_size_rows();
 
@@ -83,6 +98,7 @@ arrow::Result<std::shared_ptr<arrow::Table>> ChunkedScanner::Next() {
   if (options_.perf) {
     options_.perf->AddChunks(1);
     options_.perf->AddRows(rows);
+    options_.perf->TrackMemory();  // one timeline sample per chunk, at its chunk size
   }
   return arrow::Table::FromRecordBatches(source_->schema(), pieces);
 }

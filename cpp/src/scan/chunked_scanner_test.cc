@@ -151,6 +151,39 @@ TEST_F(ChunkedScannerTest, PersistentEmergencyFailsWithOutOfMemory) {
   EXPECT_EQ(collect_calls_, 1);  // the collector ran before giving up
 }
 
+TEST_F(ChunkedScannerTest, EmergencyAfterTheLastRowEndsTheScanInsteadOfFailing) {
+  // The chunk held every row: the consumer still holds it when it asks for more.
+  ASSERT_OK_AND_ASSIGN(auto scanner, ChunkedScanner::Make(
+                                         std::make_unique<ScriptedSource>(std::vector<int64_t>{6, 4}),
+                                         Options(10)));
+  ASSERT_OK_AND_ASSIGN(auto first, scanner->Next());
+  EXPECT_EQ(first->num_rows(), 10);
+  Set(PressureLevel::kEmergency);
+  ASSERT_OK_AND_ASSIGN(auto end, scanner->Next());
+  EXPECT_EQ(end, nullptr);
+  EXPECT_EQ(scanner->rows_processed(), 10);
+}
+
+TEST_F(ChunkedScannerTest, EmergencyWithRowsLeftKeepsThemForARetry) {
+  ASSERT_OK_AND_ASSIGN(auto scanner, ChunkedScanner::Make(
+                                         std::make_unique<ScriptedSource>(std::vector<int64_t>{5, 5}),
+                                         Options(5)));
+  ASSERT_OK_AND_ASSIGN(auto first, scanner->Next());
+  Set(PressureLevel::kEmergency);
+  ASSERT_RAISES(OutOfMemory, scanner->Next().status());
+  Set(PressureLevel::kNormal);
+  ASSERT_OK_AND_ASSIGN(auto second, scanner->Next());  // the batch peeked is not lost
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(second->column(0)->chunk(0))->Value(0), 5);
+  int64_t rows = first->num_rows() + second->num_rows();
+  while (true) {
+    ASSERT_OK_AND_ASSIGN(auto chunk, scanner->Next());
+    if (!chunk) break;
+    rows += chunk->num_rows();
+  }
+  EXPECT_EQ(rows, 10);
+}
+
 TEST_F(ChunkedScannerTest, ProgressIsReportedWhenTheConsumerAsksForMore) {
   std::vector<std::pair<int64_t, int64_t>> calls;
   ChunkedScanOptions options = Options(4);

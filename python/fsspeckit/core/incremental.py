@@ -30,3 +30,22 @@ class MergeResult:
     metrics: dict[str, Any] | None = None
     #: Source keys found in more than one dataset file (each got the new row).
     keys_in_several_files: int = 0
+    #: The C++ result the report is rendered from, set by merges. Not a field: it stays
+    #: out of repr, comparisons and dataclasses.asdict().
+    _report = None
+
+    def write_report(self, path: str) -> None:
+        """Writes a self-contained HTML report of this merge to the local file ``path``:
+        memory over time against the budgets, phases, degradation steps, and the summary."""
+        if self._report is None:
+            raise ValueError("write_report() needs a MergeResult returned by a merge")
+        self._report.write(str(path))
+
+    def plot(self):
+        """The merge's memory timeline as a matplotlib Figure (needs the ``plot`` extra:
+        ``pip install 'fsspeckit[plot]'``)."""
+        from fsspeckit.core.timeline_plot import plot_timeline
+
+        if not self.metrics or "timeline" not in self.metrics:
+            raise ValueError("plot() needs a MergeResult returned by a merge (no timeline)")
+        return plot_timeline(self.metrics["timeline"], title=f"merge ({self.strategy})")

@@ -31,14 +31,30 @@ struct Journal {
 
 /// Writes the journal beside the data (temporary name, then a rename) and returns when
 /// it is complete: from here on the merge is committed and a crash rolls forward.
+/// `durable` (local disks): the staged files and their folders are synced first, then
+/// the journal and the dataset folder, so the commit also survives a power loss.
+/// IOError naming the journal's path and the cause (a full disk) when it cannot be
+/// written; then nothing was committed.
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal);
+                           const Journal& journal, bool durable = true);
+
+class DatasetLock;
+struct DatasetSnapshot;
+
+/// The commit point of a write holding `lock`: checks that the lock is still this
+/// process's and that the dataset's files are still `planned` (else IOError, nothing
+/// committed), then WriteJournal. `operation` ("merge", "write") names it in errors.
+arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                            const Journal& journal, DatasetLock& lock,
+                            const DatasetSnapshot& planned, const std::string& operation,
+                            bool durable);
 
 /// Carries out a journal: moves still pending (a move whose staged file is gone was
 /// already done), deletions still pending, then removes the staging folder and the
-/// journal. Idempotent.
+/// journal. Idempotent. `durable`: the folders changed are synced before the journal
+/// is removed.
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal);
+                           const Journal& journal, bool durable = true);
 
 struct RecoveryReport {
   bool rolled_forward = false;     ///< a committed write was completed
@@ -48,6 +64,9 @@ struct RecoveryReport {
 /// Brings the dataset to a consistent state after an interrupted merge or write: a
 /// journal is applied (it had committed), then staging folders that no journal names
 /// are removed. Nothing to do on a clean dataset. Call it holding the DatasetLock.
+/// A journal is trusted only as far as fsspeckit writes them: its staging folder must be
+/// a `_fsspeckit-staging-*` folder directly inside the dataset and every move must come
+/// from inside it; any other journal stops recovery with an error, touching nothing.
 arrow::Result<RecoveryReport> Recover(arrow::fs::FileSystem& fs, const std::string& dataset_dir);
 
 }  // namespace fsspeckit::io

@@ -1,4 +1,4 @@
-// fsspeckit: one merge at a time per dataset.
+// fsspeckit: one merge or dataset write at a time per dataset.
 #pragma once
 
 #include <memory>
@@ -7,28 +7,39 @@
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/result.h>
 
+#include "fsspeckit/io/commit_options.h"
+#include "fsspeckit/io/lease_lock.h"
+
 namespace fsspeckit::io {
 
 inline constexpr const char* kLockName = "_fsspeckit_merge.lock";
 
-/// Held for the duration of a merge or dataset write. On local disk it is an flock on
-/// `_fsspeckit_merge.lock` (released by the kernel when the holder exits, even when
-/// killed; a file left by a killed holder is simply locked again); on other filesystems the lock file's existence is the lock, and the check
-/// and the creation are separate requests (two merges starting within the same instant
-/// are not excluded).
+/// Held for the duration of a merge or dataset write, as `_fsspeckit_merge.lock`:
+/// - local disk: an flock, released by the kernel when the holder exits however it
+///   exits (a file left by a killed holder is simply locked again);
+/// - filesystems with conditional writes (S3, see atomic_object_store.h): a LeaseLock,
+///   renewed in the background; a killed holder blocks others until its lease ends
+///   (30 s; FSSPECKIT_LOCK_LEASE_MS overrides it, for tests);
+/// - anything else: no lock can be taken atomically, so Acquire refuses unless the
+///   caller declared `single_writer` (then nothing is locked).
 class DatasetLock {
  public:
-  /// IOError naming the holder when another merge holds the dataset.
+  /// IOError naming the holder when another merge holds the dataset; Invalid when the
+  /// filesystem cannot be locked and no single writer was declared.
   static arrow::Result<std::unique_ptr<DatasetLock>> Acquire(
-      std::shared_ptr<arrow::fs::FileSystem> fs, const std::string& dataset_dir);
+      std::shared_ptr<arrow::fs::FileSystem> fs, const std::string& dataset_dir,
+      const CommitOptions& options = {});
   ~DatasetLock();
 
+  /// OK while the lock is still this process's: the check a commit makes before its
+  /// journal (an object-store lease can be lost by a holder stalled past it).
+  arrow::Status CheckHeld();
+
  private:
-  DatasetLock(std::shared_ptr<arrow::fs::FileSystem> fs, std::string path)
-      : fs_(std::move(fs)), path_(std::move(path)) {}
-  std::shared_ptr<arrow::fs::FileSystem> fs_;
+  DatasetLock() = default;
   std::string path_;
-  int fd_ = -1;  ///< the flocked descriptor on local disk
+  int fd_ = -1;                        ///< the flocked descriptor on local disk
+  std::unique_ptr<LeaseLock> lease_;   ///< on object stores with conditional writes
 };
 
 }  // namespace fsspeckit::io

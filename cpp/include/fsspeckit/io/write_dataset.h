@@ -10,7 +10,9 @@
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
 #include <arrow/type_fwd.h>
+#include <arrow/util/cancel.h>
 
+#include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
 
 namespace fsspeckit::io {
@@ -35,6 +37,13 @@ struct WriteDatasetOptions {
   std::optional<int64_t> max_rows_per_file = kDefaultMaxRowsPerFile;
   /// Rows per row group (capped at max_rows_per_file).
   std::optional<int64_t> row_group_size = kDefaultRowGroupSize;
+  /// Where the writers' buffers come from (a merge's capped pool); nullptr: the default.
+  arrow::MemoryPool* pool = nullptr;
+  /// WriteDataset: a stop requested (Ctrl-C, through the bindings) before the commit
+  /// point cancels the write (polled between input batches); the dataset is unchanged.
+  arrow::StopToken stop = arrow::StopToken::Unstoppable();
+  /// Locking and durability of the commit (WriteDataset; WriteFiles does not commit).
+  CommitOptions commit;
 };
 
 struct WrittenFile {

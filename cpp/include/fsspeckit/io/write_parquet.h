@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <arrow/status.h>
 
@@ -22,6 +23,8 @@ struct WriteParquetOptions {
   /// Column paths ("a" or "a.b") written without dictionary encoding. Rewrites pass the
   /// columns whose dictionary the original writer gave up on, to skip that wasted work.
   std::vector<std::string> plain_columns;
+  /// Where the writer's buffers come from (a merge's capped pool); nullptr: the default.
+  arrow::MemoryPool* pool = nullptr;
 };
 
 /// Streams `data` into a hidden temporary file beside `location.path` and renames it

@@ -43,7 +43,8 @@ class CgroupMemoryReader {
 
   /// Usage and reclaimable cache are read every time; the limits only when
   /// `refresh_limits` (or on the first call), since administrators change them rarely
-  /// and each level costs a read.
+  /// and each level costs a read. Without a limit anywhere on the path the usage is
+  /// informational and read only with the limits.
   CgroupReading Read(bool refresh_limits = true);
 
  private:
@@ -52,6 +53,7 @@ class CgroupMemoryReader {
   std::mutex mutex_;
   std::vector<Level> levels_;
   bool limits_read_ = false;
+  int64_t unlimited_usage_bytes_ = 0;  // own usage, as last read, when nothing is limited
 };
 
 }  // namespace fsspeckit::memory

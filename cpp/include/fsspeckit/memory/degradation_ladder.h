@@ -23,6 +23,9 @@ class DegradationObserver {
   virtual void OnPoolRelease() = 0;
   /// A chunk size now in use; `reduced` when the ladder halved it.
   virtual void OnChunkSize(int64_t chunk_size_rows, bool reduced) = 0;
+  /// An EMERGENCY reading was re-read past the cache after relief; `level_after` is what
+  /// the re-read found (still EMERGENCY: the step fails with OutOfMemory).
+  virtual void OnEmergencyRecheck(PressureLevel level_after) { (void)level_after; }
 };
 
 inline constexpr int64_t kDefaultMinChunkSizeRows = 1024;
@@ -44,13 +47,16 @@ struct DegradationLadderOptions {
   arrow::MemoryPool* pool = nullptr;
   /// May be nullptr.
   DegradationObserver* observer = nullptr;
+  /// The options an OutOfMemory names as the ones to change.
+  LimitNames limit_names;
 };
 
 /// Runs between chunks (DESIGN.md section 3):
 ///  WARNING   -> collector hook and pool->ReleaseUnused();
 ///  CRITICAL  -> also halve the chunk size (down to the floor) and drop read-ahead;
 ///  EMERGENCY -> all of that, re-read at once (bypassing the cache), and if still
-///               EMERGENCY fail with OutOfMemory("Peak memory usage exceeded limit: ...").
+///               EMERGENCY fail with OutOfMemory("Peak memory usage exceeded limit: ...;
+///               to go on, raise max_pyarrow_mb"), naming each limit exceeded.
 ///  After `recovery_readings` consecutive NORMAL readings the chunk size doubles back
 ///  towards the requested size, and read-ahead returns once it is reached.
 /// Not thread-safe: one ladder per scan or merge stream.

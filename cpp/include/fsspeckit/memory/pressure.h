@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <arrow/status.h>
@@ -24,6 +25,14 @@ PressureLevel MaxPressure(PressureLevel a, PressureLevel b);
 inline constexpr int64_t kDefaultMaxPoolBytes = 2048 * kBytesInMiB;
 inline constexpr int64_t kDefaultMinSystemAvailableBytes = 512 * kBytesInMiB;
 
+/// What the caller calls each limit, so that messages name the option to change
+/// (a merge's are merge_max_memory_mb, merge_max_process_memory_mb, ...).
+struct LimitNames {
+  std::string pool = "max_pyarrow_mb";
+  std::string rss = "max_process_memory_mb";
+  std::string system = "min_system_available_mb";
+};
+
 struct MemoryLimits {
   /// Budget for the Arrow pool (Python: max_pyarrow_mb). Must be positive.
   int64_t max_pool_bytes = kDefaultMaxPoolBytes;
@@ -35,7 +44,7 @@ struct MemoryLimits {
   int64_t min_system_available_bytes = kDefaultMinSystemAvailableBytes;
 
   /// Invalid with the Python parameter name and the fix when a value is out of range.
-  arrow::Status Validate() const;
+  arrow::Status Validate(const LimitNames& names = {}) const;
 };
 
 /// A budget's level: used/limit >= 1.0 EMERGENCY, > 0.9 CRITICAL, > 0.7 WARNING.
@@ -43,6 +52,11 @@ PressureLevel UsageLevel(int64_t used_bytes, int64_t limit_bytes);
 
 /// Headroom's level: available < 1x minimum EMERGENCY, < 1.5x CRITICAL, < 2x WARNING.
 PressureLevel HeadroomLevel(int64_t available_bytes, int64_t min_bytes);
+
+/// For each limit at EMERGENCY in these readings, the option to change and how
+/// ("raise merge_max_memory_mb"), joined with " or "; empty when none is.
+std::string ExceededLimitsAdvice(int64_t pool_bytes, const SystemReadings& system,
+                                 const MemoryLimits& limits, const LimitNames& names);
 
 /// The most severe level over every configured limit whose reading is present.
 PressureLevel EvaluatePressure(int64_t pool_bytes, const SystemReadings& system,

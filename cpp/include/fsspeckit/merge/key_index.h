@@ -9,7 +9,9 @@
 #include <vector>
 
 #include <arrow/array.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/row/grouper.h>
+#include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
 #include <arrow/table.h>
@@ -38,10 +40,13 @@ class KeyIndex {
  public:
   /// Invalid when a key column is missing from `source`. Source rows are numbered across
   /// the table's batches (winning_rows() refers to them).
-  static arrow::Result<std::unique_ptr<KeyIndex>> Make(const arrow::Table& source,
-                                                       std::vector<std::string> key_columns);
-  static arrow::Result<std::unique_ptr<KeyIndex>> Make(const arrow::RecordBatch& source,
-                                                       std::vector<std::string> key_columns);
+  /// The hash table lives in `pool` (which must outlive the index).
+  static arrow::Result<std::unique_ptr<KeyIndex>> Make(
+      const arrow::Table& source, std::vector<std::string> key_columns,
+      arrow::MemoryPool* pool = arrow::default_memory_pool());
+  static arrow::Result<std::unique_ptr<KeyIndex>> Make(
+      const arrow::RecordBatch& source, std::vector<std::string> key_columns,
+      arrow::MemoryPool* pool = arrow::default_memory_pool());
 
   /// TypeError naming the column when `target`'s key columns cannot be compared with
   /// the source's (string against int64, say); KeyError when one is missing.
@@ -56,6 +61,8 @@ class KeyIndex {
   /// Per key id: the source row that wins (the last one with that key).
   const std::vector<int64_t>& winning_rows() const { return winning_rows_; }
   const std::vector<std::string>& key_columns() const { return key_columns_; }
+  /// The pool the index lives in: planning reads the dataset's keys from it too.
+  arrow::MemoryPool* pool() const { return context_->memory_pool(); }
   const std::vector<std::shared_ptr<arrow::DataType>>& canonical_types() const {
     return canonical_types_;
   }
@@ -69,6 +76,7 @@ class KeyIndex {
   arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const arrow::Int64Array& keys) const;
   std::vector<std::string> key_columns_;
   std::vector<std::shared_ptr<arrow::DataType>> canonical_types_;
+  std::unique_ptr<arrow::compute::ExecContext> context_;  // the grouper's pool
   std::mutex mutex_;  // guards grouper_'s lookups
   std::unique_ptr<arrow::compute::Grouper> grouper_;
   std::vector<int64_t> winning_rows_;

@@ -10,7 +10,9 @@
 
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
+#include <arrow/util/cancel.h>
 
+#include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/memory/pressure.h"
 #include "fsspeckit/perf/performance_monitor.h"
@@ -18,6 +20,10 @@
 namespace fsspeckit::merge {
 
 inline constexpr int64_t kDefaultMergeMaxPoolBytes = int64_t{1024} << 20;
+/// The merge's names for its memory options: every MemoryError of a merge names the one
+/// to change.
+inline const memory::LimitNames kMergeLimitNames{
+    "merge_max_memory_mb", "merge_max_process_memory_mb", "merge_min_system_available_mb"};
 
 struct MergeOptions {
   /// "insert" (add rows whose key is new), "update" (replace rows whose key exists),
@@ -43,6 +49,15 @@ struct MergeOptions {
   std::function<arrow::Status(int64_t, int64_t)> progress;
   /// The collector hook the ladder runs under pressure (Python: gc.collect).
   std::function<void()> collect;
+  /// A stop requested (Ctrl-C, through the bindings) before the commit point cancels
+  /// the merge: it is rolled back and fails with Cancelled. Once the journal is written
+  /// the merge completes and succeeds, whatever is requested.
+  arrow::StopToken stop = arrow::StopToken::Unstoppable();
+  /// merge_chunk_size_rows: inserted rows are gathered from the source this many at a
+  /// time (rewrites stream row group by row group whatever it is). Positive.
+  int64_t chunk_size_rows = 100'000;
+  /// Locking (single_writer) and durability of the commit.
+  io::CommitOptions commit;
 };
 
 struct MergedFile {
@@ -64,6 +79,8 @@ struct MergeResult {
   int64_t keys_in_several_files = 0;
   std::vector<MergedFile> files;    ///< rewritten, then inserted, then preserved
   std::vector<std::string> rewritten_files, inserted_files, preserved_files;
+  /// dedup_efficiency here is the share of source rows dropped as duplicate keys (last
+  /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
 };
 
@@ -81,7 +98,9 @@ struct MergeResult {
 arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
                                  const io::Location& location, const MergeOptions& options);
 
-/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover).
-arrow::Result<bool> RecoverDataset(const io::Location& location);
+/// Completes or rolls back an interrupted merge (PyarrowDatasetIO.recover). A path that
+/// does not exist is a path error (nothing is created); `commit.single_writer` as Merge.
+arrow::Result<bool> RecoverDataset(const io::Location& location,
+                                   const io::CommitOptions& commit = {});
 
 }  // namespace fsspeckit::merge

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -15,10 +17,20 @@
 
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "fsspeckit/memory/memory_monitor.h"
+#include "fsspeckit/perf/timeline.h"
 
 namespace fsspeckit::perf {
 
 inline constexpr int64_t kDefaultSampleIntervalMs = 100;
+/// The timeline's bounds: about 60 bytes a sample, so under 100 KiB for any operation.
+inline constexpr size_t kTimelineSampleCapacity = 1024;
+inline constexpr size_t kTimelineEventCapacity = 256;
+inline constexpr size_t kTimelinePhaseCapacity = 128;
+/// Distinct phase and task names kept; later ones are recorded as kOtherTasksLabel.
+inline constexpr size_t kTimelineLabelCapacity = 512;
+inline constexpr const char* kOtherTasksLabel = "(other tasks)";
+/// Samples closer than this share a point from the start (the buckets grow from here).
+inline constexpr int64_t kTimelineFirstBucketNs = 1'000'000;
 
 /// What graceful degradation did during an operation.
 struct DegradationCounters {
@@ -46,13 +58,16 @@ struct PerformanceMetrics {
   /// Samples per level, indexed by memory::PressureLevel.
   std::array<int64_t, memory::kNumPressureLevels> pressure_counts{};
   DegradationCounters degradation;
+  /// Every memory check, degradation step and phase, downsampled to a bounded size.
+  Timeline timeline;
 };
 
 /// Times named phases of an operation and samples memory between them. The peaks are
 /// updated on every TrackMemory() call (the pool read is an atomic load); pressure
 /// levels are counted once per sample interval, as the worst level seen in it, so the
 /// statistics describe time rather than call frequency and a spike is never lost.
-/// Thread-safe.
+/// Every check is also a timeline sample, labelled with the thread's task or else the
+/// current phase; the ladder's steps are timeline events. Thread-safe.
 class PerformanceMonitor : public memory::DegradationObserver {
  public:
   /// `monitor` is shared, e.g. with the chunked scan that degrades under its pressure.
@@ -68,6 +83,25 @@ class PerformanceMonitor : public memory::DegradationObserver {
   /// Updates the peaks; counts the worst level since the last count once the sample
   /// interval has passed.
   void TrackMemory();
+  /// Labels this thread's memory checks while it lives (e.g. "rewrite part-3.parquet").
+  /// With a `phase`, its duration is also timed as that phase: for work that overlaps
+  /// the current phase, like inserts written beside rewrites.
+  class Task {
+   public:
+    Task(const Task&) = delete;
+    Task& operator=(const Task&) = delete;
+    ~Task();
+
+   private:
+    friend class PerformanceMonitor;
+    Task(PerformanceMonitor& owner, std::string phase, int64_t start_ns)
+        : owner_(owner), phase_(std::move(phase)), start_ns_(start_ns) {}
+    PerformanceMonitor& owner_;
+    std::string phase_;  // empty: not timed as a phase
+    int64_t start_ns_;
+  };
+  [[nodiscard]] Task StartTask(const std::string& label, const std::string& phase = "");
+
   /// The report; takes a fresh sample first.
   PerformanceMetrics Metrics(int64_t total_rows_before, int64_t total_rows_after,
                              int64_t total_bytes);
@@ -80,6 +114,7 @@ class PerformanceMonitor : public memory::DegradationObserver {
   void OnCollection() override;
   void OnPoolRelease() override;
   void OnChunkSize(int64_t chunk_size_rows, bool reduced) override;
+  void OnEmergencyRecheck(memory::PressureLevel level_after) override;
 
   /// Counter access for the Python attributes that callers may also assign.
   struct Counters {
@@ -107,6 +142,13 @@ class PerformanceMonitor : public memory::DegradationObserver {
                      std::function<int64_t()> now_ns, int64_t sample_interval_ms);
   void SampleLocked(bool force);
   void EndOpLocked(int64_t now);
+  // Adds to the phase's total (in order of first start) and to the timeline's phases.
+  void AddPhaseTimeLocked(const std::string& name, int64_t start_ns, int64_t end_ns);
+  int LabelLocked(const std::string& name);
+  // The innermost task of the calling thread, else the current phase.
+  int ThreadLabelLocked() const;
+  void AddEventLocked(TimelineEventKind kind, int64_t value);
+  Timeline TimelineLocked(int64_t now) const;
 
   std::shared_ptr<memory::MemoryMonitor> monitor_;
   std::function<int64_t()> now_ns_;
@@ -116,8 +158,22 @@ class PerformanceMonitor : public memory::DegradationObserver {
   mutable std::mutex mutex_;
   Counters counters_;
   std::optional<std::string> current_op_;
+  int current_op_label_ = -1;
   int64_t op_start_ns_ = 0;
-  std::vector<std::pair<std::string, int64_t>> breakdown_ns_;
+  struct PhaseTime {
+    std::string name;
+    int64_t first_start_ns;
+    int64_t total_ns;
+  };
+  std::vector<PhaseTime> breakdown_;  // in order of first start
+  // The timeline: names by index, each thread's open tasks (innermost last), series.
+  std::vector<std::string> labels_;
+  std::unordered_map<std::string, int> label_index_;
+  std::vector<std::pair<std::thread::id, int>> thread_tasks_;
+  std::optional<int64_t> chunk_size_rows_;
+  BucketedSeries<TimelineSample> samples_{kTimelineSampleCapacity, kTimelineFirstBucketNs};
+  BucketedSeries<TimelineEvent> events_{kTimelineEventCapacity, kTimelineFirstBucketNs};
+  BucketedSeries<PhaseSpan> phases_{kTimelinePhaseCapacity, kTimelineFirstBucketNs};
   int64_t memory_peak_bytes_ = 0;
   int64_t process_memory_peak_bytes_ = 0;
   std::array<int64_t, memory::kNumPressureLevels> pressure_counts_{};

@@ -44,7 +44,8 @@ class ChunkedScanner {
                                                              ChunkedScanOptions options);
 
   /// The next chunk, or nullptr at the end. OutOfMemory (the source is left
-  /// unfinished) when the emergency persists after collecting and releasing.
+  /// unfinished) when the emergency persists after collecting and releasing, and only
+  /// while rows remain: a scan never fails after delivering its last row.
   arrow::Result<std::shared_ptr<arrow::Table>> Next();
 
   int64_t chunk_size_rows() const { return ladder_.chunk_size_rows(); }
@@ -56,6 +57,8 @@ class ChunkedScanner {
   ChunkedScanner(std::unique_ptr<BatchSource> source, ChunkedScanOptions options,
                  memory::DegradationLadder ladder);
   void ReportProgress();
+  /// Whether the source has a row left, reading at most one batch to find out.
+  arrow::Result<bool> HasMoreRows();
 
   std::unique_ptr<BatchSource> source_;
   ChunkedScanOptions options_;

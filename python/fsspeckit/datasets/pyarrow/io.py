@@ -123,16 +123,18 @@ class PyarrowDatasetIO:
                       partitioning_flavor: str | None = None,
                       compression: str | None = "snappy",
                       max_rows_per_file: int | None = 5_000_000,
-                      row_group_size: int | None = 500_000) -> WriteDatasetResult:
+                      row_group_size: int | None = 500_000, single_writer: bool = False,
+                      durable: bool = False) -> WriteDatasetResult:
         """Files under ``path``; "append" never overwrites, "overwrite" replaces the old
-        files only once the new ones are complete."""
+        files only once the new ones are complete. ``single_writer`` and ``durable``: as
+        for :meth:`merge`."""
         if isinstance(partition_by, str):
             partition_by = [partition_by]
         filesystem, path = resolve(self._filesystem, path)
         files = _core.write_dataset(
             _stream(data), path, filesystem, mode, basename_template, schema,
             list(partition_by or []), partitioning_flavor or "hive", compression,
-            max_rows_per_file, row_group_size)
+            max_rows_per_file, row_group_size, single_writer, durable)
         return WriteDatasetResult(
             files=[FileWriteMetadata(path=p, row_count=n, size_bytes=size) for p, n, size in files],
             total_rows=sum(n for _, n, _ in files), mode=mode)
@@ -144,7 +146,8 @@ class PyarrowDatasetIO:
               merge_chunk_size_rows: int = 100_000, enable_streaming_merge: bool = True,
               merge_max_memory_mb: int = 1024, merge_max_process_memory_mb: int | None = None,
               merge_min_system_available_mb: int = 512, merge_progress_callback=None,
-              use_merge: bool | None = None) -> MergeResult:
+              use_merge: bool | None = None, single_writer: bool = False,
+              durable: bool = False) -> MergeResult:
         """Insert, update or upsert ``data`` into the dataset at ``path`` on ``key_columns``.
 
         Only files holding a source key are rewritten (row order kept); new keys go to
@@ -155,21 +158,32 @@ class PyarrowDatasetIO:
         or rolls back). ``merge_chunk_size_rows``, ``enable_streaming_merge`` and
         ``use_merge`` are accepted for compatibility: rewrites always stream row group
         by row group.
+
+        Concurrent writers are excluded by a lock: an flock on local disks, a leased lock
+        object written conditionally on S3 (pyarrow's S3FileSystem or s3fs). Where no
+        lock can be taken atomically (fsspec memory, GCS, Azure...) the merge is refused
+        unless ``single_writer=True`` declares that nothing else writes the dataset.
+        ``durable=True`` (local disks) fsyncs the commit so it survives a power loss, not
+        only the process dying; it adds about 0.1 s per commit (bench/RESULTS.md).
         """
         keys = _key_list(key_columns, "key_columns")
         filesystem, path = resolve(self._filesystem, path)
         raw = _core.merge(
             _stream(data), path, filesystem, strategy, keys,
             _key_list(partition_columns, "partition_columns"), schema, compression,
-            max_rows_per_file, row_group_size, merge_max_memory_mb,
+            max_rows_per_file, row_group_size, merge_chunk_size_rows, merge_max_memory_mb,
             merge_max_process_memory_mb, merge_min_system_available_mb,
-            merge_progress_callback, gc.collect)
+            merge_progress_callback, gc.collect, single_writer, durable)
         files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
                  for p, n, op, size in raw.pop("files")]
-        return MergeResult(files=files, **raw)
+        report = raw.pop("_report")
+        result = MergeResult(files=files, **raw)
+        result._report = report
+        return result
 
-    def recover(self, path: str) -> bool:
+    def recover(self, path: str, *, single_writer: bool = False) -> bool:
         """Completes (if it had committed) or rolls back an interrupted merge at ``path``.
-        Returns whether there was one. Merges do this themselves before they start."""
+        Returns whether there was one. Merges do this themselves before they start.
+        ``single_writer``: as for :meth:`merge`."""
         filesystem, path = resolve(self._filesystem, path)
-        return _core.recover(path, filesystem)
+        return _core.recover(path, filesystem, single_writer)

@@ -1,0 +1,51 @@
+// fsspeckit: the conditional writes of an object store, which a lock on it needs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/result.h>
+
+namespace fsspeckit::io {
+
+struct StoredObject {
+  std::string body;
+  std::string etag;  ///< the store's version tag; only compared, never parsed
+};
+
+/// Single-object compare-and-swap on an object store (S3's If-None-Match / If-Match,
+/// GCS's ifGenerationMatch). Arrow's filesystems have no such calls (apache/arrow
+/// #44281), so the Python layer supplies them (botocore) through the provider below.
+/// Paths are in the filesystem's own spelling ("bucket/key"). Every call is one request
+/// and atomic on the store's side; a lost condition is a value, not an error.
+class AtomicObjectStore {
+ public:
+  virtual ~AtomicObjectStore() = default;
+  /// nullopt when there is no object at `path`.
+  virtual arrow::Result<std::optional<StoredObject>> Read(const std::string& path) = 0;
+  /// The new object's ETag; nullopt when an object exists at `path` already.
+  virtual arrow::Result<std::optional<std::string>> CreateIfAbsent(const std::string& path,
+                                                                   const std::string& body) = 0;
+  /// The new ETag; nullopt when the object is gone or its ETag is no longer `etag`.
+  virtual arrow::Result<std::optional<std::string>> ReplaceIfMatch(const std::string& path,
+                                                                   const std::string& body,
+                                                                   const std::string& etag) = 0;
+  /// false when the object is gone or its ETag is no longer `etag`.
+  virtual arrow::Result<bool> DeleteIfMatch(const std::string& path, const std::string& etag) = 0;
+};
+
+/// Returns the conditional writes for `fs`, or nullptr when it has none.
+using AtomicStoreProvider = std::function<std::shared_ptr<AtomicObjectStore>(
+    const std::shared_ptr<arrow::fs::FileSystem>& fs)>;
+
+/// Installs the process's provider (the Python module does, on import); replaces any
+/// earlier one. Without a provider no filesystem has conditional writes.
+void SetAtomicStoreProvider(AtomicStoreProvider provider);
+
+/// The provider's answer for `fs`, or nullptr.
+std::shared_ptr<AtomicObjectStore> AtomicStoreFor(const std::shared_ptr<arrow::fs::FileSystem>& fs);
+
+}  // namespace fsspeckit::io

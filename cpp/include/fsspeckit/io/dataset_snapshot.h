@@ -1,0 +1,34 @@
+// fsspeckit: what a dataset's files looked like when a write planned against them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/result.h>
+
+namespace fsspeckit::io {
+
+/// Size and modification time of every visible file below a dataset folder (names
+/// starting with "_" or "." at any level are fsspeckit's own or hidden, and left out).
+/// Listing is one request per 1,000 objects on S3, so this is cheap beside a merge.
+struct DatasetSnapshot {
+  struct Entry {
+    int64_t size_bytes = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const Entry&) const = default;
+  };
+  std::map<std::string, Entry> files;
+};
+
+arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std::string& dir);
+
+/// OK when the dataset's files are those of `planned`, same sizes and times; otherwise
+/// IOError naming a file that appeared, vanished or changed: the dataset was written by
+/// someone else since `operation` ("merge", "write") planned, and committing would
+/// half-apply both. Checked under the lock, before the journal.
+arrow::Status CheckUnchanged(arrow::fs::FileSystem& fs, const std::string& dir,
+                             const DatasetSnapshot& planned, const std::string& operation);
+
+}  // namespace fsspeckit::io

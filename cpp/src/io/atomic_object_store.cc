@@ -1,0 +1,35 @@
+// fsspeckit: the conditional writes of an object store, which a lock on it needs.
+#include "fsspeckit/io/atomic_object_store.h"
+
+#include <mutex>
+
+namespace fsspeckit::io {
+namespace {
+
+std::mutex& ProviderMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+AtomicStoreProvider& Provider() {
+  static AtomicStoreProvider provider;
+  return provider;
+}
+
+}  // namespace
+
+void SetAtomicStoreProvider(AtomicStoreProvider provider) {
+  std::lock_guard<std::mutex> lock(ProviderMutex());
+  Provider() = std::move(provider);
+}
+
+std::shared_ptr<AtomicObjectStore> AtomicStoreFor(const std::shared_ptr<arrow::fs::FileSystem>& fs) {
+  AtomicStoreProvider provider;
+  {
+    std::lock_guard<std::mutex> lock(ProviderMutex());
+    provider = Provider();
+  }
+  return provider ? provider(fs) : nullptr;
+}
+
+}  // namespace fsspeckit::io

@@ -1,0 +1,52 @@
+// fsspeckit: what a dataset's files looked like when a write planned against them.
+#include "fsspeckit/io/dataset_snapshot.h"
+
+#include <chrono>
+
+namespace fsspeckit::io {
+namespace {
+
+bool Hidden(const std::string& relative) {
+  return relative.starts_with("_") || relative.starts_with(".") ||
+         relative.find("/_") != std::string::npos || relative.find("/.") != std::string::npos;
+}
+
+}  // namespace
+
+arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std::string& dir) {
+  arrow::fs::FileSelector selector;
+  selector.base_dir = dir;
+  selector.recursive = true;
+  selector.allow_not_found = true;
+  ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
+  DatasetSnapshot snapshot;
+  for (const auto& info : infos) {
+    if (!info.IsFile() || !info.path().starts_with(dir + "/")) continue;
+    if (Hidden(info.path().substr(dir.size() + 1))) continue;
+    const auto mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        info.mtime().time_since_epoch());
+    snapshot.files[info.path()] = {info.size(), mtime.count()};
+  }
+  return snapshot;
+}
+
+arrow::Status CheckUnchanged(arrow::fs::FileSystem& fs, const std::string& dir,
+                             const DatasetSnapshot& planned, const std::string& operation) {
+  ARROW_ASSIGN_OR_RAISE(DatasetSnapshot now, TakeSnapshot(fs, dir));
+  auto changed = [&](const std::string& path, const char* how) {
+    return arrow::Status::IOError("the dataset changed since the ", operation, " planned ('",
+                                  path, "' ", how, "): another writer got in; nothing was "
+                                  "committed, run the ", operation, " again");
+  };
+  for (const auto& [path, entry] : planned.files) {
+    auto found = now.files.find(path);
+    if (found == now.files.end()) return changed(path, "was removed");
+    if (!(found->second == entry)) return changed(path, "was rewritten");
+  }
+  for (const auto& [path, entry] : now.files) {
+    if (!planned.files.count(path)) return changed(path, "appeared");
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace fsspeckit::io

@@ -1,0 +1,148 @@
+"""Conditional writes on S3 for the C++ dataset lock (io/atomic_object_store.h).
+
+Arrow's S3FileSystem cannot write conditionally (apache/arrow #44281), so the lock's
+four requests are made here with botocore, configured from the filesystem's own
+settings: a pyarrow S3FileSystem's options, or an s3fs filesystem's own client. The C++
+lock decides everything (leases, takeover, errors); this module only makes requests.
+"""
+
+from __future__ import annotations
+
+import pyarrow.fs as pafs
+
+from . import _fs_bridge
+
+# What S3 answers when a condition does not hold (412), or two conditional writes to
+# one key crossed (409); and when the object is not there.
+_LOST = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+
+
+def store_for(capsule):
+    """An object with read/create/replace/delete for the filesystem, or None."""
+    filesystem = _fs_bridge.filesystem_from_capsule(capsule)
+    if isinstance(filesystem, pafs.S3FileSystem):
+        return _S3Store(_pyarrow_s3_call(filesystem))
+    if isinstance(filesystem, pafs.PyFileSystem):
+        handler = filesystem.handler
+        inner = getattr(handler, "fs", None)
+        try:
+            import s3fs
+        except ImportError:
+            return None
+        if isinstance(handler, pafs.FSSpecHandler) and isinstance(inner, s3fs.S3FileSystem):
+            # s3fs caches listings, which another process's commit makes stale: whoever
+            # takes or renews the lock drops them, so it plans and checks on fresh ones.
+            return _S3Store(_s3fs_call(inner), after_write=inner.invalidate_cache)
+    return None
+
+
+def _pyarrow_s3_call(filesystem: pafs.S3FileSystem):
+    """call(operation, **kwargs) on a botocore client with the filesystem's settings."""
+    import botocore.config
+    import botocore.session
+    from botocore import UNSIGNED
+
+    options = filesystem.__reduce__()[1][0]  # the options pyarrow pickles it with
+    client_args = {"region_name": options["region"] or None}
+    endpoint = options["endpoint_override"]
+    if endpoint:
+        client_args["endpoint_url"] = endpoint if "://" in endpoint else (
+            f"{options['scheme']}://{endpoint}")
+    config = {"s3": {"addressing_style": "virtual" if options["force_virtual_addressing"]
+                     else ("path" if endpoint else "auto")}}
+    if options["anonymous"]:
+        config["signature_version"] = UNSIGNED
+    elif options["access_key"]:
+        client_args.update(aws_access_key_id=options["access_key"],
+                           aws_secret_access_key=options["secret_key"],
+                           aws_session_token=options["session_token"] or None)
+    if options["tls_ca_file_path"]:
+        client_args["verify"] = options["tls_ca_file_path"]
+    client = botocore.session.get_session().create_client(
+        "s3", config=botocore.config.Config(**config), **client_args)
+
+    def call(operation, **kwargs):
+        response = getattr(client, operation)(**kwargs)
+        if operation == "get_object":
+            response["Body"] = response["Body"].read()
+        return response
+    return call
+
+
+def _s3fs_call(filesystem):
+    """call(operation, **kwargs) on s3fs's own (async) client, run on its loop."""
+    from fsspec.asyn import sync
+
+    async def run(operation, kwargs):
+        client = await filesystem.set_session()
+        response = await getattr(client, operation)(**kwargs)
+        if operation == "get_object":
+            async with response["Body"] as body:
+                response["Body"] = await body.read()
+        return response
+
+    def call(operation, **kwargs):
+        return sync(filesystem.loop, run, operation, kwargs)
+    return call
+
+
+def _error_code(error) -> str | None:
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return str(code) if code in _LOST | _MISSING else str(status)
+
+
+class _S3Store:
+    """The AtomicObjectStore requests on S3; paths are "bucket/key"."""
+
+    def __init__(self, call, after_write=None):
+        self._call = call
+        self._after_write = after_write
+
+    @staticmethod
+    def _split(path: str):
+        bucket, _, key = path.partition("/")
+        return bucket, key
+
+    def read(self, path: str):
+        bucket, key = self._split(path)
+        try:
+            response = self._call("get_object", Bucket=bucket, Key=key)
+        except Exception as error:
+            if _error_code(error) in _MISSING:
+                return None
+            raise
+        return bytes(response["Body"]), response["ETag"]
+
+    def _put(self, path: str, body: bytes, **condition):
+        bucket, key = self._split(path)
+        try:
+            etag = self._call("put_object", Bucket=bucket, Key=key, Body=body,
+                              **condition)["ETag"]
+        except Exception as error:
+            if _error_code(error) in _LOST | _MISSING:
+                return None
+            raise
+        if self._after_write:
+            self._after_write()
+        return etag
+
+    def create(self, path: str, body: bytes):
+        return self._put(path, body, IfNoneMatch="*")
+
+    def replace(self, path: str, body: bytes, etag: str):
+        return self._put(path, body, IfMatch=etag)
+
+    def delete(self, path: str, etag: str) -> bool:
+        bucket, key = self._split(path)
+        try:
+            self._call("delete_object", Bucket=bucket, Key=key, IfMatch=etag)
+        except Exception as error:
+            if _error_code(error) in _LOST | _MISSING:
+                return False
+            raise
+        return True
