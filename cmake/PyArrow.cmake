@@ -43,3 +43,6 @@ fsspeckit_import_pyarrow_lib(PyArrow::arrow_compute arrow_compute)
 fsspeckit_import_pyarrow_lib(PyArrow::arrow_acero arrow_acero)
 fsspeckit_import_pyarrow_lib(PyArrow::arrow_dataset arrow_dataset)
 fsspeckit_import_pyarrow_lib(PyArrow::parquet parquet)
+# S3 lives in its own library since Arrow 22; linking it registers s3:// with
+# arrow::fs::FileSystemFromUri (the native CLI needs it; Python loads it with pyarrow.fs).
+fsspeckit_import_pyarrow_lib(PyArrow::arrow_s3 arrow_s3)

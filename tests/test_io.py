@@ -70,8 +70,7 @@ def test_filters_dnf_and_expressions(tmp_path):
     assert read(pc.field("id") < 2) == [0, 1]
     with pytest.raises(ValueError, match="Unsupported filter operator: 'not in'"):
         read([("id", "not in", [1])])
-    with pytest.raises(ValueError, match="SQL string filters are not supported"):
-        read("id > 5")
+    assert read("id > 97") == [98, 99]  # SQL text: tests/test_sql_filters.py
 
 
 def test_write_dataset_append_never_overwrites(tmp_path):

@@ -26,6 +26,9 @@ if _major_minor(pyarrow.__version__) != _major_minor(_BUILT_WITH):
     )
 
 from . import _core  # noqa: E402
+from . import _signatures  # noqa: E402
+
+_signatures.install(_core)
 
 __version__ = "0.1.0"
 
@@ -34,6 +37,14 @@ _logger = logging.getLogger("fsspeckit")
 
 def _forward_log(level: int, message: str) -> None:
     _logger.log(level, message)
+
+
+def filesystem(protocol: str = "file", **storage_options):
+    """An fsspec filesystem for ``protocol`` (``fsspec.filesystem``), as the original's
+    ``fsspeckit.filesystem("file")`` gave code that passes it to PyarrowDatasetIO."""
+    import fsspec
+
+    return fsspec.filesystem(protocol, **storage_options)
 
 
 _core.set_log_sink(_forward_log)

@@ -3,6 +3,11 @@
 import signal
 import sys
 
+# Loads pyarrow's S3 library (libarrow_s3), which registers s3:// with Arrow's URI
+# resolver: the commands then open s3://, gs://, abfs:// and hdfs:// URIs as the
+# Python API does, configured by the usual environment variables (AWS_ENDPOINT_URL, ...).
+import pyarrow.fs  # noqa: F401
+
 
 def main(argv: list[str] | None = None) -> int:
     from . import _core

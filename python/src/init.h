@@ -13,5 +13,7 @@ void InitMemory(nanobind::module_& m);
 void InitMerge(nanobind::module_& m);
 void InitPerf(nanobind::module_& m);
 void InitScan(nanobind::module_& m);
+void InitSignatures(nanobind::module_& m);
+void InitTableMerge(nanobind::module_& m);
 
 }  // namespace fsspeckit::python

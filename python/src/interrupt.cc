@@ -5,6 +5,7 @@
 
 #include <arrow/util/io_util.h>
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
 
 namespace nb = nanobind;
 
@@ -55,8 +56,7 @@ void InterruptScope::Unregister() {
   active_source.store(nullptr);
 }
 
-void InterruptScope::Finish(const arrow::Status& outcome, const char* completed_note,
-                            const char* cancelled_note) {
+void InterruptScope::Finish(const arrow::Status& outcome, const std::string& operation) {
   Unregister();
   arrow::Status stop = token_.Poll();
   if (stop.ok()) return;
@@ -65,10 +65,15 @@ void InterruptScope::Finish(const arrow::Status& outcome, const char* completed_
     return;  // the handler did not raise: the caller reports `outcome`
   }
   nb::python_error error;  // what the handler raised (KeyboardInterrupt by default)
-  const char* note = outcome.ok() ? completed_note
-                     : outcome.IsCancelled() ? cancelled_note
-                                             : nullptr;
-  if (note && nb::hasattr(error.value(), "add_note")) error.value().attr("add_note")(note);
+  std::string note;
+  if (outcome.ok()) {
+    note = "fsspeckit: the " + operation +
+           " had committed when the interrupt arrived: the dataset holds its result";
+  } else if (outcome.IsCancelled()) {
+    note = "fsspeckit: the " + operation +
+           " was cancelled before its commit: the dataset is unchanged";
+  }
+  if (!note.empty() && nb::hasattr(error.value(), "add_note")) error.value().attr("add_note")(note);
   throw error;
 }
 

@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <memory>
+#include <string>
 
 #include <arrow/status.h>
 #include <arrow/util/cancel.h>
@@ -25,11 +26,10 @@ class InterruptScope {
 
   /// Ends the scope and hands a signal that arrived to Python's handler, as if it had
   /// arrived now: the default handler raises KeyboardInterrupt (thrown here as
-  /// nanobind::python_error, with a note saying whether the operation had completed,
-  /// from `outcome`: OK means it had). A handler that does not raise leaves `outcome`
-  /// to the caller (a cancelled operation still fails, with Cancelled).
-  void Finish(const arrow::Status& outcome, const char* completed_note,
-              const char* cancelled_note);
+  /// nanobind::python_error, with a note saying whether `operation` ("merge", "write")
+  /// had committed, from `outcome`: OK means it had). A handler that does not raise
+  /// leaves `outcome` to the caller (a cancelled operation still fails, with Cancelled).
+  void Finish(const arrow::Status& outcome, const std::string& operation);
 
  private:
   void Unregister();

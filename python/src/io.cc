@@ -12,7 +12,9 @@
 
 #include "arrow_stream.h"
 #include "errors.h"
+#include "expression.h"
 #include "filesystem.h"
+#include "fsspeckit/io/dataset_stats.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
@@ -28,16 +30,6 @@ io::Location Resolve(nb::handle filesystem, const std::string& path) {
   return ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
 }
 
-// A pyarrow Expression arrives serialized (its own pickling format, which Arrow C++
-// reads back): pyarrow has no C API for expressions.
-std::optional<arrow::compute::Expression> DeserializeFilter(nb::handle serialized) {
-  if (serialized.is_none()) return std::nullopt;
-  nb::bytes bytes = nb::cast<nb::bytes>(serialized);
-  std::shared_ptr<arrow::Buffer> buffer =
-      arrow::Buffer::FromString(std::string(bytes.c_str(), bytes.size()));
-  return ValueOrThrow(arrow::compute::Deserialize(std::move(buffer)));
-}
-
 }  // namespace
 
 void InitIo(nb::module_& m) {
@@ -47,7 +39,7 @@ void InitIo(nb::module_& m) {
          std::optional<std::vector<std::string>> columns, nb::handle filter, bool use_threads) {
         io::ReadParquetOptions options;
         options.columns = std::move(columns);
-        options.filter = DeserializeFilter(filter);
+        options.filter = DeserializeExpression(filter);
         options.use_threads = use_threads;
         io::Location location = Resolve(filesystem, path);
         nb::gil_scoped_release nogil;
@@ -55,6 +47,47 @@ void InitIo(nb::module_& m) {
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("columns").none(),
       nb::arg("filter").none(), nb::arg("use_threads"));
+
+  m.def(
+      "read_parquet_schema",
+      [](const std::string& path, nb::handle filesystem) {
+        io::Location location = Resolve(filesystem, path);
+        std::shared_ptr<arrow::Schema> schema;
+        {
+          nb::gil_scoped_release nogil;
+          schema = ValueOrThrow(io::ReadParquetSchema(location));
+        }
+        return TableStream{arrow::Table::MakeEmpty(schema).ValueOrDie()};
+      },
+      nb::arg("path"), nb::arg("filesystem").none(),
+      "An empty table with the schema read_parquet would return (SQL filters need it).");
+
+  m.def(
+      "collect_dataset_stats",
+      [](const std::string& path, nb::handle filesystem,
+         std::vector<std::string> partition_filter) {
+        io::Location location = Resolve(filesystem, path);
+        io::DatasetStats stats;
+        {
+          nb::gil_scoped_release nogil;
+          stats = ValueOrThrow(io::CollectDatasetStats(location, partition_filter));
+        }
+        nb::list files;
+        for (const io::FileStats& file : stats.files) {
+          nb::dict entry;
+          entry["path"] = file.path;
+          entry["size_bytes"] = file.size_bytes;
+          entry["num_rows"] = file.num_rows;
+          files.append(entry);
+        }
+        nb::dict result;
+        result["files"] = files;
+        result["total_bytes"] = stats.total_bytes;
+        result["total_rows"] = stats.total_rows;
+        return result;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_filter"),
+      "{'files': [{'path', 'size_bytes', 'num_rows'}], 'total_bytes', 'total_rows'}.");
 
   m.def(
       "write_parquet",
@@ -95,11 +128,7 @@ void InitIo(nb::module_& m) {
           nb::gil_scoped_release nogil;
           written = io::WriteDataset(std::move(reader), location, options);
         }
-        interrupt.Finish(written.status(),
-                         "fsspeckit: the write had committed when the interrupt arrived: the "
-                         "dataset holds its result",
-                         "fsspeckit: the write was cancelled before its commit: the dataset is "
-                         "unchanged");
+        interrupt.Finish(written.status(), "write");
         io::WriteDatasetResult result = ValueOrThrow(std::move(written));
         nb::list files;
         for (const io::WrittenFile& file : result.files) {

@@ -115,11 +115,7 @@ void InitMerge(nb::module_& m) {
           nb::gil_scoped_release nogil;
           result = merge::Merge(std::move(reader), location, options);
         }
-        interrupt.Finish(result.status(),
-                         "fsspeckit: the merge had committed when the interrupt arrived: the "
-                         "dataset holds its result",
-                         "fsspeckit: the merge was cancelled before its commit: the dataset is "
-                         "unchanged");
+        interrupt.Finish(result.status(), "merge");
         merge::MergeResult merged = ValueOrThrow(std::move(result));
         nb::dict d = ResultDict(merged);
         d["_report"] = nb::cast(MergeReport{std::move(merged), location.path});

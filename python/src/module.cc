@@ -37,6 +37,8 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitScan(m);
   fsspeckit::python::InitIo(m);
   fsspeckit::python::InitMerge(m);
+  fsspeckit::python::InitTableMerge(m);
   fsspeckit::python::InitCli(m);
   fsspeckit::python::InitAtomicStore(m);
+  fsspeckit::python::InitSignatures(m);
 }

@@ -10,11 +10,13 @@
 #include "argument.h"
 #include "arrow_stream.h"
 #include "errors.h"
+#include "expression.h"
 #include "filesystem.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/scan/chunked_scanner.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
+#include "fsspeckit/scan/prefetch_source.h"
 #include "init.h"
 #include "py_object.h"
 
@@ -27,6 +29,14 @@ class ChunkIterator {
  public:
   explicit ChunkIterator(std::unique_ptr<scan::ChunkedScanner> scanner)
       : scanner_(std::move(scanner)) {}
+
+  ~ChunkIterator() {
+    // Row groups decoding ahead on a filesystem implemented in Python (fsspec) need the
+    // GIL: wait for them without it. The callbacks the scanner holds are released
+    // afterwards, with the GIL.
+    nb::gil_scoped_release nogil;
+    scanner_->Close();
+  }
 
   TableStream Next() {
     std::shared_ptr<arrow::Table> chunk;
@@ -60,6 +70,12 @@ scan::ChunkedScanOptions ScanOptions(nb::handle chunk_size_rows, nb::handle moni
   return options;
 }
 
+// What a scan may hold in read-ahead: a quarter of the budget (scan::OptionsForBudget).
+int64_t BudgetBytes(const scan::ChunkedScanOptions& options) {
+  if (!options.monitor) throw nb::type_error("memory_monitor must be a MemoryMonitor");
+  return options.monitor->limits().max_pool_bytes;
+}
+
 }  // namespace
 
 void InitScan(nb::module_& m) {
@@ -79,12 +95,14 @@ void InitScan(nb::module_& m) {
             ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         std::shared_ptr<arrow::fs::FileSystem> fs = FileSystemFromCapsule(filesystem);
+        auto source_options = scan::OptionsForBudget(BudgetBytes(options));
         std::unique_ptr<scan::ParquetBatchSource> source;
         {
           nb::gil_scoped_release nogil;
           io::Location location = ValueOrThrow(io::ResolveLocation(std::move(fs), path));
           ThrowIfError(io::CheckExists(location));
-          source = ValueOrThrow(scan::ParquetBatchSource::Open(location.filesystem, location.path));
+          source = ValueOrThrow(
+              scan::ParquetBatchSource::Open(location.filesystem, location.path, source_options));
         }
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
@@ -97,20 +115,52 @@ void InitScan(nb::module_& m) {
       "can drop.");
 
   m.def(
+      "scan_parquet_dataset",
+      [](nb::handle dataset, nb::handle filter, nb::handle chunk_size_rows, nb::handle monitor,
+         nb::object progress, bool log_progress, nb::object collect) {
+        scan::ChunkedScanOptions options =
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
+                        std::move(collect));
+        auto held = DatasetFromCapsule(dataset);
+        auto predicate = DeserializeExpression(filter);
+        auto source_options = scan::OptionsForBudget(BudgetBytes(options));
+        std::unique_ptr<scan::ParquetBatchSource> source;
+        {
+          nb::gil_scoped_release nogil;
+          source = ValueOrThrow(
+              scan::ParquetBatchSource::Open(held, std::move(predicate), source_options));
+        }
+        return std::make_unique<ChunkIterator>(
+            ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
+      },
+      nb::arg("dataset"), nb::arg("filter").none(), nb::arg("chunk_size_rows"),
+      nb::arg("monitor"), nb::arg("progress").none(), nb::arg("log_progress"),
+      nb::arg("collect").none(),
+      "Chunks of a Parquet pyarrow.dataset.Dataset (a _fs_bridge dataset capsule) with an "
+      "optional filter (a serialized Expression), read as scan_parquet reads a folder.");
+
+  m.def(
       "scan_stream",
       [](nb::handle stream, int64_t total_rows, nb::handle chunk_size_rows,
          nb::handle monitor, nb::object progress, bool log_progress,
-         nb::object collect) {
+         nb::object collect, bool prefetch) {
         scan::ChunkedScanOptions options =
             ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         auto source = scan::MakeReaderSource(ImportStream(stream), total_rows);
+        if (prefetch) {
+          // A quarter of the budget, as for Parquet row groups; off at CRITICAL.
+          source = scan::MakePrefetchSource(std::move(source), BudgetBytes(options) / 4);
+        }
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
       },
       nb::arg("stream"), nb::arg("total_rows"), nb::arg("chunk_size_rows"), nb::arg("monitor"),
       nb::arg("progress").none(), nb::arg("log_progress"), nb::arg("collect").none(),
-      "Chunks of any Arrow C stream; total_rows may be -1 when unknown.");
+      nb::arg("prefetch") = false,
+      "Chunks of any Arrow C stream; total_rows may be -1 when unknown. prefetch: read "
+      "ahead on a background thread within a quarter of the budget (only for streams "
+      "produced in C++, such as a pyarrow scanner's).");
 }
 
 }  // namespace fsspeckit::python

@@ -5,6 +5,7 @@
 
 #include <arrow/compute/initialize.h>
 #include <arrow/dataset/plan.h>
+#include <arrow/filesystem/s3fs.h>
 
 #include "fsspeckit/cli/cli.h"
 
@@ -16,5 +17,9 @@ int main(int argc, char** argv) {
   }
   arrow::dataset::internal::Initialize();
   std::vector<std::string> args(argv + 1, argv + argc);
-  return fsspeckit::cli::RunCli(args, std::cout, std::cerr);
+  const int code = fsspeckit::cli::RunCli(args, std::cout, std::cerr);
+  // s3:// URIs (libarrow_s3 registered itself when loaded): the AWS SDK must be shut
+  // down before static destructors run.
+  (void)arrow::fs::EnsureS3Finalized();
+  return code;
 }

@@ -12,19 +12,14 @@
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
+#include "testing/id_table.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
 
 namespace fsspeckit::cli {
 namespace {
 
-std::shared_ptr<arrow::RecordBatchReader> Ids(int64_t first, int64_t n) {
-  arrow::Int64Builder ids;
-  for (int64_t i = first; i < first + n; ++i) EXPECT_TRUE(ids.Append(i).ok());
-  auto table = arrow::Table::Make(arrow::schema({arrow::field("id", arrow::int64())}),
-                                  {ids.Finish().ValueOrDie()});
-  return std::make_shared<arrow::TableBatchReader>(table);
-}
+using fsspeckit::testing::Ids;
 
 class MergeCommandTest : public ::testing::Test {
  protected:

@@ -12,8 +12,16 @@ namespace fsspeckit::io {
 
 namespace ds = arrow::dataset;
 
-arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& location,
-                                                         const ReadParquetOptions& options) {
+namespace {
+
+arrow::Status Unreadable(const Location& location, const arrow::Status& status) {
+  return arrow::Status::IOError("cannot read Parquet dataset '", location.path,
+                                "': ", status.message());
+}
+
+// The file, or the folder's data files with hive folders as columns. Discovery fails on
+// unreadable files (IOError naming the file).
+arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location) {
   ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info,
                         location.filesystem->GetFileInfo(location.path));
   if (info.type() == arrow::fs::FileType::NotFound) {
@@ -35,22 +43,30 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& locatio
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, files, format,
                                                  factory_options);
   }
-  // Discovery and decoding fail on unreadable files (IOError naming the file); bad
-  // columns and filters are the caller's (KeyError, Invalid, TypeError as they come).
-  auto unreadable = [&](const arrow::Status& status) {
-    return arrow::Status::IOError("cannot read Parquet dataset '", location.path,
-                                  "': ", status.message());
-  };
-  if (!factory.ok()) return unreadable(factory.status());
+  if (!factory.ok()) return Unreadable(location, factory.status());
   // Every file's schema, unified as merges and scans unify them (a column in the type all
   // its files widen to; a column some files lack is null in them), not the first file's.
   ds::FinishOptions finish;
   finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
   finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
   auto dataset = (*factory)->Finish(finish);
-  if (!dataset.ok()) return unreadable(dataset.status());
-  const auto& schema = (*dataset)->schema();
-  ARROW_ASSIGN_OR_RAISE(auto builder, (*dataset)->NewScan());
+  if (!dataset.ok()) return Unreadable(location, dataset.status());
+  return dataset;
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<arrow::Schema>> ReadParquetSchema(const Location& location) {
+  ARROW_ASSIGN_OR_RAISE(auto dataset, OpenDataset(location));
+  return dataset->schema();
+}
+
+arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& location,
+                                                         const ReadParquetOptions& options) {
+  // Bad columns and filters are the caller's (KeyError, Invalid, TypeError as they come).
+  ARROW_ASSIGN_OR_RAISE(auto dataset, OpenDataset(location));
+  const auto& schema = dataset->schema();
+  ARROW_ASSIGN_OR_RAISE(auto builder, dataset->NewScan());
   if (options.columns) {
     for (const std::string& column : *options.columns) {
       if (!schema->GetFieldByName(column)) {
@@ -64,7 +80,7 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& locatio
   ARROW_RETURN_NOT_OK(builder->UseThreads(options.use_threads));
   ARROW_ASSIGN_OR_RAISE(auto scanner, builder->Finish());
   auto table = scanner->ToTable();
-  if (!table.ok()) return unreadable(table.status());
+  if (!table.ok()) return Unreadable(location, table.status());
   return table;
 }
 

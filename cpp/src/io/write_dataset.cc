@@ -23,6 +23,8 @@
 #include "fsspeckit/io/dataset_snapshot.h"
 #include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
+#include "mapped_reader.h"
 
 namespace fsspeckit::io {
 namespace {
@@ -30,45 +32,27 @@ namespace {
 namespace ds = arrow::dataset;
 namespace cp = arrow::compute;
 
-class CastingReader : public arrow::RecordBatchReader {
- public:
-  CastingReader(std::shared_ptr<arrow::RecordBatchReader> input,
-                std::shared_ptr<arrow::Schema> schema)
-      : input_(std::move(input)), schema_(std::move(schema)) {}
-
-  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
-
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    std::shared_ptr<arrow::RecordBatch> batch;
-    ARROW_RETURN_NOT_OK(input_->ReadNext(&batch));
-    if (!batch) {
-      *out = nullptr;
-      return arrow::Status::OK();
-    }
-    std::vector<std::shared_ptr<arrow::Array>> columns;
-    for (const auto& field : schema_->fields()) {
-      std::shared_ptr<arrow::Array> column = batch->GetColumnByName(field->name());
-      if (!column) {
-        ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), batch->num_rows()));
-      } else if (!column->type()->Equals(*field->type())) {
-        auto cast = cp::Cast(*column, field->type());
-        if (!cast.ok()) {
-          return arrow::Status::Invalid("cannot cast column '", field->name(), "' from ",
-                                        column->type()->ToString(), " to ",
-                                        field->type()->ToString(), ": ", cast.status().message());
-        }
-        column = *cast;
+// `batch`'s columns in `schema`'s order and types; a column it lacks becomes nulls.
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> CastBatch(const arrow::RecordBatch& batch,
+                                                             const std::shared_ptr<arrow::Schema>& schema) {
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  for (const auto& field : schema->fields()) {
+    std::shared_ptr<arrow::Array> column = batch.GetColumnByName(field->name());
+    if (!column) {
+      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), batch.num_rows()));
+    } else if (!column->type()->Equals(*field->type())) {
+      auto cast = cp::Cast(*column, field->type());
+      if (!cast.ok()) {
+        return arrow::Status::Invalid("cannot cast column '", field->name(), "' from ",
+                                      column->type()->ToString(), " to ",
+                                      field->type()->ToString(), ": ", cast.status().message());
       }
-      columns.push_back(std::move(column));
+      column = *cast;
     }
-    *out = arrow::RecordBatch::Make(schema_, batch->num_rows(), std::move(columns));
-    return arrow::Status::OK();
+    columns.push_back(std::move(column));
   }
-
- private:
-  std::shared_ptr<arrow::RecordBatchReader> input_;
-  std::shared_ptr<arrow::Schema> schema_;
-};
+  return arrow::RecordBatch::Make(schema, batch.num_rows(), std::move(columns));
+}
 
 }  // namespace
 
@@ -133,7 +117,10 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
   for (const auto& field : source.fields()) {
     if (!schema->GetFieldByName(field->name())) fields.push_back(field);
   }
-  return std::make_shared<CastingReader>(std::move(data), arrow::schema(std::move(fields)));
+  auto target = arrow::schema(std::move(fields));
+  return std::make_shared<MappedReader>(
+      std::move(data), target,
+      [target](const std::shared_ptr<arrow::RecordBatch>& batch) { return CastBatch(*batch, target); });
 }
 
 arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::RecordBatchReader> data,
@@ -141,6 +128,7 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
                                                    const std::string& dir,
                                                    const WriteDatasetOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateFor(*data->schema(), options));
+  ARROW_ASSIGN_OR_RAISE(data, WithoutViewTypes(std::move(data)));
   ARROW_ASSIGN_OR_RAISE(arrow::Compression::type codec, ParseCompression(options.compression));
   if (options.schema) {
     ARROW_ASSIGN_OR_RAISE(data, CastToSchema(std::move(data), options.schema));

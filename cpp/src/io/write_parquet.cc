@@ -10,6 +10,7 @@
 #include "fsspeckit/io/compression.h"
 #include "fsspeckit/io/durable_sync.h"
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 
 namespace fsspeckit::io {
 
@@ -19,6 +20,7 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
     return arrow::Status::Invalid("row_group_size must be > 0, got: ", *options.row_group_size);
   }
   ARROW_ASSIGN_OR_RAISE(arrow::Compression::type codec, ParseCompression(options.compression));
+  ARROW_ASSIGN_OR_RAISE(data, WithoutViewTypes(std::move(data)));
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string parent = ParentPath(location.path);
   if (!parent.empty()) {

@@ -25,6 +25,7 @@
 #include "fsspeckit/io/dataset_lock.h"
 #include "fsspeckit/io/dataset_snapshot.h"
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
@@ -117,6 +118,7 @@ class RewriteReader : public arrow::RecordBatchReader {
       ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
       if (!batch) row_group_.reset();  // this row group is done: on to the next
     }
+    ARROW_ASSIGN_OR_RAISE(batch, io::WithoutViewTypes(batch));  // file.schema has none
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
       ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
     }
@@ -466,6 +468,8 @@ namespace {
 arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> source_reader,
                                     const io::Location& location, const MergeOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateOptions(options));
+  // polars' string_view etc.: Arrow's take has no kernels for view types.
+  ARROW_ASSIGN_OR_RAISE(source_reader, io::WithoutViewTypes(std::move(source_reader)));
   // The buffers the merge reads, replaces and writes come from here: an allocation that
   // would take the Arrow pool past the budget fails (MemoryError, before the commit)
   // instead of overshooting it.

@@ -20,6 +20,7 @@
 
 #include "fsspeckit/io/dataset_files.h"
 #include "fsspeckit/io/unique_name.h"
+#include "fsspeckit/io/view_types.h"
 #include "dataset_schema.h"
 
 namespace fsspeckit::merge {
@@ -230,6 +231,8 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
                                              file.metadata->key_value_metadata(), &file.schema);
   };
   ARROW_RETURN_NOT_OK(NameFile(read_footer(), file.path));
+  // A file written from view types is rewritten with their plain equivalents.
+  file.schema = io::WithoutViewTypes(file.schema);
   ARROW_RETURN_NOT_OK(keys.CheckComparable(*file.schema, file.path));
 
   const int leaf = file.metadata->schema()->ColumnIndex(keys.key_columns()[0]);

@@ -3,15 +3,22 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <future>
+#include <optional>
 
 #include <arrow/array/util.h>
 #include <arrow/compute/cast.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/expression.h>
+#include <arrow/dataset/file_base.h>
+#include <arrow/dataset/file_parquet.h>
 #include <arrow/dataset/partition.h>
 #include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
+#include <parquet/exception.h>
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 
@@ -21,11 +28,15 @@ namespace fsspeckit::scan {
 namespace {
 
 namespace cp = arrow::compute;
+namespace ds = arrow::dataset;
 
 struct FilePart {
   std::string path;
   std::shared_ptr<parquet::FileMetaData> metadata;
-  std::vector<std::shared_ptr<arrow::Scalar>> partition_values;  // one per partition field
+  /// Per schema field: the value its partition folder fixes, or nullptr (read from the
+  /// file; nulls when the file lacks the column).
+  std::vector<std::shared_ptr<arrow::Scalar>> fixed_values;
+  std::vector<int> row_groups;  // those to read, in order
 };
 
 arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
@@ -58,17 +69,64 @@ arrow::Result<std::shared_ptr<arrow::Schema>> FileSchema(const parquet::FileMeta
   return schema;
 }
 
-// The value a hive partition expression fixes for `field`: a literal, null included.
-arrow::Result<std::shared_ptr<arrow::Scalar>> PartitionValue(
-    const cp::Expression& partition_expression, const arrow::Schema& schema,
-    const arrow::Field& field) {
-  ARROW_ASSIGN_OR_RAISE(cp::Expression ref, cp::field_ref(field.name()).Bind(schema));
+// Per field of `schema`: the value a partition expression fixes for it (a literal, null
+// included), or nullptr.
+arrow::Result<std::vector<std::shared_ptr<arrow::Scalar>>> PartitionValues(
+    const cp::Expression& partition_expression, const arrow::Schema& schema) {
+  std::vector<std::shared_ptr<arrow::Scalar>> values(schema.num_fields());
+  if (partition_expression == cp::literal(true)) return values;
   ARROW_ASSIGN_OR_RAISE(cp::Expression bound_guarantee, partition_expression.Bind(schema));
-  ARROW_ASSIGN_OR_RAISE(cp::Expression value, cp::SimplifyWithGuarantee(ref, bound_guarantee));
-  if (const arrow::Datum* literal = value.literal(); literal && literal->is_scalar()) {
-    return literal->scalar();
+  for (int i = 0; i < schema.num_fields(); ++i) {
+    ARROW_ASSIGN_OR_RAISE(cp::Expression ref, cp::field_ref(schema.field(i)->name()).Bind(schema));
+    ARROW_ASSIGN_OR_RAISE(cp::Expression value, cp::SimplifyWithGuarantee(ref, bound_guarantee));
+    if (const arrow::Datum* literal = value.literal(); literal && literal->is_scalar()) {
+      values[i] = literal->scalar();
+    }
   }
-  return arrow::MakeNullScalar(field.type());
+  return values;
+}
+
+// The leaf columns of the file's top-level fields that `schema` names (nested fields
+// have several), or nullopt when that is all of them.
+std::optional<std::vector<int>> LeavesToRead(const parquet::arrow::SchemaManifest& manifest,
+                                             const arrow::Schema& schema) {
+  std::vector<int> leaves;
+  bool all = true;
+  std::function<void(const parquet::arrow::SchemaField&)> add =
+      [&](const parquet::arrow::SchemaField& field) {
+        if (field.children.empty()) leaves.push_back(field.column_index);
+        for (const auto& child : field.children) add(child);
+      };
+  for (const auto& field : manifest.schema_fields) {
+    if (schema.GetFieldIndex(field.field->name()) >= 0) {
+      add(field);
+    } else {
+      all = false;
+    }
+  }
+  if (all) return std::nullopt;
+  return leaves;
+}
+
+// The rows of `table` for which `filter` (bound to its schema) is true.
+arrow::Result<std::shared_ptr<arrow::Table>> FilterRows(const cp::Expression& filter,
+                                                        const std::shared_ptr<arrow::Table>& table) {
+  arrow::TableBatchReader batches(*table);
+  arrow::RecordBatchVector kept;
+  std::shared_ptr<arrow::RecordBatch> batch;
+  while (true) {
+    ARROW_RETURN_NOT_OK(batches.ReadNext(&batch));
+    if (!batch) break;
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum mask, cp::ExecuteScalarExpression(filter, cp::ExecBatch(*batch)));
+    if (mask.is_scalar()) {
+      const auto& keep = static_cast<const arrow::BooleanScalar&>(*mask.scalar());
+      if (keep.is_valid && keep.value) kept.push_back(std::move(batch));
+      continue;
+    }
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum rows, cp::Filter(batch, mask));
+    kept.push_back(rows.record_batch());
+  }
+  return arrow::Table::FromRecordBatches(table->schema(), std::move(kept));
 }
 
 }  // namespace
@@ -76,7 +134,7 @@ arrow::Result<std::shared_ptr<arrow::Scalar>> PartitionValue(
 struct ParquetBatchSource::State {
   std::shared_ptr<arrow::fs::FileSystem> fs;
   std::shared_ptr<arrow::Schema> schema;
-  int num_file_fields = 0;  // schema = file fields, then partition fields
+  std::optional<cp::Expression> filter;  // bound to schema
   std::vector<FilePart> parts;
   std::vector<std::pair<int, int>> work;  // (part, row group), in order
   int64_t total_rows = 0;
@@ -85,8 +143,13 @@ struct ParquetBatchSource::State {
   size_t next_work = 0;
   std::shared_ptr<arrow::Table> current;
   std::unique_ptr<arrow::TableBatchReader> current_batches;
-  // Row groups decoding in the background, in order.
+  // Row groups decoding in the background, in order, and their decoded bytes.
   std::deque<std::future<arrow::Result<std::shared_ptr<arrow::Table>>>> ahead;
+  std::deque<int64_t> ahead_bytes;
+
+  int64_t DecodedBytes(const std::pair<int, int>& item) const {
+    return parts[item.first].metadata->RowGroup(item.second)->total_byte_size();
+  }
 
   // Thread-safe: each decode opens its own reader (the footer is reused, so this costs
   // one file open), so several row groups can decode at once.
@@ -109,36 +172,46 @@ struct ParquetBatchSource::State {
       return arrow::Status::OK();
     };
     ARROW_RETURN_NOT_OK(NameFile(open(), part.path));
-    auto decoded = reader->ReadRowGroup(row_group);
+    // Only the columns the schema names (a dataset's schema may project).
+    std::optional<std::vector<int>> leaves = LeavesToRead(reader->manifest(), *schema);
+    auto decoded = leaves ? reader->ReadRowGroup(row_group, *leaves) : reader->ReadRowGroup(row_group);
     if (!decoded.ok()) return NameFile(decoded.status(), part.path);
     std::shared_ptr<arrow::Table> table = *decoded;
     const int64_t num_rows = table->num_rows();
 
-    // Conform to the dataset schema: files may order, miss or type columns differently.
+    // Conform to the dataset schema: files may order, miss or type columns differently;
+    // partition values fill the columns their folders fix.
     std::vector<std::shared_ptr<arrow::ChunkedArray>> columns;
     columns.reserve(schema->num_fields());
-    for (int i = 0; i < num_file_fields; ++i) {
+    for (int i = 0; i < schema->num_fields(); ++i) {
       const auto& field = schema->field(i);
       std::shared_ptr<arrow::ChunkedArray> column = table->GetColumnByName(field->name());
-      if (!column) {
+      if (!column && part.fixed_values[i]) {
+        ARROW_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayFromScalar(*part.fixed_values[i], num_rows));
+        column = std::make_shared<arrow::ChunkedArray>(array);
+      } else if (!column) {
         ARROW_ASSIGN_OR_RAISE(auto nulls, arrow::MakeArrayOfNull(field->type(), num_rows));
         column = std::make_shared<arrow::ChunkedArray>(nulls);
-      } else if (!column->type()->Equals(*field->type())) {
+      }
+      if (!column->type()->Equals(*field->type())) {
         ARROW_ASSIGN_OR_RAISE(arrow::Datum cast, cp::Cast(column, field->type()));
         column = cast.chunked_array();
       }
       columns.push_back(std::move(column));
     }
-    for (const auto& value : part.partition_values) {
-      ARROW_ASSIGN_OR_RAISE(auto array, arrow::MakeArrayFromScalar(*value, num_rows));
-      columns.push_back(std::make_shared<arrow::ChunkedArray>(array));
-    }
-    return arrow::Table::Make(schema, std::move(columns), num_rows);
+    auto conformed = arrow::Table::Make(schema, std::move(columns), num_rows);
+    if (!filter) return conformed;
+    return FilterRows(*filter, conformed);
   }
 
   void StartReadahead() {
     const size_t depth = options.readahead ? std::max(options.readahead_row_groups, 0) : 0;
-    while (ahead.size() < depth && next_work < work.size()) {
+    int64_t held = 0;
+    for (int64_t bytes : ahead_bytes) held += bytes;
+    while (ahead.size() < depth && next_work < work.size() &&
+           held + DecodedBytes(work[next_work]) <= options.readahead_bytes) {
+      held += DecodedBytes(work[next_work]);
+      ahead_bytes.push_back(DecodedBytes(work[next_work]));
       auto [part, row_group] = work[next_work++];
       ahead.push_back(std::async(std::launch::async, [this, part = part, row_group = row_group] {
         return Decode(part, row_group);
@@ -151,6 +224,7 @@ struct ParquetBatchSource::State {
     if (!ahead.empty()) {
       auto next = std::move(ahead.front());
       ahead.pop_front();
+      ahead_bytes.pop_front();
       return next.get();
     }
     if (next_work >= work.size()) return nullptr;
@@ -158,6 +232,12 @@ struct ParquetBatchSource::State {
     return Decode(part, row_group);
   }
 };
+
+ParquetBatchSourceOptions OptionsForBudget(int64_t max_pool_bytes) {
+  ParquetBatchSourceOptions options;
+  options.readahead_bytes = max_pool_bytes / 4;
+  return options;
+}
 
 ParquetBatchSource::ParquetBatchSource(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -182,10 +262,10 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
   }
 
   if (info.type() == arrow::fs::FileType::File) {
-    FilePart part{path, nullptr, {}};
+    FilePart part{path, nullptr, {}, {}};
     ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, path));
     ARROW_ASSIGN_OR_RAISE(state->schema, FileSchema(*part.metadata, path));
-    state->num_file_fields = state->schema->num_fields();
+    part.fixed_values.resize(state->schema->num_fields());
     state->parts.push_back(std::move(part));
   } else {
     // The files every reader and writer of the folder sees (dataset_files.h); their
@@ -195,7 +275,7 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, io::ListDataFiles(*filesystem, path));
     std::vector<std::shared_ptr<arrow::Schema>> file_schemas;
     for (const std::string& file : files) {
-      FilePart part{file, nullptr, {}};
+      FilePart part{file, nullptr, {}, {}};
       ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, file));
       ARROW_ASSIGN_OR_RAISE(file_schemas.emplace_back(), FileSchema(*part.metadata, file));
       state->parts.push_back(std::move(part));
@@ -222,7 +302,6 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     ARROW_ASSIGN_OR_RAISE(auto partitioning, partitioning_factory->Finish(partition_schema));
 
     arrow::FieldVector fields = file_schema->fields();
-    state->num_file_fields = static_cast<int>(fields.size());
     for (const auto& field : partition_schema->fields()) {
       if (file_schema->GetFieldByName(field->name())) {
         return arrow::Status::Invalid("dataset '", path, "' has a column and a partition key both named '",
@@ -233,17 +312,72 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     state->schema = arrow::schema(std::move(fields));
     for (size_t i = 0; i < files.size(); ++i) {
       ARROW_ASSIGN_OR_RAISE(cp::Expression keys, partitioning->Parse(relative_dirs[i]));
-      for (const auto& field : partition_schema->fields()) {
-        ARROW_ASSIGN_OR_RAISE(auto value, PartitionValue(keys, *state->schema, *field));
-        state->parts[i].partition_values.push_back(std::move(value));
-      }
+      ARROW_ASSIGN_OR_RAISE(state->parts[i].fixed_values, PartitionValues(keys, *state->schema));
     }
   }
 
+  for (FilePart& part : state->parts) {
+    for (int rg = 0; rg < part.metadata->num_row_groups(); ++rg) part.row_groups.push_back(rg);
+  }
+  return Finish(std::move(state));
+}
+
+arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
+    const std::shared_ptr<ds::Dataset>& dataset, std::optional<cp::Expression> filter,
+    ParquetBatchSourceOptions options) {
+  if (options.batch_size_rows <= 0) {
+    return arrow::Status::Invalid("batch_size_rows must be positive, got: ",
+                                  options.batch_size_rows);
+  }
+  auto files = std::dynamic_pointer_cast<ds::FileSystemDataset>(dataset);
+  if (!files || files->format()->type_name() != "parquet") {
+    return arrow::Status::TypeError("not a Parquet file system dataset: ",
+                                    dataset->type_name());
+  }
+  auto state = std::make_unique<State>();
+  state->fs = files->filesystem();
+  state->options = options;
+  state->schema = dataset->schema();
+  cp::Expression predicate = cp::literal(true);
+  if (filter) {
+    ARROW_ASSIGN_OR_RAISE(predicate, filter->Bind(*state->schema));
+    state->filter = predicate;
+  }
+  // Fragments whose partition cannot match are skipped; of the others, the row groups
+  // whose statistics cannot match.
+  ARROW_ASSIGN_OR_RAISE(auto fragments, dataset->GetFragments(predicate));
+  for (auto next : fragments) {
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<ds::Fragment> fragment, std::move(next));
+    auto parquet_fragment = std::static_pointer_cast<ds::ParquetFileFragment>(fragment);
+    FilePart part{parquet_fragment->source().path(), nullptr, {}, {}};
+    ARROW_RETURN_NOT_OK(NameFile(parquet_fragment->EnsureCompleteMetadata(), part.path));
+    part.metadata = parquet_fragment->metadata();
+    ARROW_ASSIGN_OR_RAISE(part.fixed_values,
+                          PartitionValues(fragment->partition_expression(), *state->schema));
+    if (filter) {
+      ARROW_ASSIGN_OR_RAISE(auto subset, parquet_fragment->Subset(predicate));
+      part.row_groups = std::static_pointer_cast<ds::ParquetFileFragment>(subset)->row_groups();
+    } else if (!parquet_fragment->row_groups().empty()) {
+      part.row_groups = parquet_fragment->row_groups();
+    } else {
+      for (int rg = 0; rg < part.metadata->num_row_groups(); ++rg) part.row_groups.push_back(rg);
+    }
+    state->parts.push_back(std::move(part));
+  }
+  auto source = Finish(std::move(state));
+  // Rows the filter keeps are not known before reading; -1 says so.
+  if (source.ok() && filter) (*source)->state_->total_rows = -1;
+  return source;
+}
+
+arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Finish(
+    std::unique_ptr<State> state) {
   for (int p = 0; p < static_cast<int>(state->parts.size()); ++p) {
-    const auto& metadata = *state->parts[p].metadata;
-    state->total_rows += metadata.num_rows();
-    for (int rg = 0; rg < metadata.num_row_groups(); ++rg) state->work.emplace_back(p, rg);
+    const FilePart& part = state->parts[p];
+    for (int rg : part.row_groups) {
+      state->total_rows += part.metadata->RowGroup(rg)->num_rows();
+      state->work.emplace_back(p, rg);
+    }
   }
   return std::unique_ptr<ParquetBatchSource>(new ParquetBatchSource(std::move(state)));
 }
@@ -257,6 +391,13 @@ int64_t ParquetBatchSource::num_files() const {
 }
 
 void ParquetBatchSource::SetReadahead(bool enabled) { state_->options.readahead = enabled; }
+
+void ParquetBatchSource::Close() {
+  state_->options.readahead = false;
+  for (auto& decoding : state_->ahead) decoding.wait();
+  state_->ahead.clear();
+  state_->ahead_bytes.clear();
+}
 
 arrow::Result<std::shared_ptr<arrow::RecordBatch>> ParquetBatchSource::Next() {
   State& s = *state_;

@@ -5,6 +5,9 @@
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_primitive.h>
 #include <arrow/compute/initialize.h>
+#include <arrow/dataset/discovery.h>
+#include <arrow/dataset/file_parquet.h>
+#include <arrow/dataset/partition.h>
 #include <arrow/filesystem/localfs.h>
 #include <arrow/io/file.h>
 #include <arrow/scalar.h>
@@ -122,6 +125,47 @@ TEST_F(ParquetBatchSourceTest, HiveFolderAddsPartitionColumnsAndSkipsHiddenFiles
   EXPECT_EQ(days[0], 1);
   EXPECT_EQ(days[99], 1);
   EXPECT_EQ(days[100], 2);
+}
+
+TEST_F(ParquetBatchSourceTest, DatasetReadsItsSchemaPartitionsAndFilter) {
+  namespace ds = arrow::dataset;
+  namespace cp = arrow::compute;
+  WriteParquet(tmp_.path() + "/ds/day=1/part-0.parquet", MakeTable(0, 100), 40);
+  WriteParquet(tmp_.path() + "/ds/day=2/part-0.parquet", MakeTable(100, 50), 20);
+  arrow::fs::FileSelector selector;
+  selector.base_dir = tmp_.path() + "/ds";
+  selector.recursive = true;
+  ds::FileSystemFactoryOptions factory_options;
+  factory_options.partitioning = ds::HivePartitioning::MakeFactory();
+  factory_options.partition_base_dir = selector.base_dir;
+  ASSERT_OK_AND_ASSIGN(auto factory,
+                       ds::FileSystemDatasetFactory::Make(fs_, selector,
+                                                          std::make_shared<ds::ParquetFileFormat>(),
+                                                          factory_options));
+  // The dataset's schema leaves "name" out and reads ids as float64.
+  auto schema = arrow::schema({arrow::field("id", arrow::float64()),
+                               arrow::field("day", arrow::int32())});
+  ASSERT_OK_AND_ASSIGN(auto dataset, factory->Finish(schema));
+  auto filter = cp::and_(cp::greater_equal(cp::field_ref("id"), cp::literal(130.0)),
+                         cp::equal(cp::field_ref("day"), cp::literal(2)));
+  ASSERT_OK_AND_ASSIGN(auto source, ParquetBatchSource::Open(dataset, filter, {7, true}));
+  EXPECT_EQ(source->total_rows(), -1);  // unknown until the filter ran
+  EXPECT_EQ(source->num_files(), 1);    // day=1 pruned by its partition
+  std::vector<double> ids;
+  while (true) {
+    ASSERT_OK_AND_ASSIGN(auto batch, source->Next());
+    if (!batch) break;
+    ASSERT_TRUE(batch->schema()->Equals(*schema));
+    EXPECT_LE(batch->num_rows(), 7);
+    auto id = std::static_pointer_cast<arrow::DoubleArray>(batch->column(0));
+    for (int64_t i = 0; i < batch->num_rows(); ++i) ids.push_back(id->Value(i));
+  }
+  ASSERT_EQ(ids.size(), 20u);
+  EXPECT_EQ(ids.front(), 130.0);
+  EXPECT_EQ(ids.back(), 149.0);
+
+  ASSERT_OK_AND_ASSIGN(auto everything, ParquetBatchSource::Open(dataset, std::nullopt));
+  EXPECT_EQ(everything->total_rows(), 150);
 }
 
 TEST_F(ParquetBatchSourceTest, FilesMissingAColumnGetNulls) {

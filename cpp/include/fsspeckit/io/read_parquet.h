@@ -28,4 +28,7 @@ struct ReadParquetOptions {
 arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& location,
                                                          const ReadParquetOptions& options = {});
 
+/// The schema ReadParquet would read (partition keys included), from the footers alone.
+arrow::Result<std::shared_ptr<arrow::Schema>> ReadParquetSchema(const Location& location);
+
 }  // namespace fsspeckit::io

@@ -22,6 +22,11 @@ class BatchSource {
   /// Read-ahead on or off; the ladder turns it off under CRITICAL pressure. Sources
   /// without read-ahead ignore it.
   virtual void SetReadahead(bool enabled) {}
+  /// Stops reading ahead and waits for background reads to finish. Destroying does the
+  /// same, but a caller holding a lock that background reads may need (Python's GIL,
+  /// when the filesystem is implemented in Python) calls Close() with it released
+  /// first. Next() is not called after Close().
+  virtual void Close() {}
 };
 
 /// Wraps any RecordBatchReader (an imported Arrow C stream, a table's batches, a

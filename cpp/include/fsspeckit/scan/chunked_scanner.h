@@ -51,6 +51,8 @@ class ChunkedScanner {
   int64_t chunk_size_rows() const { return ladder_.chunk_size_rows(); }
   int64_t rows_processed() const { return rows_processed_; }
   int64_t total_rows() const { return source_->total_rows(); }
+  /// The source's Close(): background reads stopped and finished.
+  void Close() { source_->Close(); }
   std::shared_ptr<arrow::Schema> schema() const { return source_->schema(); }
 
  private:

@@ -16,6 +16,8 @@ from fsspeckit._filesystems import arrow_filesystem, resolve
 from fsspeckit.core.incremental import MergeFileMetadata, MergeResult
 from fsspeckit.datasets.write_result import FileWriteMetadata, WriteDatasetResult
 
+from .sql_filter import sql_to_expression
+
 __all__ = ["DatasetError", "DatasetPathError", "PyarrowDatasetIO"]
 
 _OPERATORS = {
@@ -39,14 +41,14 @@ def _conjunction(terms) -> pc.Expression:
     return expression
 
 
-def _filter_bytes(filters) -> bytes | None:
-    """DNF tuples or a pyarrow Expression, serialized for C++ (pyarrow's own format)."""
+def _filter_bytes(filters, schema=None) -> bytes | None:
+    """DNF tuples, SQL WHERE text (translated against ``schema()``) or a pyarrow
+    Expression, serialized for C++ (pyarrow's own format)."""
     if filters is None:
         return None
     if isinstance(filters, str):
-        raise ValueError("SQL string filters are not supported: pass a pyarrow.compute "
-                         "Expression or DNF tuples such as [('id', '>', 5)]")
-    if isinstance(filters, (list, tuple)):
+        expression = sql_to_expression(filters, schema())
+    elif isinstance(filters, (list, tuple)):
         if not filters:
             raise ValueError("filters must not be empty: give (column, op, value) tuples")
         if isinstance(filters[0], list):  # OR of ANDs
@@ -105,10 +107,18 @@ class PyarrowDatasetIO:
 
     def read_parquet(self, path: str, columns: list[str] | None = None, filters=None,
                      use_threads: bool = True) -> pa.Table:
-        """A Parquet file, or a dataset folder (hive folders become columns)."""
+        """A Parquet file, or a dataset folder (hive folders become columns).
+
+        ``filters``: DNF tuples (``[("id", ">", 5)]``; a list of lists is an OR of
+        ANDs), a ``pyarrow.compute`` expression, or SQL WHERE text
+        (``"id > 5 AND region = 'eu'"``, see ``sql_filter.sql_to_expression``)."""
         filesystem, path = resolve(self._filesystem, path)
-        return pa.table(_core.read_parquet(path, filesystem, columns, _filter_bytes(filters),
-                                           use_threads))
+
+        def schema():
+            return pa.table(_core.read_parquet_schema(path, filesystem)).schema
+
+        return pa.table(_core.read_parquet(path, filesystem, columns,
+                                           _filter_bytes(filters, schema), use_threads))
 
     def write_parquet(self, data, path: str, compression: str | None = "snappy",
                       row_group_size: int | None = None, use_threads: bool = False) -> None:
