@@ -13,12 +13,19 @@ shows each one's best round and every round's time.
 --sparse: 10,000 updates inside one file and 10,000 new keys into the same 10M-row
 dataset, the case where rewriting only affected files pays.
 
+--executor ray: the same upsert through the local executor and the Ray executor (a
+local 2-CPU Ray cluster started before the clock starts), one round by default, with each
+Ray task's time and the per-task overhead; a scaling model from those task times follows
+(see RESULTS.md). One machine: the overhead of Ray, never a scale-out figure.
+
 --large: the same upsert with a 256 MiB budget into a 130,000,000-row dataset (over 3 GB on disk)
 (fsspeckit only), reporting the Arrow pool peak against the budget.
 """
 
+import json
 import os
 import shutil
+from collections import defaultdict
 import subprocess
 import sys
 import time
@@ -29,6 +36,7 @@ import peer_env  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+DETAILS = defaultdict(list)  # contender -> per round: plan/task/commit times (executors)
 
 SETUP = """
 import sys, time, pyarrow as pa, pyarrow.dataset as ds, pyarrow.parquet as pq
@@ -79,6 +87,38 @@ ds.write_dataset(merged, out, format="parquet", max_rows_per_file=500_000, max_r
 shutil.rmtree(TARGET); shutil.move(out, TARGET)
 elapsed = time.perf_counter() - start
 print(elapsed, pa.total_allocated_bytes() / 2**20)
+"""),
+}
+
+# The executors side by side; each prints a JSON line of plan/task/commit times first.
+EXECUTOR_TIMES = """
+import json
+breakdown = result.metrics["operation_breakdown"]
+print(json.dumps({"plan_s": breakdown.get("key_index", 0) + breakdown.get("planning", 0),
+                  "commit_s": breakdown.get("commit", 0),
+                  "tasks": [[t["kind"], t["seconds"], t["rows"], t.get("load_seconds", 0)]
+                            for t in result.metrics["tasks"]]}))
+"""
+EXECUTORS = {
+    "fsspeckit, local executor": (sys.executable, SETUP + """
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+start = time.perf_counter()
+result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
+elapsed = time.perf_counter() - start
+""" + EXECUTOR_TIMES + """
+print(elapsed, result.metrics["memory_peak_mb"])
+"""),
+    "fsspeckit, Ray executor (local cluster, 2 CPUs)": (sys.executable, SETUP + """
+import ray
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+ray.get([ray.remote(lambda: None).remote() for _ in range(2)])  # workers up before the clock
+start = time.perf_counter()
+result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB,
+                                  executor="ray")
+elapsed = time.perf_counter() - start
+""" + EXECUTOR_TIMES + """
+print(elapsed, result.metrics["memory_peak_mb"])
 """),
 }
 
@@ -146,13 +186,54 @@ def run(name, python, code, dataset, source, budget_mb):
     proc = subprocess.Popen([python, "-c", script, str(work), str(source)],
                             stdout=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read().strip().splitlines()[-1].split()  # the last line: "seconds pool_mb"
+    lines = proc.stdout.read().strip().splitlines()
     if os.waitstatus_to_exitcode(status) != 0:
         return None
+    out = lines[-1].split()  # the last line: "seconds pool_mb"
+    DETAILS[name].append(next((json.loads(l) for l in lines if l.startswith("{")), None))
     check = subprocess.run([sys.executable, "-c", CHECK, str(work)], capture_output=True,
                            text=True, check=True).stdout.split()
     shutil.rmtree(work, ignore_errors=True)
     return float(out[0]), float(out[1]), usage.ru_maxrss / 1024, [int(c) for c in check]
+
+
+def lpt_makespan(seconds, workers):
+    """Longest-processing-time-first: the busiest worker's sum of task times."""
+    loads = [0.0] * workers
+    for s in sorted(seconds, reverse=True):
+        loads[loads.index(min(loads))] += s
+    return max(loads)
+
+
+def report_executors(times):
+    """Ray's overhead beside the local executor, and a scaling model from task times."""
+    local_name, ray_name = list(EXECUTORS)
+    if local_name not in times or ray_name not in times:
+        return
+    local, remote = DETAILS[local_name][-1], DETAILS[ray_name][-1]
+    ray_tasks = [t[1] for t in remote["tasks"]]
+    local_tasks = [t[1] for t in local["tasks"]]
+    # What a Ray task slot spent outside the C++ task: scheduling, worker hand-off, the
+    # staged source read, result transfer (2 slots busy over the writing phase).
+    ray_write_s = times[ray_name] - remote["plan_s"] - remote["commit_s"]
+    overhead_ms = (2 * ray_write_s - sum(ray_tasks)) / len(ray_tasks) * 1000
+    load_ms = sum(t[3] for t in remote["tasks"]) / len(ray_tasks) * 1000
+    print(f"\n- Ray / local wall time: {times[ray_name] / times[local_name]:.2f}x "
+          f"({times[ray_name]:.2f} s vs {times[local_name]:.2f} s)")
+    print(f"- tasks: {len(ray_tasks)}; per-task overhead of Ray: {overhead_ms:.0f} ms "
+          f"(2 slots x {ray_write_s:.2f} s writing phase - {sum(ray_tasks):.2f} s inside tasks), "
+          f"of which {load_ms:.0f} ms reading the plan and the staged source")
+    print(f"- driver: plan {remote['plan_s']:.2f} s, commit {remote['commit_s']:.2f} s; "
+          f"task seconds in Ray: sum {sum(ray_tasks):.2f}, longest {max(ray_tasks):.2f}; "
+          f"locally: sum {sum(local_tasks):.2f}")
+    print("\nScaling model (plan + busiest worker's tasks + per-task overhead + commit), from "
+          "the Ray run's task times:\n")
+    print("| workers | model s | of which driver (plan + commit) |")
+    print("|---:|---:|---:|")
+    for n in (1, 2, 4, 8, 16, 32):
+        busiest = lpt_makespan([t + overhead_ms / 1000 for t in ray_tasks], n)
+        model = remote["plan_s"] + busiest + remote["commit_s"]
+        print(f"| {n} | {model:.2f} | {remote['plan_s'] + remote['commit_s']:.2f} |")
 
 
 def main():
@@ -171,6 +252,9 @@ def main():
                     runners[name] = (original, code)
                 else:
                     del runners[name]
+    executors = "--executor" in sys.argv
+    if executors:
+        runners = EXECUTORS
     generate(dataset, rows, files)
     if sparse:  # 10,000 updates inside one file (the 8th), 10,000 new keys
         updates, inserts = 10_000, 10_000
@@ -187,7 +271,8 @@ def main():
     expected = [rows + inserts, rows + inserts, source_rows]
     print(f"Target: {rows:,} rows in {files} files ({size_gb:.2f} GB on disk); source: "
           f"{source_rows:,} rows ({what}); budget merge_max_memory_mb={budget}.\n")
-    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else (
+        1 if executors else 3)
     results = {name: [] for name in runners}
     for _ in range(rounds):
         for name, (python, code) in runners.items():
@@ -207,6 +292,9 @@ def main():
         pool = "" if pool_mb != pool_mb else f"{pool_mb:.0f}"
         every = ", ".join(f"{r[0]:.2f}" for r in done)
         print(f"| {name} | {elapsed:.2f} | {source_rows / elapsed:,.0f} | {rss_mb:.0f} | {pool} | {ok} | {every} |")
+    if executors:
+        report_executors(times)
+        return
     ours = times.get("fsspeckit (this project)")
     if ours:
         print()

@@ -39,7 +39,7 @@ arrow::Status Run(const std::string& folder) {
   // 1,000 existing orders shipped, 500 new ones.
   ARROW_ASSIGN_OR_RAISE(auto changes, Orders(99'000, 1'500, "shipped"));
   fsspeckit::merge::MergeOptions options;
-  options.strategy = "upsert";
+  options.strategy = fsspeckit::merge::Strategy::kUpsert;
   options.key_columns = {"id"};
   options.limits.max_pool_bytes = int64_t{64} << 20;
   ARROW_ASSIGN_OR_RAISE(auto result, fsspeckit::merge::Merge(changes, location, options));

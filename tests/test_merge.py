@@ -392,6 +392,31 @@ def test_rewrites_keep_file_metadata(tmp_path):
     assert pq.read_schema(result.rewritten_files[0]).metadata[b"owner"] == b"team-a"
 
 
+@pytest.mark.parametrize("executor,error,message", [
+    ("dask", ValueError, "executor must be 'local', 'ray' or an executor object"),
+    (42, TypeError, "executor object with a merge"),
+])
+def test_an_unknown_executor_is_refused(tmp_path, executor, error, message):
+    with pytest.raises(error, match=message):
+        PyarrowDatasetIO().merge(pa.table({"id": [1]}), str(tmp_path), "upsert", "id",
+                                 executor=executor)
+
+
+def test_the_local_executor_reports_its_tasks(tmp_path):
+    io = PyarrowDatasetIO()
+    io.write_dataset(pa.table({"id": list(range(20)), "name": ["old"] * 20}), str(tmp_path),
+                     max_rows_per_file=10)
+    result = io.merge(pa.table({"id": [1, 15, 30], "name": ["new"] * 3}), str(tmp_path),
+                      "upsert", "id")
+    assert result.metrics["executor"] == "local"
+    tasks = result.metrics["tasks"]
+    assert sorted(t["kind"] for t in tasks) == ["insert", "rewrite", "rewrite"]
+    assert sorted(t["file"] for t in tasks if t["kind"] == "rewrite") == sorted(
+        result.rewritten_files)
+    assert sorted(t["rows"] for t in tasks) == [1, 10, 10]
+    assert all(t["pid"] == os.getpid() and t["seconds"] >= 0 for t in tasks)
+
+
 def test_path_none_is_refused_not_written_to_a_folder_named_none(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     table = pa.Table.from_pylist(rows([1], "n"), schema=SCHEMA)

@@ -1,4 +1,6 @@
-// fsspeckit: bindings for PyarrowDatasetIO.merge and .recover.
+// fsspeckit: bindings for PyarrowDatasetIO.merge and .recover, and the merge's three
+// steps (plan_merge, run_merge_task, PlannedMerge.commit) for executors written in Python.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -6,6 +8,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
 #include "argument.h"
@@ -14,6 +17,7 @@
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
 #include "fsspeckit/merge/merge_report.h"
+#include "fsspeckit/merge/merge_steps.h"
 #include "init.h"
 #include "interrupt.h"
 #include "memory_convert.h"
@@ -25,9 +29,11 @@ namespace nb = nanobind;
 namespace fsspeckit::python {
 namespace {
 
+nb::str Str(std::string_view text) { return nb::str(text.data(), text.size()); }
+
 nb::dict ResultDict(const merge::MergeResult& r) {
   nb::dict d;
-  d["strategy"] = r.strategy;
+  d["strategy"] = Str(merge::StrategyName(r.strategy));
   d["source_count"] = r.source_count;
   d["target_count_before"] = r.target_count_before;
   d["target_count_after"] = r.target_count_after;
@@ -44,7 +50,19 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   d["rewritten_files"] = r.rewritten_files;
   d["inserted_files"] = r.inserted_files;
   d["preserved_files"] = r.preserved_files;
-  d["metrics"] = MetricsDict(r.metrics);
+  nb::dict metrics = MetricsDict(r.metrics);
+  nb::list tasks;
+  for (const merge::TaskRecord& task : r.tasks) {
+    nb::dict record;
+    record["kind"] = task.kind;
+    record["file"] = task.file.empty() ? nb::object(nb::none()) : nb::object(nb::str(task.file.c_str()));
+    record["rows"] = task.rows;
+    record["seconds"] = task.seconds;
+    record["memory_peak_mb"] = BytesToMb(task.memory_peak_bytes);
+    tasks.append(record);
+  }
+  metrics["tasks"] = tasks;
+  d["metrics"] = metrics;
   return d;
 }
 
@@ -54,6 +72,85 @@ struct MergeReport {
   merge::MergeResult result;
   std::string dataset_path;
 };
+
+// The result for Python, with the report it can render.
+nb::dict ResultWithReport(merge::MergeResult merged, const std::string& dataset_path) {
+  nb::dict d = ResultDict(merged);
+  d["_report"] = nb::cast(MergeReport{std::move(merged), dataset_path});
+  return d;
+}
+
+nb::bytes Bytes(const std::string& data) { return nb::bytes(data.data(), data.size()); }
+
+std::string_view View(const nb::bytes& data) { return {data.c_str(), data.size()}; }
+
+// The options of PyarrowDatasetIO.merge, parsed under their own names, so that an error
+// names the one the caller got wrong.
+merge::MergeOptions Options(nb::handle strategy, std::vector<std::string> key_columns,
+                            std::vector<std::string> partition_columns, nb::handle schema,
+                            nb::handle compression, nb::handle max_rows_per_file,
+                            nb::handle row_group_size, nb::handle merge_chunk_size_rows,
+                            nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
+                            nb::handle merge_min_system_available_mb, nb::object collect,
+                            bool single_writer, bool durable) {
+  merge::MergeOptions options;
+  options.strategy =
+      ValueOrThrow(merge::ParseStrategy(Argument<std::string>(strategy, "strategy", "a str")));
+  options.key_columns = std::move(key_columns);
+  options.partition_columns = std::move(partition_columns);
+  if (!schema.is_none()) options.schema = ImportSchema(schema);
+  options.compression = OptionalArgument<std::string>(compression, "compression", "a str or None");
+  options.max_rows_per_file =
+      OptionalArgument<int64_t>(max_rows_per_file, "max_rows_per_file", "an int or None");
+  options.row_group_size =
+      OptionalArgument<int64_t>(row_group_size, "row_group_size", "an int or None");
+  options.chunk_size_rows =
+      Argument<int64_t>(merge_chunk_size_rows, "merge_chunk_size_rows", "an int");
+  options.limits = LimitsFromMb(
+      Argument<double>(merge_max_memory_mb, "merge_max_memory_mb", "a number"),
+      OptionalArgument<double>(merge_max_process_memory_mb, "merge_max_process_memory_mb",
+                               "a number or None"),
+      Argument<double>(merge_min_system_available_mb, "merge_min_system_available_mb", "a number"),
+      merge::kMergeLimitNames);
+  options.collect = CollectHook(std::move(collect));
+  options.commit.single_writer = single_writer;
+  options.commit.durable = durable;
+  return options;
+}
+
+// A planned merge held by a Python executor until it commits or is dropped (dropped
+// uncommitted: staging removed, lock released).
+struct PyPlannedMerge {
+  std::unique_ptr<merge::PlannedMerge> planned;
+
+  merge::PlannedMerge& Get() {
+    if (!planned) throw nb::value_error("this merge was already committed or aborted");
+    return *planned;
+  }
+};
+
+nb::dict TaskDict(const merge::MergeTask& task) {
+  nb::dict d;
+  d["kind"] = Str(merge::TaskKindName(task.kind));
+  d["file"] = task.file.empty() ? nb::object(nb::none()) : nb::object(nb::str(task.file.c_str()));
+  d["work_rows"] = task.work_rows;
+  d["estimated_bytes"] = task.estimated_bytes;
+  return d;
+}
+
+nb::dict TaskResultDict(const merge::TaskResult& result) {
+  nb::dict d;
+  d["task"] = result.task;
+  d["attempt"] = result.attempt;
+  d["rows"] = result.rows_written;
+  d["matched_keys"] = result.matched_keys;
+  d["seconds"] = result.seconds;
+  d["memory_peak_mb"] = BytesToMb(result.memory_peak_bytes);
+  nb::list staged;
+  for (const io::WrittenFile& f : result.staged) staged.append(f.path);
+  d["staged"] = staged;
+  return d;
+}
 
 }  // namespace
 
@@ -66,8 +163,6 @@ void InitMerge(nb::module_& m) {
           },
           nb::arg("path"));
 
-  // Parameters carry the names of PyarrowDatasetIO.merge's, so that an error names the
-  // one the caller got wrong.
   m.def(
       "merge",
       [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
@@ -77,34 +172,16 @@ void InitMerge(nb::module_& m) {
          nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
          nb::handle merge_min_system_available_mb, nb::object merge_progress_callback,
          nb::object collect, bool single_writer, bool durable) {
-        merge::MergeOptions options;
-        options.strategy = Argument<std::string>(strategy, "strategy", "a str");
-        options.key_columns = std::move(key_columns);
-        options.partition_columns = std::move(partition_columns);
-        if (!schema.is_none()) options.schema = ImportSchema(schema);
-        options.compression =
-            OptionalArgument<std::string>(compression, "compression", "a str or None");
-        options.max_rows_per_file =
-            OptionalArgument<int64_t>(max_rows_per_file, "max_rows_per_file", "an int or None");
-        options.row_group_size =
-            OptionalArgument<int64_t>(row_group_size, "row_group_size", "an int or None");
-        options.chunk_size_rows =
-            Argument<int64_t>(merge_chunk_size_rows, "merge_chunk_size_rows", "an int");
-        options.limits = LimitsFromMb(
-            Argument<double>(merge_max_memory_mb, "merge_max_memory_mb", "a number"),
-            OptionalArgument<double>(merge_max_process_memory_mb, "merge_max_process_memory_mb",
-                                     "a number or None"),
-            Argument<double>(merge_min_system_available_mb, "merge_min_system_available_mb",
-                             "a number"),
-            merge::kMergeLimitNames);
+        merge::MergeOptions options =
+            Options(strategy, std::move(key_columns), std::move(partition_columns), schema,
+                    compression, max_rows_per_file, row_group_size, merge_chunk_size_rows,
+                    merge_max_memory_mb, merge_max_process_memory_mb,
+                    merge_min_system_available_mb, std::move(collect), single_writer, durable);
         if (!merge_progress_callback.is_none() && !PyCallable_Check(merge_progress_callback.ptr())) {
           throw nb::type_error("merge_progress_callback must be callable or None");
         }
         options.progress =
             ProgressStatusCallback(std::move(merge_progress_callback), "merge_progress_callback");
-        options.collect = CollectHook(std::move(collect));
-        options.commit.single_writer = single_writer;
-        options.commit.durable = durable;
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
@@ -116,10 +193,7 @@ void InitMerge(nb::module_& m) {
           result = merge::Merge(std::move(reader), location, options);
         }
         interrupt.Finish(result.status(), "merge");
-        merge::MergeResult merged = ValueOrThrow(std::move(result));
-        nb::dict d = ResultDict(merged);
-        d["_report"] = nb::cast(MergeReport{std::move(merged), location.path});
-        return d;
+        return ResultWithReport(ValueOrThrow(std::move(result)), location.path);
       },
       nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
       nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
@@ -127,8 +201,110 @@ void InitMerge(nb::module_& m) {
       nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
       nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
       nb::arg("merge_min_system_available_mb").none(), nb::arg("merge_progress_callback").none(),
-      nb::arg("collect").none(), nb::arg("single_writer"),
-      nb::arg("durable"));
+      nb::arg("collect").none(), nb::arg("single_writer"), nb::arg("durable"));
+
+  nb::class_<PyPlannedMerge>(m, "PlannedMerge",
+                             "A merge between its plan and its commit; holds the dataset's lock. "
+                             "Dropped or aborted uncommitted, its staging folder is removed.")
+      .def_prop_ro("plan_bytes", [](PyPlannedMerge& self) { return Bytes(self.Get().plan().Serialize()); })
+      .def_prop_ro("tasks",
+                   [](PyPlannedMerge& self) {
+                     nb::list tasks;
+                     for (const merge::MergeTask& task : self.Get().plan().tasks) tasks.append(TaskDict(task));
+                     return tasks;
+                   })
+      .def_prop_ro("staging_dir", [](PyPlannedMerge& self) { return self.Get().plan().staging_dir; })
+      .def(
+          "commit",
+          [](PyPlannedMerge& self, std::vector<nb::bytes> results) {
+            std::vector<merge::TaskResult> parsed;
+            for (const nb::bytes& bytes : results) {
+              parsed.push_back(ValueOrThrow(merge::TaskResult::Deserialize(View(bytes))));
+            }
+            self.Get();
+            std::unique_ptr<merge::PlannedMerge> planned = std::move(self.planned);
+            const std::string dataset_path = planned->plan().dataset_dir;
+            merge::MergeResult result;
+            {
+              nb::gil_scoped_release nogil;
+              result = ValueOrThrow(merge::Commit(std::move(planned), std::move(parsed)));
+            }
+            return ResultWithReport(std::move(result), dataset_path);
+          },
+          nb::arg("results"),
+          "Checks one result per task and the staged files, then commits (journal, renames).")
+      .def(
+          "abort",
+          [](PyPlannedMerge& self) {
+            nb::gil_scoped_release nogil;
+            self.planned.reset();
+          },
+          "Removes the staging folder and releases the lock; the dataset is unchanged.");
+
+  m.def(
+      "plan_merge",
+      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
+         std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
+         nb::handle schema, nb::handle compression, nb::handle max_rows_per_file,
+         nb::handle row_group_size, nb::handle merge_chunk_size_rows,
+         nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
+         nb::handle merge_min_system_available_mb, nb::object collect, bool single_writer,
+         bool durable) {
+        merge::MergeOptions options =
+            Options(strategy, std::move(key_columns), std::move(partition_columns), schema,
+                    compression, max_rows_per_file, row_group_size, merge_chunk_size_rows,
+                    merge_max_memory_mb, merge_max_process_memory_mb,
+                    merge_min_system_available_mb, std::move(collect), single_writer, durable);
+        auto reader = ImportStream(data);
+        io::Location location =
+            ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        auto planned = std::make_unique<PyPlannedMerge>();
+        {
+          nb::gil_scoped_release nogil;
+          planned->planned =
+              ValueOrThrow(merge::MakePlan(std::move(reader), location, options, /*stage_source=*/true));
+        }
+        return planned;
+      },
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
+      nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
+      nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
+      nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
+      nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
+      nb::arg("merge_min_system_available_mb").none(), nb::arg("collect").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
+      "Plans a merge for tasks that run elsewhere: the source is staged in the dataset.");
+
+  m.def(
+      "run_merge_task",
+      [](nb::bytes plan_bytes, int64_t task, const std::string& path, nb::handle filesystem,
+         double max_memory_mb, std::optional<double> max_process_memory_mb,
+         double min_system_available_mb, nb::object collect) {
+        merge::TaskOptions options;
+        options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb,
+                                      merge::kMergeLimitNames);
+        ThrowIfError(options.limits.Validate());
+        options.collect = CollectHook(std::move(collect));
+        io::Location location =
+            ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
+        merge::TaskResult result;
+        {
+          nb::gil_scoped_release nogil;
+          merge::Plan plan = ValueOrThrow(merge::Plan::Deserialize(View(plan_bytes)));
+          if (plan.dataset_dir != location.path) {
+            ThrowIfError(arrow::Status::Invalid("the plan is for '", plan.dataset_dir,
+                                                "', the task was given '", location.path, "'"));
+          }
+          merge::TaskInput input = ValueOrThrow(merge::LoadTaskInput(plan, task, location.filesystem));
+          result = ValueOrThrow(merge::RunTask(plan, task, input, location.filesystem, options));
+        }
+        return nb::make_tuple(Bytes(result.Serialize()), TaskResultDict(result));
+      },
+      nb::arg("plan"), nb::arg("task"), nb::arg("path"), nb::arg("filesystem").none(),
+      nb::arg("max_memory_mb"), nb::arg("max_process_memory_mb").none(),
+      nb::arg("min_system_available_mb"), nb::arg("collect").none(),
+      "Runs one task of a serialized plan into the dataset's staging folder; returns "
+      "(result bytes for commit, a summary dict).");
 
   m.def(
       "recover",

@@ -65,7 +65,7 @@ class ProgressBar {
 
 int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   merge::MergeOptions options;
-  options.strategy = "upsert";
+  options.strategy = merge::Strategy::kUpsert;
   bool quiet = false;
   std::optional<std::string> report_path;
   std::vector<std::string> positional;
@@ -115,7 +115,12 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (flag == "--key") {
       options.key_columns = SplitList(value);
     } else if (flag == "--strategy") {
-      options.strategy = value;
+      auto strategy = merge::ParseStrategy(value);
+      if (!strategy.ok()) {
+        err << "fsspeckit merge: " << strategy.status().message() << "\n";
+        return 2;
+      }
+      options.strategy = *strategy;
     } else if (flag == "--partition") {
       options.partition_columns = SplitList(value);
     } else if (flag == "--max-memory") {
@@ -184,7 +189,7 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const merge::MergeResult& r = *result;
   out << "merged " << perf::WithThousands(r.source_count) << " source rows into " << target->path << " ("
-      << r.strategy << " on " << options.key_columns[0]
+      << merge::StrategyName(r.strategy) << " on " << options.key_columns[0]
       << (options.key_columns.size() > 1 ? ", ..." : "") << ")\n"
       << "  inserted          " << perf::WithThousands(r.inserted) << " rows\n"
       << "  updated           " << perf::WithThousands(r.updated) << " keys\n"

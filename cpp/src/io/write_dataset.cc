@@ -25,6 +25,7 @@
 #include "fsspeckit/io/unique_name.h"
 #include "fsspeckit/io/view_types.h"
 #include "mapped_reader.h"
+#include "staged_commit_internal.h"
 
 namespace fsspeckit::io {
 namespace {
@@ -238,54 +239,37 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   if (options.mode == "overwrite") {
     ARROW_ASSIGN_OR_RAISE(old_files, ListDataFiles(fs, base, replaced));
   }
-  const std::string staging = base + "/" + kStagingPrefix + UniqueId();
-  auto fail = [&](const arrow::Status& status) {
-    (void)fs.DeleteDir(staging);  // best effort: the dataset itself was not touched
-    return status;
-  };
+  StagedCommit commit(location.filesystem, base);
   WriteDatasetOptions staged_options = options;
   staged_options.basename_template =
       options.basename_template.value_or("part-" + UniqueId() + "-{i}.parquet") + kStagedSuffix;
   auto stoppable = std::make_shared<StoppableReader>(std::move(data), options.stop);
-  auto staged = WriteFiles(std::move(stoppable), location.filesystem, staging, staged_options);
-  if (!staged.ok()) return fail(staged.status());
+  ARROW_ASSIGN_OR_RAISE(auto staged, WriteFiles(std::move(stoppable), location.filesystem,
+                                                commit.dir(), staged_options));
 
   WriteDatasetResult result;
-  Journal journal;
-  journal.staging_dir = staging;
   std::set<std::string> new_paths;
-  for (const WrittenFile& file : *staged) {
-    std::string final_path = base + file.path.substr(staging.size());
+  for (const WrittenFile& file : staged) {
+    std::string final_path = base + file.path.substr(commit.dir().size());
     final_path.resize(final_path.size() - std::string_view(kStagedSuffix).size());
     if (options.mode == "append") {
-      auto info = fs.GetFileInfo(final_path);
-      if (!info.ok()) return fail(info.status());
-      if (info->type() != arrow::fs::FileType::NotFound) {
-        return fail(arrow::Status::IOError(
-            "'", final_path, "' already exists and appends never overwrite; use a "
-            "basename_template that differs from the existing files, or mode='overwrite'"));
-      }
+      ARROW_RETURN_NOT_OK(commit.AddNew(
+          file.path, final_path,
+          "appends never overwrite; use a basename_template that differs from the existing "
+          "files, or mode='overwrite'"));
+    } else {
+      commit.AddReplacement(file.path, final_path);
     }
-    journal.moves.emplace_back(file.path, final_path);
     new_paths.insert(final_path);
     result.total_rows += file.row_count;
     result.files.push_back({final_path, file.row_count, 0});
   }
   for (const std::string& old : old_files) {
-    if (!new_paths.count(old)) journal.deletes.push_back(old);
+    if (!new_paths.count(old)) commit.AddDelete(old);
   }
   // Everything new is complete: commit, then change the dataset.
-  if (auto status = CheckNotStopped(options.stop); !status.ok()) return fail(status);
-  const bool durable = options.commit.durable;
-  if (auto status = CommitJournal(fs, base, journal, *lock, planned, "write", durable);
-      !status.ok()) {
-    return fail(status);
-  }
-  if (auto status = ApplyJournal(fs, base, journal, durable); !status.ok()) {
-    return arrow::Status::IOError("the write is committed but could not be completed (",
-                                  status.message(), "); the next write, merge or recover on '",
-                                  base, "' completes it");
-  }
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
+  ARROW_RETURN_NOT_OK(commit.Commit("write", *lock, planned, options.commit.durable));
   for (WrittenFile& file : result.files) {
     ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
     file.size_bytes = info.size();

@@ -224,6 +224,7 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   file.path = path;
   for (auto& [key, value] : HiveSegments(dir, file.path)) file.partition_values[key] = value;
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+  ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   auto read_footer = [&]() -> arrow::Status {
     PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
     return parquet::arrow::FromParquetSchema(file.metadata->schema(),
@@ -422,6 +423,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
     }
     schemas.push_back(scan.file.schema);
     plan.files.push_back(std::move(scan.file));
+    plan.file_keys.push_back(std::move(scan.matched_keys));
   }
 
   ARROW_RETURN_NOT_OK(SetShape(plan, dir, schemas, partitioning, source, partition_columns));

@@ -23,6 +23,7 @@ struct TargetFile {
   std::shared_ptr<parquet::FileMetaData> metadata;
   std::shared_ptr<arrow::Schema> schema;
   std::map<std::string, std::string> partition_values;  ///< from hive `key=value/` folders (kHiveNull: null)
+  int64_t size_bytes = 0;
   std::vector<int> matched_row_groups;                  ///< row groups holding a source key
   int64_t matched_rows = 0;
   int64_t num_rows() const { return metadata->num_rows(); }
@@ -50,6 +51,7 @@ struct MergePlan {
   /// when it has files, else the caller's partition_columns.
   std::vector<std::string> partition_by;
   std::vector<uint8_t> key_matched;  ///< per source key id: found in the dataset
+  std::vector<std::vector<uint32_t>> file_keys;  ///< per file: the key ids found in it
   int64_t keys_in_several_files = 0;
   int64_t target_rows = 0;
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key

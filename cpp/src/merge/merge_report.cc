@@ -4,7 +4,7 @@
 namespace fsspeckit::merge {
 perf::ReportContent MergeReportContent(const MergeResult& result, const std::string& dataset_path) {
   perf::ReportContent content;
-  content.title = "fsspeckit merge: " + result.strategy + " into " + dataset_path;
+  content.title = "fsspeckit merge: " + std::string(StrategyName(result.strategy)) + " into " + dataset_path;
   content.facts = {
       {"source rows", perf::WithThousands(result.source_count)},
       {"rows inserted", perf::WithThousands(result.inserted)},

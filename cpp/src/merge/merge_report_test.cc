@@ -34,7 +34,7 @@ class MergeReportTest : public ::testing::Test {
   }
   MergeOptions Options(int64_t budget_bytes) {
     MergeOptions options;
-    options.strategy = "upsert";
+    options.strategy = Strategy::kUpsert;
     options.key_columns = {"id"};
     options.limits = {budget_bytes, std::nullopt, 0};  // the pool alone is judged
     options.collect = [this] { ++collections_; };

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <thread>
 
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_primitive.h>
@@ -20,6 +22,8 @@
 #include "merge/merge_plan_internal.h"
 #include "merge/row_replacement.h"
 #include "merge/source_rows.h"
+#include "merge/merge_test_fixture.h"
+#include "testing/fake_memory_source.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
 
@@ -36,18 +40,6 @@ using io::WriteJournal;
 
 using fsspeckit::testing::TempDir;
 namespace fs = std::filesystem;
-
-std::shared_ptr<arrow::Array> Json(const std::shared_ptr<arrow::DataType>& type,
-                                   const std::string& json) {
-  return arrow::json::ArrayFromJSONString(type, json).ValueOrDie();
-}
-
-std::shared_ptr<arrow::RecordBatch> Batch(std::vector<std::string> names,
-                                          std::vector<std::shared_ptr<arrow::Array>> columns) {
-  arrow::FieldVector fields;
-  for (size_t i = 0; i < names.size(); ++i) fields.push_back(arrow::field(names[i], columns[i]->type()));
-  return arrow::RecordBatch::Make(arrow::schema(fields), columns[0]->length(), columns);
-}
 
 // Lookup results as ints, -1 for "not a source key".
 std::vector<int64_t> Ids(KeyIndex& index, const arrow::RecordBatch& batch) {
@@ -229,41 +221,6 @@ TEST(KeyIndexTest, IncomparableTypesAndMissingColumnsAreNamed) {
   ASSERT_RAISES(Invalid, KeyIndex::Make(*source, {"nope"}).status());
 }
 
-class MergeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_OK(arrow::compute::Initialize());
-    arrow::dataset::internal::Initialize();
-  }
-  // A file of ids [first, first+n) with row groups of `rg` rows, named `name`.
-  void WriteFile(const std::string& name, int64_t first, int64_t n, int64_t rg) {
-    arrow::Int64Builder ids;
-    arrow::StringBuilder names;
-    for (int64_t i = first; i < first + n; ++i) {
-      ASSERT_OK(ids.Append(i));
-      ASSERT_OK(names.Append("old"));
-    }
-    auto table = arrow::Table::Make(
-        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())}),
-        {ids.Finish().ValueOrDie(), names.Finish().ValueOrDie()});
-    fs::create_directories(fs::path(tmp_.path() + "/" + name).parent_path());
-    auto out = arrow::io::FileOutputStream::Open(tmp_.path() + "/" + name).ValueOrDie();
-    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, rg));
-    ASSERT_OK(out->Close());
-  }
-  std::shared_ptr<arrow::RecordBatchReader> Source(const std::string& ids_json) {
-    auto ids = Json(arrow::int64(), ids_json);
-    arrow::StringBuilder names;
-    for (int64_t i = 0; i < ids->length(); ++i) EXPECT_TRUE(names.Append("new").ok());
-    auto batch = Batch({"id", "name"}, {ids, names.Finish().ValueOrDie()});
-    return arrow::RecordBatchReader::Make({batch}).ValueOrDie();
-  }
-  io::Location Location() { return {fs_, tmp_.path()}; }
-
-  std::shared_ptr<arrow::fs::FileSystem> fs_ = std::make_shared<arrow::fs::LocalFileSystem>();
-  TempDir tmp_;
-};
-
 TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
   WriteFile("a.parquet", 0, 100, 10);     // row groups [0,9] ... [90,99]
   WriteFile("b.parquet", 1000, 100, 10);  // [1000,1099]
@@ -287,7 +244,7 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
   WriteFile("a.parquet", 0, 6, 2);
   WriteFile("b.parquet", 10, 6, 2);
   MergeOptions options;
-  options.strategy = "upsert";
+  options.strategy = Strategy::kUpsert;
   options.key_columns = {"id"};
   options.row_group_size = 2;
   ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 3, 50]"), Location(), options));
@@ -313,7 +270,7 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
 TEST_F(MergeTest, FailureBeforeCommitLeavesTheDatasetUntouched) {
   WriteFile("a.parquet", 0, 6, 2);
   MergeOptions options;
-  options.strategy = "update";
+  options.strategy = Strategy::kUpdate;
   options.key_columns = {"id"};
   // Small enough that the pool (source, key index, row group) is always over it, large
   // enough for the source itself (19 bytes) to pass the up-front size check.
@@ -431,7 +388,7 @@ TEST_F(MergeTest, InsertedAndRewrittenFilesHaveTheDatasetSchema) {
   auto source = arrow::Table::FromRecordBatches(
       {Batch({"id"}, {Json(arrow::int32(), "[1, 50]")})}).ValueOrDie();  // no `name`
   MergeOptions options;
-  options.strategy = "upsert";
+  options.strategy = Strategy::kUpsert;
   options.key_columns = {"id"};
   ASSERT_OK_AND_ASSIGN(MergeResult result,
                        Merge(std::make_shared<arrow::TableBatchReader>(source), Location(), options));
@@ -454,6 +411,77 @@ TEST_F(MergeTest, LockRefusesASecondHolderUntilReleased) {
   EXPECT_NE(second.status().message().find("another merge is running"), std::string::npos);
   lock.reset();
   ASSERT_OK(DatasetLock::Acquire(fs_, tmp_.path()).status());  // a leftover file is no lock
+}
+
+}  // namespace
+}  // namespace fsspeckit::merge
+
+namespace fsspeckit::merge {
+namespace {
+
+using fsspeckit::testing::FakeMemorySource;
+using fsspeckit::testing::MiB;
+
+// The merge's budget and ladder driven by a fake memory source passed in the options.
+class MergeBudgetTest : public MergeTest {
+ protected:
+  void SetUp() override {
+    MergeTest::SetUp();
+    WriteFile("a.parquet", 0, 6, 2);
+    WriteFile("b.parquet", 10, 6, 2);
+    options_.key_columns = {"id"};
+    options_.limits.max_pool_bytes = MiB(64);
+    options_.limits.min_system_available_bytes = 0;
+    memory::MemoryMonitorOptions monitor;
+    monitor.limits = options_.limits;
+    monitor.cache_ttl_ms = 0;
+    monitor.source = source_;
+    options_.monitor = memory::MemoryMonitor::Make(monitor).ValueOrDie();
+  }
+  std::vector<std::string> Entries() {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(tmp_.path())) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  std::shared_ptr<FakeMemorySource> source_ = std::make_shared<FakeMemorySource>();
+  MergeOptions options_;
+};
+
+TEST_F(MergeBudgetTest, AnEmergencyThatPersistsStopsTheMergeWithNothingChanged) {
+  const auto before = Entries();
+  source_->pool_bytes = MiB(80);  // over the 64 MiB budget whatever the ladder frees
+  auto result = Merge(Source("[3, 50]"), Location(), options_);
+  ASSERT_RAISES(OutOfMemory, result.status());
+  EXPECT_NE(result.status().message().find("Peak memory usage exceeded limit"), std::string::npos);
+  EXPECT_EQ(Entries(), before);  // no staging folder, no journal, files as they were
+}
+
+TEST_F(MergeBudgetTest, WarningRunsTheCollectorBetweenRowGroupsAndTheMergeCompletes) {
+  source_->pool_bytes = MiB(50);  // 78%: WARNING
+  int collections = 0;
+  options_.collect = [&] { ++collections; };
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 50]"), Location(), options_));
+  EXPECT_GE(collections, 1);
+  EXPECT_EQ(result.metrics.degradation.collections, collections);
+  EXPECT_EQ(result.target_count_after, 13);
+  EXPECT_GE(result.metrics.pressure_counts[static_cast<int>(memory::PressureLevel::kWarning)], 1);
+}
+
+TEST_F(MergeBudgetTest, NoRoomLeftInTheBudgetRunsOneTaskAtATime) {
+  // Just under WARNING, so no room for a second task beside the first.
+  source_->pool_bytes = MiB(64) * 7 / 10 - 16;
+  std::set<std::thread::id> threads;
+  options_.progress = [&](int64_t, int64_t) {
+    threads.insert(std::this_thread::get_id());  // called under the merge's progress lock
+    return arrow::Status::OK();
+  };
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 11, 50]"), Location(), options_));
+  EXPECT_EQ(result.tasks.size(), 3u);
+  EXPECT_EQ(threads, std::set<std::thread::id>{std::this_thread::get_id()});
+  EXPECT_EQ(result.target_count_after, 13);
 }
 
 }  // namespace

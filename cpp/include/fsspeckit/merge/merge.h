@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <arrow/record_batch.h>
@@ -14,6 +15,7 @@
 
 #include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
+#include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/memory/pressure.h"
 #include "fsspeckit/perf/performance_monitor.h"
 
@@ -25,10 +27,15 @@ inline constexpr int64_t kDefaultMergeMaxPoolBytes = int64_t{1024} << 20;
 inline const memory::LimitNames kMergeLimitNames{
     "merge_max_memory_mb", "merge_max_process_memory_mb", "merge_min_system_available_mb"};
 
+/// Insert adds rows whose key is new, update replaces rows whose key exists, upsert
+/// does both.
+enum class Strategy : uint8_t { kInsert, kUpdate, kUpsert };
+/// "insert", "update", "upsert"; Invalid naming the choices otherwise.
+arrow::Result<Strategy> ParseStrategy(std::string_view name);
+std::string_view StrategyName(Strategy strategy);
+
 struct MergeOptions {
-  /// "insert" (add rows whose key is new), "update" (replace rows whose key exists),
-  /// "upsert" (both).
-  std::string strategy;
+  Strategy strategy = Strategy::kUpsert;
   std::vector<std::string> key_columns;
   /// Columns existing keys may not change, stored in hive folders or in the files. A new
   /// dataset is hive-partitioned by them; an existing one keeps its own partitioning
@@ -44,6 +51,9 @@ struct MergeOptions {
   /// refused up front; the degradation ladder runs between row groups.
   memory::MemoryLimits limits{kDefaultMergeMaxPoolBytes, std::nullopt,
                               memory::kDefaultMinSystemAvailableBytes};
+  /// Watches the budget (admission and the degradation ladder); nullptr: a monitor of
+  /// `limits` on the default pool. Tests pass one over a fake memory source.
+  std::shared_ptr<memory::MemoryMonitor> monitor;
   /// (rows done, rows to do) over the rows the merge reads and writes. Called from the
   /// merge's threads; an error it returns aborts the merge (nothing is committed).
   std::function<arrow::Status(int64_t, int64_t)> progress;
@@ -67,8 +77,17 @@ struct MergedFile {
   std::string operation;                ///< "rewritten", "inserted" or "preserved"
 };
 
+/// One task as it ran (MergeResult::tasks).
+struct TaskRecord {
+  std::string kind;           ///< "rewrite" or "insert"
+  std::string file;           ///< the rewritten file; empty for inserts
+  int64_t rows = 0;           ///< rows written
+  double seconds = 0;
+  int64_t memory_peak_bytes = 0;
+};
+
 struct MergeResult {
-  std::string strategy;
+  Strategy strategy = Strategy::kUpsert;
   int64_t source_count = 0;         ///< source rows after de-duplication (last wins)
   int64_t target_count_before = 0;
   int64_t target_count_after = 0;
@@ -82,6 +101,7 @@ struct MergeResult {
   /// dedup_efficiency here is the share of source rows dropped as duplicate keys (last
   /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
+  std::vector<TaskRecord> tasks;    ///< in the plan's task order
 };
 
 /// Merges `source` into the Parquet dataset folder at `location`:

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from fsspeckit import _core
 from fsspeckit._core import DatasetError, DatasetPathError
 import gc
+import os
 
 from fsspeckit._filesystems import arrow_filesystem, resolve
 from fsspeckit.core.incremental import MergeFileMetadata, MergeResult
@@ -87,6 +88,32 @@ def _stream(data):
     return data
 
 
+def _executor(executor):
+    """None for the local executor, else an object with .merge() (RayExecutor)."""
+    if executor is None or executor == "local":
+        return None
+    if executor == "ray":
+        from fsspeckit.distributed import RayExecutor
+
+        return RayExecutor()
+    if isinstance(executor, str):
+        raise ValueError(f"executor must be 'local', 'ray' or an executor object such as "
+                         f"fsspeckit.distributed.RayExecutor(), got: {executor!r}")
+    if not callable(getattr(executor, "merge", None)):
+        raise TypeError(f"executor must be 'local', 'ray' or an executor object with a merge() "
+                        f"method, got {type(executor).__name__}")
+    return executor
+
+
+def _merge_result(raw: dict) -> MergeResult:
+    files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
+             for p, n, op, size in raw.pop("files")]
+    report = raw.pop("_report")
+    result = MergeResult(files=files, **raw)
+    result._report = report  # write_report() renders it
+    return result
+
+
 class PyarrowDatasetIO:
     """Reads and writes Parquet files and datasets on local disk, S3 and fsspec."""
 
@@ -157,7 +184,7 @@ class PyarrowDatasetIO:
               merge_max_memory_mb: int = 1024, merge_max_process_memory_mb: int | None = None,
               merge_min_system_available_mb: int = 512, merge_progress_callback=None,
               use_merge: bool | None = None, single_writer: bool = False,
-              durable: bool = False) -> MergeResult:
+              durable: bool = False, executor="local") -> MergeResult:
         """Insert, update or upsert ``data`` into the dataset at ``path`` on ``key_columns``.
 
         Only files holding a source key are rewritten (row order kept); new keys go to
@@ -175,21 +202,36 @@ class PyarrowDatasetIO:
         unless ``single_writer=True`` declares that nothing else writes the dataset.
         ``durable=True`` (local disks) fsyncs the commit so it survives a power loss, not
         only the process dying; it adds about 0.1 s per commit (bench/RESULTS.md).
+
+        ``executor``: "local" (threads of this process), "ray" (Ray Core tasks on the
+        current Ray connection, or a local cluster), or a
+        ``fsspeckit.distributed.RayExecutor`` for its options. Either way the result is
+        the same; ``result.metrics["tasks"]`` lists what each task did and where.
         """
         keys = _key_list(key_columns, "key_columns")
+        partitions = _key_list(partition_columns, "partition_columns")
+        runner = _executor(executor)
+        if runner is not None:
+            raw = runner.merge(
+                _stream(data), path, self._filesystem, strategy=strategy, key_columns=keys,
+                partition_columns=partitions, schema=schema, compression=compression,
+                max_rows_per_file=max_rows_per_file, row_group_size=row_group_size,
+                max_memory_mb=merge_max_memory_mb,
+                max_process_memory_mb=merge_max_process_memory_mb,
+                min_system_available_mb=merge_min_system_available_mb,
+                chunk_size_rows=merge_chunk_size_rows, single_writer=single_writer,
+                durable=durable, progress=merge_progress_callback)
+            return _merge_result(raw)
         filesystem, path = resolve(self._filesystem, path)
         raw = _core.merge(
-            _stream(data), path, filesystem, strategy, keys,
-            _key_list(partition_columns, "partition_columns"), schema, compression,
+            _stream(data), path, filesystem, strategy, keys, partitions, schema, compression,
             max_rows_per_file, row_group_size, merge_chunk_size_rows, merge_max_memory_mb,
             merge_max_process_memory_mb, merge_min_system_available_mb,
             merge_progress_callback, gc.collect, single_writer, durable)
-        files = [MergeFileMetadata(path=p, row_count=n, operation=op, size_bytes=size)
-                 for p, n, op, size in raw.pop("files")]
-        report = raw.pop("_report")
-        result = MergeResult(files=files, **raw)
-        result._report = report
-        return result
+        raw["metrics"]["executor"] = "local"
+        for record in raw["metrics"]["tasks"]:
+            record.update(pid=os.getpid(), node="local")
+        return _merge_result(raw)
 
     def recover(self, path: str, *, single_writer: bool = False) -> bool:
         """Completes (if it had committed) or rolls back an interrupted merge at ``path``.

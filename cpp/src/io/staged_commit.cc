@@ -1,0 +1,47 @@
+// fsspeckit: the one commit protocol of dataset writes and merges (staging folder + journal).
+#include "staged_commit_internal.h"
+
+#include "fsspeckit/io/unique_name.h"
+
+namespace fsspeckit::io {
+
+StagedCommit::StagedCommit(std::shared_ptr<arrow::fs::FileSystem> fs, std::string dataset_dir)
+    : fs_(std::move(fs)), dataset_dir_(std::move(dataset_dir)) {
+  journal_.staging_dir = dataset_dir_ + "/" + kStagingPrefix + UniqueId();
+}
+
+StagedCommit::~StagedCommit() {
+  // Nothing was committed: the dataset is untouched, only the staging folder goes.
+  if (fs_ && !settled_) (void)fs_->DeleteDir(journal_.staging_dir);
+}
+
+arrow::Status StagedCommit::AddNew(const std::string& staged, const std::string& final_path,
+                                   std::string_view fix) {
+  ARROW_ASSIGN_OR_RAISE(auto existing, fs_->GetFileInfo(final_path));
+  if (existing.type() != arrow::fs::FileType::NotFound) {
+    return arrow::Status::IOError("'", final_path, "' already exists; ", fix);
+  }
+  journal_.moves.emplace_back(staged, final_path);
+  return arrow::Status::OK();
+}
+
+void StagedCommit::AddReplacement(const std::string& staged, const std::string& final_path) {
+  journal_.moves.emplace_back(staged, final_path);
+}
+
+void StagedCommit::AddDelete(const std::string& path) { journal_.deletes.push_back(path); }
+
+arrow::Status StagedCommit::Commit(const std::string& operation, DatasetLock& lock,
+                                   const DatasetSnapshot& planned, bool durable) {
+  if (journal_.moves.empty() && journal_.deletes.empty()) return arrow::Status::OK();  // dtor cleans
+  ARROW_RETURN_NOT_OK(CommitJournal(*fs_, dataset_dir_, journal_, lock, planned, operation, durable));
+  settled_ = true;  // committed: from here a failure (or a crash) is completed by Recover()
+  if (auto status = ApplyJournal(*fs_, dataset_dir_, journal_, durable); !status.ok()) {
+    return arrow::Status::IOError("the ", operation, " is committed but its files could not all be "
+                                  "moved into place (", status.message(), "); run recover on '",
+                                  dataset_dir_, "' (or any later write or merge) to complete it");
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace fsspeckit::io

@@ -1,0 +1,136 @@
+// fsspeckit: the last step of a merge: accept one result per task, commit, describe.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "fsspeckit/io/unique_name.h"
+#include "merge_state_internal.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+std::string Describe(const MergeTask& task, int64_t index) {
+  return task.kind == TaskKind::kRewrite ? "task " + std::to_string(index) + " (rewriting '" +
+                                               task.file + "')"
+                                         : "task " + std::to_string(index) + " (inserting rows)";
+}
+
+// One result per task, each naming only files of its own attempt that exist as reported.
+arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs::FileSystem& fs,
+                                                     const std::vector<TaskResult>& results) {
+  std::vector<const TaskResult*> accepted(plan.tasks.size(), nullptr);
+  for (const TaskResult& result : results) {
+    if (result.task < 0 || result.task >= static_cast<int64_t>(plan.tasks.size())) {
+      return arrow::Status::Invalid("a result names task ", result.task, ", which the plan lacks");
+    }
+    if (accepted[result.task]) {
+      return arrow::Status::Invalid(Describe(plan.tasks[result.task], result.task),
+                                    " reported twice: give the commit one result per task");
+    }
+    accepted[result.task] = &result;
+  }
+  for (size_t t = 0; t < accepted.size(); ++t) {
+    if (!accepted[t]) {
+      return arrow::Status::Invalid(Describe(plan.tasks[t], t), " did not report: nothing was "
+                                    "committed");
+    }
+    const std::string dir = TaskDir(plan, t, accepted[t]->attempt) + "/";
+    for (const io::WrittenFile& file : accepted[t]->staged) {
+      if (!file.path.starts_with(dir) || file.path.find("..") != std::string::npos) {
+        return arrow::Status::Invalid(Describe(plan.tasks[t], t), " reports '", file.path,
+                                      "', outside its folder '", dir, "'");
+      }
+      ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
+      if (!info.IsFile() || info.size() != file.size_bytes) {
+        return arrow::Status::IOError(Describe(plan.tasks[t], t), " staged '", file.path,
+                                      "', which is missing or not as reported; run the merge again");
+      }
+    }
+  }
+  return accepted;
+}
+
+std::string Stem(const std::string& path) {
+  std::string name = io::BaseName(path);
+  return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
+}
+
+}  // namespace
+
+arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
+                                  std::vector<TaskResult> results) {
+  // Any return before the journal drops `planned`: staging removed, lock released.
+  PlannedMerge::State& state = planned->state();
+  const Plan& plan = state.plan;
+  arrow::fs::FileSystem& fs = *state.location.filesystem;
+  state.perf->StartOp("commit");
+  ARROW_ASSIGN_OR_RAISE(auto accepted, Accept(plan, fs, results));
+
+  MergeResult result;
+  result.strategy = plan.strategy;
+  result.source_count = plan.source_count;
+  result.target_count_before = plan.target_rows;
+  result.updated = plan.updated;
+  result.keys_in_several_files = plan.keys_in_several_files;
+  io::StagedCommit& commit = *state.staging;
+  std::set<std::string> touched;
+  int64_t total_bytes = 0;
+  for (size_t t = 0; t < plan.tasks.size(); ++t) {
+    const MergeTask& task = plan.tasks[t];
+    const TaskResult& done = *accepted[t];
+    const std::string dir = TaskDir(plan, t, done.attempt);
+    for (size_t part = 0; part < done.staged.size(); ++part) {
+      const io::WrittenFile& file = done.staged[part];
+      std::string final_path;
+      if (task.kind == TaskKind::kRewrite && part == 0) {
+        final_path = task.file;  // the first part takes the file's place
+        commit.AddReplacement(file.path, final_path);
+      } else {
+        // A file grown past max_rows_per_file continues in new files beside it;
+        // inserts keep their (hive) folders below the task's folder.
+        std::string relative = file.path.substr(dir.size());
+        relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
+        final_path = task.kind == TaskKind::kRewrite
+                         ? io::ParentPath(task.file) + "/" + Stem(task.file) + "-" +
+                               io::UniqueId() + "-" + std::to_string(part) + ".parquet"
+                         : plan.dataset_dir + relative + ".parquet";
+        ARROW_RETURN_NOT_OK(commit.AddNew(file.path, final_path, "run the merge again"));
+      }
+      const bool rewritten = task.kind == TaskKind::kRewrite;
+      result.files.push_back({final_path, file.row_count, file.size_bytes,
+                              rewritten ? "rewritten" : "inserted"});
+      (rewritten ? result.rewritten_files : result.inserted_files).push_back(final_path);
+      if (!rewritten) result.inserted += file.row_count;
+      touched.insert(final_path);
+      total_bytes += file.size_bytes;
+    }
+    result.tasks.push_back({std::string(TaskKindName(task.kind)), task.file, done.rows_written,
+                            done.seconds, done.memory_peak_bytes});
+    if (task.kind == TaskKind::kRewrite) state.perf->AddFiles(1);
+  }
+  // Rewritten files first, then inserted ones, as before the split into tasks.
+  std::stable_partition(result.files.begin(), result.files.end(),
+                        [](const MergedFile& f) { return f.operation == "rewritten"; });
+  ARROW_RETURN_NOT_OK(CheckNotStopped(state.options.stop));
+  // The commit point re-checks the lock and that the dataset's files are those planned.
+  ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files,
+                                    state.options.commit.durable));
+  state.perf->EndOp();
+
+  for (const PlannedFile& file : plan.files) {
+    if (touched.count(file.path)) continue;
+    result.files.push_back({file.path, 0, std::nullopt, "preserved"});
+    result.preserved_files.push_back(file.path);
+  }
+  result.target_count_after = result.target_count_before + result.inserted;
+  result.metrics =
+      state.perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
+  // The share of source rows dropped as duplicate keys (last wins).
+  result.metrics.dedup_efficiency =
+      plan.source_rows == 0 ? 0.0
+                            : static_cast<double>(plan.source_rows - plan.source_count) /
+                                  static_cast<double>(plan.source_rows);
+  return result;
+}
+
+}  // namespace fsspeckit::merge

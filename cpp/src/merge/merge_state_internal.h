@@ -1,0 +1,60 @@
+// fsspeckit: what the driver of a merge holds between plan and commit.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "fsspeckit/io/dataset_lock.h"
+#include "fsspeckit/io/dataset_snapshot.h"
+#include "fsspeckit/memory/capped_pool.h"
+#include "fsspeckit/merge/key_index.h"
+#include "fsspeckit/merge/merge_steps.h"
+#include "fsspeckit/perf/performance_monitor.h"
+#include "io/staged_commit_internal.h"
+#include "source_rows.h"
+
+namespace fsspeckit::merge {
+
+/// Rows a task reads: the whole source (in the driver), or exactly the task's rows in
+/// the task's order (`routed`, read back from the staged source elsewhere). `keys`
+/// indexes `rows` for rewrites.
+struct TaskSource {
+  SourceRows rows;
+  std::shared_ptr<KeyIndex> keys;
+  bool routed = false;
+};
+
+struct PlannedMerge::State {
+  /// First: everything below may hold buffers from it.
+  std::unique_ptr<memory::CappedMemoryPool> pool;
+  io::Location location;
+  MergeOptions options;
+  Plan plan;
+  std::unique_ptr<io::DatasetLock> lock;
+  io::DatasetSnapshot planned_files;  ///< the commit refuses a dataset changed since
+  std::optional<io::StagedCommit> staging;  ///< removed unless committed
+  std::shared_ptr<memory::MemoryMonitor> monitor;
+  std::unique_ptr<perf::PerformanceMonitor> perf;
+  std::shared_ptr<TaskSource> source;
+  int64_t source_bytes = 0;
+};
+
+// Ctrl-C before the commit point: what the user sees (KeyboardInterrupt in Python).
+inline arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
+  arrow::Status status = stop.Poll();
+  if (status.ok()) return status;
+  return status.WithMessage("the merge was cancelled (", status.message(),
+                            ") before its commit: the dataset is unchanged");
+}
+
+// Every MemoryError of a merge names an option to change: the ladder's name the limit
+// exceeded; an allocation that failed is the Arrow budget's.
+inline arrow::Status NameTheBudget(arrow::Status status) {
+  if (!status.IsOutOfMemory() || status.message().find("merge_") != std::string::npos) {
+    return status;
+  }
+  return status.WithMessage(status.message(), "; to go on, raise ", kMergeLimitNames.pool,
+                            " or merge the source in smaller parts");
+}
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,75 @@
+// fsspeckit: a test dataset of small Parquet files and sources for merge tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/array/builder_binary.h>
+#include <arrow/array/builder_primitive.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/dataset/plan.h>
+#include <arrow/filesystem/localfs.h>
+#include <arrow/io/file.h>
+#include <arrow/json/from_string.h>
+#include <arrow/table.h>
+#include <parquet/arrow/writer.h>
+
+#include "fsspeckit/io/location.h"
+#include "testing/status_assertions.h"
+#include "testing/temp_dir.h"
+
+namespace fsspeckit::merge {
+
+inline std::shared_ptr<arrow::Array> Json(const std::shared_ptr<arrow::DataType>& type,
+                                   const std::string& json) {
+  return arrow::json::ArrayFromJSONString(type, json).ValueOrDie();
+}
+
+inline std::shared_ptr<arrow::RecordBatch> Batch(std::vector<std::string> names,
+                                          std::vector<std::shared_ptr<arrow::Array>> columns) {
+  arrow::FieldVector fields;
+  for (size_t i = 0; i < names.size(); ++i) fields.push_back(arrow::field(names[i], columns[i]->type()));
+  return arrow::RecordBatch::Make(arrow::schema(fields), columns[0]->length(), columns);
+}
+
+class MergeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(arrow::compute::Initialize());
+    arrow::dataset::internal::Initialize();
+  }
+  // A file of ids [first, first+n) with row groups of `rg` rows, named `name`.
+  void WriteFile(const std::string& name, int64_t first, int64_t n, int64_t rg) {
+    arrow::Int64Builder ids;
+    arrow::StringBuilder names;
+    for (int64_t i = first; i < first + n; ++i) {
+      ASSERT_OK(ids.Append(i));
+      ASSERT_OK(names.Append("old"));
+    }
+    auto table = arrow::Table::Make(
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())}),
+        {ids.Finish().ValueOrDie(), names.Finish().ValueOrDie()});
+    std::filesystem::create_directories(std::filesystem::path(tmp_.path() + "/" + name).parent_path());
+    auto out = arrow::io::FileOutputStream::Open(tmp_.path() + "/" + name).ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, rg));
+    ASSERT_OK(out->Close());
+  }
+  std::shared_ptr<arrow::RecordBatchReader> Source(const std::string& ids_json) {
+    auto ids = Json(arrow::int64(), ids_json);
+    arrow::StringBuilder names;
+    for (int64_t i = 0; i < ids->length(); ++i) EXPECT_TRUE(names.Append("new").ok());
+    auto batch = Batch({"id", "name"}, {ids, names.Finish().ValueOrDie()});
+    return arrow::RecordBatchReader::Make({batch}).ValueOrDie();
+  }
+  io::Location Location() { return {fs_, tmp_.path()}; }
+
+  std::shared_ptr<arrow::fs::FileSystem> fs_ = std::make_shared<arrow::fs::LocalFileSystem>();
+  testing::TempDir tmp_;
+};
+
+
+}  // namespace fsspeckit::merge
