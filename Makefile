@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 BUILD := build/py
 STAMP_DEPS := $(VENV)/.deps-stamp
+STAMP_BENCH := $(VENV)/.bench-stamp
 
 # ccache, when the machine has it, shares compiled objects between builds and checkouts
 # (paths are taken relative to the checkout, so two clones hit the same cache entries).
@@ -14,7 +15,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python test-sdk demo demo-memory report-demo bench soak fuzz cpp clean gtest
+.PHONY: all install test test-cpp test-python test-sdk demo demo-memory report-demo bench bench-env bench-large soak fuzz cpp clean gtest
 
 all: install
 
@@ -99,13 +100,30 @@ soak: install
 fuzz: install
 	FSSPECKIT_FUZZ_SEQUENCES=3000 $(PY) -m pytest -q tests/test_merge_fuzz.py
 
-bench: install
+# The peers the benchmarks race, kept out of requirements-dev.txt so `make test` stays
+# lean: DuckDB and delta-rs into .venv; the original fsspeckit 0.29.0 into
+# bench/.venv-original, built from a Python >= 3.12 found on the machine (PATH or pyenv),
+# or skipped with a printed reason when there is none.
+$(STAMP_BENCH): bench/requirements-bench.txt $(STAMP_DEPS)
+	$(PIP) install --quiet -r bench/requirements-bench.txt
+	@touch $@
+
+bench-env: install $(STAMP_BENCH)
+	$(PY) bench/peer_env.py
+
+bench: bench-env
 	$(PY) bench/bench_memory.py
 	$(PY) bench/bench_scan.py
 	$(PY) bench/bench_io.py
 	$(PY) bench/bench_merge.py
 	$(PY) bench/bench_merge.py --sparse
 	$(PY) bench/bench_merge.py --large --rounds 1
+	$(PY) bench/bench_matrix.py
+
+# The 3 GB merge against its peers (DuckDB held to the same 256 MiB): about 10 minutes,
+# plus about 5 to generate the data the first time.
+bench-large: bench-env
+	$(PY) bench/bench_matrix.py --large
 
 # The C++ library and its tests alone, as a C++ user builds them (Python is asked only
 # where pyarrow lives).

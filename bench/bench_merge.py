@@ -1,7 +1,8 @@
 """Upsert benchmark: fsspeckit vs the original fsspeckit 0.29.0, DuckDB and plain pyarrow.
 
 Run with `make bench` (or .venv/bin/python bench/bench_merge.py [--sparse | --large] after
-`make install`). Upserts 1,000,000 rows (500,000 updates spread over every file, 500,000
+`make bench-env`, which installs DuckDB into .venv and the original into
+bench/.venv-original). Upserts 1,000,000 rows (500,000 updates spread over every file, 500,000
 new keys) into a 10,000,000-row, 20-file dataset (int64, string, float64, int32, string
 columns). Every contender runs in its own process on a fresh copy of the dataset; the
 time is the merge alone (imports and the copy excluded), the peak RSS is the process's.
@@ -30,9 +31,11 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peer_env  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-ORIGINAL = HERE / ".venv-original" / "bin" / "python"
 DETAILS = defaultdict(list)  # contender -> per round: plan/task/commit times (executors)
 
 SETUP = """
@@ -49,7 +52,7 @@ result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_me
 elapsed = time.perf_counter() - start
 print(elapsed, result.metrics["memory_peak_mb"])
 """),
-    "original fsspeckit 0.29.0": (str(ORIGINAL), SETUP + """
+    "original fsspeckit 0.29.0": ("ORIGINAL", SETUP + """
 from loguru import logger
 logger.remove()
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
@@ -58,7 +61,7 @@ result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_me
 elapsed = time.perf_counter() - start
 print(elapsed, (result.metrics or {}).get("memory_peak_mb", float("nan")))
 """),
-    "DuckDB (read, anti-join, write)": (str(ORIGINAL), SETUP + """
+    "DuckDB (read, anti-join, write)": (sys.executable, SETUP + """
 import duckdb, shutil
 start = time.perf_counter()
 con = duckdb.connect()
@@ -241,7 +244,14 @@ def main():
         runners = {k: v for k, v in RUNNERS.items() if k.startswith("fsspeckit")}
     else:
         dataset, rows, files, budget = DATA / "merge_10m", 10_000_000, 20, 1024
-        runners = RUNNERS
+        runners = dict(RUNNERS)
+        original = peer_env.original_python()  # None: skipped, with the reason printed
+        for name, (python, code) in RUNNERS.items():
+            if python == "ORIGINAL":
+                if original:
+                    runners[name] = (original, code)
+                else:
+                    del runners[name]
     executors = "--executor" in sys.argv
     if executors:
         runners = EXECUTORS

@@ -4,8 +4,8 @@ Run with `make bench` (or .venv/bin/python bench/bench_scan.py after `make insta
 Builds a multi-file Parquet dataset (5 million rows: int, float and string columns) in
 bench/data/, then runs each contender in its own process, three rounds interleaved,
 and reports the best wall time as rows/s and the peak RSS of that process. The
-original implementation (fsspeckit==0.29.0) runs from bench/.venv-original, created on
-first use.
+original implementation (fsspeckit==0.29.0) runs from bench/.venv-original (bench/peer_env.py
+builds it; without a Python >= 3.12 on the machine it is skipped with a note).
 """
 
 import os
@@ -14,9 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peer_env  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "scan_5m"
-ORIGINAL_VENV = HERE / ".venv-original"
 ROWS = 5_000_000
 FILES = 10
 PASSES = 3   # full scans per process, so start-up effects and noise weigh less
@@ -54,7 +56,7 @@ RUNNERS = {
         sys.executable,
         timed_scan(OURS, f"process_in_chunks({DATASET}, enable_progress=False)")),
     "original fsspeckit 0.29.0 process_in_chunks(ds.dataset(path))": (
-        str(ORIGINAL_VENV / "bin" / "python"),
+        "ORIGINAL",  # bench/.venv-original's python, set in main()
         timed_scan(ORIGINAL_SETUP, f"process_in_chunks({DATASET}, enable_progress=False)")),
 }
 
@@ -80,27 +82,6 @@ def make_dataset():
     (DATA / "_complete").touch()
 
 
-def find_python312():
-    """fsspeckit 0.29.0 requires Python >= 3.12; this machine's default is 3.11."""
-    import shutil
-
-    candidates = [shutil.which("python3.12"), shutil.which("python3.13")]
-    candidates += sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.1[2-9]*/bin/python"))
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
-    raise SystemExit("the original fsspeckit 0.29.0 needs Python >= 3.12: install one "
-                     "(e.g. pyenv install 3.12) and run again")
-
-
-def ensure_original():
-    python = ORIGINAL_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([find_python312(), "-m", "venv", str(ORIGINAL_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "fsspeckit==0.29.0",
-                        "psutil"], check=True)
-
-
 def run_once(name, python, code):
     script = f"PATH = {str(DATA)!r}\nPASSES = {PASSES}\n" + code
     proc = subprocess.Popen([python, "-c", script], stdout=subprocess.PIPE, text=True)
@@ -114,7 +95,13 @@ def run_once(name, python, code):
 
 def main():
     make_dataset()
-    ensure_original()
+    original = peer_env.original_python()
+    for name, (python, code) in list(RUNNERS.items()):
+        if python == "ORIGINAL":
+            if original:
+                RUNNERS[name] = (original, code)
+            else:
+                del RUNNERS[name]
     best = {name: (float("inf"), 0.0) for name in RUNNERS}
     for _ in range(ROUNDS):
         for name, (python, code) in RUNNERS.items():

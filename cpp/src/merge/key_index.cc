@@ -3,6 +3,11 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+
+#include <arrow/array/array_primitive.h>
+#include <arrow/buffer.h>
+#include <arrow/util/bit_util.h>
 
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
@@ -78,6 +83,9 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
   // Batch by batch, as the source arrived: ids continue across batches.
   arrow::TableBatchReader batches(source);
   int64_t first_row = 0;
+  const bool sortable = index->canonical_types_.size() == 1 &&
+                        index->canonical_types_[0]->id() == arrow::Type::INT64;
+  std::vector<std::pair<int64_t, uint32_t>> pairs;  // (key, id) of non-null keys
   std::shared_ptr<arrow::RecordBatch> batch;
   while (true) {
     ARROW_RETURN_NOT_OK(batches.ReadNext(&batch));
@@ -89,6 +97,7 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
                                           index->canonical_types_[i]));
       keys.emplace_back(std::move(canonical_keys));
     }
+    const std::shared_ptr<arrow::Array> first_keys = keys[0].make_array();
     cp::ExecBatch exec_batch(std::move(keys), batch->num_rows());
     ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, index->grouper_->Consume(cp::ExecSpan(exec_batch)));
     auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
@@ -96,9 +105,60 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
     for (int64_t row = 0; row < group_ids->length(); ++row) {
       index->winning_rows_[group_ids->Value(row)] = first_row + row;  // later rows overwrite: last wins
     }
+    if (sortable) {
+      const auto& values = static_cast<const arrow::Int64Array&>(*first_keys);
+      for (int64_t row = 0; row < values.length(); ++row) {
+        if (values.IsValid(row)) pairs.emplace_back(values.Value(row), group_ids->Value(row));
+      }
+    }
     first_row += batch->num_rows();
   }
+  if (sortable) ARROW_RETURN_NOT_OK(index->BuildSorted(std::move(pairs)));
   return index;
+}
+
+arrow::Status KeyIndex::BuildSorted(std::vector<std::pair<int64_t, uint32_t>> pairs) {
+  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
+  // Equal keys share one id: keep one pair per key.
+  pairs.erase(std::unique(pairs.begin(), pairs.end(),
+                          [](const auto& a, const auto& b) { return a.first == b.first; }),
+              pairs.end());
+  num_sorted_ = static_cast<int64_t>(pairs.size());
+  ARROW_ASSIGN_OR_RAISE(sorted_keys_, arrow::AllocateBuffer(num_sorted_ * sizeof(int64_t)));
+  ARROW_ASSIGN_OR_RAISE(sorted_ids_, arrow::AllocateBuffer(num_sorted_ * sizeof(uint32_t)));
+  auto* keys = reinterpret_cast<int64_t*>(sorted_keys_->mutable_data());
+  auto* ids = reinterpret_cast<uint32_t*>(sorted_ids_->mutable_data());
+  for (int64_t i = 0; i < num_sorted_; ++i) std::tie(keys[i], ids[i]) = pairs[i];
+  return arrow::Status::OK();
+}
+
+arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::LookupAscending(
+    const arrow::Int64Array& keys) const {
+  const int64_t n = keys.length();
+  const int64_t* values = keys.raw_values();
+  for (int64_t i = 1; i < n; ++i) {
+    if (values[i] < values[i - 1]) return nullptr;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto out_ids, arrow::AllocateBuffer(n * sizeof(uint32_t)));
+  ARROW_ASSIGN_OR_RAISE(auto validity, arrow::AllocateEmptyBitmap(n));
+  auto* out = reinterpret_cast<uint32_t*>(out_ids->mutable_data());
+  uint8_t* valid = validity->mutable_data();
+  const int64_t* source = reinterpret_cast<const int64_t*>(sorted_keys_->data());
+  const uint32_t* ids = reinterpret_cast<const uint32_t*>(sorted_ids_->data());
+  const int64_t* cursor = n == 0 ? source : std::lower_bound(source, source + num_sorted_, values[0]);
+  const int64_t* end = source + num_sorted_;
+  int64_t found = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    while (cursor != end && *cursor < values[i]) ++cursor;
+    if (cursor != end && *cursor == values[i]) {
+      out[i] = ids[cursor - source];
+      arrow::bit_util::SetBit(valid, i);
+      ++found;
+    } else {
+      out[i] = 0;
+    }
+  }
+  return std::make_shared<arrow::UInt32Array>(n, std::move(out_ids), std::move(validity), n - found);
 }
 
 arrow::Status KeyIndex::CheckComparable(const arrow::Schema& target,
@@ -126,6 +186,11 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::Lookup(const arrow:
     if (!column) return arrow::Status::KeyError("key column '", key_columns_[i], "' is missing");
     ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, canonical_types_[i]));
     keys.emplace_back(std::move(canonical));
+  }
+  if (sorted_keys_ && keys[0].null_count() == 0) {
+    auto canonical = keys[0].make_array();
+    ARROW_ASSIGN_OR_RAISE(auto ids, LookupAscending(static_cast<const arrow::Int64Array&>(*canonical)));
+    if (ids) return ids;
   }
   cp::ExecBatch exec_batch(std::move(keys), batch.num_rows());
   std::lock_guard<std::mutex> lock(mutex_);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <arrow/array.h>
@@ -29,9 +30,12 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 /// The source's keys in a hash table (Arrow's Grouper). Null equals null, composite keys
 /// match only when every component matches, and of several source rows with one key
 /// the last wins. Lookups are thread-safe: a Grouper is not, so they take turns. One
-/// Grouper, not one per thread: lookups are a few percent of a merge's time and seldom
-/// meet, while a second copy doubled the index's memory (about 28 MiB per million int64
-/// keys) and the time to build it.
+/// Grouper, not one per thread: a second copy doubled the index's memory (about 28 MiB
+/// per million int64 keys) and the time to build it.
+/// A single integer key column is also kept sorted: a batch whose keys ascend (a file
+/// written in key order, the usual layout) is answered by walking both in step, without
+/// the lock; hashing every target row was a fifth of a merge's CPU where every file is
+/// rewritten (bench_matrix, random-narrow-all).
 class KeyIndex {
  public:
   /// Invalid when a key column is missing from `source`. Source rows are numbered across
@@ -65,12 +69,22 @@ class KeyIndex {
 
  private:
   KeyIndex() = default;
+  // For one integer key column: the source's distinct keys ascending, with their ids.
+  arrow::Status BuildSorted(std::vector<std::pair<int64_t, uint32_t>> pairs);
+  // Ids by walking `keys` (non-null, ascending) beside sorted_keys_; null when they do not
+  // ascend, for the Grouper to answer.
+  arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const arrow::Int64Array& keys) const;
   std::vector<std::string> key_columns_;
   std::vector<std::shared_ptr<arrow::DataType>> canonical_types_;
   std::unique_ptr<arrow::compute::ExecContext> context_;  // the grouper's pool
   std::mutex mutex_;  // guards grouper_'s lookups
   std::unique_ptr<arrow::compute::Grouper> grouper_;
   std::vector<int64_t> winning_rows_;
+  // Read-only after Make, so lookups through them need no lock; in the Arrow pool, so the
+  // merge's memory budget sees them (12 bytes per distinct key).
+  std::shared_ptr<arrow::Buffer> sorted_keys_;  // int64, ascending, distinct
+  std::shared_ptr<arrow::Buffer> sorted_ids_;   // uint32, the id of each
+  int64_t num_sorted_ = 0;
 };
 
 }  // namespace fsspeckit::merge

@@ -163,6 +163,28 @@ TEST(KeyIndexTest, LastRowWinsAndNullEqualsNull) {
   EXPECT_EQ(index->winning_rows()[ids[3]], 1);
 }
 
+// Ascending integer keys (a file in key order) are answered by walking the sorted source
+// keys; anything else by the hash table. Both must give every row the same id.
+TEST(KeyIndexTest, AscendingAndUnorderedKeysGetTheSameIds) {
+  auto source = Batch({"k"}, {Json(arrow::int64(), "[40, 10, null, 30, 10, -5]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  auto ascending = Batch({"k"}, {Json(arrow::int64(), "[-9, -5, 10, 10, 20, 30, 40, 41]")});
+  auto unordered = Batch({"k"}, {Json(arrow::int64(), "[41, 10, 40, -5, 30, 20, 10, -9]")});
+  auto with_null = Batch({"k"}, {Json(arrow::int64(), "[-5, 10, null, 40]")});
+  std::vector<int64_t> up = Ids(*index, *ascending);
+  std::vector<int64_t> mixed = Ids(*index, *unordered);
+  std::vector<int64_t> nulls = Ids(*index, *with_null);
+  std::vector<int64_t> rows;  // the winning source row per probe row, -1 for none
+  for (int64_t id : up) rows.push_back(id < 0 ? -1 : index->winning_rows()[id]);
+  EXPECT_EQ(rows, (std::vector<int64_t>{-1, 5, 4, 4, -1, 3, 0, -1}));
+  EXPECT_EQ(mixed, (std::vector<int64_t>{-1, up[2], up[6], up[1], up[5], -1, up[2], -1}));
+  ASSERT_GE(nulls[2], 0);
+  EXPECT_EQ(index->winning_rows()[nulls[2]], 2);  // null matches the source's null
+  EXPECT_EQ(nulls, (std::vector<int64_t>{up[1], up[2], nulls[2], up[6]}));
+  // A slice of a batch (an offset into its buffers) walks from its own first row.
+  EXPECT_EQ(Ids(*index, *ascending->Slice(5, 3)), (std::vector<int64_t>{up[5], up[6], -1}));
+}
+
 TEST(KeyIndexTest, IntegersMatchByValueAcrossWidths) {
   auto source = Batch({"k"}, {Json(arrow::int32(), "[5, -7]")});
   ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
