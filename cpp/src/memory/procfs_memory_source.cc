@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 
@@ -25,6 +26,11 @@ struct ProcfsMemorySource::Files {
   std::mutex slow_mutex;  // guards the slow readings below
   std::optional<int64_t> slow_read_at_ns;
   std::optional<PsiReading> psi_reading;
+  // The last MemAvailable read, with MemTotal, this process's RSS and the time then.
+  struct Available {
+    int64_t bytes = 0, total_bytes = 0, rss_bytes = 0, read_at_ns = 0;
+  };
+  std::optional<Available> available;
 };
 
 ProcfsMemorySource::ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files,
@@ -68,15 +74,9 @@ SystemReadings ProcfsMemorySource::ReadSystem() {
       }
     }
   }
-  if (files_->meminfo) {
-    if (std::optional<std::string_view> text = files_->meminfo->Read(buffer)) {
-      if (std::optional<int64_t> kib = FindField(*text, "MemAvailable")) {
-        readings.mem_available_bytes = *kib * 1024;
-      }
-    }
-  }
   int64_t now_ns = SteadyNowNs();
   std::lock_guard<std::mutex> lock(files_->slow_mutex);
+  readings.mem_available_bytes = ReadAvailable(readings.rss_bytes, now_ns, buffer);
   bool refresh_slow =
       !files_->slow_read_at_ns || now_ns - *files_->slow_read_at_ns >= slow_refresh_ns_;
   if (refresh_slow) {
@@ -89,6 +89,31 @@ SystemReadings ProcfsMemorySource::ReadSystem() {
   readings.psi = files_->psi_reading;
   if (files_->cgroup) readings.cgroup = files_->cgroup->Read(refresh_slow);
   return readings;
+}
+
+// /proc/meminfo costs about 50 us to generate cold (the kernel sums per-CPU counters),
+// more than every other reading together. While more than half of MemTotal is
+// available, MemAvailable is re-read on the slow cadence and meanwhile this process's own
+// RSS growth since the read is subtracted from it; nearer the floor, every call re-reads.
+std::optional<int64_t> ProcfsMemorySource::ReadAvailable(std::optional<int64_t> rss_bytes,
+                                                         int64_t now_ns,
+                                                         std::array<char, 4096>& buffer) {
+  std::optional<Files::Available>& last = files_->available;
+  if (last && rss_bytes && now_ns - last->read_at_ns < slow_refresh_ns_) {
+    const int64_t estimate = last->bytes - std::max<int64_t>(0, *rss_bytes - last->rss_bytes);
+    if (estimate > last->total_bytes / 2) return estimate;
+  }
+  last.reset();
+  if (!files_->meminfo) return std::nullopt;
+  std::optional<std::string_view> text = files_->meminfo->Read(buffer);
+  if (!text) return std::nullopt;
+  std::optional<int64_t> available_kib = FindField(*text, "MemAvailable");
+  if (!available_kib) return std::nullopt;
+  std::optional<int64_t> total_kib = FindField(*text, "MemTotal");
+  if (total_kib && rss_bytes) {
+    last = Files::Available{*available_kib * 1024, *total_kib * 1024, *rss_bytes, now_ns};
+  }
+  return *available_kib * 1024;
 }
 
 }  // namespace fsspeckit::memory

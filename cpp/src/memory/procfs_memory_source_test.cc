@@ -62,6 +62,40 @@ TEST(ProcfsMemorySourceTest, ReadsEverySignalFromAFixtureTree) {
   EXPECT_DOUBLE_EQ(readings.psi->some_avg10, 9.0);
 }
 
+TEST(ProcfsMemorySourceTest, MemAvailableWaitsForTheSlowRefreshOnlyWhileMemoryIsPlentiful) {
+  TempDir tmp;
+  const int64_t page = ::sysconf(_SC_PAGESIZE);
+  auto meminfo = [&](int64_t available_mib) {
+    tmp.Write("proc/meminfo", "MemTotal: " + std::to_string(1024 * 1024) + " kB\nMemAvailable: " +
+                                  std::to_string(available_mib * 1024) + " kB\n");
+  };
+  tmp.Write("proc/self/statm", "1000 256 10 1 0 100 0\n");
+  meminfo(800);  // of 1024 MiB: plenty
+  auto source = ProcfsMemorySource::Open({nullptr, tmp.path() + "/proc", /*slow_refresh_ms=*/60'000});
+  EXPECT_EQ(source->ReadSystem().mem_available_bytes, MiB(800));
+
+  // Plenty left: meminfo is not re-read, but this process's own growth is subtracted.
+  meminfo(700);
+  tmp.Write("proc/self/statm", "1000 " + std::to_string(256 + MiB(100) / page) + " 10 1 0 100 0\n");
+  EXPECT_EQ(source->ReadSystem().mem_available_bytes, MiB(700));
+  meminfo(650);
+  EXPECT_EQ(source->ReadSystem().mem_available_bytes, MiB(700));
+
+  // The estimate at or under half of MemTotal: every reading goes to the kernel.
+  tmp.Write("proc/self/statm", "1000 " + std::to_string(256 + MiB(300) / page) + " 10 1 0 100 0\n");
+  meminfo(400);
+  EXPECT_EQ(source->ReadSystem().mem_available_bytes, MiB(400));
+  meminfo(390);
+  EXPECT_EQ(source->ReadSystem().mem_available_bytes, MiB(390));
+
+  // Without the slow cadence every reading is fresh.
+  auto eager = ProcfsMemorySource::Open({nullptr, tmp.path() + "/proc", /*slow_refresh_ms=*/0});
+  meminfo(900);
+  EXPECT_EQ(eager->ReadSystem().mem_available_bytes, MiB(900));
+  meminfo(880);
+  EXPECT_EQ(eager->ReadSystem().mem_available_bytes, MiB(880));
+}
+
 TEST(ProcfsMemorySourceTest, MissingFilesAreAbsentReadings) {
   TempDir tmp;
   auto source = ProcfsMemorySource::Open({nullptr, tmp.path()});

@@ -1,7 +1,9 @@
 // fsspeckit: memory readings from Linux procfs and cgroupfs through kept-open files.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fsspeckit/memory/memory_source.h"
@@ -22,7 +24,9 @@ struct ProcfsMemorySourceOptions {
   std::string proc_root = "/proc";
   /// Readings that change slowly are re-read at most this often: the kernel updates
   /// PSI averages every 2 s, and cgroup limits change only when an administrator sets
-  /// them. RSS, MemAvailable and cgroup usage are read on every ReadSystem().
+  /// them. MemAvailable too, while more than half of MemTotal is available (this
+  /// process's own RSS growth is subtracted meanwhile); below that, on every call, as
+  /// RSS and cgroup usage always are.
   int64_t slow_refresh_ms = kDefaultSlowRefreshMs;
 };
 
@@ -42,6 +46,8 @@ class ProcfsMemorySource : public MemorySource {
   struct Files;
   explicit ProcfsMemorySource(arrow::MemoryPool* pool, std::unique_ptr<Files> files,
                               int64_t slow_refresh_ms);
+  std::optional<int64_t> ReadAvailable(std::optional<int64_t> rss_bytes, int64_t now_ns,
+                                       std::array<char, 4096>& buffer);
   arrow::MemoryPool* pool_;
   std::unique_ptr<Files> files_;
   const int64_t slow_refresh_ns_;
