@@ -355,8 +355,13 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
     for (size_t i = 0; i < routed.size(); ++i) routed[i] = static_cast<int64_t>(i);
   }
   const std::vector<int64_t>& rows = run.source.routed ? routed : run.task.source_rows;
+  // Arrow's dataset writer (partitioned inserts) frees what it was given on its own
+  // threads after it returns, possibly after this merge and its capped pool are gone: its
+  // rows come from the default pool, which counts against the budget but is not capped.
+  arrow::MemoryPool* pool =
+      plan.partition_by.empty() ? static_cast<arrow::MemoryPool*>(&run.pool) : arrow::default_memory_pool();
   auto reader = std::make_shared<GatherReader>(run.source.rows, rows, schema,
-                                               plan.chunk_size_rows, &run.pool);
+                                               plan.chunk_size_rows, pool);
   std::vector<io::WrittenFile> files;
   if (plan.partition_by.empty()) {
     ARROW_ASSIGN_OR_RAISE(files, WriteRewrite(reader, run.fs,
@@ -365,7 +370,6 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   } else {
     io::WriteDatasetOptions options = plan.write;
     options.partition_by = plan.partition_by;
-    options.pool = &run.pool;
     options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(files, io::WriteFiles(reader, run.fs, run.dir, options));
   }

@@ -37,8 +37,6 @@ struct WriteDatasetOptions {
   std::optional<int64_t> max_rows_per_file = kDefaultMaxRowsPerFile;
   /// Rows per row group (capped at max_rows_per_file).
   std::optional<int64_t> row_group_size = kDefaultRowGroupSize;
-  /// Where the writers' buffers come from (a merge's capped pool); nullptr: the default.
-  arrow::MemoryPool* pool = nullptr;
   /// WriteDataset: a stop requested (Ctrl-C, through the bindings) before the commit
   /// point cancels the write (polled between input batches); the dataset is unchanged.
   arrow::StopToken stop = arrow::StopToken::Unstoppable();
