@@ -12,14 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class MergeStepsTest : public MergeTest {
+class MergeStepsTest : public TwoFileMergeTest {
  protected:
-  void SetUp() override {
-    MergeTest::SetUp();
-    WriteFile("a.parquet", 0, 6, 2);
-    WriteFile("b.parquet", 10, 6, 2);
-    options_.key_columns = {"id"};
-  }
   // Ids and names of the whole dataset, sorted by id.
   std::vector<std::pair<int64_t, std::string>> Rows() {
     auto table = io::ReadParquet({fs_, tmp_.path()}).ValueOrDie();
@@ -44,7 +38,6 @@ class MergeStepsTest : public MergeTest {
     }
     return false;
   }
-  MergeOptions options_;
 };
 
 TEST_F(MergeStepsTest, TasksRunFromBytesGiveTheSameDatasetAsMerge) {

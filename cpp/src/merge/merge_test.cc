@@ -423,13 +423,10 @@ using fsspeckit::testing::FakeMemorySource;
 using fsspeckit::testing::MiB;
 
 // The merge's budget and ladder driven by a fake memory source passed in the options.
-class MergeBudgetTest : public MergeTest {
+class MergeBudgetTest : public TwoFileMergeTest {
  protected:
   void SetUp() override {
-    MergeTest::SetUp();
-    WriteFile("a.parquet", 0, 6, 2);
-    WriteFile("b.parquet", 10, 6, 2);
-    options_.key_columns = {"id"};
+    TwoFileMergeTest::SetUp();
     options_.limits.max_pool_bytes = MiB(64);
     options_.limits.min_system_available_bytes = 0;
     memory::MemoryMonitorOptions monitor;
@@ -447,7 +444,6 @@ class MergeBudgetTest : public MergeTest {
     return names;
   }
   std::shared_ptr<FakeMemorySource> source_ = std::make_shared<FakeMemorySource>();
-  MergeOptions options_;
 };
 
 TEST_F(MergeBudgetTest, AnEmergencyThatPersistsStopsTheMergeWithNothingChanged) {

@@ -71,5 +71,17 @@ class MergeTest : public ::testing::Test {
   testing::TempDir tmp_;
 };
 
+/// Two files, ids 0-5 and 10-15 in row groups of 2, keyed on "id".
+class TwoFileMergeTest : public MergeTest {
+ protected:
+  void SetUp() override {
+    MergeTest::SetUp();
+    WriteFile("a.parquet", 0, 6, 2);
+    WriteFile("b.parquet", 10, 6, 2);
+    options_.key_columns = {"id"};
+  }
+  MergeOptions options_;
+};
+
 
 }  // namespace fsspeckit::merge
