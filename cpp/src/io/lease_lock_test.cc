@@ -158,10 +158,20 @@ TEST_F(LeaseLockTest, ALeaseMustBePositive) {
   EXPECT_TRUE(LeaseLock::Acquire(store_, kPath, options).status().IsInvalid());
 }
 
+// Installs a store provider for one test; the process-wide default comes back however
+// the test ends (a failed ASSERT returns early).
+class ScopedStoreProvider {
+ public:
+  explicit ScopedStoreProvider(AtomicStoreProvider provider) {
+    SetAtomicStoreProvider(std::move(provider));
+  }
+  ~ScopedStoreProvider() { SetAtomicStoreProvider(nullptr); }
+};
+
 // DatasetLock on a filesystem that is neither local nor served by a store provider.
 TEST(DatasetLockTest, AFilesystemWithoutAtomicCreateNeedsADeclaredSingleWriter) {
   auto mock = std::make_shared<arrow::fs::internal::MockFileSystem>(arrow::fs::TimePoint{});
-  SetAtomicStoreProvider(nullptr);
+  ScopedStoreProvider no_store(nullptr);
   auto refused = DatasetLock::Acquire(mock, "ds");
   ASSERT_TRUE(refused.status().IsInvalid());
   EXPECT_NE(refused.status().message().find("single_writer=True"), std::string::npos);
@@ -174,7 +184,7 @@ TEST(DatasetLockTest, AFilesystemWithoutAtomicCreateNeedsADeclaredSingleWriter) 
 TEST(DatasetLockTest, AFilesystemWithAStoreIsLockedThroughItsLease) {
   auto mock = std::make_shared<arrow::fs::internal::MockFileSystem>(arrow::fs::TimePoint{});
   auto store = std::make_shared<MemoryStore>();
-  SetAtomicStoreProvider([&](const std::shared_ptr<arrow::fs::FileSystem>& fs) {
+  ScopedStoreProvider provider([&](const std::shared_ptr<arrow::fs::FileSystem>& fs) {
     return fs == mock ? store : nullptr;
   });
   {
@@ -186,7 +196,6 @@ TEST(DatasetLockTest, AFilesystemWithAStoreIsLockedThroughItsLease) {
     ASSERT_OK(lock->CheckHeld());
   }
   EXPECT_TRUE(store->objects_.empty());  // released
-  SetAtomicStoreProvider(nullptr);
 }
 
 }  // namespace

@@ -51,7 +51,11 @@ TEST(PrefetchSource, EveryBatchInOrderWithinTheByteBudget) {
   auto source = MakePrefetchSource(std::move(counting), budget_bytes);
   for (int b = 0; b < 40; ++b) {
     if (b == 20) source->SetReadahead(false);  // CRITICAL: stop reading ahead
-    if (b == 30) source->SetReadahead(true);
+    if (b == 25) max_ahead = 0;  // what was read ahead before batch 20 is taken by now
+    if (b == 30) {
+      EXPECT_LE(max_ahead.load(), 1) << "read ahead while read-ahead was off";
+      source->SetReadahead(true);
+    }
     ASSERT_OK_AND_ASSIGN(auto batch, source->Next());
     ASSERT_NE(batch, nullptr);
     ++taken;
