@@ -10,13 +10,6 @@
 namespace fsspeckit::io {
 namespace {
 
-// Whether a path below the dataset folder passes through a hidden name (pyarrow's
-// selector_ignore_prefixes, applied to every segment).
-bool IsHidden(const std::string& relative) {
-  return relative.starts_with("_") || relative.starts_with(".") ||
-         relative.find("/_") != std::string::npos || relative.find("/.") != std::string::npos;
-}
-
 std::string RelativePath(const std::string& dir, const std::string& path) {
   return path.substr(std::min(path.size(), dir.size() + 1));
 }
@@ -81,6 +74,11 @@ arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& d
     ARROW_RETURN_NOT_OK(CheckLinkInside(root, info.path()));
   }
   return arrow::Status::OK();
+}
+
+bool IsHidden(const std::string& relative) {
+  return relative.starts_with("_") || relative.starts_with(".") ||
+         relative.find("/_") != std::string::npos || relative.find("/.") != std::string::npos;
 }
 
 }  // namespace fsspeckit::io

@@ -12,6 +12,10 @@ namespace fsspeckit::io {
 
 enum class HiddenFiles { kSkip, kInclude };
 
+/// Whether a path relative to the dataset folder passes through a hidden name: a segment
+/// starting with `_` or `.` (pyarrow's selector_ignore_prefixes, applied to every segment).
+bool IsHidden(const std::string& relative);
+
 /// The data files below `dir`, sorted; none when `dir` does not exist. The rule is
 /// pyarrow's dataset discovery: every file, whatever its extension ("part-00000" is
 /// data), except under a name starting with `_` or `.` (staging folders, the journal

@@ -1,18 +1,10 @@
 // fsspeckit: what a dataset's files looked like when a write planned against them.
 #include "io/dataset_snapshot_internal.h"
+#include "io/dataset_files_internal.h"
 
 #include <chrono>
 
 namespace fsspeckit::io {
-namespace {
-
-bool Hidden(const std::string& relative) {
-  return relative.starts_with("_") || relative.starts_with(".") ||
-         relative.find("/_") != std::string::npos || relative.find("/.") != std::string::npos;
-}
-
-}  // namespace
-
 arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std::string& dir) {
   arrow::fs::FileSelector selector;
   selector.base_dir = dir;
@@ -22,7 +14,7 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
   DatasetSnapshot snapshot;
   for (const auto& info : infos) {
     if (!info.IsFile() || !info.path().starts_with(dir + "/")) continue;
-    if (Hidden(info.path().substr(dir.size() + 1))) continue;
+    if (IsHidden(info.path().substr(dir.size() + 1))) continue;
     const auto mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(
         info.mtime().time_since_epoch());
     snapshot.files[info.path()] = {info.size(), mtime.count()};

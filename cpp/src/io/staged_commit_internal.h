@@ -7,6 +7,7 @@
 
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/status.h>
+#include <arrow/util/cancel.h>
 
 #include "io/commit_journal_internal.h"
 #include "io/dataset_lock_internal.h"
@@ -52,5 +53,14 @@ class StagedCommit {
   Journal journal_;
   bool settled_ = false;  // committed, or moved from
 };
+
+/// Ctrl-C before the commit point, as the user sees it: `operation` ("merge", "write")
+/// was cancelled and the dataset is unchanged. OK while no stop was requested.
+inline arrow::Status CheckNotStopped(const arrow::StopToken& stop, std::string_view operation) {
+  arrow::Status status = stop.Poll();
+  if (status.ok()) return status;
+  return status.WithMessage("the ", operation, " was cancelled (", status.message(),
+                            ") before its commit: the dataset is unchanged");
+}
 
 }  // namespace fsspeckit::io

@@ -200,14 +200,6 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
 
 namespace {
 
-// Ctrl-C before the commit point: the write stops and the dataset is unchanged.
-arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
-  arrow::Status status = stop.Poll();
-  if (status.ok()) return status;
-  return status.WithMessage("the write was cancelled (", status.message(),
-                            ") before its commit: the dataset is unchanged");
-}
-
 // The input, polling the stop token before every batch.
 class StoppableReader : public arrow::RecordBatchReader {
  public:
@@ -215,7 +207,7 @@ class StoppableReader : public arrow::RecordBatchReader {
       : input_(std::move(input)), stop_(std::move(stop)) {}
   std::shared_ptr<arrow::Schema> schema() const override { return input_->schema(); }
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    ARROW_RETURN_NOT_OK(CheckNotStopped(stop_));
+    ARROW_RETURN_NOT_OK(CheckNotStopped(stop_, "write"));
     return input_->ReadNext(out);
   }
 
@@ -273,7 +265,7 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
     if (!new_paths.count(old)) commit.AddDelete(old);
   }
   // Everything new is complete: commit, then change the dataset.
-  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
+  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop, "write"));
   ARROW_RETURN_NOT_OK(commit.Commit("write", *lock, planned, options.commit.durable));
   for (WrittenFile& file : result.files) {
     ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));

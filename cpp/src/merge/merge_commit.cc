@@ -111,7 +111,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
   // Rewritten files first, then inserted ones, as before the split into tasks.
   std::stable_partition(result.files.begin(), result.files.end(),
                         [](const MergedFile& f) { return f.operation == "rewritten"; });
-  ARROW_RETURN_NOT_OK(CheckNotStopped(state.options.stop));
+  ARROW_RETURN_NOT_OK(io::CheckNotStopped(state.options.stop, "merge"));
   // The commit point re-checks the lock and that the dataset's files are those planned.
   ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files,
                                     state.options.commit.durable));

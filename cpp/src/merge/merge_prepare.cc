@@ -233,13 +233,13 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_ASSIGN_OR_RAISE(state->lock,
                         io::DatasetLock::Acquire(location.filesystem, dir, options.commit));
   ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
-  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // the source is read and indexed
+  ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));  // the source is read and indexed
   ARROW_ASSIGN_OR_RAISE(state->planned_files, io::TakeSnapshot(fs, dir));
 
   const bool rewrites = options.strategy != Strategy::kInsert;
   ARROW_ASSIGN_OR_RAISE(MergePlan found, PlanMerge(fs, dir, keys, range, source,
                                                    options.partition_columns, rewrites));
-  ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));
+  ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));
   if (found.files.empty() && options.strategy == Strategy::kUpdate) {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
                                   dir, "'");

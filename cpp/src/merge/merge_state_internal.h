@@ -39,14 +39,6 @@ struct PlannedMerge::State {
   int64_t source_bytes = 0;
 };
 
-// Ctrl-C before the commit point: what the user sees (KeyboardInterrupt in Python).
-inline arrow::Status CheckNotStopped(const arrow::StopToken& stop) {
-  arrow::Status status = stop.Poll();
-  if (status.ok()) return status;
-  return status.WithMessage("the merge was cancelled (", status.message(),
-                            ") before its commit: the dataset is unchanged");
-}
-
 // Every MemoryError of a merge names an option to change: the ladder's name the limit
 // exceeded; an allocation that failed is the Arrow budget's.
 inline arrow::Status NameTheBudget(arrow::Status status) {

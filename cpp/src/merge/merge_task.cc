@@ -479,7 +479,7 @@ arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
   result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
   int64_t row_groups_done = 0;
   auto advance = [&](int64_t rows) -> arrow::Status {
-    ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop));  // at every row group
+    ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));  // at every row group
     if (task.kind == TaskKind::kRewrite) KillOnceForTest(++row_groups_done);
     // Sampled at every row group: the task's peak is what admission must plan for.
     result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
