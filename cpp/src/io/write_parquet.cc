@@ -4,6 +4,8 @@
 #include <arrow/io/file.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/memory_pool.h>
+#include <arrow/table.h>
+#include <algorithm>
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
@@ -49,7 +51,13 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
       std::shared_ptr<arrow::RecordBatch> batch;
       ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
       if (!batch) break;
-      ARROW_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+      if (options.row_group_per_batch) {
+        ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches({batch}));
+        ARROW_RETURN_NOT_OK(writer->WriteTable(
+            *table, std::min(batch->num_rows(), options.row_group_size.value_or(batch->num_rows()))));
+      } else {
+        ARROW_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+      }
     }
     ARROW_RETURN_NOT_OK(writer->Close());
     ARROW_RETURN_NOT_OK(out->Close());

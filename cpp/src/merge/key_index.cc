@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include <arrow/array/array_primitive.h>
@@ -63,6 +64,29 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch
               std::move(key_columns), pool);
 }
 
+namespace {
+
+// The source's keys as (key, row) pairs when there is a single int64 key column without
+// nulls; nullptr otherwise.
+arrow::Result<std::optional<std::vector<std::pair<int64_t, int64_t>>>> SortableKeys(
+    const arrow::Table& source, const std::vector<std::string>& key_columns,
+    const std::vector<std::shared_ptr<arrow::DataType>>& types) {
+  if (types.size() != 1 || types[0]->id() != arrow::Type::INT64) return std::nullopt;
+  std::shared_ptr<arrow::ChunkedArray> column = source.GetColumnByName(key_columns[0]);
+  if (column->null_count() > 0) return std::nullopt;
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  pairs.reserve(column->length());
+  int64_t row = 0;
+  for (const std::shared_ptr<arrow::Array>& chunk : column->chunks()) {
+    ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(chunk, types[0]));
+    const int64_t* values = static_cast<const arrow::Int64Array&>(*canonical).raw_values();
+    for (int64_t i = 0; i < canonical->length(); ++i) pairs.emplace_back(values[i], row++);
+  }
+  return pairs;
+}
+
+}  // namespace
+
 arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& source,
                                                         std::vector<std::string> key_columns,
                                                         arrow::MemoryPool* pool) {
@@ -70,22 +94,22 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
   ARROW_RETURN_NOT_OK(cp::Initialize());
   std::unique_ptr<KeyIndex> index(new KeyIndex());
   index->context_ = std::make_unique<cp::ExecContext>(pool);
-  std::vector<arrow::TypeHolder> types;
   for (const std::string& name : key_columns) {
     std::shared_ptr<arrow::ChunkedArray> column = source.GetColumnByName(name);
     if (!column) return arrow::Status::Invalid("key column '", name, "' is not in the source");
-    auto canonical = CanonicalKeyType(column->type());
-    types.emplace_back(canonical);
-    index->canonical_types_.push_back(canonical);
+    index->canonical_types_.push_back(CanonicalKeyType(column->type()));
   }
   index->key_columns_ = std::move(key_columns);
-  ARROW_ASSIGN_OR_RAISE(index->grouper_, cp::Grouper::Make(types, index->context_.get()));
+  ARROW_ASSIGN_OR_RAISE(auto sortable, SortableKeys(source, index->key_columns_,
+                                                    index->canonical_types_));
+  if (sortable) {
+    ARROW_RETURN_NOT_OK(index->BuildSorted(std::move(*sortable)));
+    return index;
+  }
+  ARROW_RETURN_NOT_OK(index->MakeGrouper());
   // Batch by batch, as the source arrived: ids continue across batches.
   arrow::TableBatchReader batches(source);
   int64_t first_row = 0;
-  const bool sortable = index->canonical_types_.size() == 1 &&
-                        index->canonical_types_[0]->id() == arrow::Type::INT64;
-  std::vector<std::pair<int64_t, uint32_t>> pairs;  // (key, id) of non-null keys
   std::shared_ptr<arrow::RecordBatch> batch;
   while (true) {
     ARROW_RETURN_NOT_OK(batches.ReadNext(&batch));
@@ -97,7 +121,6 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
                                           index->canonical_types_[i]));
       keys.emplace_back(std::move(canonical_keys));
     }
-    const std::shared_ptr<arrow::Array> first_keys = keys[0].make_array();
     cp::ExecBatch exec_batch(std::move(keys), batch->num_rows());
     ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, index->grouper_->Consume(cp::ExecSpan(exec_batch)));
     auto group_ids = std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
@@ -105,31 +128,46 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::Table& sour
     for (int64_t row = 0; row < group_ids->length(); ++row) {
       index->winning_rows_[group_ids->Value(row)] = first_row + row;  // later rows overwrite: last wins
     }
-    if (sortable) {
-      const auto& values = static_cast<const arrow::Int64Array&>(*first_keys);
-      for (int64_t row = 0; row < values.length(); ++row) {
-        if (values.IsValid(row)) pairs.emplace_back(values.Value(row), group_ids->Value(row));
-      }
-    }
     first_row += batch->num_rows();
   }
-  if (sortable) ARROW_RETURN_NOT_OK(index->BuildSorted(std::move(pairs)));
   return index;
 }
 
-arrow::Status KeyIndex::BuildSorted(std::vector<std::pair<int64_t, uint32_t>> pairs) {
-  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
-  // Equal keys share one id: keep one pair per key.
-  pairs.erase(std::unique(pairs.begin(), pairs.end(),
-                          [](const auto& a, const auto& b) { return a.first == b.first; }),
-              pairs.end());
-  num_sorted_ = static_cast<int64_t>(pairs.size());
-  ARROW_ASSIGN_OR_RAISE(sorted_keys_, arrow::AllocateBuffer(num_sorted_ * sizeof(int64_t)));
-  ARROW_ASSIGN_OR_RAISE(sorted_ids_, arrow::AllocateBuffer(num_sorted_ * sizeof(uint32_t)));
-  auto* keys = reinterpret_cast<int64_t*>(sorted_keys_->mutable_data());
-  auto* ids = reinterpret_cast<uint32_t*>(sorted_ids_->mutable_data());
-  for (int64_t i = 0; i < num_sorted_; ++i) std::tie(keys[i], ids[i]) = pairs[i];
+arrow::Status KeyIndex::MakeGrouper() {
+  std::vector<arrow::TypeHolder> types(canonical_types_.begin(), canonical_types_.end());
+  ARROW_ASSIGN_OR_RAISE(grouper_, cp::Grouper::Make(types, context_.get()));
   return arrow::Status::OK();
+}
+
+// Key i of the sorted keys gets id i; sorted by (key, row), the last pair of a key holds
+// its winning (last) row.
+arrow::Status KeyIndex::BuildSorted(std::vector<std::pair<int64_t, int64_t>> pairs) {
+  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
+  int64_t distinct = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    distinct += (i + 1 == pairs.size() || pairs[i].first != pairs[i + 1].first) ? 1 : 0;
+  }
+  num_sorted_ = distinct;
+  ARROW_ASSIGN_OR_RAISE(sorted_keys_, arrow::AllocateBuffer(num_sorted_ * sizeof(int64_t),
+                                                            context_->memory_pool()));
+  auto* keys = reinterpret_cast<int64_t*>(sorted_keys_->mutable_data());
+  winning_rows_.resize(num_sorted_);
+  int64_t id = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (i + 1 < pairs.size() && pairs[i].first == pairs[i + 1].first) continue;
+    keys[id] = pairs[i].first;
+    winning_rows_[id++] = pairs[i].second;
+  }
+  return arrow::Status::OK();
+}
+
+// For lookups the walk cannot answer: the sorted keys in a Grouper, in order, so the
+// Grouper's ids are the sorted positions. Called with mutex_ held.
+arrow::Status KeyIndex::HashSortedKeys() {
+  ARROW_RETURN_NOT_OK(MakeGrouper());
+  auto keys = std::make_shared<arrow::Int64Array>(num_sorted_, sorted_keys_);
+  cp::ExecBatch batch({arrow::Datum(keys)}, num_sorted_);
+  return grouper_->Consume(cp::ExecSpan(batch)).status();
 }
 
 arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::LookupAscending(
@@ -144,14 +182,13 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::LookupAscending(
   auto* out = reinterpret_cast<uint32_t*>(out_ids->mutable_data());
   uint8_t* valid = validity->mutable_data();
   const int64_t* source = reinterpret_cast<const int64_t*>(sorted_keys_->data());
-  const uint32_t* ids = reinterpret_cast<const uint32_t*>(sorted_ids_->data());
   const int64_t* cursor = n == 0 ? source : std::lower_bound(source, source + num_sorted_, values[0]);
   const int64_t* end = source + num_sorted_;
   int64_t found = 0;
   for (int64_t i = 0; i < n; ++i) {
     while (cursor != end && *cursor < values[i]) ++cursor;
     if (cursor != end && *cursor == values[i]) {
-      out[i] = ids[cursor - source];
+      out[i] = static_cast<uint32_t>(cursor - source);
       arrow::bit_util::SetBit(valid, i);
       ++found;
     } else {
@@ -194,6 +231,7 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::Lookup(const arrow:
   }
   cp::ExecBatch exec_batch(std::move(keys), batch.num_rows());
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!grouper_) ARROW_RETURN_NOT_OK(HashSortedKeys());
   ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, grouper_->Lookup(cp::ExecSpan(exec_batch)));
   return std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
 }

@@ -32,10 +32,11 @@ arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
 /// the last wins. Lookups are thread-safe: a Grouper is not, so they take turns. One
 /// Grouper, not one per thread: a second copy doubled the index's memory (about 28 MiB
 /// per million int64 keys) and the time to build it.
-/// A single integer key column is also kept sorted: a batch whose keys ascend (a file
-/// written in key order, the usual layout) is answered by walking both in step, without
-/// the lock; hashing every target row was a fifth of a merge's CPU where every file is
-/// rewritten (bench_matrix, random-narrow-all).
+/// A single integer key column without nulls is kept sorted instead (key i has id i): a
+/// batch whose keys ascend (a file written in key order, the usual layout) is answered
+/// by walking both in step, without the lock; hashing every target row was a fifth of a
+/// merge's CPU where every file is rewritten (bench_matrix, random-narrow-all). The
+/// Grouper is built from the sorted keys only when a batch's keys do not ascend.
 class KeyIndex {
  public:
   /// Invalid when a key column is missing from `source`. Source rows are numbered across
@@ -70,7 +71,9 @@ class KeyIndex {
  private:
   KeyIndex() = default;
   // For one integer key column: the source's distinct keys ascending, with their ids.
-  arrow::Status BuildSorted(std::vector<std::pair<int64_t, uint32_t>> pairs);
+  arrow::Status MakeGrouper();
+  arrow::Status BuildSorted(std::vector<std::pair<int64_t, int64_t>> pairs);
+  arrow::Status HashSortedKeys();
   // Ids by walking `keys` (non-null, ascending) beside sorted_keys_; null when they do not
   // ascend, for the Grouper to answer.
   arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const arrow::Int64Array& keys) const;
@@ -83,7 +86,6 @@ class KeyIndex {
   // Read-only after Make, so lookups through them need no lock; in the Arrow pool, so the
   // merge's memory budget sees them (12 bytes per distinct key).
   std::shared_ptr<arrow::Buffer> sorted_keys_;  // int64, ascending, distinct
-  std::shared_ptr<arrow::Buffer> sorted_ids_;   // uint32, the id of each
   int64_t num_sorted_ = 0;
 };
 

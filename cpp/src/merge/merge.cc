@@ -105,6 +105,7 @@ arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
   std::vector<TaskOutput> outputs(tasks);
   TaskOptions options_here = task_options;
   options_here.insert_phase = beside ? "inserts" : "";  // alone, inserts are the phase
+  options_here.decode_in_parallel = workers < 2;
   if (together > 0) planned.perf().StartOp("rewrites");
   RunTasks(planned, fs, 0, together, workers, options_here, outputs);
   if (workers > 1) RetryAloneAfterOutOfMemory(planned, fs, 0, together, options_here, outputs);

@@ -127,6 +127,16 @@ class RewriteReader : public arrow::RecordBatchReader {
   std::unique_ptr<arrow::RecordBatchReader> row_group_;
 };
 
+// A rewritten file keeps its row groups (split at row_group_size), each written as it is
+// read, straight to the file: joining them into row_group_size rows holds every column's
+// pages in growing buffers until the group is full (a fifth of a rewrite's time on
+// bench_matrix's random shapes). Row groups under 64Ki rows on average are joined: few
+// rows per group make slow scans, and a rewrite is the moment to mend that.
+bool KeepsRowGroups(const parquet::FileMetaData& metadata) {
+  constexpr int64_t kJoinedBelowRows = 64 * 1024;
+  return metadata.num_rows() >= kJoinedBelowRows * std::max(1, metadata.num_row_groups());
+}
+
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   int64_t rows = 0;
   for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
@@ -137,10 +147,10 @@ int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
 
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
     std::shared_ptr<arrow::io::RandomAccessFile> input, const TargetFile& file,
-    arrow::MemoryPool* pool, int64_t rows_per_read) {
+    arrow::MemoryPool* pool, int64_t rows_per_read, bool use_threads) {
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);  // one row group at a time
-  properties.set_use_threads(true);
+  properties.set_use_threads(use_threads);
   properties.set_batch_size(rows_per_read);
   parquet::arrow::FileReaderBuilder builder;
   // Column chunks are read through a buffered stream, whose buffers come from `pool`:
@@ -217,11 +227,12 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
                                                          const std::string& path_prefix,
                                                          const io::WriteDatasetOptions& options,
                                                          std::vector<std::string> plain_columns,
-                                                         arrow::MemoryPool* pool) {
+                                                         arrow::MemoryPool* pool,
+                                                         bool row_group_per_batch) {
   const int64_t limit = options.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
   io::WriteParquetOptions parquet_options{options.compression,
                                           std::min(limit, options.row_group_size.value_or(limit)),
-                                          std::move(plain_columns), pool};
+                                          std::move(plain_columns), row_group_per_batch, pool};
   std::vector<io::WrittenFile> files;
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
@@ -325,6 +336,7 @@ struct TaskRun {
   memory::DegradationLadder& ladder;
   std::function<arrow::Status(int64_t)> advance;
   memory::CappedMemoryPool& pool;
+  bool decode_in_parallel;
   int64_t matched = 0;
 };
 
@@ -332,13 +344,28 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   std::shared_ptr<arrow::io::RandomAccessFile> input;
   ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
   ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(input, file, &run.pool,
-                                                RowsPerRead(file, run.plan.source_row_bytes, run.pool)));
-  std::vector<std::string> plain_columns = PlainColumns(*reader->parquet_reader());
+                                                RowsPerRead(file, run.plan.source_row_bytes, run.pool),
+                                                run.decode_in_parallel));
+  std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *input);
   auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *run.source.keys,
                                                  run.source.rows, run.ladder, run.advance,
                                                  &run.pool, run.matched);
   return WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
-                      std::move(plain_columns), &run.pool);
+                      std::move(plain_columns), &run.pool, KeepsRowGroups(*file.metadata));
+}
+
+// The inserted rows are written with the dictionary choices of the dataset's first file
+// (unique ids and measurements plain): as a rewrite of it would be. None when it cannot
+// be read: the choice only saves work.
+std::vector<std::string> DatasetPlainColumns(arrow::fs::FileSystem& fs, const Plan& plan) {
+  if (plan.files.empty()) return {};
+  auto input = fs.OpenInputFile(plan.files.front().path);
+  if (!input.ok()) return {};
+  try {
+    return PlainColumns(*parquet::ReadMetaData(*input), **input);
+  } catch (const std::exception&) {  // a damaged footer: its rewrite, if any, reports it
+    return {};
+  }
 }
 
 arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
@@ -366,7 +393,8 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   if (plan.partition_by.empty()) {
     ARROW_ASSIGN_OR_RAISE(files, WriteRewrite(reader, run.fs,
                                               run.dir + "/part-" + io::UniqueId() + "-",
-                                              plan.write, {}, &run.pool));
+                                              plan.write, DatasetPlainColumns(*run.fs, plan),
+                                              &run.pool, false));
   } else {
     io::WriteDatasetOptions options = plan.write;
     options.partition_by = plan.partition_by;
@@ -486,7 +514,7 @@ arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
     return options.advance ? options.advance(rows) : arrow::Status::OK();
   };
   TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt), ladder,
-              advance, *pool};
+              advance, *pool, options.decode_in_parallel};
   ARROW_ASSIGN_OR_RAISE(result.staged,
                         task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
   for (io::WrittenFile& file : result.staged) {

@@ -1,10 +1,10 @@
 // fsspeckit: which columns a rewrite writes without a dictionary.
 #include "plain_columns.h"
 
+#include "io/page_header_internal.h"
+
 #include <exception>
 
-#include <parquet/column_page.h>
-#include <parquet/column_reader.h>
 #include <parquet/metadata.h>
 #include <parquet/statistics.h>
 
@@ -25,19 +25,16 @@ bool FellBack(const parquet::ColumnChunkMetaData& chunk) {
 }
 
 // At least 9 in 10 values distinct: dictionary + indices take as much room as the plain
-// values (8-byte values with 17-bit indices break even near 3 in 4). Reading the count
-// means reading the dictionary page, once per column and file; if it cannot be read the
+// values (8-byte values with 17-bit indices break even near 3 in 4). The count comes from
+// the dictionary page's header, once per column and file; if it cannot be read the
 // dictionary is kept (the rewrite itself reports unreadable data).
-bool MostlyDistinct(parquet::RowGroupReader& row_group, const parquet::ColumnChunkMetaData& chunk,
-                    int column) {
+bool MostlyDistinct(arrow::io::RandomAccessFile& input, const parquet::ColumnChunkMetaData& chunk) {
   try {  // statistics are decoded here too, and may be damaged
     int64_t values = chunk.num_values();
     if (auto stats = chunk.statistics(); stats && stats->HasNullCount()) values -= stats->null_count();
     if (values <= 0) return false;
-    std::shared_ptr<parquet::Page> page = row_group.GetColumnPageReader(column)->NextPage();
-    if (!page || page->type() != parquet::PageType::DICTIONARY_PAGE) return false;
-    const int64_t entries = static_cast<const parquet::DictionaryPage&>(*page).num_values();
-    return entries * 10 >= values * 9;
+    arrow::Result<int64_t> entries = io::DictionaryPageEntries(input, chunk.dictionary_page_offset());
+    return entries.ok() && *entries * 10 >= values * 9;
   } catch (const std::exception&) {
     return false;
   }
@@ -45,20 +42,16 @@ bool MostlyDistinct(parquet::RowGroupReader& row_group, const parquet::ColumnChu
 
 }  // namespace
 
-std::vector<std::string> PlainColumns(parquet::ParquetFileReader& file) {
+std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata,
+                                      arrow::io::RandomAccessFile& input) {
   std::vector<std::string> plain;
-  std::shared_ptr<parquet::FileMetaData> metadata = file.metadata();
-  if (metadata->num_row_groups() == 0) return plain;
-  std::unique_ptr<parquet::RowGroupMetaData> first = metadata->RowGroup(0);
-  std::shared_ptr<parquet::RowGroupReader> row_group;
-  for (int c = 0; c < metadata->num_columns(); ++c) {
+  if (metadata.num_row_groups() == 0) return plain;
+  std::unique_ptr<parquet::RowGroupMetaData> first = metadata.RowGroup(0);
+  for (int c = 0; c < metadata.num_columns(); ++c) {
     std::unique_ptr<parquet::ColumnChunkMetaData> chunk = first->ColumnChunk(c);
-    bool write_plain = FellBack(*chunk);
-    if (!write_plain) {
-      if (!row_group) row_group = file.RowGroup(0);
-      write_plain = MostlyDistinct(*row_group, *chunk, c);
+    if (FellBack(*chunk) || MostlyDistinct(input, *chunk)) {
+      plain.push_back(metadata.schema()->Column(c)->path()->ToDotString());
     }
-    if (write_plain) plain.push_back(metadata->schema()->Column(c)->path()->ToDotString());
   }
   return plain;
 }

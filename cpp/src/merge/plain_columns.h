@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include <parquet/file_reader.h>
+#include <arrow/io/interfaces.h>
+#include <parquet/metadata.h>
 
 namespace fsspeckit::merge {
 
@@ -13,6 +14,7 @@ namespace fsspeckit::merge {
 /// outgrew its page limit), and columns whose dictionary holds nearly every value once
 /// (unique ids, measurements), where it saves no space and building it is the most
 /// expensive part of writing the column. Other columns keep their dictionary.
-std::vector<std::string> PlainColumns(parquet::ParquetFileReader& file);
+std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata,
+                                      arrow::io::RandomAccessFile& input);
 
 }  // namespace fsspeckit::merge

@@ -23,6 +23,11 @@ struct WriteParquetOptions {
   /// Column paths ("a" or "a.b") written without dictionary encoding. Rewrites pass the
   /// columns whose dictionary the original writer gave up on, to skip that wasted work.
   std::vector<std::string> plain_columns;
+  /// Each batch of `data` becomes row groups of its own (split at row_group_size), its
+  /// pages written straight to the file. Otherwise batches are buffered into row groups
+  /// of row_group_size rows, each column's pages held in memory until the group is full:
+  /// the copies and growing buffers that costs are worth it only to join small batches.
+  bool row_group_per_batch = false;
   /// Where the writer's buffers come from (a merge's capped pool); nullptr: the default.
   arrow::MemoryPool* pool = nullptr;
 };

@@ -120,6 +120,9 @@ struct TaskOptions {
   perf::PerformanceMonitor* perf = nullptr;
   /// For an insert task run beside rewrites: the phase its time counts as.
   std::string insert_phase;
+  /// A rewrite decodes a row group's columns on Arrow's CPU pool. Off when tasks already
+  /// run side by side on every core: the hand-offs would cost more than they overlap.
+  bool decode_in_parallel = true;
 };
 
 /// Reads the staged source (plan.source_path) for `task`: only its rows are kept.
