@@ -2,7 +2,7 @@
 pyarrow and the rewrite ceiling, interleaved in one run.
 
 Run with `make bench`, or after `make bench-env`:
-    .venv/bin/python bench/bench_matrix.py [--quick] [--rounds N] [--scale F] [--shapes a,b] [--large]
+    .venv/bin/python bench/bench_matrix.py [--quick] [--rounds N] [--scale F] [--shapes a,b] [--contenders a,b] [--large]
 
 By default each shape's dataset is at half the size listed in SHAPES (--scale 1 for all of
 it) and two rounds run: about 6 minutes on a busy 2-core machine. --quick: a quarter of
@@ -505,6 +505,9 @@ def report(shapes, prepared, results, names, rounds, command):
 
 def main():
     args = sys.argv[1:]
+    if "--help" in args or "-h" in args:
+        print(__doc__)
+        return
     large = "--large" in args
     quick = "--quick" in args
     rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else (1 if quick or large else 2)
@@ -516,6 +519,9 @@ def main():
     scale = 1.0 if large else scale  # the 3 GB case is the point of --large
     budget_mb = 256 if large else 1024
     peers = contenders(large)
+    if "--contenders" in args:  # for iterating on one contender: e.g. fsspeckit,DuckDB,ceiling
+        wanted = args[args.index("--contenders") + 1].split(",")
+        peers = {name: peer for name, peer in peers.items() if name in wanted}
     names = list(peers)
     DATA.mkdir(parents=True, exist_ok=True)
     prepared = {}

@@ -130,11 +130,12 @@ class RewriteReader : public arrow::RecordBatchReader {
 // A rewritten file keeps its row groups (split at row_group_size), each written as it is
 // read, straight to the file: joining them into row_group_size rows holds every column's
 // pages in growing buffers until the group is full (a fifth of a rewrite's time on
-// bench_matrix's random shapes). Row groups under 64Ki rows on average are joined: few
-// rows per group make slow scans, and a rewrite is the moment to mend that.
+// bench_matrix's random shapes). Several row groups under 64Ki rows on average are
+// joined: few rows per group make slow scans, and a rewrite is the moment to mend that.
 bool KeepsRowGroups(const parquet::FileMetaData& metadata) {
   constexpr int64_t kJoinedBelowRows = 64 * 1024;
-  return metadata.num_rows() >= kJoinedBelowRows * std::max(1, metadata.num_row_groups());
+  return metadata.num_row_groups() <= 1 ||
+         metadata.num_rows() >= kJoinedBelowRows * metadata.num_row_groups();
 }
 
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
