@@ -81,6 +81,14 @@ TEST(RowReplacementTest, ReplacesOnlyTheGivenRowsInEveryType) {
        R"(["x", "bb", "yy", null, null])"},
       {arrow::list(arrow::int32()), "[[1], [2, 2], null, [], [5]]", "[null, [7], [8, 8]]",
        "[null, [2, 2], [7], [], [8, 8]]"},
+      {arrow::large_list(arrow::float64()), "[[1.5, null], [2], null, [], [5]]", "[[null], [], [8, null]]",
+       "[[null], [2], [], [], [8, null]]"},
+      {arrow::list(arrow::utf8()), R"([["a"], ["b", "b"], null, [], ["e"]])", R"([[null], ["g"], []])",
+       R"([[null], ["b", "b"], ["g"], [], []])"},
+      {arrow::struct_({arrow::field("x", arrow::int32()), arrow::field("s", arrow::utf8())}),
+       R"([{"x": 1, "s": "a"}, {"x": 2, "s": "b"}, null, {"x": 4, "s": null}, {"x": 5, "s": "e"}])",
+       R"([null, {"x": 30, "s": "c"}, {"x": 50, "s": "z"}])",
+       R"([null, {"x": 2, "s": "b"}, {"x": 30, "s": "c"}, {"x": 4, "s": null}, {"x": 50, "s": "z"}])"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.type->ToString() + " " + c.target);
@@ -105,6 +113,15 @@ TEST(RowReplacementTest, SlicedColumnsNoRowsAndBadPositions) {
   EXPECT_TRUE(got->Equals(*Json(arrow::int32(), "[1, null, 3]"))) << got->ToString();
   got = one.Apply(numbers->Slice(1), Json(arrow::int32(), "[5, 9]")->Slice(1)).ValueOrDie();
   EXPECT_TRUE(got->Equals(*Json(arrow::int32(), "[1, 9, 3]"))) << got->ToString();
+
+  // Nested, sliced, with replaced rows next to each other and at both ends.
+  auto lists = Json(arrow::list(arrow::int64()), "[[0], [1, 1], null, [3], [4, 4, 4], [5]]");
+  auto ends = RowReplacement::Make(5, {0, 2, 3, 4}).ValueOrDie();
+  got = ends.Apply(lists->Slice(1), Json(arrow::list(arrow::int64()), "[[9], [], null, [7, 7]]"))
+            .ValueOrDie();
+  ASSERT_OK(got->ValidateFull());
+  EXPECT_TRUE(got->Equals(*Json(arrow::list(arrow::int64()), "[[9], null, [], null, [7, 7]]")))
+      << got->ToString();
 
   auto none = RowReplacement::Make(2, {}).ValueOrDie();
   got = none.Apply(Json(arrow::utf8(), R"(["a", "b"])"), Json(arrow::utf8(), "[]")).ValueOrDie();

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <limits>
 
-#include <arrow/array/builder_primitive.h>
 #include <arrow/array/array_primitive.h>
+#include <arrow/array/builder_primitive.h>
 #include <arrow/array/concatenate.h>
 #include <arrow/buffer.h>
 #include <arrow/compute/exec.h>
@@ -63,55 +63,128 @@ arrow::Result<std::shared_ptr<arrow::Array>> Scatter(const arrow::Array& target,
                                                  {std::move(validity), std::move(values)}));
 }
 
-// Offsets and bytes copied run by run: between two replaced rows the target's bytes move
-// with one memcpy and its offsets with one shifted copy.
+// The offsets of a list-like column (a string is a list of bytes) whose replaced rows
+// take the replacements' elements: the target's rows between two replaced ones move as
+// one run. Elements are copied by `copy(from_target, first, count, out)` (element
+// indices), once per run and once per replaced row.
+template <typename Offset, typename Copy>
+arrow::Result<std::shared_ptr<arrow::Buffer>> SpliceOffsets(int64_t length,
+                                                            const std::vector<int64_t>& positions,
+                                                            const Offset* in, const Offset* replacing,
+                                                            arrow::MemoryPool* pool, Copy&& copy) {
+  ARROW_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((length + 1) * sizeof(Offset), pool));
+  auto* out = reinterpret_cast<Offset*>(offsets->mutable_data());
+  Offset cursor = 0;
+  int64_t row = 0;
+  auto copy_run = [&](int64_t end) {  // target rows [row, end)
+    const Offset count = in[end] - in[row];
+    if (count > 0) copy(true, in[row], count, cursor);
+    const Offset shift = cursor - in[row];
+    for (int64_t i = row; i < end; ++i) out[i] = in[i] + shift;
+    cursor += count;
+  };
+  for (size_t k = 0; k < positions.size(); ++k) {
+    copy_run(positions[k]);
+    const Offset count = replacing[k + 1] - replacing[k];
+    out[positions[k]] = cursor;
+    if (count > 0) copy(false, replacing[k], count, cursor);
+    cursor += count;
+    row = positions[k] + 1;
+  }
+  copy_run(length);
+  out[length] = cursor;
+  return std::shared_ptr<arrow::Buffer>(std::move(offsets));
+}
+
+// How many elements (bytes of a string column, values of a list column) the spliced
+// column holds; refused past what its offset type can address.
+template <typename Offset>
+arrow::Result<int64_t> SplicedElements(const Offset* in, int64_t length, const Offset* replacing,
+                                       const std::vector<int64_t>& positions) {
+  int64_t elements = (in[length] - in[0]) + (replacing[positions.size()] - replacing[0]);
+  for (int64_t p : positions) elements -= in[p + 1] - in[p];
+  if (elements > std::numeric_limits<Offset>::max()) {
+    return arrow::Status::CapacityError("replaced column holds ", elements,
+                                        " values, more than its offset type allows");
+  }
+  return elements;
+}
+
 template <typename ArrayType>
 arrow::Result<std::shared_ptr<arrow::Array>> Splice(const ArrayType& target,
                                                     const std::vector<int64_t>& positions,
                                                     const ArrayType& replacements,
                                                     arrow::MemoryPool* pool) {
-  using Offset = typename ArrayType::offset_type;
-  const int64_t length = target.length();
-  int64_t data_bytes = target.total_values_length() + replacements.total_values_length();
-  for (int64_t p : positions) data_bytes -= target.value_length(p);
-  if (data_bytes > std::numeric_limits<Offset>::max()) {
-    return arrow::Status::CapacityError("replaced column holds ", data_bytes,
-                                        " bytes, more than its offset type allows");
-  }
-  ARROW_ASSIGN_OR_RAISE(auto offsets, arrow::AllocateBuffer((length + 1) * sizeof(Offset), pool));
-  ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(data_bytes, pool));
-  auto* out_offsets = reinterpret_cast<Offset*>(offsets->mutable_data());
-  uint8_t* out_data = data->mutable_data();
-  const Offset* in_offsets = target.raw_value_offsets();
-  const uint8_t* in_data = target.raw_data();
-  Offset cursor = 0;
-  int64_t row = 0;
-  auto copy_run = [&](int64_t end) {  // target rows [row, end)
-    const Offset first = in_offsets[row];
-    const Offset bytes = in_offsets[end] - first;
-    if (bytes > 0) std::memcpy(out_data + cursor, in_data + first, bytes);
-    const Offset shift = cursor - first;
-    for (int64_t i = row; i < end; ++i) out_offsets[i] = in_offsets[i] + shift;
-    cursor += bytes;
-  };
-  for (size_t k = 0; k < positions.size(); ++k) {
-    copy_run(positions[k]);
-    const std::string_view value = replacements.GetView(static_cast<int64_t>(k));
-    out_offsets[positions[k]] = cursor;
-    if (!value.empty()) std::memcpy(out_data + cursor, value.data(), value.size());
-    cursor += static_cast<Offset>(value.size());
-    row = positions[k] + 1;
-  }
-  copy_run(length);
-  out_offsets[length] = cursor;
-
+  const auto* in = target.raw_value_offsets();
+  const auto* replacing = replacements.raw_value_offsets();
+  ARROW_ASSIGN_OR_RAISE(int64_t bytes, SplicedElements(in, target.length(), replacing, positions));
+  ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(bytes, pool));
+  uint8_t* out = data->mutable_data();
+  ARROW_ASSIGN_OR_RAISE(
+      auto offsets,
+      SpliceOffsets(target.length(), positions, in, replacing, pool,
+                    [&](bool from_target, int64_t first, int64_t count, int64_t at) {
+                      const uint8_t* from = from_target ? target.raw_data() : replacements.raw_data();
+                      std::memcpy(out + at, from + first, count);
+                    }));
   ARROW_ASSIGN_OR_RAISE(auto validity, ReplacedValidity(target, positions, replacements, pool));
-  return arrow::MakeArray(arrow::ArrayData::Make(target.type(), length,
+  return arrow::MakeArray(arrow::ArrayData::Make(target.type(), target.length(),
                                                  {std::move(validity), std::move(offsets),
                                                   std::move(data)}));
 }
 
-// For the types ReplaceWithMask lacks: both arrays concatenated, then taken in order.
+// The width in bytes of a type whose values are fixed-width whole bytes (integers,
+// floats, dates, decimals...); 0 for any other (booleans, dictionaries, nested).
+int64_t WholeByteWidth(const arrow::DataType& type) {
+  if (!arrow::is_fixed_width(type.id()) || type.id() == arrow::Type::BOOL ||
+      type.id() == arrow::Type::DICTIONARY || type.num_fields() != 0) {
+    return 0;
+  }
+  const int bits = static_cast<const arrow::FixedWidthType&>(type).bit_width();
+  return bits % 8 == 0 ? bits / 8 : 0;
+}
+
+// A list of fixed-width values spliced as strings are: runs of the target's rows with
+// their values, each replaced row with its replacement's; nulls among the values kept.
+template <typename ListArrayType>
+arrow::Result<std::shared_ptr<arrow::Array>> SpliceList(const ListArrayType& target,
+                                                        const std::vector<int64_t>& positions,
+                                                        const ListArrayType& replacements,
+                                                        int64_t width, arrow::MemoryPool* pool) {
+  const arrow::Array& target_values = *target.values();
+  const arrow::Array& replacing_values = *replacements.values();
+  const auto* in = target.raw_value_offsets();
+  const auto* replacing = replacements.raw_value_offsets();
+  ARROW_ASSIGN_OR_RAISE(int64_t elements, SplicedElements(in, target.length(), replacing, positions));
+  ARROW_ASSIGN_OR_RAISE(auto values, arrow::AllocateBuffer(elements * width, pool));
+  std::shared_ptr<arrow::Buffer> value_validity;
+  if (target_values.null_count() > 0 || replacing_values.null_count() > 0) {
+    ARROW_ASSIGN_OR_RAISE(value_validity, arrow::AllocateBitmap(elements, pool));
+  }
+  auto copy = [&](bool from_target, int64_t first, int64_t count, int64_t at) {
+    const arrow::Array& from = from_target ? target_values : replacing_values;
+    std::memcpy(values->mutable_data() + at * width,
+                from.data()->buffers[1]->data() + (from.offset() + first) * width, count * width);
+    if (!value_validity) return;
+    if (from.null_bitmap_data() != nullptr) {
+      arrow::internal::CopyBitmap(from.null_bitmap_data(), from.offset() + first, count,
+                                  value_validity->mutable_data(), at);
+    } else {
+      arrow::bit_util::SetBitsTo(value_validity->mutable_data(), at, count, true);
+    }
+  };
+  ARROW_ASSIGN_OR_RAISE(auto offsets, SpliceOffsets(target.length(), positions, in, replacing, pool, copy));
+  auto value_data = arrow::ArrayData::Make(target_values.type(), elements,
+                                           {std::move(value_validity), std::move(values)});
+  ARROW_ASSIGN_OR_RAISE(auto validity, ReplacedValidity(target, positions, replacements, pool));
+  return arrow::MakeArray(arrow::ArrayData::Make(target.type(), target.length(),
+                                                 {std::move(validity), std::move(offsets)},
+                                                 {std::move(value_data)}));
+}
+
+// For the types nothing above handles (maps, lists of strings or structs...): both
+// arrays concatenated, then taken in order. (Concatenating slices of the runs instead
+// copies once, but costs more per slice: 1.35x slower with a replaced row in 20.)
 arrow::Result<std::shared_ptr<arrow::Array>> Interleave(const arrow::Array& target,
                                                         const std::vector<int64_t>& positions,
                                                         const arrow::Array& replacements,
@@ -171,19 +244,46 @@ arrow::Result<std::shared_ptr<arrow::Array>> RowReplacement::Apply(
     case arrow::Type::LARGE_BINARY:
       return Splice(static_cast<const arrow::LargeBinaryArray&>(*target), positions_,
                     static_cast<const arrow::LargeBinaryArray&>(*replacements), pool);
+    case arrow::Type::LIST:
+      if (const int64_t width = WholeByteWidth(*target->type()->field(0)->type()); width > 0) {
+        return SpliceList(static_cast<const arrow::ListArray&>(*target), positions_,
+                          static_cast<const arrow::ListArray&>(*replacements), width, pool);
+      }
+      break;
+    case arrow::Type::LARGE_LIST:
+      if (const int64_t width = WholeByteWidth(*target->type()->field(0)->type()); width > 0) {
+        return SpliceList(static_cast<const arrow::LargeListArray&>(*target), positions_,
+                          static_cast<const arrow::LargeListArray&>(*replacements), width, pool);
+      }
+      break;
+    case arrow::Type::STRUCT:
+      return ReplaceFields(static_cast<const arrow::StructArray&>(*target),
+                           static_cast<const arrow::StructArray&>(*replacements), pool);
     default:
       break;
   }
-  if (arrow::is_fixed_width(target->type_id()) && target->type_id() != arrow::Type::BOOL &&
-      target->type_id() != arrow::Type::DICTIONARY && target->type()->num_fields() == 0) {
-    const int bits = static_cast<const arrow::FixedWidthType&>(*target->type()).bit_width();
-    if (bits % 8 == 0) return Scatter(*target, positions_, *replacements, bits / 8, pool);
+  if (const int64_t width = WholeByteWidth(*target->type()); width > 0) {
+    return Scatter(*target, positions_, *replacements, width, pool);
   }
   cp::ExecContext context(pool);
   auto replaced = cp::ReplaceWithMask(target, mask_, replacements, &context);
   if (replaced.ok()) return replaced->make_array();
   if (!replaced.status().IsNotImplemented()) return replaced.status();
   return Interleave(*target, positions_, *replacements, pool);
+}
+
+// A struct's fields are replaced one by one, each the fastest way its type allows.
+arrow::Result<std::shared_ptr<arrow::Array>> RowReplacement::ReplaceFields(
+    const arrow::StructArray& target, const arrow::StructArray& replacements,
+    arrow::MemoryPool* pool) const {
+  std::vector<std::shared_ptr<arrow::ArrayData>> fields;
+  for (int i = 0; i < target.num_fields(); ++i) {
+    ARROW_ASSIGN_OR_RAISE(auto field, Apply(target.field(i), replacements.field(i), pool));
+    fields.push_back(field->data());
+  }
+  ARROW_ASSIGN_OR_RAISE(auto validity, ReplacedValidity(target, positions_, replacements, pool));
+  return arrow::MakeArray(arrow::ArrayData::Make(target.type(), length_, {std::move(validity)},
+                                                 std::move(fields)));
 }
 
 }  // namespace fsspeckit::merge

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <arrow/array.h>
+#include <arrow/array/array_nested.h>
 #include <arrow/memory_pool.h>
 #include <arrow/result.h>
 
@@ -21,8 +22,10 @@ class RowReplacement {
   /// `target` (of `length` rows) with its replaced rows taken from `replacements` (one
   /// per position, same type). Strings and binaries are spliced: the runs between
   /// replaced rows are copied whole, which is several times faster than Arrow's
-  /// ReplaceWithMask building them value by value; other types use ReplaceWithMask, and
-  /// types it lacks (nested) a concatenate-and-take. The result is allocated from `pool`.
+  /// ReplaceWithMask building them value by value, and so are lists of fixed-width values;
+  /// fixed-width values are copied whole and the replaced ones written over them; a
+  /// struct's fields are replaced one by one; booleans use ReplaceWithMask, and what it
+  /// lacks (other nested types) a concatenate-and-take. Allocated from `pool`.
   arrow::Result<std::shared_ptr<arrow::Array>> Apply(
       const std::shared_ptr<arrow::Array>& target,
       const std::shared_ptr<arrow::Array>& replacements,
@@ -32,6 +35,9 @@ class RowReplacement {
 
  private:
   RowReplacement() = default;
+  arrow::Result<std::shared_ptr<arrow::Array>> ReplaceFields(const arrow::StructArray& target,
+                                                             const arrow::StructArray& replacements,
+                                                             arrow::MemoryPool* pool) const;
   int64_t length_ = 0;
   std::vector<int64_t> positions_;
   std::shared_ptr<arrow::BooleanArray> mask_;  // true at the replaced rows
