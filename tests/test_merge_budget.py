@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
@@ -19,6 +20,7 @@ from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 MERGE_IN_A_FRESH_PROCESS = r"""
 import json, sys
 import pyarrow as pa
+import pyarrow.parquet as pq
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 path, first, rows, payload, batches, budget = sys.argv[1:]
 first, rows, payload, batches, budget = map(int, (first, rows, payload, batches, budget))
@@ -79,6 +81,13 @@ def test_the_pool_never_passes_the_budget(tmp_path, target, budget_mb):
         assert fingerprint(path) == before
     else:
         assert (out["updated"], out["inserted"]) == (50_000, 50_000)
+        # Row groups read in slices under a tight budget are joined again, never written
+        # slice by slice: the rewritten files keep groups of 100,000 rows or more.
+        for file in path.glob("*.parquet"):
+            metadata = pq.ParquetFile(file).metadata
+            if metadata.num_rows == 200_000:
+                groups = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+                assert min(groups) >= 100_000, (budget_mb, file.name, groups)
     if budget_mb == 30:
         # Room enough (about 25 MiB measured): the merge must not be refused.
         assert "memory_error" not in out, out

@@ -344,15 +344,18 @@ struct TaskRun {
 arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   std::shared_ptr<arrow::io::RandomAccessFile> input;
   ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
-  ARROW_ASSIGN_OR_RAISE(auto reader, OpenTarget(input, file, &run.pool,
-                                                RowsPerRead(file, run.plan.source_row_bytes, run.pool),
-                                                run.decode_in_parallel));
+  const int64_t rows_per_read = RowsPerRead(file, run.plan.source_row_bytes, run.pool);
+  ARROW_ASSIGN_OR_RAISE(auto reader,
+                        OpenTarget(input, file, &run.pool, rows_per_read, run.decode_in_parallel));
+  // Row groups read in slices (a tight budget) are joined again, not written slice by slice.
+  const bool keep_row_groups =
+      KeepsRowGroups(*file.metadata) && rows_per_read >= LargestRowGroupRows(*file.metadata);
   std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *input);
   auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *run.source.keys,
                                                  run.source.rows, run.ladder, run.advance,
                                                  &run.pool, run.matched);
   return WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
-                      std::move(plain_columns), &run.pool, KeepsRowGroups(*file.metadata));
+                      std::move(plain_columns), &run.pool, keep_row_groups);
 }
 
 // The inserted rows are written with the dictionary choices of the dataset's first file
