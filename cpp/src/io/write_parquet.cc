@@ -1,11 +1,12 @@
 // fsspeckit: writing one Parquet file, all or nothing.
 #include "fsspeckit/io/write_parquet.h"
 
+#include <algorithm>
+
 #include <arrow/io/file.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
-#include <algorithm>
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
@@ -52,6 +53,7 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
       ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
       if (!batch) break;
       if (options.row_group_per_batch) {
+        if (batch->num_rows() == 0) continue;  // an empty row group read: none written
         ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches({batch}));
         ARROW_RETURN_NOT_OK(writer->WriteTable(
             *table, std::min(batch->num_rows(), options.row_group_size.value_or(batch->num_rows()))));

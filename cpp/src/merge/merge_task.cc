@@ -398,7 +398,7 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
     ARROW_ASSIGN_OR_RAISE(files, WriteRewrite(reader, run.fs,
                                               run.dir + "/part-" + io::UniqueId() + "-",
                                               plan.write, DatasetPlainColumns(*run.fs, plan),
-                                              &run.pool, false));
+                                              &run.pool, /*row_group_per_batch=*/false));
   } else {
     io::WriteDatasetOptions options = plan.write;
     options.partition_by = plan.partition_by;
