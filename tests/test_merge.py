@@ -314,14 +314,18 @@ def test_rewrites_keep_a_dictionary_only_where_it_pays(tmp_path):
     pq.write_table(table, tmp_path / "data.parquet", use_dictionary=["name", "id"])
     before = pq.ParquetFile(tmp_path / "data.parquet").metadata.row_group(0)
     assert "RLE_DICTIONARY" in before.column(0).encodings  # the original writer built one
-    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([3], "new"), schema=SCHEMA),
-                                      str(tmp_path), "update", "id")
-    meta = pq.ParquetFile(result.rewritten_files[0]).metadata.row_group(0)
-    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings
-                 for i in range(meta.num_columns)}
-    assert "RLE_DICTIONARY" in encodings["name"]
-    assert "RLE_DICTIONARY" not in encodings["id"]
-    assert "RLE_DICTIONARY" not in encodings["value"]
+    # Key 3 is updated, keys 100-139 are new: the inserted file follows the same choices.
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([3, *range(100, 140)], "new"),
+                                                           schema=SCHEMA),
+                                      str(tmp_path), "upsert", "id")
+    assert len(result.rewritten_files) == 1 and len(result.inserted_files) == 1
+    for written in (result.rewritten_files[0], result.inserted_files[0]):
+        meta = pq.ParquetFile(written).metadata.row_group(0)
+        encodings = {meta.column(i).path_in_schema: meta.column(i).encodings
+                     for i in range(meta.num_columns)}
+        assert "RLE_DICTIONARY" in encodings["name"], written
+        assert "RLE_DICTIONARY" not in encodings["id"], written
+        assert "RLE_DICTIONARY" not in encodings["value"], written
     assert pq.read_table(result.rewritten_files[0]).column("name").to_pylist()[3] == "new3"
 
 

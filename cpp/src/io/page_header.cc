@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <arrow/buffer.h>
+#include <arrow/io/interfaces.h>
 
 namespace fsspeckit::io {
 namespace {
@@ -119,12 +120,8 @@ constexpr int kDictionaryPageHeader = 7;
 constexpr int kDictionaryPageType = 2;  // PageType.DICTIONARY_PAGE
 constexpr int kNumValues = 1;           // DictionaryPageHeader.num_values
 
-}  // namespace
-
-arrow::Result<int64_t> DictionaryPageEntries(arrow::io::RandomAccessFile& file, int64_t offset) {
-  // A dictionary page's header is a few dozen bytes; 256 leaves room for a CRC and more.
-  ARROW_ASSIGN_OR_RAISE(auto bytes, file.ReadAt(offset, 256));
-  CompactReader reader(bytes->data(), bytes->size());
+arrow::Result<int64_t> ParseDictionaryPageEntries(const arrow::Buffer& bytes) {
+  CompactReader reader(bytes.data(), bytes.size());
   int id = 0;
   bool dictionary = false;
   while (true) {
@@ -142,7 +139,20 @@ arrow::Result<int64_t> DictionaryPageEntries(arrow::io::RandomAccessFile& file, 
       ARROW_RETURN_NOT_OK(reader.Skip(field.second));
     }
   }
-  return arrow::Status::Invalid("no dictionary page header at offset ", offset);
+  return arrow::Status::Invalid("no dictionary page header there");
+}
+
+}  // namespace
+
+std::vector<arrow::Result<int64_t>> DictionaryPageEntries(arrow::io::RandomAccessFile& file,
+                                                          const std::vector<int64_t>& offsets) {
+  std::vector<arrow::Result<int64_t>> entries;
+  for (int64_t offset : offsets) {
+    // A dictionary page's header is a few dozen bytes; 256 leave room for a CRC and more.
+    arrow::Result<std::shared_ptr<arrow::Buffer>> bytes = file.ReadAt(offset, 256);
+    entries.push_back(bytes.ok() ? ParseDictionaryPageEntries(**bytes) : bytes.status());
+  }
+  return entries;
 }
 
 }  // namespace fsspeckit::io

@@ -40,9 +40,11 @@ TEST(PageHeader, DictionaryEntriesComeFromTheHeader) {
     auto few = metadata->RowGroup(0)->ColumnChunk(0);
     auto many = metadata->RowGroup(0)->ColumnChunk(1);
     ASSERT_TRUE(few->has_dictionary_page() && many->has_dictionary_page());
-    ASSERT_OK_AND_ASSIGN(int64_t few_entries, DictionaryPageEntries(*input, few->dictionary_page_offset()));
-    ASSERT_OK_AND_ASSIGN(int64_t many_entries,
-                         DictionaryPageEntries(*input, many->dictionary_page_offset()));
+    auto entries = DictionaryPageEntries(
+        *input, {few->dictionary_page_offset(), many->dictionary_page_offset()});
+    ASSERT_EQ(entries.size(), 2u);
+    ASSERT_OK_AND_ASSIGN(int64_t few_entries, entries[0]);
+    ASSERT_OK_AND_ASSIGN(int64_t many_entries, entries[1]);
     EXPECT_EQ(few_entries, 10);
     EXPECT_EQ(many_entries, 1000);
   }
@@ -52,12 +54,15 @@ TEST(PageHeader, AnythingButADictionaryPageHeaderIsRefused) {
   auto input = std::make_shared<arrow::io::BufferReader>(TwoColumnFile(false));
   auto metadata = parquet::ReadMetaData(input);
   auto chunk = metadata->RowGroup(0)->ColumnChunk(1);
-  // A data page's header is well formed but not a dictionary's.
-  EXPECT_FALSE(DictionaryPageEntries(*input, chunk->data_page_offset()).ok());
-  // The file's magic bytes, and a header cut short by the end of the file.
-  EXPECT_FALSE(DictionaryPageEntries(*input, 0).ok());
   ASSERT_OK_AND_ASSIGN(int64_t size, input->GetSize());
-  EXPECT_FALSE(DictionaryPageEntries(*input, size - 3).ok());
+  // A data page's header is well formed but not a dictionary's; the file's magic bytes;
+  // a header cut short by the end of the file; past the end. The good one still counts.
+  auto entries = DictionaryPageEntries(
+      *input, {chunk->data_page_offset(), 0, size - 3, size + 10, chunk->dictionary_page_offset()});
+  ASSERT_EQ(entries.size(), 5u);
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(entries[i].ok()) << i;
+  ASSERT_OK_AND_ASSIGN(int64_t good, entries[4]);
+  EXPECT_EQ(good, 1000);
 }
 
 }  // namespace
