@@ -459,3 +459,32 @@ def test_a_memory_error_names_the_option_to_change(tmp_path):
                                  str(tmp_path), "upsert", "id",
                                  merge_min_system_available_mb=2**40)
     assert read_rows(tmp_path, COLUMNS) == before
+
+
+@pytest.mark.parametrize("budget_mb", [16, 1024])
+def test_rewrites_reuse_the_keys_the_plan_read(tmp_path, budget_mb):
+    # The plan keeps the key columns it read (a sixteenth of the budget) and the rewrites
+    # read the other columns only, putting the keys back where the schema has them: here
+    # keys given in the reverse of their schema order, around a nested column. Each file's
+    # first row group has no source key (no planned keys: its own are read). At 16 MiB
+    # only some of the matched row groups are kept (1 MiB of keys).
+    n = 120_000
+    schema = pa.schema([("b", pa.int64()), ("tags", pa.list_(pa.int32())), ("a", pa.string()),
+                        ("v", pa.float64())])
+    target = [{"b": i // 2, "tags": [i, i + 1] if i % 3 else None, "a": f"k{i % 2}", "v": float(i)}
+              for i in range(n)]
+    table = pa.Table.from_pylist(target, schema=schema)
+    for f in range(2):
+        pq.write_table(table.slice(f * n // 2, n // 2), tmp_path / f"part-{f}.parquet",
+                       row_group_size=20_000)
+    del table  # the caller's tables count against the budget
+    rng = random.Random(5)
+    picked = rng.sample([i for i in range(n) if i % (n // 2) >= 20_000], 600)
+    source = [{"b": target[i]["b"], "tags": [-1], "a": target[i]["a"], "v": -float(i)} for i in picked]
+    source += [{"b": n + i, "tags": [], "a": "new", "v": -1.0} for i in range(50)]
+    result = PyarrowDatasetIO().merge(pa.Table.from_pylist(source, schema=schema), str(tmp_path),
+                                      "upsert", ["a", "b"], merge_max_memory_mb=budget_mb)
+    assert (result.updated, result.inserted) == (600, 50)
+    columns = ["b", "tags", "a", "v"]
+    got = sorted_rows(ds.dataset(str(tmp_path)).to_table().to_pylist(), columns)
+    assert got == expected_rows(target, source, ["a", "b"], "upsert", columns)

@@ -13,6 +13,7 @@
 #include <arrow/compute/initialize.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
+#include <arrow/util/byte_size.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
 #include <parquet/file_reader.h>
@@ -215,10 +216,12 @@ struct FileScan {
 };
 
 // `check_columns`: the partition columns whose stored values matched rows must keep.
+// `kept_bytes`: the key columns kept so far by all scans, up to `keep_keys_bytes`.
 arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& dir,
                                  const std::string& path, KeyIndex& keys,
                                  const SourceRange& range, const arrow::Table& source,
-                                 const std::vector<std::string>& check_columns) {
+                                 const std::vector<std::string>& check_columns,
+                                 int64_t keep_keys_bytes, std::atomic<int64_t>& kept_bytes) {
   FileScan scan;
   TargetFile& file = scan.file;
   file.path = path;
@@ -295,6 +298,17 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
       ARROW_RETURN_NOT_OK(CheckPartitionValues(file, *batch, *ids, keys, source, check_columns));
       file.matched_row_groups.push_back(rg);
       file.matched_rows += matched;
+      PlannedKeys planned{{}, ids};
+      int64_t bytes = arrow::util::TotalBufferSize(*ids);
+      for (size_t k = 0; k < keys.key_columns().size(); ++k) {
+        planned.columns.push_back(batch->column(static_cast<int>(k)));  // keys come first
+        bytes += arrow::util::TotalBufferSize(*planned.columns.back());
+      }
+      if (kept_bytes.fetch_add(bytes) + bytes <= keep_keys_bytes) {
+        file.planned_keys.emplace(rg, std::move(planned));
+      } else {
+        kept_bytes.fetch_sub(bytes);
+      }
     }
   }
   return scan;
@@ -378,7 +392,7 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
-                                   bool check_partitions) {
+                                   bool check_partitions, int64_t keep_keys_bytes) {
   MergePlan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
   ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
@@ -392,10 +406,12 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
   std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("unscanned"));
   {
     std::atomic<size_t> next{0};
+    std::atomic<int64_t> kept_bytes{0};
     auto work = [&] {
       for (size_t i = next++; i < paths.size(); i = next++) {
         try {
-          scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns);
+          scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns,
+                              keep_keys_bytes, kept_bytes);
         } catch (const std::exception& e) {  // parquet::ParquetException must not escape a thread
           scans[i] = arrow::Status::IOError("cannot read target file '", paths[i], "': ", e.what());
         }

@@ -18,6 +18,13 @@
 
 namespace fsspeckit::merge {
 
+/// A matched row group's key columns as the plan read them, and the key ids found there:
+/// a rewrite in the same process takes them instead of decoding and matching them again.
+struct PlannedKeys {
+  arrow::ArrayVector columns;                ///< the key columns, in key order
+  std::shared_ptr<arrow::UInt32Array> ids;  ///< per row, its key's id; null: no source key
+};
+
 struct TargetFile {
   std::string path;
   std::shared_ptr<parquet::FileMetaData> metadata;
@@ -26,6 +33,7 @@ struct TargetFile {
   int64_t size_bytes = 0;
   std::vector<int> matched_row_groups;                  ///< row groups holding a source key
   int64_t matched_rows = 0;
+  std::map<int, PlannedKeys> planned_keys;              ///< by row group, within keep_keys_bytes
   int64_t num_rows() const { return metadata->num_rows(); }
 };
 
@@ -66,10 +74,11 @@ struct MergePlan {
 /// matched row whose stored partition value differs from its source row's fails with
 /// Invalid, wherever the value is stored. Ends by checking that the source fits the
 /// dataset's schema (CheckSourceFits): nothing has been written when a check fails.
+/// Up to `keep_keys_bytes` of the key columns read are kept in TargetFile::planned_keys.
 arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
-                                   bool check_partitions);
+                                   bool check_partitions, int64_t keep_keys_bytes = 0);
 
 }  // namespace fsspeckit::merge

@@ -237,8 +237,12 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_ASSIGN_OR_RAISE(state->planned_files, io::TakeSnapshot(fs, dir));
 
   const bool rewrites = options.strategy != Strategy::kInsert;
+  // Key columns read by the plan are kept for the rewrites in this process, within a
+  // sixteenth of the budget (they count against it while kept).
+  const int64_t keep_keys_bytes = stage_source ? 0 : options.limits.max_pool_bytes / 16;
   ARROW_ASSIGN_OR_RAISE(MergePlan found, PlanMerge(fs, dir, keys, range, source,
-                                                   options.partition_columns, rewrites));
+                                                   options.partition_columns, rewrites,
+                                                   keep_keys_bytes));
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));
   if (found.files.empty() && options.strategy == Strategy::kUpdate) {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
@@ -249,8 +253,11 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   plan.source_count = keys.num_keys();
   plan.target_rows = found.target_rows;
   plan.keys_in_several_files = found.keys_in_several_files;
-  for (const TargetFile& file : found.files) {
+  for (TargetFile& file : found.files) {
     plan.files.push_back({file.path, file.size_bytes, file.num_rows()});
+    if (!file.planned_keys.empty()) {
+      state->source->planned_keys[file.path] = std::move(file.planned_keys);
+    }
   }
   if (rewrites) {
     for (uint8_t matched : found.key_matched) plan.updated += matched ? 1 : 0;

@@ -1,13 +1,16 @@
 // fsspeckit: what the driver of a merge holds between plan and commit.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <optional>
 
 #include "io/dataset_lock_internal.h"
 #include "io/dataset_snapshot_internal.h"
 #include "fsspeckit/memory/capped_pool.h"
 #include "merge/key_index_internal.h"
+#include "merge/merge_plan_internal.h"
 #include "fsspeckit/merge/merge_steps.h"
 #include "fsspeckit/perf/performance_monitor.h"
 #include "io/staged_commit_internal.h"
@@ -17,11 +20,14 @@ namespace fsspeckit::merge {
 
 /// Rows a task reads: the whole source (in the driver), or exactly the task's rows in
 /// the task's order (`routed`, read back from the staged source elsewhere). `keys`
-/// indexes `rows` for rewrites.
+/// indexes `rows` for rewrites. In the driver, `planned_keys` holds the key columns the
+/// plan read, by file path: each rewrite takes its file's row groups out of it (only
+/// its own entry, so rewrites on several threads never touch the same one).
 struct TaskSource {
   SourceRows rows;
   std::shared_ptr<KeyIndex> keys;
   bool routed = false;
+  std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
 };
 
 struct PlannedMerge::State {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -41,10 +42,12 @@ namespace cp = arrow::compute;
 // runs before every row group.
 class RewriteReader : public arrow::RecordBatchReader {
  public:
+  // `planned`: the key columns the plan read from this file, by row group (may be
+  // nullptr); the row groups found there are read without their key columns.
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
                 KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
                 std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool,
-                int64_t& matched_rows)
+                int64_t& matched_rows, std::map<int, PlannedKeys>* planned)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
@@ -53,7 +56,27 @@ class RewriteReader : public arrow::RecordBatchReader {
         advance_(std::move(advance)),
         pool_(pool),
         matched_rows_(matched_rows),
-        matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()) {}
+        matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()),
+        planned_(planned) {}
+
+  // Which leaves to read where the key columns are planned, and where those go back.
+  arrow::Status Init() {
+    if (!planned_ || planned_->empty()) return arrow::Status::OK();
+    ARROW_RETURN_NOT_OK(reader_->GetSchema(&read_schema_));
+    const parquet::SchemaDescriptor& leaves = *file_.metadata->schema();
+    std::vector<bool> key_leaf(leaves.num_columns(), false);
+    for (const std::string& name : keys_.key_columns()) {
+      const int leaf = leaves.ColumnIndex(name), field = read_schema_->GetFieldIndex(name);
+      if (leaf < 0 || field < 0) return arrow::Status::OK();  // not plain top-level: read all
+      key_leaf[leaf] = true;
+      key_fields_.push_back(field);
+    }
+    for (int leaf = 0; leaf < leaves.num_columns(); ++leaf) {
+      if (!key_leaf[leaf]) other_leaves_.push_back(leaf);
+    }
+    if (other_leaves_.empty()) planned_ = nullptr;  // keys only: nothing to save
+    return arrow::Status::OK();
+  }
 
   std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
 
@@ -64,18 +87,21 @@ class RewriteReader : public arrow::RecordBatchReader {
       if (!row_group_) {
         if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
         ARROW_RETURN_NOT_OK(ladder_.Step());
-        rg_ = next_++;
-        ARROW_RETURN_NOT_OK(NameFile(reader_->GetRecordBatchReader({rg_}).Value(&row_group_)));
+        ARROW_RETURN_NOT_OK(StartRowGroup(next_++));
       }
       ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
       if (!batch) row_group_.reset();  // this row group is done: on to the next
+    }
+    std::shared_ptr<arrow::UInt32Array> ids;  // the planned ids of this batch's keys
+    if (keys_here_) {
+      ARROW_ASSIGN_OR_RAISE(batch, WithPlannedKeys(std::move(batch), ids));
     }
     ARROW_ASSIGN_OR_RAISE(batch, io::WithoutViewTypes(batch));  // file.schema has none
     if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
       ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
     }
     if (matched_.count(rg_)) {
-      ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch));
+      ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch, std::move(ids)));
     }
     ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
     *out = std::move(batch);
@@ -91,8 +117,46 @@ class RewriteReader : public arrow::RecordBatchReader {
     return arrow::Status(code, "cannot read '" + file_.path + "': " + status.message());
   }
 
-  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch) {
-    ARROW_ASSIGN_OR_RAISE(auto ids, keys_.Lookup(batch));
+  arrow::Status StartRowGroup(int rg) {
+    rg_ = rg;
+    keys_here_.reset();
+    if (planned_) {
+      if (auto planned = planned_->find(rg); planned != planned_->end()) {
+        keys_here_ = std::move(planned->second);  // freed once this row group is written
+        planned_->erase(planned);
+        return NameFile(reader_->GetRecordBatchReader({rg}, other_leaves_).Value(&row_group_));
+      }
+    }
+    return NameFile(reader_->GetRecordBatchReader({rg}).Value(&row_group_));
+  }
+
+  // `batch` (read without the key columns) with the planned ones put back in place; `ids`
+  // set to the planned ids of its rows. Planned keys are used only where a row group is
+  // read whole (Rewrite), so the batch is the row group.
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> WithPlannedKeys(
+      std::shared_ptr<arrow::RecordBatch> batch, std::shared_ptr<arrow::UInt32Array>& ids) {
+    if (batch->num_rows() != keys_here_->ids->length()) {
+      return arrow::Status::Invalid("row group ", rg_, " of '", file_.path, "' read ",
+                                    batch->num_rows(), " rows where the plan read ",
+                                    keys_here_->ids->length());
+    }
+    std::vector<size_t> order(key_fields_.size());  // keys by field position, ascending
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key_fields_[a] < key_fields_[b]; });
+    for (size_t k : order) {
+      ARROW_ASSIGN_OR_RAISE(batch, batch->AddColumn(key_fields_[k], read_schema_->field(key_fields_[k]),
+                                                    keys_here_->columns[k]));
+    }
+    ids = std::move(keys_here_->ids);
+    keys_here_.reset();
+    return batch;
+  }
+
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch,
+                                                             std::shared_ptr<arrow::UInt32Array> ids) {
+    if (!ids) {
+      ARROW_ASSIGN_OR_RAISE(ids, keys_.Lookup(batch));
+    }
     std::vector<int64_t> positions, source_rows;
     for (int64_t i = 0; i < batch.num_rows(); ++i) {
       if (!ids->IsValid(i)) continue;
@@ -125,6 +189,11 @@ class RewriteReader : public arrow::RecordBatchReader {
   int next_ = 0;
   int rg_ = -1;  // the row group being read, by row_group_
   std::unique_ptr<arrow::RecordBatchReader> row_group_;
+  std::map<int, PlannedKeys>* planned_;
+  std::shared_ptr<arrow::Schema> read_schema_;  // the file's, as the reader reads it
+  std::vector<int> key_fields_;                 // in read_schema_, in key order
+  std::vector<int> other_leaves_;               // every leaf but the keys'
+  std::optional<PlannedKeys> keys_here_;        // rg_'s, when planned, until read
 };
 
 // A rewritten file keeps its row groups (split at row_group_size), each written as it is
@@ -347,13 +416,18 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   const int64_t rows_per_read = RowsPerRead(file, run.plan.source_row_bytes, run.pool);
   ARROW_ASSIGN_OR_RAISE(auto reader,
                         OpenTarget(input, file, &run.pool, rows_per_read, run.decode_in_parallel));
-  // Row groups read in slices (a tight budget) are joined again, not written slice by slice.
-  const bool keep_row_groups =
-      KeepsRowGroups(*file.metadata) && rows_per_read >= LargestRowGroupRows(*file.metadata);
+  // Where a tight budget has row groups read in slices, the slices are joined again (not
+  // written one by one), and the keys are read again rather than the plan's used.
+  const bool whole_row_groups = rows_per_read >= LargestRowGroupRows(*file.metadata);
+  const bool keep_row_groups = KeepsRowGroups(*file.metadata) && whole_row_groups;
   std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *input);
+  auto planned = run.source.planned_keys.find(file.path);
+  std::map<int, PlannedKeys>* planned_keys =
+      planned == run.source.planned_keys.end() || !whole_row_groups ? nullptr : &planned->second;
   auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *run.source.keys,
                                                  run.source.rows, run.ladder, run.advance,
-                                                 &run.pool, run.matched);
+                                                 &run.pool, run.matched, planned_keys);
+  ARROW_RETURN_NOT_OK(rewrite->Init());
   return WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
                       std::move(plain_columns), &run.pool, keep_row_groups);
 }
