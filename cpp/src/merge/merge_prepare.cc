@@ -238,8 +238,9 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
 
   const bool rewrites = options.strategy != Strategy::kInsert;
   // Key columns read by the plan are kept for the rewrites in this process, within a
-  // sixteenth of the budget (they count against it while kept).
-  const int64_t keep_keys_bytes = stage_source ? 0 : options.limits.max_pool_bytes / 16;
+  // sixteenth of the budget (they count against it while kept; each rewrite frees its
+  // file's).
+  const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : options.limits.max_pool_bytes / 16;
   ARROW_ASSIGN_OR_RAISE(MergePlan found, PlanMerge(fs, dir, keys, range, source,
                                                    options.partition_columns, rewrites,
                                                    keep_keys_bytes));

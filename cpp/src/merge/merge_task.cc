@@ -428,8 +428,10 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
                                                  run.source.rows, run.ladder, run.advance,
                                                  &run.pool, run.matched, planned_keys);
   ARROW_RETURN_NOT_OK(rewrite->Init());
-  return WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
-                      std::move(plain_columns), &run.pool, keep_row_groups);
+  auto written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
+                              std::move(plain_columns), &run.pool, keep_row_groups);
+  if (planned != run.source.planned_keys.end()) planned->second.clear();  // any not used
+  return written;
 }
 
 // The inserted rows are written with the dictionary choices of the dataset's first file
