@@ -67,7 +67,7 @@ arrow::Result<std::unique_ptr<KeyIndex>> KeyIndex::Make(const arrow::RecordBatch
 namespace {
 
 // The source's keys as (key, row) pairs when there is a single int64 key column without
-// nulls; nullptr otherwise.
+// nulls; nullopt otherwise.
 arrow::Result<std::optional<std::vector<std::pair<int64_t, int64_t>>>> SortableKeys(
     const arrow::Table& source, const std::vector<std::string>& key_columns,
     const std::vector<std::shared_ptr<arrow::DataType>>& types) {

@@ -12,6 +12,7 @@
 #include "fsspeckit/io/write_parquet.h"
 #include "merge_plan_internal.h"
 #include "merge_state_internal.h"
+#include "missing_columns.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -29,24 +30,6 @@ arrow::Status ValidateOptions(const MergeOptions& options) {
     }
   }
   return arrow::Status::OK();
-}
-
-std::string Joined(std::vector<std::string> names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-arrow::Status CheckColumns(const arrow::Schema& source, const std::vector<std::string>& wanted,
-                           const std::string& what) {
-  std::vector<std::string> missing;
-  for (const auto& name : wanted) {
-    if (!source.GetFieldByName(name)) missing.push_back(name);
-  }
-  if (missing.empty()) return arrow::Status::OK();
-  std::vector<std::string> available = source.field_names();
-  std::sort(available.begin(), available.end());
-  return arrow::Status::Invalid(what, Joined(missing), ". Available columns: ", Joined(available));
 }
 
 int64_t CompressedBytes(const parquet::FileMetaData& metadata) {

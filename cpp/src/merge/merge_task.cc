@@ -65,12 +65,17 @@ class RewriteReader : public arrow::RecordBatchReader {
     ARROW_RETURN_NOT_OK(reader_->GetSchema(&read_schema_));
     const parquet::SchemaDescriptor& leaves = *file_.metadata->schema();
     std::vector<bool> key_leaf(leaves.num_columns(), false);
-    for (const std::string& name : keys_.key_columns()) {
-      const int leaf = leaves.ColumnIndex(name), field = read_schema_->GetFieldIndex(name);
-      if (leaf < 0 || field < 0) return arrow::Status::OK();  // not plain top-level: read all
+    const std::vector<std::string>& names = keys_.key_columns();
+    for (size_t k = 0; k < names.size(); ++k) {
+      const int leaf = leaves.ColumnIndex(names[k]), field = read_schema_->GetFieldIndex(names[k]);
+      if (leaf < 0 || field < 0) {  // not plain top-level: read all
+        planned_ = nullptr;
+        return arrow::Status::OK();
+      }
       key_leaf[leaf] = true;
-      key_fields_.push_back(field);
+      key_slots_.emplace_back(field, k);
     }
+    std::sort(key_slots_.begin(), key_slots_.end());  // put back in field order
     for (int leaf = 0; leaf < leaves.num_columns(); ++leaf) {
       if (!key_leaf[leaf]) other_leaves_.push_back(leaf);
     }
@@ -140,11 +145,8 @@ class RewriteReader : public arrow::RecordBatchReader {
                                     batch->num_rows(), " rows where the plan read ",
                                     keys_here_->ids->length());
     }
-    std::vector<size_t> order(key_fields_.size());  // keys by field position, ascending
-    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key_fields_[a] < key_fields_[b]; });
-    for (size_t k : order) {
-      ARROW_ASSIGN_OR_RAISE(batch, batch->AddColumn(key_fields_[k], read_schema_->field(key_fields_[k]),
+    for (const auto& [field, k] : key_slots_) {
+      ARROW_ASSIGN_OR_RAISE(batch, batch->AddColumn(field, read_schema_->field(field),
                                                     keys_here_->columns[k]));
     }
     ids = std::move(keys_here_->ids);
@@ -191,7 +193,7 @@ class RewriteReader : public arrow::RecordBatchReader {
   std::unique_ptr<arrow::RecordBatchReader> row_group_;
   std::map<int, PlannedKeys>* planned_;
   std::shared_ptr<arrow::Schema> read_schema_;  // the file's, as the reader reads it
-  std::vector<int> key_fields_;                 // in read_schema_, in key order
+  std::vector<std::pair<int, size_t>> key_slots_;  // (field in read_schema_, key), by field
   std::vector<int> other_leaves_;               // every leaf but the keys'
   std::optional<PlannedKeys> keys_here_;        // rg_'s, when planned, until read
 };

@@ -12,28 +12,13 @@
 #include "fsspeckit/io/write_dataset.h"
 #include "io/write_files_internal.h"
 #include "merge/key_index_internal.h"
+#include "missing_columns.h"
 #include "source_rows.h"
 
 namespace fsspeckit::merge {
 namespace {
 
 namespace cp = arrow::compute;
-
-arrow::Status CheckKeys(const arrow::Schema& schema, const std::vector<std::string>& keys,
-                        const std::string& what) {
-  std::vector<std::string> missing;
-  for (const auto& key : keys) {
-    if (!schema.GetFieldByName(key)) missing.push_back(key);
-  }
-  if (missing.empty()) return arrow::Status::OK();
-  std::string message = "Key column(s) missing from " + what + ": ";
-  for (size_t i = 0; i < missing.size(); ++i) message += (i ? ", " : "") + missing[i];
-  std::vector<std::string> available = schema.field_names();
-  std::sort(available.begin(), available.end());
-  message += ". Available columns: ";
-  for (size_t i = 0; i < available.size(); ++i) message += (i ? ", " : "") + available[i];
-  return arrow::Status::Invalid(message);
-}
 
 // `data` cast to `schema` (columns it lacks as nulls), without the columns `schema` lacks.
 arrow::Result<std::shared_ptr<arrow::Table>> Conform(std::shared_ptr<arrow::RecordBatchReader> data,
@@ -60,8 +45,10 @@ arrow::Result<std::unique_ptr<TableMerge>> TableMerge::Make(
   }
   if (key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
   ARROW_RETURN_NOT_OK(cp::Initialize());
-  ARROW_RETURN_NOT_OK(CheckKeys(*source->schema(), key_columns, "source"));
-  ARROW_RETURN_NOT_OK(CheckKeys(*existing_schema, key_columns, "existing data"));
+  ARROW_RETURN_NOT_OK(CheckColumns(*source->schema(), key_columns,
+                                   "Key column(s) missing from source: "));
+  ARROW_RETURN_NOT_OK(CheckColumns(*existing_schema, key_columns,
+                                   "Key column(s) missing from existing data: "));
   std::unique_ptr<TableMerge> merge(new TableMerge());
   merge->update_ = strategy == "update";
   merge->schema_ = io::WithoutViewTypes(existing_schema);
