@@ -132,23 +132,23 @@ TEST_F(PerformanceMonitorTest, TimelineSamplesCarryReadingsAndThePhaseOrTask) {
   const Timeline& t = m.timeline;
   EXPECT_EQ(t.limits.max_pool_bytes, MiB(1000));
   ASSERT_GE(t.samples.size(), 4u);
-  auto at_ms = [&](int64_t ms) {
+  // Checks of one label in one bucket share a point; different labels keep their own.
+  auto at = [&](int64_t ms, std::string_view label) {
     const TimelineSample* found = nullptr;
     for (const TimelineSample& s : t.samples) {
-      if (s.time_ns == ms * 1'000'000) found = &s;
+      if (s.time_ns == ms * 1'000'000 && t.label(s.label) == label) found = &s;
     }
     return found;
   };
-  ASSERT_NE(at_ms(10), nullptr);
-  EXPECT_EQ(t.label(at_ms(10)->label), "planning");
-  EXPECT_EQ(at_ms(10)->pool_bytes, MiB(100));
-  EXPECT_EQ(at_ms(10)->rss_bytes, MiB(300));
-  EXPECT_EQ(at_ms(10)->available_bytes, MiB(4000));
-  ASSERT_NE(at_ms(20), nullptr);  // the task's check and the other thread's share a bucket
-  EXPECT_EQ(at_ms(20)->level, PressureLevel::kCritical);
-  EXPECT_EQ(t.label(at_ms(20)->label), "rewrite a.parquet");
-  ASSERT_NE(at_ms(30), nullptr);
-  EXPECT_EQ(t.label(at_ms(30)->label), "rewrites");  // the task ended
+  ASSERT_NE(at(10, "planning"), nullptr);
+  EXPECT_EQ(at(10, "planning")->pool_bytes, MiB(100));
+  EXPECT_EQ(at(10, "planning")->rss_bytes, MiB(300));
+  EXPECT_EQ(at(10, "planning")->available_bytes, MiB(4000));
+  ASSERT_NE(at(20, "rewrite a.parquet"), nullptr);
+  EXPECT_EQ(at(20, "rewrite a.parquet")->level, PressureLevel::kCritical);
+  ASSERT_NE(at(20, "rewrites"), nullptr);  // the other thread's check: the phase
+  ASSERT_NE(at(30, "rewrites"), nullptr);  // the task ended
+  EXPECT_EQ(at(30, "rewrite a.parquet"), nullptr);
   // Phases: planning closed, rewrites still open at the report.
   ASSERT_EQ(t.phases.size(), 2u);
   EXPECT_EQ(t.label(t.phases[0].label), "planning");

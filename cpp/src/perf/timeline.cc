@@ -8,7 +8,6 @@ namespace fsspeckit::perf {
 void TimelineSample::Absorb(const TimelineSample& other) {
   if (other.pool_bytes > pool_bytes) {  // the point sits where the pool peaked
     time_ns = other.time_ns;
-    label = other.label;
     chunk_size_rows = other.chunk_size_rows;
   }
   pool_bytes = std::max(pool_bytes, other.pool_bytes);

@@ -54,6 +54,29 @@ TEST(BucketedSeriesTest, LongRunStaysBoundedMonotonicAndKeepsThePeaks) {
   EXPECT_GT(items.back().time_ns, kChecks * 700 - kChecks * 700 / 16);
 }
 
+TEST(BucketedSeriesTest, SamplesOfConcurrentTasksKeepTheirOwnPoints) {
+  // A short task beside a larger one, all within one bucket: before, the short task's
+  // point was absorbed into the larger one's peak and its label was lost.
+  BucketedSeries<TimelineSample> series(64, 1'000'000);
+  for (int i = 0; i < 10; ++i) {
+    TimelineSample big = Sample(i * 20, 50'000 + i);
+    big.label = 1;
+    series.Add(big);
+    if (i == 4) {
+      TimelineSample small = Sample(i * 20 + 5, 10);
+      small.label = 2;
+      series.Add(small);
+    }
+  }
+  std::vector<TimelineSample> items = series.items();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].label, 2);  // time order: the small task's check came first
+  EXPECT_EQ(items[0].pool_bytes, 10);
+  EXPECT_EQ(items[1].label, 1);
+  EXPECT_EQ(items[1].pool_bytes, 50'009);
+  EXPECT_EQ(items[1].time_ns, 180);
+}
+
 TEST(BucketedSeriesTest, EventsJoinOnlyWithTheirOwnKind) {
   BucketedSeries<TimelineEvent> series(4, 10);
   auto event = [](int64_t t, TimelineEventKind kind, int64_t value) {

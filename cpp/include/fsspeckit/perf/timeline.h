@@ -1,6 +1,7 @@
 // fsspeckit: what memory did over an operation, in bounded space: samples, events, phases.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -12,9 +13,11 @@
 
 namespace fsspeckit::perf {
 
-/// One memory check. After downsampling a point stands for every check in its time
-/// bucket: the largest pool and RSS, the least available memory and the worst level
-/// (so peaks are never lost), at the time, label and chunk size of the pool's peak.
+/// One memory check. After downsampling a point stands for every check of one label
+/// (phase or task) in its time bucket: the largest pool and RSS, the least available
+/// memory and the worst level (so peaks are never lost), at the time and chunk size of
+/// the pool's peak. Checks of different labels never join: a short task running beside
+/// a larger one keeps its own point.
 struct TimelineSample {
   int64_t time_ns = 0;  ///< since the monitor started
   int64_t pool_bytes = 0;
@@ -24,7 +27,7 @@ struct TimelineSample {
   int label = -1;  ///< index into Timeline::labels (phase or task); -1: none
   std::optional<int64_t> chunk_size_rows;
 
-  bool MergesWith(const TimelineSample&) const { return true; }
+  bool MergesWith(const TimelineSample& other) const { return label == other.label; }
   void Absorb(const TimelineSample& other);
 };
 
@@ -108,10 +111,13 @@ class BucketedSeries {
       }
     }
   }
+  /// In time order (entries of one bucket that never joined, say two concurrent tasks'
+  /// samples, each sit at their own time).
   std::vector<T> items() const {
     std::vector<T> out;
     out.reserve(entries_.size());
     for (const Entry& entry : entries_) out.push_back(entry.item);
+    std::stable_sort(out.begin(), out.end(), [](const T& a, const T& b) { return a.time_ns < b.time_ns; });
     return out;
   }
   /// The last entry added or joined into (nullptr when empty).
