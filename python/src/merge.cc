@@ -17,7 +17,7 @@
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
 #include "fsspeckit/merge/merge_report.h"
-#include "fsspeckit/merge/merge_steps.h"
+#include "fsspeckit/merge/plan.h"
 #include "init.h"
 #include "interrupt.h"
 #include "memory_convert.h"

@@ -1,5 +1,5 @@
 // fsspeckit: the dataset's schema and partitioning, which every file a merge writes follows.
-#include "dataset_schema.h"
+#include "merge/dataset_schema_internal.h"
 
 #include <algorithm>
 #include <cctype>

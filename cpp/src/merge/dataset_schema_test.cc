@@ -1,4 +1,4 @@
-#include "dataset_schema.h"
+#include "merge/dataset_schema_internal.h"
 
 #include <gtest/gtest.h>
 

@@ -12,8 +12,8 @@
 
 #include "io/commit_journal_internal.h"
 #include "io/dataset_lock_internal.h"
-#include "fsspeckit/merge/merge_steps.h"
-#include "merge_state_internal.h"
+#include "fsspeckit/merge/plan.h"
+#include "merge/planned_merge_internal.h"
 
 namespace fsspeckit::merge {
 namespace {

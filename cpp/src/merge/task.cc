@@ -26,11 +26,11 @@
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
-#include "dataset_schema.h"
-#include "merge_plan_internal.h"
-#include "merge_state_internal.h"
-#include "plain_columns.h"
-#include "row_replacement.h"
+#include "merge/dataset_schema_internal.h"
+#include "merge/target_scan_internal.h"
+#include "merge/planned_merge_internal.h"
+#include "merge/plain_columns_internal.h"
+#include "merge/row_replacement_internal.h"
 
 namespace fsspeckit::merge {
 namespace {

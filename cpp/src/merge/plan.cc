@@ -10,9 +10,9 @@
 #include "io/view_types_internal.h"
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
-#include "merge_plan_internal.h"
-#include "merge_state_internal.h"
-#include "missing_columns.h"
+#include "merge/target_scan_internal.h"
+#include "merge/planned_merge_internal.h"
+#include "merge/missing_columns_internal.h"
 
 namespace fsspeckit::merge {
 namespace {

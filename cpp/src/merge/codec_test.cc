@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "fsspeckit/merge/merge_steps.h"
+#include "fsspeckit/merge/plan.h"
 #include "merge/merge_test_fixture.h"
 
 namespace fsspeckit::merge {

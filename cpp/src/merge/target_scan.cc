@@ -1,5 +1,5 @@
 // fsspeckit: planning a merge from footers, statistics and key columns (no data read).
-#include "merge_plan_internal.h"
+#include "merge/target_scan_internal.h"
 
 #include <algorithm>
 #include <atomic>
@@ -22,7 +22,7 @@
 #include "io/dataset_files_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
-#include "dataset_schema.h"
+#include "merge/dataset_schema_internal.h"
 
 namespace fsspeckit::merge {
 namespace {

@@ -138,7 +138,7 @@ arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task, const TaskInpu
 /// the staging folder (removed if the merge ends uncommitted), the source in memory.
 class PlannedMerge {
  public:
-  struct State;  // merge_state_internal.h
+  struct State;  // planned_merge_internal.h
   explicit PlannedMerge(std::unique_ptr<State> state);
   ~PlannedMerge();
 

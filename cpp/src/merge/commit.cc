@@ -4,7 +4,7 @@
 #include <set>
 
 #include "io/unique_name_internal.h"
-#include "merge_state_internal.h"
+#include "merge/planned_merge_internal.h"
 
 namespace fsspeckit::merge {
 namespace {

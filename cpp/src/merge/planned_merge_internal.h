@@ -10,11 +10,11 @@
 #include "io/dataset_snapshot_internal.h"
 #include "fsspeckit/memory/capped_pool.h"
 #include "merge/key_index_internal.h"
-#include "merge/merge_plan_internal.h"
-#include "fsspeckit/merge/merge_steps.h"
+#include "merge/target_scan_internal.h"
+#include "fsspeckit/merge/plan.h"
 #include "fsspeckit/perf/performance_monitor.h"
 #include "io/staged_commit_internal.h"
-#include "source_rows.h"
+#include "merge/source_rows_internal.h"
 
 namespace fsspeckit::merge {
 

@@ -7,7 +7,7 @@
 #include <arrow/ipc/reader.h>
 #include <arrow/ipc/writer.h>
 
-#include "fsspeckit/merge/merge_steps.h"
+#include "fsspeckit/merge/plan.h"
 
 namespace fsspeckit::merge {
 namespace {
