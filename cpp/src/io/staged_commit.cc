@@ -32,11 +32,12 @@ void StagedCommit::AddReplacement(const std::string& staged, const std::string& 
 void StagedCommit::AddDelete(const std::string& path) { journal_.deletes.push_back(path); }
 
 arrow::Status StagedCommit::Commit(const std::string& operation, DatasetLock& lock,
-                                   const DatasetSnapshot& planned, bool durable) {
+                                   const DatasetSnapshot& planned, const CommitOptions& options) {
+  const bool durable = options.durable;
   if (journal_.moves.empty() && journal_.deletes.empty()) return arrow::Status::OK();  // dtor cleans
   ARROW_RETURN_NOT_OK(CommitJournal(*fs_, dataset_dir_, journal_, lock, planned, operation, durable));
   settled_ = true;  // committed: from here a failure (or a crash) is completed by Recover()
-  if (auto status = ApplyJournal(*fs_, dataset_dir_, journal_, durable); !status.ok()) {
+  if (auto status = ApplyJournal(*fs_, dataset_dir_, journal_, durable, options.hooks.get()); !status.ok()) {
     return arrow::Status::IOError("the ", operation, " is committed but its files could not all be "
                                   "moved into place (", status.message(), "); run recover on '",
                                   dataset_dir_, "' (or any later write or merge) to complete it");

@@ -266,7 +266,7 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
   }
   // Everything new is complete: commit, then change the dataset.
   ARROW_RETURN_NOT_OK(CheckNotStopped(options.stop, "write"));
-  ARROW_RETURN_NOT_OK(commit.Commit("write", *lock, planned, options.commit.durable));
+  ARROW_RETURN_NOT_OK(commit.Commit("write", *lock, planned, options.commit));
   for (WrittenFile& file : result.files) {
     ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
     file.size_bytes = info.size();

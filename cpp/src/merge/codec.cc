@@ -8,6 +8,7 @@
 #include <arrow/ipc/writer.h>
 
 #include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/task.h"
 
 namespace fsspeckit::merge {
 namespace {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "fsspeckit/merge/commit.h"
 #include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/task.h"
 #include "merge/merge_test_fixture.h"
 
 namespace fsspeckit::merge {

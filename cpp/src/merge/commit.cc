@@ -4,6 +4,7 @@
 #include <set>
 
 #include "io/unique_name_internal.h"
+#include "fsspeckit/merge/commit.h"
 #include "merge/planned_merge_internal.h"
 
 namespace fsspeckit::merge {
@@ -113,8 +114,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
                         [](const MergedFile& f) { return f.operation == "rewritten"; });
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(state.options.stop, "merge"));
   // The commit point re-checks the lock and that the dataset's files are those planned.
-  ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files,
-                                    state.options.commit.durable));
+  ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files, state.options.commit));
   state.perf->EndOp();
 
   for (const PlannedFile& file : plan.files) {

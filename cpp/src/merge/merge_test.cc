@@ -274,7 +274,7 @@ TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
   ASSERT_OK_AND_ASSIGN(auto keys, KeyIndex::Make(*source, {"id"}));
   auto table = arrow::Table::FromRecordBatches({source}).ValueOrDie();
   ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*table, "id"));
-  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, range, *table, {}, true));
+  ASSERT_OK_AND_ASSIGN(TargetScan plan, ScanTargets(*fs_, tmp_.path(), *keys, range, *table, {}, true));
   ASSERT_EQ(plan.files.size(), 2u);  // the hidden folder is not data
   EXPECT_EQ(plan.target_rows, 200);
   EXPECT_EQ(plan.candidate_files, 1);  // b.parquet pruned by statistics alone
@@ -416,12 +416,12 @@ std::shared_ptr<arrow::Table> IdsAndRegions(const std::shared_ptr<arrow::DataTyp
       .ValueOrDie();
 }
 
-arrow::Result<MergePlan> Plan(const std::string& dir, const arrow::Table& source,
+arrow::Result<TargetScan> Plan(const std::string& dir, const arrow::Table& source,
                               const std::vector<std::string>& partition_columns) {
   ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(source, {"id"}));
   ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, "id"));
   arrow::fs::LocalFileSystem fs;
-  return PlanMerge(fs, dir, *keys, range, source, partition_columns, true);
+  return ScanTargets(fs, dir, *keys, range, source, partition_columns, true);
 }
 
 // One rule for partition values, wherever they are stored: in a hive folder or a column.
@@ -434,7 +434,7 @@ TEST_F(MergeTest, PartitionValuesOfExistingKeysCannotChangeWhereverStored) {
 
   auto same = IdsAndRegions(arrow::int64(), "[2, 1, 9]", R"([null, "eu", "us"])");
   auto moved = IdsAndRegions(arrow::int64(), "[2]", R"(["us"])");
-  ASSERT_OK_AND_ASSIGN(MergePlan flat, Plan(tmp_.path() + "/flat", *same, {"region"}));
+  ASSERT_OK_AND_ASSIGN(TargetScan flat, Plan(tmp_.path() + "/flat", *same, {"region"}));
   EXPECT_TRUE(flat.partition_by.empty());  // inserts keep the flat layout
   auto status = Plan(tmp_.path() + "/flat", *moved, {"region"}).status();
   ASSERT_TRUE(status.IsInvalid());
@@ -442,7 +442,7 @@ TEST_F(MergeTest, PartitionValuesOfExistingKeysCannotChangeWhereverStored) {
             std::string::npos) << status.message();
 
   // The hive partitioning is found without being named, and checked the same way.
-  ASSERT_OK_AND_ASSIGN(MergePlan hive_plan, Plan(tmp_.path() + "/hive", *same, {}));
+  ASSERT_OK_AND_ASSIGN(TargetScan hive_plan, Plan(tmp_.path() + "/hive", *same, {}));
   EXPECT_EQ(hive_plan.partition_by, std::vector<std::string>{"region"});
   EXPECT_TRUE(hive_plan.schema->Equals(*arrow::schema({arrow::field("id", arrow::int64())})));
   status = Plan(tmp_.path() + "/hive", *moved, {}).status();

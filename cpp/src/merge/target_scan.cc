@@ -20,22 +20,17 @@
 #include <parquet/statistics.h>
 
 #include "io/dataset_files_internal.h"
+#include "io/parquet_footer_internal.h"
+#include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
 #include "merge/dataset_schema_internal.h"
+#include "merge/parallel_for_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
 
 namespace cp = arrow::compute;
-
-arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
-  if (status.ok()) return status;
-  // Out of memory stays a MemoryError (the budget's); anything else is the file's.
-  const arrow::StatusCode code =
-      status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
-  return arrow::Status(code, "cannot read target file '" + path + "': " + status.message());
-}
 
 template <typename T>
 void SortUnique(std::vector<T>& v) {
@@ -228,13 +223,11 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   for (auto& [key, value] : HiveSegments(dir, file.path)) file.partition_values[key] = value;
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
-  auto read_footer = [&]() -> arrow::Status {
-    PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
-    return parquet::arrow::FromParquetSchema(file.metadata->schema(),
-                                             parquet::ArrowReaderProperties(),
-                                             file.metadata->key_value_metadata(), &file.schema);
-  };
-  ARROW_RETURN_NOT_OK(NameFile(read_footer(), file.path));
+  ARROW_ASSIGN_OR_RAISE(file.metadata, io::ReadFooter(input, file.path));
+  ARROW_RETURN_NOT_OK(io::ParquetReadError(
+      parquet::arrow::FromParquetSchema(file.metadata->schema(), parquet::ArrowReaderProperties(),
+                                        file.metadata->key_value_metadata(), &file.schema),
+      file.path));
   // A file written from view types is rewritten with their plain equivalents.
   file.schema = io::WithoutViewTypes(file.schema);
   ARROW_RETURN_NOT_OK(keys.CheckComparable(*file.schema, file.path));
@@ -274,14 +267,14 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   properties.set_batch_size(largest_row_group);  // one chunk per row group: no copies
   parquet::arrow::FileReaderBuilder builder;
   ARROW_RETURN_NOT_OK(
-      NameFile(builder.Open(input, parquet::ReaderProperties(keys.pool()), file.metadata), file.path));
+      io::ParquetReadError(builder.Open(input, parquet::ReaderProperties(keys.pool()), file.metadata), file.path));
   builder.memory_pool(keys.pool());  // the merge's budget holds for planning too
   builder.properties(properties);
   ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
   std::vector<uint8_t> seen(keys.num_keys(), 0);
   for (int rg : candidates) {
     auto table = reader->ReadRowGroup(rg, leaves);
-    if (!table.ok()) return NameFile(table.status(), file.path);
+    if (!table.ok()) return io::ParquetReadError(table.status(), file.path);
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch(keys.pool()));
     ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
     int64_t matched = 0;
@@ -344,9 +337,9 @@ arrow::Result<Partitioning> DetectPartitioning(const std::string& dir,
   return partitioning;
 }
 
-// The schema and partitioning the merge writes (see MergePlan), once the caller's
+// The schema and partitioning the merge writes (see TargetScan), once the caller's
 // partition_columns and the source are checked against them.
-arrow::Status SetShape(MergePlan& plan, const std::string& dir,
+arrow::Status SetShape(TargetScan& plan, const std::string& dir,
                        const std::vector<std::shared_ptr<arrow::Schema>>& schemas,
                        const Partitioning& partitioning, const arrow::Table& source,
                        const std::vector<std::string>& partition_columns) {
@@ -388,12 +381,12 @@ arrow::Status SetShape(MergePlan& plan, const std::string& dir,
 
 }  // namespace
 
-arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
+arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions, int64_t keep_keys_bytes) {
-  MergePlan plan;
+  TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
   ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
   ARROW_ASSIGN_OR_RAISE(Partitioning partitioning,
@@ -404,24 +397,16 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
   // Files are scanned two at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.
   std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("unscanned"));
-  {
-    std::atomic<size_t> next{0};
-    std::atomic<int64_t> kept_bytes{0};
-    auto work = [&] {
-      for (size_t i = next++; i < paths.size(); i = next++) {
-        try {
-          scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns,
-                              keep_keys_bytes, kept_bytes);
-        } catch (const std::exception& e) {  // parquet::ParquetException must not escape a thread
-          scans[i] = arrow::Status::IOError("cannot read target file '", paths[i], "': ", e.what());
-        }
-      }
-    };
-    std::thread helper;
-    if (paths.size() > 1 && std::thread::hardware_concurrency() > 1) helper = std::thread(work);
-    work();
-    if (helper.joinable()) helper.join();
-  }
+  std::atomic<int64_t> kept_bytes{0};
+  ParallelFor(0, paths.size(), std::thread::hardware_concurrency() > 1 ? 2 : 1, [&](size_t i) {
+    arrow::Status thrown = io::CatchAtEdge("", [&] {
+      scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns, keep_keys_bytes,
+                          kept_bytes);
+      return arrow::Status::OK();
+    });
+    if (!thrown.ok()) scans[i] = io::ParquetReadError(thrown, paths[i]);
+    return true;  // every file is scanned; the first failure in path order is reported
+  });
 
   plan.key_matched.assign(keys.num_keys(), 0);
   std::vector<std::shared_ptr<arrow::Schema>> schemas;

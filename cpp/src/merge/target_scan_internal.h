@@ -1,4 +1,5 @@
-// fsspeckit: planning a merge from footers, statistics and key columns (no data read).
+// fsspeckit: the target scan of a merge plan: which files and row groups hold source keys,
+// from footers, statistics and key columns (no other data read).
 #pragma once
 
 #include <cstdint>
@@ -49,7 +50,7 @@ struct SourceRange {
 arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
                                            const std::string& key_column);
 
-struct MergePlan {
+struct TargetScan {
   std::vector<TargetFile> files;     ///< every data file, in path order
   /// The dataset's schema (dataset_schema.h: the files' union, partition folders
   /// excluded; the source's own when there are no files). Rewritten and inserted files
@@ -75,7 +76,7 @@ struct MergePlan {
 /// Invalid, wherever the value is stored. Ends by checking that the source fits the
 /// dataset's schema (CheckSourceFits): nothing has been written when a check fails.
 /// Up to `keep_keys_bytes` of the key columns read are kept in TargetFile::planned_keys.
-arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
+arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,

@@ -1,4 +1,5 @@
-// fsspeckit: a merge as three steps with plain data between them: plan, tasks, commit.
+// fsspeckit: the first of a merge's three steps (plan, tasks, commit, with plain data
+// between them): what the planner decided, and the driver's side until the commit.
 #pragma once
 
 #include <cstdint>
@@ -16,12 +17,13 @@
 
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/write_dataset.h"
-#include "fsspeckit/memory/capped_pool.h"
-#include "fsspeckit/memory/degradation_ladder.h"
-#include "fsspeckit/memory/memory_monitor.h"
+#include "fsspeckit/memory/budget.h"
 #include "fsspeckit/merge/merge.h"
 
 namespace fsspeckit::merge {
+
+struct TaskInput;   // task.h
+struct TaskResult;  // task.h
 
 enum class TaskKind : uint8_t { kRewrite, kInsert };
 std::string_view TaskKindName(TaskKind kind);
@@ -61,7 +63,7 @@ struct Plan {
   /// The hive partitioning of inserted files: the dataset's, else the caller's.
   std::vector<std::string> partition_by;
   io::WriteDatasetOptions write;  ///< compression and sizes for every file written
-  int64_t chunk_size_rows = 100'000;  ///< inserted rows gathered this many at a time
+  int64_t chunk_size_rows = kDefaultMergeChunkSizeRows;  ///< inserted rows gathered this many at a time
   int64_t source_row_bytes = 0;       ///< the source's bytes per row (read sizes)
   std::vector<PlannedFile> files; ///< every data file of the dataset, in path order
   std::vector<MergeTask> tasks;   ///< rewrites largest first, then the inserts
@@ -74,66 +76,6 @@ struct Plan {
   static arrow::Result<Plan> Deserialize(std::string_view bytes);
 };
 
-/// What a task reports: metadata only. `staged` files lie under the task's own attempt
-/// folder (TaskDir): a retried or duplicated attempt writes elsewhere, and the commit
-/// accepts one attempt per task.
-struct TaskResult {
-  int64_t task = -1;
-  std::string attempt;
-  std::vector<io::WrittenFile> staged;  ///< path, rows, bytes
-  int64_t rows_written = 0;
-  int64_t matched_keys = 0;             ///< source rows that replaced a target row
-  int64_t memory_peak_bytes = 0;        ///< the watched pool's peak while the task ran
-  double seconds = 0;
-
-  std::string Serialize() const;
-  static arrow::Result<TaskResult> Deserialize(std::string_view bytes);
-};
-
-/// `<staging>/task-<task>-<attempt>`.
-std::string TaskDir(const Plan& plan, int64_t task, const std::string& attempt);
-
-struct TaskSource;  // the source rows a task reads and the index of their keys
-
-/// What a task reads besides the dataset: the driver's source in memory, or the rows
-/// LoadTaskInput() read back from the staged source.
-struct TaskInput {
-  std::shared_ptr<TaskSource> source;
-};
-
-/// How a task runs where it runs.
-struct TaskOptions {
-  /// Drives the task's degradation ladder; nullptr: a monitor of `limits`.
-  std::shared_ptr<memory::MemoryMonitor> monitor;
-  memory::MemoryLimits limits;
-  std::function<void()> collect;
-  memory::DegradationObserver* observer = nullptr;
-  /// Rows done since the last call; an error aborts the task.
-  std::function<arrow::Status(int64_t)> advance;
-  /// Names this attempt's files; empty: a fresh unique id.
-  std::string attempt;
-  /// The merge's capped pool (the driver's); nullptr: one of `limits` for this task.
-  memory::CappedMemoryPool* pool = nullptr;
-  /// Checked at every row group: a stop requested fails the task with Cancelled.
-  arrow::StopToken stop = arrow::StopToken::Unstoppable();
-  /// Labels the task's memory checks ("rewrite part-3.parquet"); may be nullptr.
-  perf::PerformanceMonitor* perf = nullptr;
-  /// For an insert task run beside rewrites: the phase its time counts as.
-  std::string insert_phase;
-  /// A rewrite decodes a row group's columns on Arrow's CPU pool. Off when tasks already
-  /// run side by side on every core: the hand-offs would cost more than they overlap.
-  bool decode_in_parallel = true;
-};
-
-/// Reads the staged source (plan.source_path) for `task`: only its rows are kept.
-arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task,
-                                       std::shared_ptr<arrow::fs::FileSystem> fs);
-
-/// Runs one task of `plan`, writing only under TaskDir(plan, task, attempt).
-arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task, const TaskInput& input,
-                                  std::shared_ptr<arrow::fs::FileSystem> fs,
-                                  const TaskOptions& options);
-
 /// The driver's side of a merge between plan and commit: the plan, the dataset's lock,
 /// the staging folder (removed if the merge ends uncommitted), the source in memory.
 class PlannedMerge {
@@ -144,13 +86,16 @@ class PlannedMerge {
 
   const Plan& plan() const;
   /// The in-memory source, for tasks run in this process.
-  TaskInput local_input() const;
-  /// The monitor of the merge's budget (options.monitor, or one of options.limits).
-  const std::shared_ptr<memory::MemoryMonitor>& monitor() const;
+  TaskInput local_input() const;  // task.h
+  /// The merge's budget (options.limits, watched by options.monitor when given).
+  const std::shared_ptr<memory::Budget>& budget() const;
   perf::PerformanceMonitor& perf();
-  State& state() { return *state_; }
 
  private:
+  friend arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
+                                           std::vector<TaskResult> results);
+  State& state() { return *state_; }
+
   std::unique_ptr<State> state_;
 };
 
@@ -161,11 +106,5 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
                                                       const io::Location& location,
                                                       const MergeOptions& options,
                                                       bool stage_source);
-
-/// Checks that every task reported exactly once and that the files it staged exist as
-/// reported, that the files it replaces are unchanged since the plan, then commits
-/// through the journal and describes the result.
-arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
-                                  std::vector<TaskResult> results);
 
 }  // namespace fsspeckit::merge
