@@ -34,7 +34,7 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, {location.path}, format,
                                                  factory_options);
   } else {
-    // The files a merge or scan of this folder sees (dataset_files.h), not Arrow's own
+    // The files a merge or scan of this folder sees (io/dataset_files_internal.h), not Arrow's own
     // discovery: one rule everywhere.
     ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
                           ListDataFiles(*location.filesystem, location.path));

@@ -6,6 +6,7 @@
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
+#include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
 #include "io/write_files_internal.h"
@@ -129,11 +130,11 @@ arrow::Status LoadSource(std::shared_ptr<arrow::RecordBatchReader> reader,
   // The key index and the sorted keys for statistics pruning, built at once.
   arrow::Result<SourceRange> made_range = arrow::Status::UnknownError("not computed");
   std::jthread range_thread([&] {  // joins even if the index throws
-    try {
+    arrow::Status thrown = io::CatchAtEdge("sorting the source keys", [&] {
       made_range = MakeSourceRange(source, options.key_columns[0]);
-    } catch (const std::exception& e) {  // std::bad_alloc must not escape a thread
-      made_range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
-    }
+      return arrow::Status::OK();
+    });
+    if (!thrown.ok()) made_range = thrown;
   });
   auto made_keys = KeyIndex::Make(source, options.key_columns, state.budget->pool());
   range_thread.join();

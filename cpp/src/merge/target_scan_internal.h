@@ -52,7 +52,7 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
 
 struct TargetScan {
   std::vector<TargetFile> files;     ///< every data file, in path order
-  /// The dataset's schema (dataset_schema.h: the files' union, partition folders
+  /// The dataset's schema (dataset_schema_internal.h: the files' union, partition folders
   /// excluded; the source's own when there are no files). Rewritten and inserted files
   /// are written in it; the source was checked to fit it.
   std::shared_ptr<arrow::Schema> schema;
@@ -66,7 +66,7 @@ struct TargetScan {
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key
 };
 
-/// Lists the data files (dataset_files.h; a symbolic link out of `dir` is refused), reads
+/// Lists the data files (io/dataset_files_internal.h; a symbolic link out of `dir` is refused), reads
 /// footers, prunes row groups by the first key column's statistics (against every
 /// distinct source value, not one overall range), and confirms matches by reading only
 /// the key columns of the row groups left. Partition columns are the dataset's hive

@@ -251,7 +251,7 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     part.fixed_values.resize(state->schema->num_fields());
     state->parts.push_back(std::move(part));
   } else {
-    // The files every reader and writer of the folder sees (dataset_files.h); their
+    // The files every reader and writer of the folder sees (io/dataset_files_internal.h); their
     // schemas unified as a merge unifies them (each column in the type all its files
     // widen to), then hive partitions inferred from the directories alone, so file
     // columns and partition keys never mix.

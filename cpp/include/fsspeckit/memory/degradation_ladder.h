@@ -49,7 +49,7 @@ struct DegradationLadderOptions {
   DegradationObserver* observer = nullptr;
 };
 
-/// Runs between chunks (DESIGN.md section 3):
+/// Runs between chunks (the README's "Graceful degradation is real"):
 ///  WARNING   -> collector hook and pool->ReleaseUnused();
 ///  CRITICAL  -> also halve the chunk size (down to the floor) and drop read-ahead;
 ///  EMERGENCY -> all of that, re-read at once (bypassing the cache), and if still

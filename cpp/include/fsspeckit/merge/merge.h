@@ -111,10 +111,10 @@ struct MergeResult {
 ///  - rewrites each affected file row group by row group, replacing matched rows in
 ///    place (row order kept), and writes inserts as new (hive-partitioned) files, all
 ///    under a hidden staging folder, every one in the dataset's schema (the source is
-///    checked to fit it first; see merge/dataset_schema.h);
-///  - commits through a journal (see journal.h): the dataset is either exactly the old
+///    checked to fit it first; see merge/dataset_schema_internal.h);
+///  - commits through a journal (io/commit_journal_internal.h): the dataset is either exactly the old
 ///    or exactly the new state, whatever fails, including the process being killed.
-/// Holds the dataset's lock (dataset_lock.h) and first recovers an interrupted merge.
+/// Holds the dataset's lock (io/dataset_lock_internal.h) and first recovers an interrupted merge.
 /// An empty source is a no-op (update on a missing dataset still fails).
 arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
                                  const io::Location& location, const MergeOptions& options);
