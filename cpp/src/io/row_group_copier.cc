@@ -61,15 +61,32 @@ std::string Describe(const Node& node) {
   return annotation.empty() ? type : type + " " + annotation;
 }
 
+// Whether `node` carries no annotation, or one that says no more than its physical type:
+// a signed integer as wide as INT32 or INT64 (DuckDB writes one, Arrow none).
+bool Plain(const Node& node) {
+  if (!Annotated(node) && node.converted_type() == parquet::ConvertedType::NONE) return true;
+  if (!node.is_primitive()) return false;
+  const parquet::Type::type physical = static_cast<const PrimitiveNode&>(node).physical_type();
+  const int width = physical == parquet::Type::INT32 ? 32 : physical == parquet::Type::INT64 ? 64 : 0;
+  if (width == 0) return false;
+  if (Annotated(node)) {
+    if (!node.logical_type()->is_int()) return false;
+    const auto& integer = static_cast<const parquet::IntLogicalType&>(*node.logical_type());
+    return integer.bit_width() == width && integer.is_signed();
+  }
+  return node.converted_type() ==
+         (width == 32 ? parquet::ConvertedType::INT_32 : parquet::ConvertedType::INT_64);
+}
+
 bool SameType(const Node& there, const Node& here) {
   if (there.is_group() != here.is_group()) return false;
-  if (Annotated(there) || Annotated(here)) {
-    if (!Annotated(there) || !Annotated(here) ||
-        !there.logical_type()->Equals(*here.logical_type())) {
+  if (Plain(there) != Plain(here)) return false;
+  if (!Plain(there)) {
+    if (Annotated(there) != Annotated(here)) return false;
+    if (Annotated(there) ? !there.logical_type()->Equals(*here.logical_type())
+                         : there.converted_type() != here.converted_type()) {
       return false;
     }
-  } else if (there.converted_type() != here.converted_type()) {
-    return false;
   }
   if (there.is_group()) return true;
   const auto& a = static_cast<const PrimitiveNode&>(there);

@@ -21,7 +21,9 @@
 #include <parquet/bloom_filter.h>
 #include <parquet/bloom_filter_reader.h>
 #include <parquet/encryption/encryption.h>
+#include <parquet/column_writer.h>
 #include <parquet/file_reader.h>
+#include <parquet/file_writer.h>
 #include <parquet/metadata.h>
 #include <parquet/page_index.h>
 #include <parquet/size_statistics.h>
@@ -584,6 +586,10 @@ TEST_F(RefusalTest, AnotherTypeIsNamed) {
                     arrow::schema({arrow::field("s", arrow::binary())})),
             "cannot copy row group 0 of '" + path +
                 "': column 's' is BYTE_ARRAY String there, BYTE_ARRAY in the output");
+  EXPECT_EQ(Refusal(arrow::schema({arrow::field("i", arrow::int16())}),
+                    arrow::schema({arrow::field("i", arrow::int32())})),
+            "cannot copy row group 0 of '" + path +
+                "': column 'i' is INT32 Int(bitWidth=16, isSigned=true) there, INT32 in the output");
   EXPECT_EQ(Refusal(arrow::schema({arrow::field("a", arrow::int64(), false)}),
                     arrow::schema({arrow::field("a", arrow::int64())})),
             "cannot copy row group 0 of '" + path +
@@ -630,6 +636,35 @@ TEST_F(RowGroupCopierTest, OtherArrowTypesOfTheSameColumnsCopy) {
   ASSERT_TRUE(read->schema()->Equals(*here, false)) << read->schema()->ToString();
   EXPECT_TRUE(read->column(0)->Equals(
       arrow::ChunkedArray(FromJson(arrow::large_utf8(), R"(["a", null, "c"])"))));
+}
+
+TEST_F(RowGroupCopierTest, AnnotationsThatSayNothingMoreCopy) {
+  // DuckDB annotates INT64 columns as Int(64, signed), which Arrow leaves unsaid: the
+  // same column. Written here with Parquet's own writer, as DuckDB writes it.
+  using parquet::schema::GroupNode;
+  using parquet::schema::PrimitiveNode;
+  auto column = PrimitiveNode::Make("id", parquet::Repetition::OPTIONAL,
+                                    parquet::LogicalType::Int(64, true), parquet::Type::INT64);
+  auto root = std::static_pointer_cast<GroupNode>(
+      GroupNode::Make("duckdb_schema", parquet::Repetition::REQUIRED, {column}));
+  const std::string path = dir_.path() + "/duck.parquet";
+  {
+    auto out = arrow::io::FileOutputStream::Open(path).ValueOrDie();
+    auto writer = parquet::ParquetFileWriter::Open(out, root);
+    auto* ids = static_cast<parquet::Int64Writer*>(writer->AppendRowGroup()->NextColumn());
+    const std::vector<int64_t> values = {7, 8, 9};
+    const std::vector<int16_t> defined = {1, 0, 1, 1};
+    ids->WriteBatch(4, defined.data(), nullptr, values.data());
+    writer->Close();
+    ASSERT_OK(out->Close());
+  }
+  const CopySource source = Source(path);
+  Output out = MakeOutput(dir_, arrow::schema({arrow::field("id", arrow::int64())}));
+  ASSERT_OK(out.copier->CopyRowGroup(source, 0));
+  Finish(out);
+  auto read = ReadBack(out.path);
+  EXPECT_TRUE(read->column(0)->Equals(
+      arrow::ChunkedArray(FromJson(arrow::int64(), "[7, null, 8, 9]"))));
 }
 
 TEST_F(RowGroupCopierTest, WriteTableRefusesAnotherSchema) {
