@@ -67,7 +67,9 @@ bool Plain(const Node& node) {
   if (!Annotated(node) && node.converted_type() == parquet::ConvertedType::NONE) return true;
   if (!node.is_primitive()) return false;
   const parquet::Type::type physical = static_cast<const PrimitiveNode&>(node).physical_type();
-  const int width = physical == parquet::Type::INT32 ? 32 : physical == parquet::Type::INT64 ? 64 : 0;
+  const int width = physical == parquet::Type::INT32   ? 32
+                    : physical == parquet::Type::INT64 ? 64
+                                                       : 0;
   if (width == 0) return false;
   if (Annotated(node)) {
     if (!node.logical_type()->is_int()) return false;
@@ -238,7 +240,8 @@ bool FitsChunk(const ChunkPageIndex& index, const ChunkRange& range,
   for (const parquet::PageLocation& page : pages) {
     if (page.offset < previous_end || page.compressed_page_size <= 0 ||
         page.offset + page.compressed_page_size > range.offset_bytes + range.length_bytes ||
-        page.first_row_index <= previous_row || page.first_row_index >= std::max<int64_t>(num_rows, 1)) {
+        page.first_row_index <= previous_row ||
+        page.first_row_index >= std::max<int64_t>(num_rows, 1)) {
       return false;
     }
     previous_end = page.offset + page.compressed_page_size;
@@ -274,7 +277,8 @@ arrow::Result<CopySource> CopySource::Open(std::shared_ptr<arrow::io::RandomAcce
   ARROW_ASSIGN_OR_RAISE(source.size_bytes, file->GetSize());
   if (!metadata) {
     try {
-      metadata = parquet::ParquetFileReader::Open(file, parquet::ReaderProperties(pool))->metadata();
+      metadata =
+          parquet::ParquetFileReader::Open(file, parquet::ReaderProperties(pool))->metadata();
     } catch (const parquet::ParquetException& e) {
       return arrow::Status::IOError("cannot read the Parquet footer of '", path, "': ", e.what());
     }
@@ -308,8 +312,9 @@ arrow::Result<std::unique_ptr<RowGroupCopier>> RowGroupCopier::Make(
         "for their own file; write encrypted files with parquet::arrow::FileWriter");
   }
   // One pool for everything, the encoders included.
-  options.writer_properties =
-      parquet::WriterProperties::Builder(*options.writer_properties).memory_pool(options.pool)->build();
+  options.writer_properties = parquet::WriterProperties::Builder(*options.writer_properties)
+                                  .memory_pool(options.pool)
+                                  ->build();
   if (!options.arrow_writer_properties) {
     options.arrow_writer_properties =
         parquet::ArrowWriterProperties::Builder().store_schema()->build();
@@ -352,8 +357,9 @@ arrow::Status RowGroupCopier::Write(const void* data, int64_t length_bytes) {
 arrow::Status RowGroupCopier::CopyBytes(arrow::io::RandomAccessFile& file, int64_t offset_bytes,
                                         int64_t length_bytes, const std::string& path) {
   auto short_read = [&](int64_t at) {
-    return arrow::Status::IOError("'", path, "' ended at byte ", at, " inside a column chunk ",
-                                  "its footer places up to byte ", offset_bytes + length_bytes,
+    return arrow::Status::IOError("'", path, "' ended at byte ", at, ", inside a column chunk ",
+                                  "that its footer places up to byte ",
+                                  offset_bytes + length_bytes,
                                   " (was it truncated or rewritten meanwhile?)");
   };
   if (file.supports_zero_copy()) {
@@ -493,7 +499,9 @@ arrow::Status RowGroupCopier::Copy(const CopySource& source, int row_group) {
         }
         ChunkPageIndex index;
         index.offset_index = group_reader->GetOffsetIndex(i);
-        if (chunks[i]->GetColumnIndexLocation()) index.column_index = group_reader->GetColumnIndex(i);
+        if (chunks[i]->GetColumnIndexLocation()) {
+          index.column_index = group_reader->GetColumnIndex(i);
+        }
         if (index.offset_index &&
             FitsChunk(index, ranges[i], *schema.Column(i), group->num_rows())) {
           page_indexes[i] = std::move(index);
@@ -516,13 +524,16 @@ arrow::Status RowGroupCopier::Copy(const CopySource& source, int row_group) {
     }
     int end = i + 1;
     while (end < num_columns && ranges[end].length_bytes > 0 &&
-           ranges[end].offset_bytes == ranges[end - 1].offset_bytes + ranges[end - 1].length_bytes) {
+           ranges[end].offset_bytes ==
+               ranges[end - 1].offset_bytes + ranges[end - 1].length_bytes) {
       ++end;
     }
     const int64_t run_start = ranges[i].offset_bytes;
     const int64_t run_bytes =
         ranges[end - 1].offset_bytes + ranges[end - 1].length_bytes - run_start;
-    for (int c = i; c < end; ++c) new_offsets[c] = position_bytes_ + (ranges[c].offset_bytes - run_start);
+    for (int c = i; c < end; ++c) {
+      new_offsets[c] = position_bytes_ + (ranges[c].offset_bytes - run_start);
+    }
     ARROW_RETURN_NOT_OK(CopyBytes(*source.file, run_start, run_bytes, source.path));
     i = end;
   }
@@ -538,7 +549,8 @@ arrow::Status RowGroupCopier::Copy(const CopySource& source, int row_group) {
         *offset + *length > source.size_bytes) {
       continue;
     }
-    bloom_filters_.push_back({{row_group_index, i}, {position_bytes_, static_cast<int32_t>(*length)}});
+    bloom_filters_.push_back(
+        {{row_group_index, i}, {position_bytes_, static_cast<int32_t>(*length)}});
     ARROW_RETURN_NOT_OK(CopyBytes(*source.file, *offset, *length, source.path));
   }
 
@@ -564,7 +576,8 @@ arrow::Status RowGroupCopier::Copy(const CopySource& source, int row_group) {
     const bool dictionary = chunk.has_dictionary_page() && chunk.dictionary_page_offset() > 0;
     builder->Finish(chunk.num_values(), dictionary ? chunk.dictionary_page_offset() + delta : 0,
                     chunk.has_index_page() ? chunk.index_page_offset() + delta : -1,
-                    HasDataPageOffset(chunk) ? chunk.data_page_offset() + delta : chunk.data_page_offset(),
+                    HasDataPageOffset(chunk) ? chunk.data_page_offset() + delta
+                                             : chunk.data_page_offset(),
                     chunk.total_compressed_size(),
                     chunk.total_uncompressed_size(), chunk.has_dictionary_page(),
                     /*dictionary_fallback=*/false, dictionary_pages, data_pages);
@@ -609,7 +622,8 @@ arrow::Status RowGroupCopier::WriteTable(const arrow::Table& table) {
           !given.field(i)->Equals(*schema_->field(i))) {
         return arrow::Status::Invalid(
             "cannot write a table whose column ", i + 1, " is ",
-            i < given.num_fields() ? given.field(i)->ToString() : "missing", " into a file whose column ",
+            i < given.num_fields() ? given.field(i)->ToString() : "missing",
+            " into a file whose column ",
             i + 1, " is ", i < schema_->num_fields() ? schema_->field(i)->ToString() : "missing",
             "; cast the table to the output schema first");
       }

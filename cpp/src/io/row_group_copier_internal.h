@@ -117,6 +117,7 @@ class RowGroupCopier {
 
   /// Appends `table`'s rows, encoded with the output's properties, as row groups of at
   /// most max_row_group_length rows (one row group when it fits; none for no rows).
+  /// Holds one encoded (compressed) row group in memory at a time, besides the table.
   /// Invalid when its columns' names or types differ from the output schema's.
   arrow::Status WriteTable(const arrow::Table& table);
 

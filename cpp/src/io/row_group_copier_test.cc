@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -510,6 +511,21 @@ TEST_F(RowGroupCopierTest, AFailedWriteFailsEverythingAfter) {
   ASSERT_RAISES(IOError, copier->WriteTable(*table));
   ASSERT_RAISES(IOError, copier->Close());
   EXPECT_EQ(copier->metadata(), nullptr);
+}
+
+TEST_F(RowGroupCopierTest, ASourceCutShortMeanwhileIsAnError) {
+  const auto table = RichTable(0, 3000);
+  const std::string input = WriteFile(dir_, "in.parquet", *table, 3000, Properties());
+  const CopySource source = Source(input);
+  std::filesystem::resize_file(input, source.size_bytes / 2);  // after its footer was read
+  RowGroupCopierOptions options;
+  options.writer_properties = Properties();
+  Output out = MakeOutput(dir_, table->schema(), options);
+  const arrow::Status status = out.copier->CopyRowGroup(source, 0);
+  ASSERT_TRUE(status.IsIOError()) << status.ToString();
+  EXPECT_NE(status.message().find("'" + input + "' ended at byte"), std::string::npos)
+      << status.message();
+  ASSERT_RAISES(IOError, out.copier->Close());  // the file is unusable now
 }
 
 // The copy holds a piece of the row group at a time, never all of it.
