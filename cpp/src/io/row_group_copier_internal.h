@@ -66,7 +66,8 @@ struct RowGroupCopierOptions {
   /// How encoded row groups are written (codec, dictionary, statistics, page size, page
   /// index, bloom filters, max_row_group_length), and what a copied one must match: the
   /// codec of every column. Null means Arrow's defaults. The sorting columns given here
-  /// are stamped on every row group, copied ones too. Encryption is refused.
+  /// are stamped on every row group, copied ones too (a copied row group's own are not
+  /// kept). Encryption is refused.
   std::shared_ptr<parquet::WriterProperties> writer_properties;
   /// How Arrow types map to Parquet. Null means store_schema() (ARROW:schema in the
   /// footer, so Arrow readers get the Arrow types back), as write_parquet writes.
