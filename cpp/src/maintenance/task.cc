@@ -1,0 +1,142 @@
+// fsspeckit: the second step of maintenance: one group of files into new staged files.
+#include "fsspeckit/maintenance/task.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "fsspeckit/memory/degradation_ladder.h"
+#include "io/dataset_files_internal.h"
+#include "io/thread_edge_internal.h"
+#include "io/unique_name_internal.h"
+#include "io/staged_commit_internal.h"
+#include "maintenance/group_writer_internal.h"
+#include "maintenance/plan_internal.h"
+#include "maintenance/source_file_internal.h"
+#include "maintenance/task_internal.h"
+
+namespace fsspeckit::maintenance {
+
+int64_t JoinedRows(const MaintenancePlan& plan, const Group& group,
+                   const memory::CappedMemoryPool& pool) {
+  int64_t row_bytes = 1;
+  for (int f : group.files) {
+    const PlannedFile& file = plan.files[f];
+    if (file.num_rows > 0) row_bytes = std::max(row_bytes, file.uncompressed_bytes / file.num_rows);
+  }
+  const int64_t fitting = std::max<int64_t>(pool.available_bytes(), 0) / (4 * row_bytes);
+  return std::clamp<int64_t>(fitting, 1024, std::max<int64_t>(plan.row_group_rows, 1024));
+}
+
+int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool) {
+  return std::clamp<int64_t>(pool.available_bytes() / 16, 64 << 10, 4 << 20);
+}
+
+namespace {
+
+arrow::Result<std::vector<io::WrittenFile>> Compact(TaskRun& run) {
+  const Group& group = run.group;
+  const int64_t joined_rows = JoinedRows(run.plan, group, run.pool);
+  GroupWriterOptions options;
+  options.fs = run.fs;
+  options.path_prefix = run.dir + "/part-";
+  options.schema = group.schema;
+  options.codec = run.plan.codec;
+  options.max_rows_per_file = run.plan.max_rows_per_file;
+  options.row_group_rows = std::min(joined_rows, run.plan.row_group_rows);
+  options.copy_buffer_bytes = CopyBufferBytes(run.pool);
+  options.pool = &run.pool;
+  ARROW_ASSIGN_OR_RAISE(auto writer, GroupWriter::Make(options));
+  const int64_t batch_rows = std::min<int64_t>(options.row_group_rows, 64 * 1024);
+  for (int f : group.files) {
+    ARROW_RETURN_NOT_OK(run.ladder.Step());
+    const PlannedFile& file = run.plan.files[f];
+    ARROW_ASSIGN_OR_RAISE(SourceFile source, OpenSourceFile(*run.fs, file, &run.pool, batch_rows));
+    const int row_groups = source.copy.metadata->num_row_groups();
+    for (int rg = 0; rg < row_groups; ++rg) {
+      const int64_t rows = source.copy.metadata->RowGroup(rg)->num_rows();
+      ARROW_ASSIGN_OR_RAISE(const bool copy, writer->CanCopy(source.copy, rg));
+      if (copy) {
+        ARROW_RETURN_NOT_OK(writer->Copy(source.copy, rg));
+      } else {
+        ARROW_RETURN_NOT_OK(ReadRowGroup(source, rg, *group.schema, &run.pool,
+                                         [&](std::shared_ptr<arrow::RecordBatch> batch) {
+                                           return writer->Append(std::move(batch));
+                                         }));
+      }
+      run.result.rows_read += rows;
+      ARROW_RETURN_NOT_OK(run.advance(rows));
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto files, writer->Finish());
+  run.result.row_groups_copied = writer->copied_row_groups();
+  run.result.row_groups_encoded = writer->encoded_row_groups();
+  return files;
+}
+
+arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::string& staging_dir,
+                                       int64_t group_index, std::shared_ptr<arrow::fs::FileSystem> fs,
+                                       const TaskOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  TaskResult result;
+  result.group = group_index;
+  result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
+  std::shared_ptr<memory::Budget> budget = options.budget;
+  if (!budget) {
+    ARROW_ASSIGN_OR_RAISE(budget, memory::Budget::Make(options.limits));
+  }
+  const std::shared_ptr<memory::MemoryMonitor>& monitor = budget->monitor();
+  memory::DegradationLadderOptions ladder_options;
+  ladder_options.requested_chunk_size_rows = 1;
+  ladder_options.collect = options.collect;
+  ladder_options.observer = options.perf;
+  memory::DegradationLadder ladder(monitor, ladder_options);
+  result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
+  int64_t row_groups_done = 0;
+  auto advance = [&](int64_t rows) -> arrow::Status {
+    ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, OperationName(plan.operation)));
+    if (options.hooks && options.hooks->after_rewrite_row_group) {
+      options.hooks->after_rewrite_row_group(++row_groups_done);
+    }
+    result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
+    return options.advance ? options.advance(rows) : arrow::Status::OK();
+  };
+  TaskRun run{plan, plan.groups[group_index], fs, TaskDir(staging_dir, group_index, result.attempt),
+              ladder, advance, *budget->pool(), result};
+  ARROW_ASSIGN_OR_RAISE(result.staged, plan.operation == Operation::kCompaction ? Compact(run)
+                                                                                : Deduplicate(run));
+  for (const io::WrittenFile& file : result.staged) result.rows_written += file.row_count;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+
+std::string TaskDir(const std::string& staging_dir, int64_t group, const std::string& attempt) {
+  return staging_dir + "/task-" + std::to_string(group) + "-" + attempt;
+}
+
+arrow::Result<TaskResult> RunTask(const MaintenancePlan& plan, const std::string& staging_dir,
+                                  int64_t group, std::shared_ptr<arrow::fs::FileSystem> fs,
+                                  const TaskOptions& options) {
+  if (group < 0 || group >= static_cast<int64_t>(plan.groups.size())) {
+    return arrow::Status::IndexError("the plan has no group ", group);
+  }
+  const Group& planned = plan.groups[group];
+  const std::string label = std::string(OperationName(plan.operation)) + " " +
+                            (planned.partition.empty() ? "(root)" : planned.partition);
+  arrow::Result<TaskResult> result = arrow::Status::UnknownError("not run");
+  arrow::Status thrown = io::CatchAtEdge(label, [&] {
+    if (options.perf) {
+      auto timed = options.perf->StartTask(label, "");
+      result = RunUnchecked(plan, staging_dir, group, std::move(fs), options);
+    } else {
+      result = RunUnchecked(plan, staging_dir, group, std::move(fs), options);
+    }
+    return arrow::Status::OK();
+  });
+  if (!thrown.ok()) result = thrown;
+  if (!result.ok()) return memory::AsPoolBudgetError(result.status(), kBudgetAlternative);
+  return result;
+}
+
+}  // namespace fsspeckit::maintenance

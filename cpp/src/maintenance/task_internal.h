@@ -1,0 +1,42 @@
+// fsspeckit: what a maintenance task's kinds (compaction, deduplication) share.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/filesystem/filesystem.h>
+
+#include "fsspeckit/maintenance/task.h"
+#include "fsspeckit/memory/capped_pool.h"
+#include "fsspeckit/memory/degradation_ladder.h"
+
+namespace fsspeckit::maintenance {
+
+/// The other way out a maintenance budget error names besides raising the budget.
+inline constexpr const char* kBudgetAlternative =
+    "compact with a smaller target_rows_per_file (decoded row groups are joined up to it)";
+
+struct TaskRun {
+  const MaintenancePlan& plan;
+  const Group& group;
+  std::shared_ptr<arrow::fs::FileSystem> fs;
+  std::string dir;  ///< this attempt's folder
+  memory::DegradationLadder& ladder;
+  std::function<arrow::Status(int64_t)> advance;  ///< rows read; checks the stop token
+  memory::CappedMemoryPool& pool;
+  TaskResult& result;
+};
+
+/// Rows decoded and joined into one row group: the plan's, fewer when four copies of
+/// them would not fit in what is left of the budget (at least 1,024).
+int64_t JoinedRows(const MaintenancePlan& plan, const Group& group,
+                   const memory::CappedMemoryPool& pool);
+/// The raw copy's buffer: 4 MiB, less under a small budget.
+int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool);
+
+/// The deduplication task: one row per key of the group's files (dedup.cc).
+arrow::Result<std::vector<io::WrittenFile>> Deduplicate(TaskRun& run);
+
+}  // namespace fsspeckit::maintenance
