@@ -1,0 +1,41 @@
+"""The maintenance methods of PyarrowDatasetIO: the filesystem methods
+(``fsspeckit.core.ext.register``) on the handler's own filesystem. The original's
+handler raised NotImplementedError for them."""
+
+from __future__ import annotations
+
+from fsspeckit.core.ext import register as _fs
+
+
+class MaintenanceMethods:
+    """Mixed into PyarrowDatasetIO; ``self._filesystem`` is None (local), a pyarrow or an
+    fsspec filesystem."""
+
+    _filesystem = None
+
+    def plan_parquet_compaction(self, path: str, **options):
+        return _fs.plan_parquet_compaction(self._filesystem, path, **options)
+
+    def plan_parquet_partition_local_deduplication(self, path: str, **options):
+        return _fs.plan_parquet_partition_local_deduplication(self._filesystem, path, **options)
+
+    def execute_maintenance_plan(self, plan, *, progress_callback=None):
+        return _fs.execute_maintenance_plan(self._filesystem, plan,
+                                            progress_callback=progress_callback)
+
+    def compact_parquet_dataset(self, path: str, **options):
+        return _fs.compact_parquet_dataset(self._filesystem, path, **options)
+
+    def deduplicate_parquet_dataset(self, path: str, **options):
+        return _fs.deduplicate_parquet_dataset(self._filesystem, path, **options)
+
+
+# Each method shows the filesystem method's signature and documentation.
+for _name in ("plan_parquet_compaction", "plan_parquet_partition_local_deduplication",
+              "compact_parquet_dataset", "deduplicate_parquet_dataset"):
+    import inspect as _inspect
+
+    _method = getattr(MaintenanceMethods, _name)
+    _source = getattr(_fs, _name)
+    _method.__doc__ = _source.__doc__
+    _method.__signature__ = _inspect.signature(_source)
