@@ -9,6 +9,7 @@
 #include <arrow/util/compression.h>
 #include <parquet/arrow/schema.h>
 #include <parquet/metadata.h>
+#include <parquet/size_statistics.h>
 
 #include "io/dataset_files_internal.h"
 #include "io/dataset_snapshot_internal.h"
@@ -22,6 +23,17 @@ namespace {
 
 std::string CodecName(arrow::Compression::type codec) {
   return arrow::util::Codec::GetCodecAsString(codec);
+}
+
+// What a column chunk takes decoded, as near as the footer tells: strings by their
+// unencoded bytes (size statistics, written by Arrow since 15) plus offsets, not by their
+// dictionary-encoded pages, which can be a hundredth of it.
+int64_t DecodedBytes(const parquet::ColumnChunkMetaData& chunk, int64_t rows) {
+  auto sizes = chunk.size_statistics();
+  if (sizes && sizes->unencoded_byte_array_data_bytes) {
+    return *sizes->unencoded_byte_array_data_bytes + 4 * rows;
+  }
+  return chunk.total_uncompressed_size();
 }
 
 // One file's facts from its footer; Invalid saying it is not Parquet when it has none.
@@ -43,9 +55,10 @@ arrow::Status ReadFacts(arrow::fs::FileSystem& fs, PlannedFile& file,
   for (int rg = 0; rg < metadata.num_row_groups(); ++rg) {
     auto row_group = metadata.RowGroup(rg);
     file.largest_row_group_rows = std::max(file.largest_row_group_rows, row_group->num_rows());
-    file.uncompressed_bytes += row_group->total_byte_size();
     for (int c = 0; c < row_group->num_columns(); ++c) {
-      codecs.insert(CodecName(row_group->ColumnChunk(c)->compression()));
+      auto chunk = row_group->ColumnChunk(c);
+      codecs.insert(CodecName(chunk->compression()));
+      file.uncompressed_bytes += DecodedBytes(*chunk, row_group->num_rows());
     }
   }
   file.codec = codecs.size() == 1 ? *codecs.begin() : codecs.empty() ? kDefaultCodec : "mixed";

@@ -30,6 +30,7 @@
 #include "maintenance/task_internal.h"
 #include "merge/dataset_schema_internal.h"
 #include "merge/key_index_internal.h"
+#include "merge/plain_columns_internal.h"
 
 namespace fsspeckit::maintenance {
 namespace {
@@ -346,13 +347,19 @@ class Deduplication {
     options.max_rows_per_file = plan_.max_rows_per_file;
     options.row_group_rows = std::min(JoinedRows(plan_, group_, run_.pool), plan_.row_group_rows);
     options.copy_buffer_bytes = CopyBufferBytes(run_.pool);
+    options.max_pending_bytes = MaxPendingBytes(run_.pool);
+    options.dictionary_page_bytes = DictionaryPageBytes(run_.pool, *group_.schema);
     options.pool = &run_.pool;
-    ARROW_ASSIGN_OR_RAISE(auto writer, GroupWriter::Make(options));
+    std::unique_ptr<GroupWriter> writer;
     cp::ExecContext context(&run_.pool);
     int64_t row = 0;
     for (int f : group_.files) {
       ARROW_RETURN_NOT_OK(run_.ladder.Step());
-      ARROW_ASSIGN_OR_RAISE(SourceFile source, Open(f, std::min<int64_t>(plan_.row_group_rows, 64 * 1024)));
+      ARROW_ASSIGN_OR_RAISE(SourceFile source, Open(f, std::min<int64_t>(options.row_group_rows, 64 * 1024)));
+      if (!writer) {
+        options.plain_columns = merge::PlainColumns(*source.copy.metadata, *source.copy.file);
+        ARROW_ASSIGN_OR_RAISE(writer, GroupWriter::Make(options));
+      }
       const int row_groups = source.copy.metadata->num_row_groups();
       for (int rg = 0; rg < row_groups; ++rg) {
         const int64_t rows = source.copy.metadata->RowGroup(rg)->num_rows();

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <arrow/table.h>
+#include <arrow/util/byte_size.h>
 #include <arrow/util/compression.h>
 #include <parquet/properties.h>
 
@@ -22,7 +23,9 @@ arrow::Result<std::unique_ptr<GroupWriter>> GroupWriter::Make(GroupWriterOptions
   parquet::WriterProperties::Builder builder;
   builder.compression(codec)
       ->memory_pool(writer->options_.pool)
-      ->max_row_group_length(writer->options_.row_group_rows);
+      ->max_row_group_length(writer->options_.row_group_rows)
+      ->dictionary_pagesize_limit(writer->options_.dictionary_page_bytes);
+  for (const std::string& column : writer->options_.plain_columns) builder.disable_dictionary(column);
   writer->properties_ = builder.build();
   ARROW_RETURN_NOT_OK(writer->options_.fs->CreateDir(io::ParentPath(writer->options_.path_prefix)));
   return writer;
@@ -84,6 +87,7 @@ arrow::Status GroupWriter::Copy(const io::CopySource& source, int row_group) {
 arrow::Status GroupWriter::Append(std::shared_ptr<arrow::RecordBatch> batch) {
   if (batch->num_rows() == 0) return arrow::Status::OK();
   pending_rows_ += batch->num_rows();
+  pending_bytes_ += arrow::util::TotalBufferSize(*batch);
   pending_.push_back(std::move(batch));
   return Flush(/*all=*/false);
 }
@@ -93,7 +97,7 @@ arrow::Status GroupWriter::Append(std::shared_ptr<arrow::RecordBatch> batch) {
 arrow::Status GroupWriter::Flush(bool all) {
   while (pending_rows_ > 0) {
     const int64_t want = std::min(options_.row_group_rows, Room());
-    if (!all && pending_rows_ < want) break;
+    if (!all && pending_rows_ < want && pending_bytes_ < options_.max_pending_bytes) break;
     const int64_t take = std::min(want, pending_rows_);
     std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
     int64_t taken = 0;
@@ -113,6 +117,8 @@ arrow::Status GroupWriter::Flush(bool all) {
     }
     pending_.erase(pending_.begin(), pending_.begin() + used);
     pending_rows_ -= take;
+    pending_bytes_ = 0;
+    for (const auto& batch : pending_) pending_bytes_ += arrow::util::TotalBufferSize(*batch);
     ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(options_.schema, batches));
     batches.clear();
     ARROW_RETURN_NOT_OK(EnsureOpen());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,14 @@ struct GroupWriterOptions {
   /// Decoded rows are joined into row groups of this many rows (fewer at a file's end
   /// and before a copied row group: the rows keep their order).
   int64_t row_group_rows = 0;
+  /// Decoded rows waiting to be joined are written as a (smaller) row group once they
+  /// hold this many bytes: the footers' estimate of a row's size may be short.
+  int64_t max_pending_bytes = std::numeric_limits<int64_t>::max();
+  /// Column paths written without a dictionary (merge::PlainColumns: unique ids,
+  /// measurements), and the most a dictionary page of the others holds: a dictionary's
+  /// hash table takes several times its page while it is built.
+  std::vector<std::string> plain_columns;
+  int64_t dictionary_page_bytes = int64_t{1} << 20;
   /// The most a raw copy holds of a source at once.
   int64_t copy_buffer_bytes = int64_t{4} << 20;
   /// Every buffer: decoded rows, encoders, the copy buffer.
@@ -74,6 +83,7 @@ class GroupWriter {
   std::vector<io::WrittenFile> files_;
   std::vector<std::shared_ptr<arrow::RecordBatch>> pending_;
   int64_t pending_rows_ = 0;
+  int64_t pending_bytes_ = 0;
   int64_t copied_row_groups_ = 0;
   int64_t encoded_row_groups_ = 0;
 };

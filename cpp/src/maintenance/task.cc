@@ -13,6 +13,7 @@
 #include "maintenance/plan_internal.h"
 #include "maintenance/source_file_internal.h"
 #include "maintenance/task_internal.h"
+#include "merge/plain_columns_internal.h"
 
 namespace fsspeckit::maintenance {
 
@@ -25,6 +26,19 @@ int64_t JoinedRows(const MaintenancePlan& plan, const Group& group,
   }
   const int64_t fitting = std::max<int64_t>(pool.available_bytes(), 0) / (4 * row_bytes);
   return std::clamp<int64_t>(fitting, 1024, std::max<int64_t>(plan.row_group_rows, 1024));
+}
+
+int64_t MaxPendingBytes(const memory::CappedMemoryPool& pool) {
+  return std::max<int64_t>(pool.available_bytes() / 5, 256 << 10);
+}
+
+int64_t DictionaryPageBytes(const memory::CappedMemoryPool& pool, const arrow::Schema& schema) {
+  const int64_t columns = std::max(1, schema.num_fields());
+  // Measured: 140k distinct int64 under Parquet's default 1 MiB page took 30 MiB to
+  // write, 2 MiB under a 64 KiB page: the table holds 24-byte slots at half load and
+  // doubles; about 48 times the page.
+  return std::clamp<int64_t>(std::max<int64_t>(pool.available_bytes(), 0) / (48 * columns),
+                             16 << 10, 1 << 20);
 }
 
 int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool) {
@@ -44,13 +58,20 @@ arrow::Result<std::vector<io::WrittenFile>> Compact(TaskRun& run) {
   options.max_rows_per_file = run.plan.max_rows_per_file;
   options.row_group_rows = std::min(joined_rows, run.plan.row_group_rows);
   options.copy_buffer_bytes = CopyBufferBytes(run.pool);
+  options.max_pending_bytes = MaxPendingBytes(run.pool);
+  options.dictionary_page_bytes = DictionaryPageBytes(run.pool, *group.schema);
   options.pool = &run.pool;
-  ARROW_ASSIGN_OR_RAISE(auto writer, GroupWriter::Make(options));
   const int64_t batch_rows = std::min<int64_t>(options.row_group_rows, 64 * 1024);
+  std::unique_ptr<GroupWriter> writer;
   for (int f : group.files) {
     ARROW_RETURN_NOT_OK(run.ladder.Step());
     const PlannedFile& file = run.plan.files[f];
     ARROW_ASSIGN_OR_RAISE(SourceFile source, OpenSourceFile(*run.fs, file, &run.pool, batch_rows));
+    if (!writer) {
+      // Columns the group's first file has plain stay plain (see merge::PlainColumns).
+      options.plain_columns = merge::PlainColumns(*source.copy.metadata, *source.copy.file);
+      ARROW_ASSIGN_OR_RAISE(writer, GroupWriter::Make(options));
+    }
     const int row_groups = source.copy.metadata->num_row_groups();
     for (int rg = 0; rg < row_groups; ++rg) {
       const int64_t rows = source.copy.metadata->RowGroup(rg)->num_rows();

@@ -33,6 +33,12 @@ struct TaskRun {
 /// them would not fit in what is left of the budget (at least 1,024).
 int64_t JoinedRows(const MaintenancePlan& plan, const Group& group,
                    const memory::CappedMemoryPool& pool);
+/// Decoded rows waiting to be joined are written once they hold this much: a fifth of
+/// what is left of the budget (they are copied once more while encoded).
+int64_t MaxPendingBytes(const memory::CappedMemoryPool& pool);
+/// A dictionary page's limit: its hash table takes several times the page while it is
+/// built, for every column at once; at most Parquet's 1 MiB.
+int64_t DictionaryPageBytes(const memory::CappedMemoryPool& pool, const arrow::Schema& schema);
 /// The raw copy's buffer: 4 MiB, less under a small budget.
 int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool);
 

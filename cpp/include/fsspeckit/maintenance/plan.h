@@ -35,7 +35,7 @@ struct PlannedFile {
   int64_t num_rows = 0;
   int num_row_groups = 0;
   int64_t largest_row_group_rows = 0;
-  /// Decoded bytes as the footer counts them (dictionary columns count encoded).
+  /// Decoded bytes as near as the footer tells (strings by their size statistics).
   int64_t uncompressed_bytes = 0;
   /// The codec of every column chunk ("snappy", "zstd", "uncompressed"), or "mixed".
   std::string codec;
