@@ -62,7 +62,9 @@ MaintenanceResult Finish(State& state) {
 std::string FinalName(Operation operation, const std::string& id, size_t part) {
   char number[16];
   std::snprintf(number, sizeof(number), "_%05zu", part);
-  const char* stem = operation == Operation::kCompaction ? "compacted_" : "deduplicated_";
+  const char* stem = operation == Operation::kCompaction          ? "compacted_"
+                     : operation == Operation::kOrderedCompaction ? "ordered_"
+                                                                  : "deduplicated_";
   return stem + id + number + ".parquet";
 }
 
@@ -111,12 +113,13 @@ arrow::Status Validate(State& state, const std::vector<TaskResult>& results,
       }
       rows += file.row_count;
     }
-    if (plan.operation == Operation::kCompaction && rows != group.num_rows) {
+    const bool keeps_rows = plan.operation != Operation::kPartitionLocalDeduplication;
+    if (keeps_rows && rows != group.num_rows) {
       return arrow::Status::IOError("group ", g, " staged ", rows, " rows of ", group.num_rows,
                                     "; run it again");
     }
     out.staged_rows += rows;
-    out.expected_rows += plan.operation == Operation::kCompaction ? group.num_rows : result->rows_written;
+    out.expected_rows += keeps_rows ? group.num_rows : result->rows_written;
   }
   return arrow::Status::OK();
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include <arrow/type.h>
+#include <arrow/type_traits.h>
 #include <arrow/util/compression.h>
 
 #include "fsspeckit/io/write_dataset.h"
@@ -103,8 +104,8 @@ arrow::Status CheckColumns(const arrow::Schema& schema, const std::vector<std::s
       for (const auto& [key, value] : merge::HiveSegments("", "/" + file.relative_path)) {
         if (key == column) {
           return arrow::Status::Invalid(
-              argument, " names '", column, "', a partition folder key: deduplication works "
-              "inside each partition folder, where it is the same for every row; leave it out");
+              argument, " names '", column, "', a partition folder key: maintenance works inside "
+              "each partition folder, where it is the same for every row; leave it out");
         }
       }
     }
@@ -154,6 +155,7 @@ std::string_view OperationName(Operation operation) {
   switch (operation) {
     case Operation::kCompaction: return "compaction";
     case Operation::kPartitionLocalDeduplication: return "partition_local_deduplication";
+    case Operation::kOrderedCompaction: return "ordered_compaction";
   }
   return "unknown";
 }
@@ -248,6 +250,57 @@ arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
   for (const OrderColumn& order : order_by) order_names.push_back(order.column);
   ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, order_names, "dedup_order_by", plan.files));
   plan.order_by = std::move(order_by);
+  for (const auto& [partition, files] : ByPartition(plan.files)) {
+    Group group;
+    group.partition = partition;
+    group.files = files;
+    ARROW_RETURN_NOT_OK(FinishGroup(scanned, plan, group));
+    plan.groups.push_back(std::move(group));
+  }
+  return plan;
+}
+
+arrow::Result<SortColumn> ParseSortKey(std::string_view text) {
+  SortColumn key;
+  std::string name(text);
+  const size_t first = name.find_first_not_of(" \t");
+  if (first != std::string::npos && (name[first] == '-' || name[first] == '+')) {
+    key.descending = key.nulls_first = name[first] == '-';
+    name = name.substr(first + 1);
+  }
+  const size_t start = name.find_first_not_of(" \t");
+  if (start == std::string::npos) {
+    return arrow::Status::Invalid("sort_keys string items must name a column after the leading "
+                                  "direction sigil, got '", text, "'");
+  }
+  key.column = name.substr(start, name.find_last_not_of(" \t") - start + 1);
+  return key;
+}
+
+arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& location,
+                                                     const OrderedCompactionOptions& options) {
+  if (options.sort_keys.empty()) {
+    return arrow::Status::Invalid("sort_keys must be a non-empty list: name the columns to sort by "
+                                  "(\"col\", \"-col\" or SortKey(...))");
+  }
+  std::vector<std::string> names;
+  for (const SortColumn& key : options.sort_keys) names.push_back(key.column);
+  ARROW_RETURN_NOT_OK(ColumnList(names, "sort_keys").status());
+  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
+                                                      options.target_rows_per_file,
+                                                      options.compression, options.partition_filter));
+  ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
+  MaintenancePlan plan = StartPlan(Operation::kOrderedCompaction, location, targets, scanned);
+  ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, names, "sort_keys", plan.files));
+  for (const std::string& name : names) {
+    const auto& type = plan.schema->GetFieldByName(name)->type();
+    if (arrow::is_nested(type->id()) || type->id() == arrow::Type::EXTENSION) {
+      return arrow::Status::Invalid("sort_keys names '", name, "', a column of type ",
+                                    type->ToString(), ", which has no order: sort by columns of "
+                                    "numbers, strings, binaries, booleans, decimals or times");
+    }
+  }
+  plan.sort_keys = options.sort_keys;
   for (const auto& [partition, files] : ByPartition(plan.files)) {
     Group group;
     group.partition = partition;

@@ -44,5 +44,7 @@ int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool);
 
 /// The deduplication task: one row per key of the group's files (dedup.cc).
 arrow::Result<std::vector<io::WrittenFile>> Deduplicate(TaskRun& run);
+/// The ordered compaction task: the group's rows sorted (ordered.cc).
+arrow::Result<std::vector<io::WrittenFile>> SortGroup(TaskRun& run);
 
 }  // namespace fsspeckit::maintenance

@@ -20,8 +20,9 @@ namespace fsspeckit::maintenance {
 enum class Operation : uint8_t {
   kCompaction,
   kPartitionLocalDeduplication,
+  kOrderedCompaction,
 };
-/// "compaction", "partition_local_deduplication".
+/// "compaction", "partition_local_deduplication", "ordered_compaction".
 std::string_view OperationName(Operation operation);
 
 /// The codec written when none is asked for (the original's selected_codec).
@@ -75,6 +76,17 @@ struct OrderColumn {
   bool descending = false;
 };
 
+/// One sort key of an ordered compaction (the original's SortKey).
+struct SortColumn {
+  std::string column;
+  bool descending = false;
+  bool nulls_first = false;
+};
+
+/// The original's string spelling of a sort key: "col" or "+col" ascending with nulls
+/// last, "-col" descending with nulls first. Invalid for an empty name.
+arrow::Result<SortColumn> ParseSortKey(std::string_view text);
+
 /// What a plan decided, as a value: it holds no lock and wrote nothing, and may be
 /// executed later (ExecuteMaintenance) or elsewhere.
 struct MaintenancePlan {
@@ -103,6 +115,8 @@ struct MaintenancePlan {
   /// survivor's order.
   std::vector<std::string> key_columns;
   std::vector<OrderColumn> order_by;
+  /// Ordered compaction: the sort (ties keep dataset order).
+  std::vector<SortColumn> sort_keys;
 
   int64_t total_rows() const;
   int64_t total_bytes() const;
@@ -141,6 +155,18 @@ struct DeduplicationOptions {
   std::optional<std::string> compression;
 };
 
+/// The original's plan_parquet_ordered_compaction: every partition folder's files are
+/// rewritten sorted (within the folder), cut into files of target_rows_per_file rows.
+/// Sorting spills to the staging folder (an external merge sort) when the folder's rows
+/// do not fit the budget.
+struct OrderedCompactionOptions {
+  std::vector<SortColumn> sort_keys;  ///< at least one; columns stored in the files
+  std::optional<double> target_mb_per_file;
+  std::optional<int64_t> target_rows_per_file;
+  std::vector<std::string> partition_filter;
+  std::optional<std::string> compression;
+};
+
 /// Plans from the listing and the footers (read a few at a time); writes nothing and
 /// takes no lock. Invalid (the dataset untouched) for a bad target, codec or column, an
 /// empty dataset or filter, a file that is not Parquet, or files whose schemas cannot
@@ -149,5 +175,7 @@ arrow::Result<MaintenancePlan> PlanCompaction(const io::Location& location,
                                               const CompactionOptions& options);
 arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
                                                  const DeduplicationOptions& options);
+arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& location,
+                                                     const OrderedCompactionOptions& options);
 
 }  // namespace fsspeckit::maintenance

@@ -1,0 +1,368 @@
+// fsspeckit: the ordered compaction task: a partition folder's rows sorted, within the
+// budget (an external merge sort spilling to the staging folder).
+//
+// When the folder's rows fit a share of the budget they are read, sorted (Arrow's sort is
+// stable: ties keep dataset order) and written. Otherwise:
+//  1. runs: rows are read in dataset order into buffers of that share, each sorted and
+//     written as a Parquet file under the task's folder;
+//  2. merge: every run is read through a window of a few thousand rows. Each round finds
+//     the smallest last row ("fence") among the windows of runs that have more rows to
+//     come: every row at or before it (in the order, ties by run then position) can be
+//     written now, since nothing still unread sorts before it. Only windows whose first
+//     row comes before the fence take part, so a round sorts just the rows that overlap
+//     (on input already in order, one window at a time). Rows are compared by Arrow's
+//     own sort (any orderable type, nulls and NaN placed as asked), on tables that carry
+//     the run and the position as the last keys.
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include <arrow/array.h>
+#include <arrow/array/concatenate.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/compute/exec.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/datum.h>
+#include <arrow/table.h>
+#include <arrow/util/byte_size.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
+
+#include "maintenance/group_writer_internal.h"
+#include "maintenance/source_file_internal.h"
+#include "maintenance/task_internal.h"
+#include "merge/plain_columns_internal.h"
+
+namespace fsspeckit::maintenance {
+namespace {
+
+namespace cp = arrow::compute;
+
+constexpr const char* kRunColumn = "__fsspeckit_run";
+constexpr const char* kPositionColumn = "__fsspeckit_position";
+
+std::vector<cp::SortKey> SortKeys(const MaintenancePlan& plan, bool with_position) {
+  std::vector<cp::SortKey> keys;
+  for (const SortColumn& key : plan.sort_keys) {
+    keys.emplace_back(key.column, key.descending ? cp::SortOrder::Descending : cp::SortOrder::Ascending,
+                      key.nulls_first ? cp::NullPlacement::AtStart : cp::NullPlacement::AtEnd);
+  }
+  if (with_position) {
+    keys.emplace_back(kRunColumn);
+    keys.emplace_back(kPositionColumn);
+  }
+  return keys;
+}
+
+arrow::Result<std::shared_ptr<arrow::Array>> Counting(int64_t first, int64_t count, int64_t step,
+                                                      arrow::MemoryPool* pool) {
+  ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(count * 8, pool));
+  auto* values = buffer->mutable_data_as<int64_t>();
+  for (int64_t i = 0; i < count; ++i) values[i] = first + i * step;
+  return std::static_pointer_cast<arrow::Array>(std::make_shared<arrow::Int64Array>(count, std::move(buffer)));
+}
+
+arrow::Result<std::shared_ptr<arrow::Array>> Constant(int64_t value, int64_t count,
+                                                      arrow::MemoryPool* pool) {
+  return Counting(value, count, 0, pool);
+}
+
+// A run file being merged: its reader and the rows of it in memory (the window).
+struct Run {
+  std::unique_ptr<parquet::arrow::FileReader> file;
+  std::shared_ptr<arrow::RecordBatchReader> reader;
+  std::shared_ptr<arrow::RecordBatch> window;  // never empty while rows remain
+  bool exhausted = false;                      // the reader has nothing more
+};
+
+class OrderedCompaction {
+ public:
+  explicit OrderedCompaction(TaskRun& run) : run_(run), plan_(run.plan), group_(run.group),
+                                             context_(&run.pool) {}
+
+  arrow::Result<std::vector<io::WrittenFile>> Run() {
+    ARROW_RETURN_NOT_OK(cp::Initialize());  // the sort kernels (idempotent, cheap)
+    // Rows are sorted in memory a share of what is left of the budget at a time (a sort
+    // holds the rows, their indices and a slice of the sorted copy).
+    share_bytes_ = std::max<int64_t>(run_.pool.available_bytes() / 5, 1 << 20);
+    GroupWriterOptions options;
+    options.fs = run_.fs;
+    options.path_prefix = run_.dir + "/part-";
+    options.schema = group_.schema;
+    options.codec = plan_.codec;
+    options.max_rows_per_file = plan_.max_rows_per_file;
+    options.row_group_rows = std::min(JoinedRows(plan_, group_, run_.pool), plan_.row_group_rows);
+    options.copy_buffer_bytes = CopyBufferBytes(run_.pool);
+    options.max_pending_bytes = MaxPendingBytes(run_.pool);
+    options.dictionary_page_bytes = DictionaryPageBytes(run_.pool, *group_.schema);
+    options.pool = &run_.pool;
+    options_ = options;
+    ARROW_RETURN_NOT_OK(Sort());
+    ARROW_RETURN_NOT_OK(EnsureWriter());
+    ARROW_ASSIGN_OR_RAISE(auto files, writer_->Finish());
+    run_.result.row_groups_encoded = writer_->encoded_row_groups();
+    return files;
+  }
+
+ private:
+  // The writer, with the first file's plain columns, once a file was opened.
+  arrow::Status EnsureWriter() {
+    if (writer_) return arrow::Status::OK();
+    ARROW_ASSIGN_OR_RAISE(writer_, GroupWriter::Make(options_));
+    return arrow::Status::OK();
+  }
+
+  // Calls `each` with every row of the group in dataset order, conformed to its schema.
+  arrow::Status ForEachBatch(const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each) {
+    const int64_t batch_rows = std::min<int64_t>(options_.row_group_rows, 64 * 1024);
+    for (int f : group_.files) {
+      ARROW_RETURN_NOT_OK(run_.ladder.Step());
+      ARROW_ASSIGN_OR_RAISE(SourceFile source, OpenSourceFile(*run_.fs, plan_.files[f], &run_.pool, batch_rows));
+      if (!writer_) {
+        options_.plain_columns = merge::PlainColumns(*source.copy.metadata, *source.copy.file);
+        ARROW_RETURN_NOT_OK(EnsureWriter());
+      }
+      for (int rg = 0; rg < source.copy.metadata->num_row_groups(); ++rg) {
+        const int64_t rows = source.copy.metadata->RowGroup(rg)->num_rows();
+        ARROW_RETURN_NOT_OK(ReadRowGroup(source, rg, *group_.schema, &run_.pool, each));
+        run_.result.rows_read += rows;
+        ARROW_RETURN_NOT_OK(run_.advance(rows));
+      }
+    }
+    return arrow::Status::OK();
+  }
+
+  // Writes `table`'s rows in the order of `indices` (a slice at a time: the sorted copy
+  // is never made whole).
+  arrow::Status WriteSorted(const std::shared_ptr<arrow::Table>& table, const arrow::Array& indices,
+                            const arrow::Schema& schema) {
+    const int64_t step = std::max<int64_t>(1024, std::min<int64_t>(options_.row_group_rows, 64 * 1024));
+    for (int64_t offset = 0; offset < indices.length(); offset += step) {
+      auto slice = indices.Slice(offset, std::min(step, indices.length() - offset));
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(arrow::Datum(table), arrow::Datum(slice),
+                                                          cp::TakeOptions::NoBoundsCheck(), &context_));
+      std::shared_ptr<arrow::Table> rows = taken.table();
+      ARROW_ASSIGN_OR_RAISE(rows, rows->SelectColumns(DataColumns(*rows)));
+      ARROW_ASSIGN_OR_RAISE(auto batch, rows->ReplaceSchemaMetadata(schema.metadata())
+                                            ->CombineChunksToBatch(&run_.pool));
+      ARROW_RETURN_NOT_OK(writer_->Append(std::move(batch)));
+    }
+    return arrow::Status::OK();
+  }
+
+  // The indices of the columns of the group's schema in `table` (without run/position).
+  std::vector<int> DataColumns(const arrow::Table& table) const {
+    std::vector<int> columns;
+    for (int c = 0; c < table.num_columns(); ++c) {
+      const std::string& name = table.field(c)->name();
+      if (name != kRunColumn && name != kPositionColumn) columns.push_back(c);
+    }
+    return columns;
+  }
+
+  // Sorts `batches` and writes them as run file number runs_.size().
+  arrow::Status WriteRun(std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
+    ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(group_.schema, std::move(batches)));
+    batches.clear();
+    cp::SortOptions options(SortKeys(plan_, false));
+    ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), options, &context_));
+    const std::string path = run_.dir + "/spill/run-" + std::to_string(run_paths_.size()) + ".parquet";
+    ARROW_ASSIGN_OR_RAISE(auto sink, run_.fs->OpenOutputStream(path));
+    auto properties = parquet::WriterProperties::Builder()
+                          .compression(arrow::Compression::LZ4)
+                          ->memory_pool(&run_.pool)
+                          ->dictionary_pagesize_limit(options_.dictionary_page_bytes)
+                          ->build();
+    auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+    ARROW_ASSIGN_OR_RAISE(auto writer, parquet::arrow::FileWriter::Open(*group_.schema, &run_.pool, sink,
+                                                                        properties, arrow_properties));
+    const int64_t step = 16 * 1024;
+    for (int64_t offset = 0; offset < indices->length(); offset += step) {
+      auto slice = indices->Slice(offset, std::min(step, indices->length() - offset));
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(arrow::Datum(table), arrow::Datum(slice),
+                                                          cp::TakeOptions::NoBoundsCheck(), &context_));
+      ARROW_RETURN_NOT_OK(writer->WriteTable(*taken.table(), step));
+    }
+    ARROW_RETURN_NOT_OK(writer->Close());
+    ARROW_RETURN_NOT_OK(sink->Close());
+    run_paths_.push_back(path);
+    return arrow::Status::OK();
+  }
+
+  // Rows that fit the share are sorted in memory and written; more become sorted runs
+  // that are merged.
+  arrow::Status Sort() {
+    std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+    int64_t buffered_bytes = 0;
+    ARROW_RETURN_NOT_OK(ForEachBatch([&](std::shared_ptr<arrow::RecordBatch> batch) -> arrow::Status {
+      buffered_bytes += arrow::util::TotalBufferSize(*batch);
+      batches.push_back(std::move(batch));
+      if (buffered_bytes >= share_bytes_ / 2) {
+        if (run_paths_.empty()) ARROW_RETURN_NOT_OK(run_.fs->CreateDir(run_.dir + "/spill"));
+        ARROW_RETURN_NOT_OK(WriteRun(batches));
+        buffered_bytes = 0;
+      }
+      return arrow::Status::OK();
+    }));
+    if (run_paths_.empty()) {
+      if (batches.empty()) return arrow::Status::OK();
+      ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(group_.schema, std::move(batches)));
+      cp::SortOptions options(SortKeys(plan_, false));
+      ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), options, &context_));
+      return WriteSorted(table, *indices, *group_.schema);
+    }
+    if (!batches.empty()) ARROW_RETURN_NOT_OK(WriteRun(batches));
+    run_.result.spill_buckets = static_cast<int64_t>(run_paths_.size());
+    ARROW_RETURN_NOT_OK(Merge());
+    for (const std::string& path : run_paths_) ARROW_RETURN_NOT_OK(run_.fs->DeleteFile(path));
+    return run_.fs->DeleteDir(run_.dir + "/spill");
+  }
+
+  // Reads `run`'s next rows into its window (after what it still holds).
+  arrow::Status Refill(struct Run& run) {
+    while (!run.exhausted && (!run.window || run.window->num_rows() < window_rows_ / 2)) {
+      ARROW_ASSIGN_OR_RAISE(auto next, run.reader->Next());
+      if (!next) {
+        run.exhausted = true;
+        break;
+      }
+      ARROW_ASSIGN_OR_RAISE(next, next->ReplaceSchema(group_.schema));
+      if (!run.window || run.window->num_rows() == 0) {
+        run.window = std::move(next);
+      } else {
+        ARROW_ASSIGN_OR_RAISE(auto joined, arrow::Table::FromRecordBatches({run.window, next}));
+        ARROW_ASSIGN_OR_RAISE(run.window, joined->CombineChunksToBatch(&run_.pool));
+      }
+    }
+    return arrow::Status::OK();
+  }
+
+  // `batch` (rows of run `run`, from its window) with the run and position columns.
+  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Tagged(const arrow::RecordBatch& batch, int64_t run,
+                                                            int64_t first_position) {
+    ARROW_ASSIGN_OR_RAISE(auto runs, Constant(run, batch.num_rows(), &run_.pool));
+    ARROW_ASSIGN_OR_RAISE(auto positions, Counting(first_position, batch.num_rows(), 1, &run_.pool));
+    ARROW_ASSIGN_OR_RAISE(auto tagged, batch.AddColumn(batch.num_columns(), kRunColumn, runs));
+    return tagged->AddColumn(tagged->num_columns(), kPositionColumn, positions);
+  }
+
+  arrow::Status Merge() {
+    const int64_t runs = static_cast<int64_t>(run_paths_.size());
+    int64_t row_bytes = 1;
+    for (int f : group_.files) {
+      const PlannedFile& file = plan_.files[f];
+      if (file.num_rows > 0) row_bytes = std::max(row_bytes, file.uncompressed_bytes / file.num_rows);
+    }
+    // The windows together take about half the share; each round sorts at most them.
+    window_rows_ = std::clamp<int64_t>(share_bytes_ / 2 / (runs * row_bytes), 256, 64 * 1024);
+    std::vector<struct Run> open(runs);
+    for (int64_t r = 0; r < runs; ++r) {
+      ARROW_ASSIGN_OR_RAISE(auto input, run_.fs->OpenInputFile(run_paths_[r]));
+      parquet::ReaderProperties reader_properties(&run_.pool);
+      reader_properties.enable_buffered_stream();
+      reader_properties.set_buffer_size(256 << 10);
+      parquet::ArrowReaderProperties properties;
+      properties.set_batch_size(window_rows_ / 2);
+      properties.set_pre_buffer(false);
+      parquet::arrow::FileReaderBuilder builder;
+      ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties));
+      builder.memory_pool(&run_.pool);
+      builder.properties(properties);
+      ARROW_ASSIGN_OR_RAISE(open[r].file, builder.Build());
+      ARROW_ASSIGN_OR_RAISE(open[r].reader, open[r].file->GetRecordBatchReader());
+      ARROW_RETURN_NOT_OK(Refill(open[r]));
+    }
+    cp::SortOptions with_position(SortKeys(plan_, true));
+    while (true) {
+      ARROW_RETURN_NOT_OK(run_.advance(0));  // the stop token, between rounds
+      // The boundary rows: each window's first row, and its last when more rows follow.
+      std::vector<std::shared_ptr<arrow::RecordBatch>> boundary;
+      std::vector<std::pair<int64_t, bool>> what;  // (run, is a fence)
+      for (int64_t r = 0; r < runs; ++r) {
+        const auto& window = open[r].window;
+        if (!window || window->num_rows() == 0) continue;
+        ARROW_ASSIGN_OR_RAISE(auto first, Tagged(*window->Slice(0, 1), r, 0));
+        boundary.push_back(first);
+        what.emplace_back(r, false);
+        if (!open[r].exhausted) {
+          const int64_t last = window->num_rows() - 1;
+          ARROW_ASSIGN_OR_RAISE(auto fence, Tagged(*window->Slice(last, 1), r, last));
+          boundary.push_back(fence);
+          what.emplace_back(r, true);
+        }
+      }
+      if (boundary.empty()) break;
+      ARROW_ASSIGN_OR_RAISE(auto bounds, arrow::Table::FromRecordBatches(std::move(boundary)));
+      ARROW_ASSIGN_OR_RAISE(auto order, cp::SortIndices(arrow::Datum(bounds), with_position, &context_));
+      const auto& sorted = static_cast<const arrow::UInt64Array&>(*order);
+      // Runs whose first row comes before the smallest fence take part; the fence's run
+      // is one of them. No fence: every run is at its end, all of it goes.
+      std::vector<int64_t> taking;
+      int64_t fence_run = -1;
+      for (int64_t i = 0; i < sorted.length(); ++i) {
+        const auto& [r, fence] = what[sorted.Value(i)];
+        if (fence) {
+          fence_run = r;
+          break;
+        }
+        taking.push_back(r);
+      }
+      // Their windows, tagged, sorted together.
+      std::vector<std::shared_ptr<arrow::RecordBatch>> windows;
+      int64_t fence_row = -1, offset = 0;
+      for (int64_t r : taking) {
+        ARROW_ASSIGN_OR_RAISE(auto tagged, Tagged(*open[r].window, r, 0));
+        if (r == fence_run) fence_row = offset + tagged->num_rows() - 1;
+        offset += tagged->num_rows();
+        windows.push_back(std::move(tagged));
+      }
+      ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(std::move(windows)));
+      ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), with_position, &context_));
+      const auto& positions = static_cast<const arrow::UInt64Array&>(*indices);
+      int64_t emit = positions.length();
+      if (fence_run >= 0) {
+        for (int64_t i = 0; i < positions.length(); ++i) {
+          if (static_cast<int64_t>(positions.Value(i)) == fence_row) {
+            emit = i + 1;
+            break;
+          }
+        }
+      }
+      // Each run's emitted rows are a prefix of its window (the order agrees with it).
+      std::vector<int64_t> ends;  // per taking run: where its rows end in `table`
+      for (int64_t r : taking) ends.push_back((ends.empty() ? 0 : ends.back()) + open[r].window->num_rows());
+      std::vector<int64_t> consumed(taking.size(), 0);
+      for (int64_t i = 0; i < emit; ++i) {
+        const int64_t p = static_cast<int64_t>(positions.Value(i));
+        consumed[std::upper_bound(ends.begin(), ends.end(), p) - ends.begin()] += 1;
+      }
+      ARROW_RETURN_NOT_OK(WriteSorted(table, *indices->Slice(0, emit), *group_.schema));
+      table.reset();
+      for (size_t t = 0; t < taking.size(); ++t) {
+        struct Run& run = open[taking[t]];
+        run.window = run.window->Slice(consumed[t]);
+        ARROW_RETURN_NOT_OK(Refill(run));
+      }
+    }
+    return arrow::Status::OK();
+  }
+
+  TaskRun& run_;
+  const MaintenancePlan& plan_;
+  const Group& group_;
+  cp::ExecContext context_;
+  GroupWriterOptions options_;
+  std::unique_ptr<GroupWriter> writer_;
+  int64_t share_bytes_ = 0;
+  int64_t window_rows_ = 0;
+  std::vector<std::string> run_paths_;
+};
+
+}  // namespace
+
+arrow::Result<std::vector<io::WrittenFile>> SortGroup(TaskRun& run) {
+  OrderedCompaction ordered(run);
+  return ordered.Run();
+}
+
+}  // namespace fsspeckit::maintenance
