@@ -247,3 +247,31 @@ def test_the_report_and_metrics(tmp_path):
     assert result.metrics["tasks"][0]["rows_read"] == 400
     result.write_report(tmp_path / "report.html")
     assert "fsspeckit compaction" in (tmp_path / "report.html").read_text()
+
+
+def test_ordered_compaction_as_the_original_spells_its_keys(tmp_path):
+    from fsspeckit.core.maintenance import OrderedCompactionPlan, OrderedCompactionResult, SortKey
+
+    root = tmp_path / "ds"
+    root.mkdir()
+    pq.write_table(pa.table({"a": [3, None, 1, 2], "b": [0, 1, 2, 3]}), root / "x.parquet")
+    pq.write_table(pa.table({"a": [2, None, 5, 1], "b": [4, 5, 6, 7]}), root / "y.parquet")
+    fs = fsspec.filesystem("file")
+    plan = fs.plan_parquet_ordered_compaction(str(root), sort_keys=["a"])
+    assert isinstance(plan, OrderedCompactionPlan)
+    assert plan.sort_keys == (SortKey("a"),) and plan.sort_memory_budget_mb == 1024
+    result = fs.execute_maintenance_plan(plan)
+    assert isinstance(result, OrderedCompactionResult) and result.succeeded
+    assert read(root).to_pydict() == {"a": [1, 1, 2, 2, 3, 5, None, None],
+                                      "b": [2, 7, 3, 4, 0, 6, 1, 5]}  # ties: dataset order
+    fs.ordered_compact_parquet_dataset(str(root), sort_keys="-a")  # one key, not "-", "a"
+    assert read(root)["a"].to_pylist() == [None, None, 5, 3, 2, 2, 1, 1]
+    PyarrowDatasetIO().ordered_compact_parquet_dataset(
+        str(root), sort_keys=[SortKey("a", descending=True)])
+    assert read(root)["a"].to_pylist() == [5, 3, 2, 2, 1, 1, None, None]
+    with pytest.raises(ValueError, match="sort_keys must name|lacks: 'nope'"):
+        fs.ordered_compact_parquet_dataset(str(root), sort_keys=["nope"])
+    with pytest.raises(ValueError, match="sort_keys items must be SortKey instances"):
+        fs.ordered_compact_parquet_dataset(str(root), sort_keys=[1])
+    with pytest.raises(ValueError, match="duplicate: 'a'"):
+        fs.ordered_compact_parquet_dataset(str(root), sort_keys=["a", "-a"])

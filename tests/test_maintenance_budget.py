@@ -1,6 +1,7 @@
 """Maintenance under a budget ten times smaller than the dataset: the Arrow pool's peak
 (its max_memory() in a fresh interpreter: every allocation counted) stays within
-memory_budget_mb, and the result is right. Deduplication spills its keys by hash."""
+memory_budget_mb, and the result is right. Deduplication spills its keys by hash; sorting
+spills sorted runs and merges them."""
 
 import json
 import subprocess
@@ -19,6 +20,9 @@ operation, path, budget = sys.argv[1], sys.argv[2], int(sys.argv[3])
 fs = fsspec.filesystem("file")
 if operation == "compact":
     result = fs.compact_parquet_dataset(path, target_rows_per_file=1_000_000, memory_budget_mb=budget)
+elif operation == "sort":
+    result = fs.ordered_compact_parquet_dataset(path, sort_keys=["-id"], target_rows_per_file=1_000_000,
+                                                memory_budget_mb=budget)
 else:
     result = fs.deduplicate_parquet_dataset(path, key_columns="id", memory_budget_mb=budget)
 print(json.dumps({"succeeded": result.succeeded, "error": result.error,
@@ -71,3 +75,12 @@ def test_deduplication_spills_its_keys_and_stays_within_the_budget(dataset):
     assert out["rows_after"] == 500_000
     ids = ds.dataset(str(dataset)).to_table(columns=["id"])["id"]
     assert len(ids) == 500_000 and len(set(ids.to_pylist())) == 500_000
+
+
+def test_sorting_spills_runs_and_stays_within_the_budget(dataset):
+    out = run("sort", dataset)
+    assert out["succeeded"], out["error"]
+    assert out["peak_bytes"] <= BUDGET_MB * 2**20, out
+    assert out["spill_buckets"][0] > 2  # sorted runs merged
+    ids = ds.dataset(str(dataset)).to_table(columns=["id"])["id"].to_pylist()
+    assert len(ids) == FILES * ROWS_PER_FILE and ids == sorted(ids, reverse=True)

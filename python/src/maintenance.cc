@@ -9,6 +9,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
@@ -79,6 +80,11 @@ nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
   nb::list order;
   for (const maintenance::OrderColumn& o : plan.order_by) order.append(nb::make_tuple(o.column, o.descending));
   d["order_by"] = order;
+  nb::list sort_keys;
+  for (const maintenance::SortColumn& k : plan.sort_keys) {
+    sort_keys.append(nb::make_tuple(k.column, k.descending, k.nulls_first));
+  }
+  d["sort_keys"] = sort_keys;
   return d;
 }
 
@@ -153,6 +159,21 @@ maintenance::ExecuteOptions ExecuteFrom(nb::handle memory_budget_mb, bool single
   options.commit.single_writer = single_writer;
   options.commit.durable = durable;
   return options;
+}
+
+// sort_keys items: the original's strings ("col", "-col") or (column, descending,
+// nulls_first) tuples (SortKey, converted in Python).
+std::vector<maintenance::SortColumn> SortColumns(nb::handle items) {
+  std::vector<maintenance::SortColumn> keys;
+  for (nb::handle item : items) {
+    if (nb::isinstance<nb::str>(item)) {
+      keys.push_back(ValueOrThrow(maintenance::ParseSortKey(nb::cast<std::string>(item))));
+    } else {
+      auto [column, descending, nulls_first] = nb::cast<std::tuple<std::string, bool, bool>>(item);
+      keys.push_back({column, descending, nulls_first});
+    }
+  }
+  return keys;
 }
 
 io::Location Resolve(nb::handle filesystem, const std::string& path) {
@@ -234,6 +255,33 @@ void InitMaintenance(nb::module_& m) {
       nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
       nb::arg("durable"),
       "Plans a partition-local deduplication from listings and footers; writes nothing.");
+
+  m.def(
+      "plan_ordered_compaction",
+      [](const std::string& path, nb::handle filesystem, nb::handle sort_keys,
+         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::vector<std::string> partition_filter, std::optional<std::string> compression,
+         nb::handle memory_budget_mb, bool single_writer, bool durable) {
+        maintenance::OrderedCompactionOptions options;
+        options.sort_keys = SortColumns(sort_keys);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanOrderedCompaction(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("sort_keys"),
+      nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
+      nb::arg("partition_filter"), nb::arg("compression").none(), nb::arg("memory_budget_mb").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
+      "Plans an ordered compaction from listings and footers; writes nothing.");
 
   m.def(
       "execute_maintenance",

@@ -16,7 +16,8 @@ constexpr const char* kUsage =
     "  merge    insert/update/upsert a Parquet source into a dataset (fsspeckit merge --help)\n"
     "  recover  complete or roll back an interrupted merge\n"
     "  compact  pack a dataset's small files into large ones (fsspeckit compact --help)\n"
-    "  dedup    keep one row per key in each partition folder (fsspeckit dedup --help)\n";
+    "  dedup    keep one row per key in each partition folder (fsspeckit dedup --help)\n"
+    "  sort     sort each partition folder's rows, within the budget (fsspeckit sort --help)\n";
 
 }  // namespace
 
@@ -34,7 +35,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (command == "status") return RunStatus(rest, out, err);
   if (command == "merge") return RunMerge(rest, out, err);
   if (command == "recover") return RunRecover(rest, out, err);
-  if (command == "compact" || command == "dedup") return RunMaintenance(command, rest, out, err);
+  if (command == "compact" || command == "dedup" || command == "sort") {
+    return RunMaintenance(command, rest, out, err);
+  }
   err << "fsspeckit: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

@@ -26,7 +26,13 @@ constexpr const char* kCommonUsage =
 std::string Usage(const std::string& command) {
   const maintenance::ExecuteOptions defaults;
   std::string usage = "usage: fsspeckit " + command + " DATASET ";
-  if (command == "compact") {
+  if (command == "sort") {
+    usage += "--by [-]COL[,[-]COL...]\n" + std::string(kCommonUsage) +
+             "\nSorts the rows of each partition folder of DATASET by the columns (-COL: descending,\n"
+             "nulls first; else ascending, nulls last; ties keep dataset order), cut into files\n"
+             "of --target-rows-per-file rows. Rows beyond a share of --max-memory are sorted in\n"
+             "runs spilled to the dataset's staging folder and merged.\n";
+  } else if (command == "compact") {
     usage += "(--target-file-size SIZE and/or --target-rows-per-file N)\n" + std::string(kCommonUsage) +
              "\nPacks the small files of each partition folder of DATASET (a folder, local or a\n"
              "URI) into files of about the target size; row groups of 64Ki rows or more are\n"
@@ -62,7 +68,7 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
   maintenance::ExecuteOptions options;
   int64_t target_bytes = 0;
   std::optional<int64_t> target_rows;
-  std::vector<std::string> partitions, keys, order_by;
+  std::vector<std::string> partitions, keys, order_by, sort_by;
   std::optional<std::string> compression;
   bool quiet = false, dry_run = false;
   std::string report;
@@ -80,6 +86,7 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     flags.push_back(ListFlag("--key", keys));
     flags.push_back(ListFlag("--order-by", order_by));
   }
+  if (command == "sort") flags.push_back(ListFlag("--by", sort_by));
   for (std::vector<Flag> more : {MemoryFlags(options.limits), CommitFlags(options.commit)}) {
     flags.insert(flags.end(), more.begin(), more.end());
   }
@@ -96,6 +103,10 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
   }
   if (positional.size() != 1) {
     err << "fsspeckit " << command << ": give one DATASET\n" << Usage(command);
+    return 2;
+  }
+  if (command == "sort" && sort_by.empty()) {
+    err << "fsspeckit sort: give --by COL[,COL...]\n" << Usage(command);
     return 2;
   }
   if (command == "compact" && target_bytes <= 0 && !target_rows) {
@@ -129,6 +140,18 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     compaction.partition_filter = partitions;
     compaction.compression = compression;
     plan = maintenance::PlanCompaction(*location, compaction);
+  } else if (command == "sort") {
+    maintenance::OrderedCompactionOptions ordered;
+    for (const std::string& key : sort_by) {
+      auto parsed = maintenance::ParseSortKey(key);
+      if (!parsed.ok()) return fail(parsed.status());
+      ordered.sort_keys.push_back(*parsed);
+    }
+    ordered.target_mb_per_file = target_mb;
+    ordered.target_rows_per_file = target_rows;
+    ordered.partition_filter = partitions;
+    ordered.compression = compression;
+    plan = maintenance::PlanOrderedCompaction(*location, ordered);
   } else {
     maintenance::DeduplicationOptions deduplication;
     if (!keys.empty()) deduplication.key_columns = keys;
@@ -167,7 +190,8 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  out << (command == "compact" ? "compacted " : "deduplicated ") << location->path << "\n"
+  out << (command == "compact" ? "compacted " : command == "sort" ? "sorted " : "deduplicated ")
+      << location->path << "\n"
       << "  files             " << perf::WithThousands(r.files_before) << " -> "
       << perf::WithThousands(r.files_after) << "\n"
       << "  bytes             " << memory::ByteSizeText(r.bytes_before) << " -> "

@@ -72,6 +72,16 @@ TEST_F(MaintenanceCommandTest, DedupKeepsOneRowPerKey) {
   EXPECT_EQ(err_.str(), "");
 }
 
+TEST_F(MaintenanceCommandTest, SortOrdersTheRows) {
+  ASSERT_EQ(Run({"sort", target_.path, "--by", "-id", "--quiet"}), 0) << err_.str();
+  ASSERT_OK_AND_ASSIGN(auto table, io::ReadParquet(target_));
+  auto ids = std::static_pointer_cast<arrow::Int64Array>(table->GetColumnByName("id")->chunk(0));
+  EXPECT_EQ(ids->Value(0), 89);
+  EXPECT_EQ(DataFiles(), 1);
+  EXPECT_EQ(Run({"sort", target_.path}), 2);
+  EXPECT_NE(err_.str().find("give --by"), std::string::npos);
+}
+
 TEST_F(MaintenanceCommandTest, BadInputIsAUsageErrorNamingTheFix) {
   EXPECT_EQ(Run({"compact", target_.path}), 2);
   EXPECT_NE(err_.str().find("give --target-file-size or --target-rows-per-file"), std::string::npos);

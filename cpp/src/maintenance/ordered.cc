@@ -14,6 +14,7 @@
 //     own sort (any orderable type, nulls and NaN placed as asked), on tables that carry
 //     the run and the position as the last keys.
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -39,6 +40,11 @@ namespace {
 namespace cp = arrow::compute;
 
 constexpr const char* kRunColumn = "__fsspeckit_run";
+// Run files are read back many at once: small pages, row groups and read buffers keep
+// what each open run holds small.
+constexpr int64_t kRunPageBytes = 64 << 10;
+constexpr int64_t kRunBufferBytes = 64 << 10;
+constexpr int64_t kRunRowGroupRows = 8 * 1024;
 constexpr const char* kPositionColumn = "__fsspeckit_position";
 
 std::vector<cp::SortKey> SortKeys(const MaintenancePlan& plan, bool with_position) {
@@ -84,7 +90,7 @@ class OrderedCompaction {
     ARROW_RETURN_NOT_OK(cp::Initialize());  // the sort kernels (idempotent, cheap)
     // Rows are sorted in memory a share of what is left of the budget at a time (a sort
     // holds the rows, their indices and a slice of the sorted copy).
-    share_bytes_ = std::max<int64_t>(run_.pool.available_bytes() / 5, 1 << 20);
+    share_bytes_ = std::max<int64_t>(run_.pool.available_bytes() / 4, 1 << 20);
     GroupWriterOptions options;
     options.fs = run_.fs;
     options.path_prefix = run_.dir + "/part-";
@@ -160,32 +166,66 @@ class OrderedCompaction {
     return columns;
   }
 
-  // Sorts `batches` and writes them as run file number runs_.size().
+  // Where sorted rows go: the output files, or a run file of the spill folder.
+  using Sink = std::function<arrow::Status(const std::shared_ptr<arrow::Table>&, const arrow::Array&)>;
+
+  // A new run file, written in small pages and row groups without dictionaries, so that
+  // reading many of them back at once takes little memory each.
+  struct RunFile {
+    std::string path;
+    std::shared_ptr<arrow::io::OutputStream> sink;
+    std::unique_ptr<parquet::arrow::FileWriter> writer;
+  };
+
+  arrow::Result<RunFile> OpenRun() {
+    RunFile run;
+    run.path = run_.dir + "/spill/run-" + std::to_string(next_run_++) + ".parquet";
+    ARROW_ASSIGN_OR_RAISE(run.sink, run_.fs->OpenOutputStream(run.path));
+    auto properties = parquet::WriterProperties::Builder()
+                          .compression(arrow::Compression::LZ4)
+                          ->memory_pool(&run_.pool)
+                          ->disable_dictionary()
+                          ->data_pagesize(kRunPageBytes)
+                          ->build();
+    auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+    ARROW_ASSIGN_OR_RAISE(run.writer, parquet::arrow::FileWriter::Open(*group_.schema, &run_.pool,
+                                                                       run.sink, properties, arrow_properties));
+    return run;
+  }
+
+  // Writes `table`'s rows in the order of `indices` to `run`, in row groups of a few
+  // thousand rows (what a merge reads at once).
+  arrow::Status WriteToRun(RunFile& run, const std::shared_ptr<arrow::Table>& table,
+                           const arrow::Array& indices) {
+    const int64_t step = kRunRowGroupRows;
+    for (int64_t offset = 0; offset < indices.length(); offset += step) {
+      auto slice = indices.Slice(offset, std::min(step, indices.length() - offset));
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(arrow::Datum(table), arrow::Datum(slice),
+                                                          cp::TakeOptions::NoBoundsCheck(), &context_));
+      std::shared_ptr<arrow::Table> rows = taken.table();
+      ARROW_ASSIGN_OR_RAISE(rows, rows->SelectColumns(DataColumns(*rows)));
+      rows = rows->ReplaceSchemaMetadata(group_.schema->metadata());
+      ARROW_RETURN_NOT_OK(run.writer->WriteTable(*rows, step));
+    }
+    return arrow::Status::OK();
+  }
+
+  arrow::Status CloseRun(RunFile& run) {
+    ARROW_RETURN_NOT_OK(run.writer->Close());
+    return run.sink->Close();
+  }
+
+  // Sorts `batches` and writes them as a new run file.
   arrow::Status WriteRun(std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
+    for (const auto& batch : batches) run_rows_ += batch->num_rows();
     ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(group_.schema, std::move(batches)));
     batches.clear();
     cp::SortOptions options(SortKeys(plan_, false));
     ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), options, &context_));
-    const std::string path = run_.dir + "/spill/run-" + std::to_string(run_paths_.size()) + ".parquet";
-    ARROW_ASSIGN_OR_RAISE(auto sink, run_.fs->OpenOutputStream(path));
-    auto properties = parquet::WriterProperties::Builder()
-                          .compression(arrow::Compression::LZ4)
-                          ->memory_pool(&run_.pool)
-                          ->dictionary_pagesize_limit(options_.dictionary_page_bytes)
-                          ->build();
-    auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
-    ARROW_ASSIGN_OR_RAISE(auto writer, parquet::arrow::FileWriter::Open(*group_.schema, &run_.pool, sink,
-                                                                        properties, arrow_properties));
-    const int64_t step = 16 * 1024;
-    for (int64_t offset = 0; offset < indices->length(); offset += step) {
-      auto slice = indices->Slice(offset, std::min(step, indices->length() - offset));
-      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(arrow::Datum(table), arrow::Datum(slice),
-                                                          cp::TakeOptions::NoBoundsCheck(), &context_));
-      ARROW_RETURN_NOT_OK(writer->WriteTable(*taken.table(), step));
-    }
-    ARROW_RETURN_NOT_OK(writer->Close());
-    ARROW_RETURN_NOT_OK(sink->Close());
-    run_paths_.push_back(path);
+    ARROW_ASSIGN_OR_RAISE(RunFile run, OpenRun());
+    ARROW_RETURN_NOT_OK(WriteToRun(run, table, *indices));
+    ARROW_RETURN_NOT_OK(CloseRun(run));
+    run_paths_.push_back(run.path);
     return arrow::Status::OK();
   }
 
@@ -195,9 +235,11 @@ class OrderedCompaction {
     std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
     int64_t buffered_bytes = 0;
     ARROW_RETURN_NOT_OK(ForEachBatch([&](std::shared_ptr<arrow::RecordBatch> batch) -> arrow::Status {
-      buffered_bytes += arrow::util::TotalBufferSize(*batch);
+      const int64_t bytes = arrow::util::TotalBufferSize(*batch);
+      buffered_bytes += bytes;
+      run_bytes_ += bytes;
       batches.push_back(std::move(batch));
-      if (buffered_bytes >= share_bytes_ / 2) {
+      if (buffered_bytes >= share_bytes_) {
         if (run_paths_.empty()) ARROW_RETURN_NOT_OK(run_.fs->CreateDir(run_.dir + "/spill"));
         ARROW_RETURN_NOT_OK(WriteRun(batches));
         buffered_bytes = 0;
@@ -213,9 +255,51 @@ class OrderedCompaction {
     }
     if (!batches.empty()) ARROW_RETURN_NOT_OK(WriteRun(batches));
     run_.result.spill_buckets = static_cast<int64_t>(run_paths_.size());
-    ARROW_RETURN_NOT_OK(Merge());
-    for (const std::string& path : run_paths_) ARROW_RETURN_NOT_OK(run_.fs->DeleteFile(path));
+    // As many runs are merged at once as fit; more are first merged into longer runs,
+    // consecutive ones together (ties keep their order).
+    const int64_t fan_in = FanIn();
+    std::vector<std::string> runs = std::move(run_paths_);
+    while (static_cast<int64_t>(runs.size()) > fan_in) {
+      std::vector<std::string> longer;
+      for (size_t first = 0; first < runs.size(); first += fan_in) {
+        std::vector<std::string> part(runs.begin() + first,
+                                      runs.begin() + std::min(runs.size(), first + fan_in));
+        if (part.size() == 1) {
+          longer.push_back(part[0]);
+          continue;
+        }
+        ARROW_ASSIGN_OR_RAISE(RunFile merged, OpenRun());
+        ARROW_RETURN_NOT_OK(Merge(part, [&](const std::shared_ptr<arrow::Table>& table,
+                                            const arrow::Array& indices) {
+          return WriteToRun(merged, table, indices);
+        }));
+        ARROW_RETURN_NOT_OK(CloseRun(merged));
+        for (const std::string& path : part) ARROW_RETURN_NOT_OK(run_.fs->DeleteFile(path));
+        longer.push_back(merged.path);
+      }
+      runs = std::move(longer);
+    }
+    ARROW_RETURN_NOT_OK(Merge(runs, [&](const std::shared_ptr<arrow::Table>& table,
+                                        const arrow::Array& indices) {
+      return WriteSorted(table, indices, *group_.schema);
+    }));
+    for (const std::string& path : runs) ARROW_RETURN_NOT_OK(run_.fs->DeleteFile(path));
     return run_.fs->DeleteDir(run_.dir + "/spill");
+  }
+
+  // What reading one run back costs besides its window: the buffered stream and a page
+  // of every column, compressed and not.
+  int64_t RunReaderBytes() const {
+    return kRunBufferBytes + 2 * kRunPageBytes * std::max(1, group_.schema->num_fields());
+  }
+
+  int64_t RowBytes() const { return std::max<int64_t>(1, run_bytes_ / std::max<int64_t>(1, run_rows_)); }
+
+  // Runs merged at once: each open run costs its reader and a window of at least 1,024
+  // rows (held twice: read, and sorted in a round), within a third of what is left.
+  int64_t FanIn() const {
+    const int64_t per_run = RunReaderBytes() + 3 * 1024 * RowBytes();
+    return std::max<int64_t>(2, std::max<int64_t>(run_.pool.available_bytes(), 0) / 3 / per_run);
   }
 
   // Reads `run`'s next rows into its window (after what it still holds).
@@ -246,21 +330,19 @@ class OrderedCompaction {
     return tagged->AddColumn(tagged->num_columns(), kPositionColumn, positions);
   }
 
-  arrow::Status Merge() {
-    const int64_t runs = static_cast<int64_t>(run_paths_.size());
-    int64_t row_bytes = 1;
-    for (int f : group_.files) {
-      const PlannedFile& file = plan_.files[f];
-      if (file.num_rows > 0) row_bytes = std::max(row_bytes, file.uncompressed_bytes / file.num_rows);
-    }
-    // The windows together take about half the share; each round sorts at most them.
-    window_rows_ = std::clamp<int64_t>(share_bytes_ / 2 / (runs * row_bytes), 256, 64 * 1024);
+  // Merges the sorted run files `paths` (in their order for ties) into `sink`.
+  arrow::Status Merge(const std::vector<std::string>& paths, const Sink& sink) {
+    const int64_t runs = static_cast<int64_t>(paths.size());
+    // The windows take what is left of a third of the budget beside the readers; each
+    // round sorts at most them (a copy, tagged, and the indices).
+    const int64_t room = std::max<int64_t>(run_.pool.available_bytes(), 0) / 3 / runs - RunReaderBytes();
+    window_rows_ = std::clamp<int64_t>(room / (3 * RowBytes()), 1024, 64 * 1024);
     std::vector<struct Run> open(runs);
     for (int64_t r = 0; r < runs; ++r) {
-      ARROW_ASSIGN_OR_RAISE(auto input, run_.fs->OpenInputFile(run_paths_[r]));
+      ARROW_ASSIGN_OR_RAISE(auto input, run_.fs->OpenInputFile(paths[r]));
       parquet::ReaderProperties reader_properties(&run_.pool);
       reader_properties.enable_buffered_stream();
-      reader_properties.set_buffer_size(256 << 10);
+      reader_properties.set_buffer_size(kRunBufferBytes);
       parquet::ArrowReaderProperties properties;
       properties.set_batch_size(window_rows_ / 2);
       properties.set_pre_buffer(false);
@@ -336,7 +418,7 @@ class OrderedCompaction {
         const int64_t p = static_cast<int64_t>(positions.Value(i));
         consumed[std::upper_bound(ends.begin(), ends.end(), p) - ends.begin()] += 1;
       }
-      ARROW_RETURN_NOT_OK(WriteSorted(table, *indices->Slice(0, emit), *group_.schema));
+      ARROW_RETURN_NOT_OK(sink(table, *indices->Slice(0, emit)));
       table.reset();
       for (size_t t = 0; t < taking.size(); ++t) {
         struct Run& run = open[taking[t]];
@@ -356,6 +438,8 @@ class OrderedCompaction {
   int64_t share_bytes_ = 0;
   int64_t window_rows_ = 0;
   std::vector<std::string> run_paths_;
+  int next_run_ = 0;
+  int64_t run_bytes_ = 0, run_rows_ = 0;  // decoded rows sorted into runs: their size
 };
 
 }  // namespace

@@ -25,8 +25,9 @@ __all__ = [
     "PartitionLocalDeduplicationPlan", "PartitionScope", "PhaseOutcome",
     "PublicationOutcome", "RecoveryArtifacts", "SchemaOutcome", "ScopeType",
     "SourceFileInfo", "SourceSnapshot", "ValidationLevel", "ValidationOutcome",
+    "OrderedCompactionPlan", "OrderedCompactionResult", "SortKey",
     "execute_maintenance_plan", "plan_parquet_compaction",
-    "plan_parquet_partition_local_deduplication",
+    "plan_parquet_ordered_compaction", "plan_parquet_partition_local_deduplication",
 ]
 
 _DEFAULTS = _core.MAINTENANCE_DEFAULTS
@@ -155,6 +156,23 @@ class PartitionLocalDeduplicationPlan(MaintenancePlan):
 
 
 @dataclass(frozen=True)
+class SortKey:
+    """A sort key of ordered compaction; the strings "col" / "+col" mean ascending with
+    nulls last, "-col" descending with nulls first."""
+    column: str
+    descending: bool = False
+    nulls_first: bool = False
+
+
+@dataclass(frozen=True)
+class OrderedCompactionPlan(MaintenancePlan):
+    sort_keys: tuple[SortKey, ...] = ()
+    ordered_groups: tuple[CompactionGroup, ...] = ()
+    sort_memory_budget_mb: float | None = None
+    sort_spill_directory: str | None = None
+
+
+@dataclass(frozen=True)
 class PhaseOutcome:
     phase: str
     succeeded: bool
@@ -234,6 +252,11 @@ class MaintenanceResult:
         return plot_timeline(self.metrics["timeline"], title=self.plan.operation.value)
 
 
+@dataclass(frozen=True)
+class OrderedCompactionResult(MaintenanceResult):
+    """The result of an ordered compaction (the original's subclass)."""
+
+
 def _columns(value, name: str) -> list[str] | None:
     """A column name or a list of them (as the original); None stays None."""
     if value is None:
@@ -294,7 +317,12 @@ def _plan(native, filesystem) -> MaintenancePlan:
         target_byte_size=info["target_byte_size"], validation_level=ValidationLevel.DEFAULT,
         schema=pa.table(info["schema"]).schema)
     groups = tuple(group(indices) for _partition, indices, _rows, _bytes in info["groups"])
-    if info["operation"] == "compaction":
+    if info["operation"] == "ordered_compaction":
+        plan = OrderedCompactionPlan(
+            operation=MaintenanceOperation.ORDERED_COMPACTION,
+            sort_keys=tuple(SortKey(*key) for key in info["sort_keys"]), ordered_groups=groups,
+            **common)
+    elif info["operation"] == "compaction":
         skipped = tuple(CompactionSkip(group([i]).files[0], reason) for i, reason in info["skipped"])
         plan = CompactionPlan(operation=MaintenanceOperation.COMPACTION, compaction_groups=groups,
                               skipped_files=skipped, **common)
@@ -340,6 +368,47 @@ def plan_parquet_partition_local_deduplication(
     return _plan(native, filesystem)
 
 
+def _sort_keys(sort_keys) -> list:
+    """SortKey items as (column, descending, nulls_first); strings as they are (C++
+    reads their sigils); a bare string is one key."""
+    if isinstance(sort_keys, (str, SortKey)):
+        sort_keys = [sort_keys]
+    if sort_keys is None:
+        sort_keys = []
+    items = []
+    for key in sort_keys:
+        if isinstance(key, SortKey):
+            items.append((str(key.column), bool(key.descending), bool(key.nulls_first)))
+        elif isinstance(key, str):
+            items.append(key)
+        else:
+            raise ValueError(f"sort_keys items must be SortKey instances or non-empty strings; "
+                             f"got {key!r}")
+    return items
+
+
+def plan_parquet_ordered_compaction(
+        filesystem, path: str, *, sort_keys, target_mb_per_file: float | None = None,
+        target_rows_per_file: int | None = None, partition_filter: list[str] | str | None = None,
+        compression: str | None = None, memory_budget_mb: float | None = None,
+        spill_directory: str | None = None, single_writer: bool = False,
+        durable: bool = False) -> OrderedCompactionPlan:
+    """Plans sorting each partition folder's rows (see
+    ``fs.ordered_compact_parquet_dataset``); reads listings and footers, writes nothing.
+    ``spill_directory`` is accepted for the original's signature: runs always spill to
+    the dataset's own staging folder (removed afterwards), so every filesystem can."""
+    capsule, resolved = resolve(filesystem, path)
+    native = _core.plan_ordered_compaction(
+        resolved, capsule, _sort_keys(sort_keys), target_mb_per_file, target_rows_per_file,
+        _filter(partition_filter), compression, memory_budget_mb, single_writer, durable)
+    plan = _plan(native, filesystem)
+    object.__setattr__(plan, "sort_memory_budget_mb",
+                       memory_budget_mb if memory_budget_mb is not None
+                       else _DEFAULTS["memory_budget_mb"])
+    object.__setattr__(plan, "sort_spill_directory", spill_directory)
+    return plan
+
+
 def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *,
                              progress_callback=None) -> MaintenanceResult:
     """Executes ``plan`` on the dataset it was made for. Refused (``succeeded=False``,
@@ -368,7 +437,9 @@ def _result(plan: MaintenancePlan, raw: dict) -> MaintenanceResult:
             error=None if raw["succeeded"] else raw["error"])
     published_rows = sum(n for _, n, _ in raw["published"])
     published_bytes = sum(b for _, _, b in raw["published"])
-    result = MaintenanceResult(
+    kind = (OrderedCompactionResult if plan.operation is MaintenanceOperation.ORDERED_COMPACTION
+            else MaintenanceResult)
+    result = kind(
         plan=plan, succeeded=raw["succeeded"], guarantee_level=plan.guarantee_level,
         phase_outcomes=phases, validation=validation, publication=publication,
         recovery=RecoveryArtifacts() if ran else None,

@@ -45,6 +45,43 @@ def plan_parquet_partition_local_deduplication(
         memory_budget_mb=memory_budget_mb, single_writer=single_writer, durable=durable)
 
 
+def plan_parquet_ordered_compaction(self, path: str, *, sort_keys,
+                                    target_mb_per_file: float | None = None,
+                                    target_rows_per_file: int | None = None,
+                                    partition_filter: list[str] | str | None = None,
+                                    compression: str | None = None,
+                                    memory_budget_mb: float | None = None,
+                                    spill_directory: str | None = None,
+                                    single_writer: bool = False, durable: bool = False):
+    """Plans sorting the rows of each partition folder by ``sort_keys`` (SortKey items or
+    "col" / "-col"; ties keep dataset order), cut into files of ``target_rows_per_file``
+    rows; writes nothing. Rows beyond a share of ``memory_budget_mb`` are sorted in runs
+    spilled to the dataset's staging folder and merged."""
+    return _m.plan_parquet_ordered_compaction(
+        self, path, sort_keys=sort_keys, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
+        compression=compression, memory_budget_mb=memory_budget_mb,
+        spill_directory=spill_directory, single_writer=single_writer, durable=durable)
+
+
+def ordered_compact_parquet_dataset(self, path: str, *, sort_keys,
+                                    target_mb_per_file: float | None = None,
+                                    target_rows_per_file: int | None = None,
+                                    partition_filter: list[str] | str | None = None,
+                                    compression: str | None = None,
+                                    memory_budget_mb: float | None = None,
+                                    spill_directory: str | None = None,
+                                    single_writer: bool = False, durable: bool = False,
+                                    progress_callback=None):
+    """:meth:`plan_parquet_ordered_compaction` then :meth:`execute_maintenance_plan`."""
+    plan = plan_parquet_ordered_compaction(
+        self, path, sort_keys=sort_keys, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
+        compression=compression, memory_budget_mb=memory_budget_mb,
+        spill_directory=spill_directory, single_writer=single_writer, durable=durable)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+
+
 def execute_maintenance_plan(self, plan, *, progress_callback=None):
     """Executes a plan made by a ``plan_parquet_*`` method on this filesystem. A dataset
     changed since the plan is refused before anything is written (``succeeded=False``)."""
@@ -91,6 +128,8 @@ METHODS = {
     "execute_maintenance_plan": execute_maintenance_plan,
     "compact_parquet_dataset": compact_parquet_dataset,
     "deduplicate_parquet_dataset": deduplicate_parquet_dataset,
+    "plan_parquet_ordered_compaction": plan_parquet_ordered_compaction,
+    "ordered_compact_parquet_dataset": ordered_compact_parquet_dataset,
 }
 
 

@@ -23,6 +23,12 @@ class MaintenanceMethods:
         return _fs.execute_maintenance_plan(self._filesystem, plan,
                                             progress_callback=progress_callback)
 
+    def plan_parquet_ordered_compaction(self, path: str, **options):
+        return _fs.plan_parquet_ordered_compaction(self._filesystem, path, **options)
+
+    def ordered_compact_parquet_dataset(self, path: str, **options):
+        return _fs.ordered_compact_parquet_dataset(self._filesystem, path, **options)
+
     def compact_parquet_dataset(self, path: str, **options):
         return _fs.compact_parquet_dataset(self._filesystem, path, **options)
 
@@ -32,7 +38,8 @@ class MaintenanceMethods:
 
 # Each method shows the filesystem method's signature and documentation.
 for _name in ("plan_parquet_compaction", "plan_parquet_partition_local_deduplication",
-              "compact_parquet_dataset", "deduplicate_parquet_dataset"):
+              "compact_parquet_dataset", "deduplicate_parquet_dataset",
+              "plan_parquet_ordered_compaction", "ordered_compact_parquet_dataset"):
     import inspect as _inspect
 
     _method = getattr(MaintenanceMethods, _name)
