@@ -39,46 +39,28 @@ namespace {
 
 namespace cp = arrow::compute;
 
-constexpr const char* kRunColumn = "__fsspeckit_run";
 // Run files are read back many at once: small pages, row groups and read buffers keep
 // what each open run holds small.
 constexpr int64_t kRunPageBytes = 64 << 10;
 constexpr int64_t kRunBufferBytes = 64 << 10;
 constexpr int64_t kRunRowGroupRows = 8 * 1024;
-constexpr const char* kPositionColumn = "__fsspeckit_position";
 
-std::vector<cp::SortKey> SortKeys(const MaintenancePlan& plan, bool with_position) {
+std::vector<cp::SortKey> SortKeys(const MaintenancePlan& plan) {
   std::vector<cp::SortKey> keys;
   for (const SortColumn& key : plan.sort_keys) {
     keys.emplace_back(key.column, key.descending ? cp::SortOrder::Descending : cp::SortOrder::Ascending,
                       key.nulls_first ? cp::NullPlacement::AtStart : cp::NullPlacement::AtEnd);
   }
-  if (with_position) {
-    keys.emplace_back(kRunColumn);
-    keys.emplace_back(kPositionColumn);
-  }
   return keys;
-}
-
-arrow::Result<std::shared_ptr<arrow::Array>> Counting(int64_t first, int64_t count, int64_t step,
-                                                      arrow::MemoryPool* pool) {
-  ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(count * 8, pool));
-  auto* values = buffer->mutable_data_as<int64_t>();
-  for (int64_t i = 0; i < count; ++i) values[i] = first + i * step;
-  return std::static_pointer_cast<arrow::Array>(std::make_shared<arrow::Int64Array>(count, std::move(buffer)));
-}
-
-arrow::Result<std::shared_ptr<arrow::Array>> Constant(int64_t value, int64_t count,
-                                                      arrow::MemoryPool* pool) {
-  return Counting(value, count, 0, pool);
 }
 
 // A run file being merged: its reader and the rows of it in memory (the window).
 struct Run {
   std::unique_ptr<parquet::arrow::FileReader> file;
   std::shared_ptr<arrow::RecordBatchReader> reader;
-  std::shared_ptr<arrow::RecordBatch> window;  // never empty while rows remain
-  bool exhausted = false;                      // the reader has nothing more
+  std::vector<std::shared_ptr<arrow::RecordBatch>> window;  // in order, none empty
+  int64_t rows = 0;                                         // in the window
+  bool exhausted = false;                                   // the reader has nothing more
 };
 
 class OrderedCompaction {
@@ -148,7 +130,6 @@ class OrderedCompaction {
       ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(arrow::Datum(table), arrow::Datum(slice),
                                                           cp::TakeOptions::NoBoundsCheck(), &context_));
       std::shared_ptr<arrow::Table> rows = taken.table();
-      ARROW_ASSIGN_OR_RAISE(rows, rows->SelectColumns(DataColumns(*rows)));
       ARROW_ASSIGN_OR_RAISE(auto batch, rows->ReplaceSchemaMetadata(schema.metadata())
                                             ->CombineChunksToBatch(&run_.pool));
       ARROW_RETURN_NOT_OK(writer_->Append(std::move(batch)));
@@ -156,18 +137,31 @@ class OrderedCompaction {
     return arrow::Status::OK();
   }
 
-  // The indices of the columns of the group's schema in `table` (without run/position).
-  std::vector<int> DataColumns(const arrow::Table& table) const {
-    std::vector<int> columns;
-    for (int c = 0; c < table.num_columns(); ++c) {
-      const std::string& name = table.field(c)->name();
-      if (name != kRunColumn && name != kPositionColumn) columns.push_back(c);
+  // `batches` as one table of one chunk per column, each batch freed once copied: a sort
+  // of one chunk is a plain sort (not a merge of chunks), and a take from it copies only
+  // the rows taken (from many chunks Arrow joins every chunk of a string column first).
+  arrow::Result<std::shared_ptr<arrow::Table>> Contiguous(std::vector<std::shared_ptr<arrow::RecordBatch>> batches) {
+    std::shared_ptr<arrow::Schema> schema = batches.front()->schema();
+    int64_t rows = 0;
+    for (const auto& batch : batches) rows += batch->num_rows();
+    // Last column first, each dropped from the batches once joined: the copy never
+    // holds more than one column twice.
+    std::vector<std::shared_ptr<arrow::Array>> columns(schema->num_fields());
+    for (int c = schema->num_fields() - 1; c >= 0; --c) {
+      arrow::ArrayVector pieces;
+      for (const auto& batch : batches) pieces.push_back(batch->column(c));
+      ARROW_ASSIGN_OR_RAISE(columns[c], arrow::Concatenate(pieces, &run_.pool));
+      pieces.clear();
+      for (auto& batch : batches) {
+        ARROW_ASSIGN_OR_RAISE(batch, batch->RemoveColumn(c));
+      }
     }
-    return columns;
+    batches.clear();
+    return arrow::Table::Make(std::move(schema), std::move(columns), rows);
   }
 
   // Where sorted rows go: the output files, or a run file of the spill folder.
-  using Sink = std::function<arrow::Status(const std::shared_ptr<arrow::Table>&, const arrow::Array&)>;
+  using Sink = std::function<arrow::Status(const std::shared_ptr<arrow::Table>&)>;
 
   // A new run file, written in small pages and row groups without dictionaries, so that
   // reading many of them back at once takes little memory each.
@@ -203,7 +197,6 @@ class OrderedCompaction {
       ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, cp::Take(arrow::Datum(table), arrow::Datum(slice),
                                                           cp::TakeOptions::NoBoundsCheck(), &context_));
       std::shared_ptr<arrow::Table> rows = taken.table();
-      ARROW_ASSIGN_OR_RAISE(rows, rows->SelectColumns(DataColumns(*rows)));
       rows = rows->ReplaceSchemaMetadata(group_.schema->metadata());
       ARROW_RETURN_NOT_OK(run.writer->WriteTable(*rows, step));
     }
@@ -218,9 +211,9 @@ class OrderedCompaction {
   // Sorts `batches` and writes them as a new run file.
   arrow::Status WriteRun(std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
     for (const auto& batch : batches) run_rows_ += batch->num_rows();
-    ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(group_.schema, std::move(batches)));
+    ARROW_ASSIGN_OR_RAISE(auto table, Contiguous(std::move(batches)));
     batches.clear();
-    cp::SortOptions options(SortKeys(plan_, false));
+    cp::SortOptions options(SortKeys(plan_));
     ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), options, &context_));
     ARROW_ASSIGN_OR_RAISE(RunFile run, OpenRun());
     ARROW_RETURN_NOT_OK(WriteToRun(run, table, *indices));
@@ -248,8 +241,8 @@ class OrderedCompaction {
     }));
     if (run_paths_.empty()) {
       if (batches.empty()) return arrow::Status::OK();
-      ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(group_.schema, std::move(batches)));
-      cp::SortOptions options(SortKeys(plan_, false));
+      ARROW_ASSIGN_OR_RAISE(auto table, Contiguous(std::move(batches)));
+      cp::SortOptions options(SortKeys(plan_));
       ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), options, &context_));
       return WriteSorted(table, *indices, *group_.schema);
     }
@@ -269,9 +262,8 @@ class OrderedCompaction {
           continue;
         }
         ARROW_ASSIGN_OR_RAISE(RunFile merged, OpenRun());
-        ARROW_RETURN_NOT_OK(Merge(part, [&](const std::shared_ptr<arrow::Table>& table,
-                                            const arrow::Array& indices) {
-          return WriteToRun(merged, table, indices);
+        ARROW_RETURN_NOT_OK(Merge(part, [&](const std::shared_ptr<arrow::Table>& rows) {
+          return merged.writer->WriteTable(*rows, kRunRowGroupRows);
         }));
         ARROW_RETURN_NOT_OK(CloseRun(merged));
         for (const std::string& path : part) ARROW_RETURN_NOT_OK(run_.fs->DeleteFile(path));
@@ -279,9 +271,15 @@ class OrderedCompaction {
       }
       runs = std::move(longer);
     }
-    ARROW_RETURN_NOT_OK(Merge(runs, [&](const std::shared_ptr<arrow::Table>& table,
-                                        const arrow::Array& indices) {
-      return WriteSorted(table, indices, *group_.schema);
+    ARROW_RETURN_NOT_OK(Merge(runs, [&](const std::shared_ptr<arrow::Table>& rows) {
+      arrow::TableBatchReader batches(*rows);
+      batches.set_chunksize(64 * 1024);
+      std::shared_ptr<arrow::RecordBatch> batch;
+      while (true) {
+        ARROW_RETURN_NOT_OK(batches.ReadNext(&batch));
+        if (!batch) return arrow::Status::OK();
+        ARROW_RETURN_NOT_OK(writer_->Append(std::move(batch)));
+      }
     }));
     for (const std::string& path : runs) ARROW_RETURN_NOT_OK(run_.fs->DeleteFile(path));
     return run_.fs->DeleteDir(run_.dir + "/spill");
@@ -302,39 +300,38 @@ class OrderedCompaction {
     return std::max<int64_t>(2, std::max<int64_t>(run_.pool.available_bytes(), 0) / 3 / per_run);
   }
 
-  // Reads `run`'s next rows into its window (after what it still holds).
+  // Reads `run`'s next rows into its window (after what it still holds), without copying.
   arrow::Status Refill(struct Run& run) {
-    while (!run.exhausted && (!run.window || run.window->num_rows() < window_rows_ / 2)) {
+    while (!run.exhausted && run.rows < window_rows_ / 2) {
       ARROW_ASSIGN_OR_RAISE(auto next, run.reader->Next());
       if (!next) {
         run.exhausted = true;
         break;
       }
+      if (next->num_rows() == 0) continue;
       ARROW_ASSIGN_OR_RAISE(next, next->ReplaceSchema(group_.schema));
-      if (!run.window || run.window->num_rows() == 0) {
-        run.window = std::move(next);
-      } else {
-        ARROW_ASSIGN_OR_RAISE(auto joined, arrow::Table::FromRecordBatches({run.window, next}));
-        ARROW_ASSIGN_OR_RAISE(run.window, joined->CombineChunksToBatch(&run_.pool));
-      }
+      run.rows += next->num_rows();
+      run.window.push_back(std::move(next));
     }
     return arrow::Status::OK();
   }
 
-  // `batch` (rows of run `run`, from its window) with the run and position columns.
-  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Tagged(const arrow::RecordBatch& batch, int64_t run,
-                                                            int64_t first_position) {
-    ARROW_ASSIGN_OR_RAISE(auto runs, Constant(run, batch.num_rows(), &run_.pool));
-    ARROW_ASSIGN_OR_RAISE(auto positions, Counting(first_position, batch.num_rows(), 1, &run_.pool));
-    ARROW_ASSIGN_OR_RAISE(auto tagged, batch.AddColumn(batch.num_columns(), kRunColumn, runs));
-    return tagged->AddColumn(tagged->num_columns(), kPositionColumn, positions);
+  // Drops the first `rows` rows of `run`'s window.
+  static void Consume(struct Run& run, int64_t rows) {
+    run.rows -= rows;
+    size_t used = 0;
+    while (rows > 0 && rows >= run.window[used]->num_rows()) rows -= run.window[used++]->num_rows();
+    run.window.erase(run.window.begin(), run.window.begin() + used);
+    if (rows > 0) run.window.front() = run.window.front()->Slice(rows);
   }
 
-  // Merges the sorted run files `paths` (in their order for ties) into `sink`.
+  // Merges the sorted run files `paths` into `sink`, which receives the rows in order.
+  // Rows are compared by Arrow's sort of a table whose chunks are the windows in run
+  // order: the sort is stable, so ties keep run order, then position.
   arrow::Status Merge(const std::vector<std::string>& paths, const Sink& sink) {
     const int64_t runs = static_cast<int64_t>(paths.size());
-    // The windows take what is left of a third of the budget beside the readers; each
-    // round sorts at most them (a copy, tagged, and the indices).
+    // The windows take what is left of a third of the budget beside the readers; a
+    // round holds them, the indices and the rows taken out of them.
     const int64_t room = std::max<int64_t>(run_.pool.available_bytes(), 0) / 3 / runs - RunReaderBytes();
     window_rows_ = std::clamp<int64_t>(room / (3 * RowBytes()), 1024, 64 * 1024);
     std::vector<struct Run> open(runs);
@@ -344,7 +341,7 @@ class OrderedCompaction {
       reader_properties.enable_buffered_stream();
       reader_properties.set_buffer_size(kRunBufferBytes);
       parquet::ArrowReaderProperties properties;
-      properties.set_batch_size(window_rows_ / 2);
+      properties.set_batch_size(std::max<int64_t>(window_rows_ / 4, 256));
       properties.set_pre_buffer(false);
       parquet::arrow::FileReaderBuilder builder;
       ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties));
@@ -354,28 +351,26 @@ class OrderedCompaction {
       ARROW_ASSIGN_OR_RAISE(open[r].reader, open[r].file->GetRecordBatchReader());
       ARROW_RETURN_NOT_OK(Refill(open[r]));
     }
-    cp::SortOptions with_position(SortKeys(plan_, true));
+    cp::SortOptions options(SortKeys(plan_));
     while (true) {
       ARROW_RETURN_NOT_OK(run_.advance(0));  // the stop token, between rounds
-      // The boundary rows: each window's first row, and its last when more rows follow.
+      // The boundary rows, in run order: each window's first row, then its last when
+      // more rows follow (the fence).
       std::vector<std::shared_ptr<arrow::RecordBatch>> boundary;
       std::vector<std::pair<int64_t, bool>> what;  // (run, is a fence)
       for (int64_t r = 0; r < runs; ++r) {
-        const auto& window = open[r].window;
-        if (!window || window->num_rows() == 0) continue;
-        ARROW_ASSIGN_OR_RAISE(auto first, Tagged(*window->Slice(0, 1), r, 0));
-        boundary.push_back(first);
+        if (open[r].rows == 0) continue;
+        boundary.push_back(open[r].window.front()->Slice(0, 1));
         what.emplace_back(r, false);
         if (!open[r].exhausted) {
-          const int64_t last = window->num_rows() - 1;
-          ARROW_ASSIGN_OR_RAISE(auto fence, Tagged(*window->Slice(last, 1), r, last));
-          boundary.push_back(fence);
+          const auto& last = open[r].window.back();
+          boundary.push_back(last->Slice(last->num_rows() - 1, 1));
           what.emplace_back(r, true);
         }
       }
       if (boundary.empty()) break;
       ARROW_ASSIGN_OR_RAISE(auto bounds, arrow::Table::FromRecordBatches(std::move(boundary)));
-      ARROW_ASSIGN_OR_RAISE(auto order, cp::SortIndices(arrow::Datum(bounds), with_position, &context_));
+      ARROW_ASSIGN_OR_RAISE(auto order, cp::SortIndices(arrow::Datum(bounds), options, &context_));
       const auto& sorted = static_cast<const arrow::UInt64Array&>(*order);
       // Runs whose first row comes before the smallest fence take part; the fence's run
       // is one of them. No fence: every run is at its end, all of it goes.
@@ -389,17 +384,17 @@ class OrderedCompaction {
         }
         taking.push_back(r);
       }
-      // Their windows, tagged, sorted together.
+      std::sort(taking.begin(), taking.end());  // chunks in run order: ties by run
       std::vector<std::shared_ptr<arrow::RecordBatch>> windows;
-      int64_t fence_row = -1, offset = 0;
+      std::vector<int64_t> ends;  // per taking run: where its rows end in the round
+      int64_t fence_row = -1;
       for (int64_t r : taking) {
-        ARROW_ASSIGN_OR_RAISE(auto tagged, Tagged(*open[r].window, r, 0));
-        if (r == fence_run) fence_row = offset + tagged->num_rows() - 1;
-        offset += tagged->num_rows();
-        windows.push_back(std::move(tagged));
+        windows.insert(windows.end(), open[r].window.begin(), open[r].window.end());
+        ends.push_back((ends.empty() ? 0 : ends.back()) + open[r].rows);
+        if (r == fence_run) fence_row = ends.back() - 1;
       }
-      ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(std::move(windows)));
-      ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), with_position, &context_));
+      ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(group_.schema, std::move(windows)));
+      ARROW_ASSIGN_OR_RAISE(auto indices, cp::SortIndices(arrow::Datum(table), options, &context_));
       const auto& positions = static_cast<const arrow::UInt64Array&>(*indices);
       int64_t emit = positions.length();
       if (fence_run >= 0) {
@@ -411,19 +406,20 @@ class OrderedCompaction {
         }
       }
       // Each run's emitted rows are a prefix of its window (the order agrees with it).
-      std::vector<int64_t> ends;  // per taking run: where its rows end in `table`
-      for (int64_t r : taking) ends.push_back((ends.empty() ? 0 : ends.back()) + open[r].window->num_rows());
       std::vector<int64_t> consumed(taking.size(), 0);
       for (int64_t i = 0; i < emit; ++i) {
         const int64_t p = static_cast<int64_t>(positions.Value(i));
         consumed[std::upper_bound(ends.begin(), ends.end(), p) - ends.begin()] += 1;
       }
-      ARROW_RETURN_NOT_OK(sink(table, *indices->Slice(0, emit)));
+      // One take for the round: from many chunks, Arrow joins a string column's chunks
+      // on every call.
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum rows, cp::Take(arrow::Datum(table), arrow::Datum(indices->Slice(0, emit)),
+                                                         cp::TakeOptions::NoBoundsCheck(), &context_));
       table.reset();
+      ARROW_RETURN_NOT_OK(sink(rows.table()));
       for (size_t t = 0; t < taking.size(); ++t) {
-        struct Run& run = open[taking[t]];
-        run.window = run.window->Slice(consumed[t]);
-        ARROW_RETURN_NOT_OK(Refill(run));
+        Consume(open[taking[t]], consumed[t]);
+        ARROW_RETURN_NOT_OK(Refill(open[taking[t]]));
       }
     }
     return arrow::Status::OK();
