@@ -82,7 +82,12 @@ con.execute("SET enable_progress_bar = false")
 SETTINGS
 out = PATH + ".new"
 con.execute(f"COPY (QUERY) TO '{out}' (FORMAT parquet, OPTIONS)")
-shutil.rmtree(PATH); shutil.move(out, PATH); shutil.rmtree(PATH + ".spill", ignore_errors=True)
+shutil.rmtree(PATH)
+if os.path.isdir(out):
+    shutil.move(out, PATH)
+else:  # one file
+    os.makedirs(PATH); shutil.move(out, PATH + "/data_0.parquet")
+shutil.rmtree(PATH + ".spill", ignore_errors=True)
 done(start)
 """
 
@@ -199,10 +204,22 @@ print(json.dumps({"rows": t.num_rows, "distinct": len(pc.unique(t["id"])), "file
 """
 
 
+def clean(folder: Path, shape: str):
+    """Removes a work copy and what contenders leave beside it (the original's workspaces
+    and spill folder, DuckDB's)."""
+    for leftover in folder.glob(f".maintenance_{shape}-work_*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for name in (f"{shape}-work", f"{shape}-work.new", f"{shape}-work.spill", "spill"):
+        path = folder / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+
+
 def run(python, template, operation, shape, source):
     work = source.parent / (shape + "-work")
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.rmtree(source.parent / "spill", ignore_errors=True)
+    clean(source.parent, shape)
     shutil.copytree(source, work, ignore=shutil.ignore_patterns("_complete"))
     total_bytes = sum(p.stat().st_size for p in work.rglob("*.parquet"))
     if isinstance(operation, dict):
@@ -216,12 +233,12 @@ def run(python, template, operation, shape, source):
         "PARTITIONING", SHAPES[shape]["partitioning"])
     proc = subprocess.run([python, "-c", script, str(work)], capture_output=True, text=True)
     if proc.returncode != 0:
-        shutil.rmtree(work, ignore_errors=True)
+        clean(source.parent, shape)
         return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1][:160]}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     check = subprocess.run([sys.executable, "-c", CHECK, str(work)], capture_output=True, text=True)
     out.update(json.loads(check.stdout) if check.returncode == 0 else {"check": check.stderr[-200:]})
-    shutil.rmtree(work, ignore_errors=True)
+    clean(source.parent, shape)
     return out
 
 

@@ -173,7 +173,7 @@ class Deduplication {
   }
 
   arrow::Result<SourceFile> Open(int f, int64_t batch_rows) {
-    return OpenSourceFile(*run_.fs, plan_.files[f], &run_.pool, batch_rows);
+    return OpenSourceFile(*run_.fs, plan_.files[f], &run_.pool, batch_rows, run_.use_threads);
   }
 
   // Calls `each` with the key columns of every row group, numbered by row in the group.
@@ -350,6 +350,7 @@ class Deduplication {
     options.max_pending_bytes = MaxPendingBytes(run_.pool);
     options.dictionary_page_bytes = DictionaryPageBytes(run_.pool, *group_.schema);
     options.pool = &run_.pool;
+    options.use_threads = run_.use_threads;
     std::unique_ptr<GroupWriter> writer;
     cp::ExecContext context(&run_.pool);
     int64_t row = 0;

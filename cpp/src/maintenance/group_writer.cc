@@ -47,6 +47,10 @@ arrow::Status GroupWriter::EnsureOpen() {
   copier_options.writer_properties = properties_;
   copier_options.pool = options_.pool;
   copier_options.copy_buffer_bytes = options_.copy_buffer_bytes;
+  copier_options.arrow_writer_properties = parquet::ArrowWriterProperties::Builder()
+                                               .store_schema()
+                                               ->set_use_threads(options_.use_threads)
+                                               ->build();
   ARROW_ASSIGN_OR_RAISE(copier_, io::RowGroupCopier::Make(sink_, options_.schema, copier_options));
   file_rows_ = 0;
   return arrow::Status::OK();

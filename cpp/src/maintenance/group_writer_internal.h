@@ -40,6 +40,8 @@ struct GroupWriterOptions {
   int64_t dictionary_page_bytes = int64_t{1} << 20;
   /// The most a raw copy holds of a source at once.
   int64_t copy_buffer_bytes = int64_t{4} << 20;
+  /// Encode the columns of a row group on Arrow's CPU pool.
+  bool use_threads = false;
   /// Every buffer: decoded rows, encoders, the copy buffer.
   arrow::MemoryPool* pool = arrow::default_memory_pool();
 };

@@ -54,6 +54,9 @@ arrow::Result<std::vector<TaskResult>> RunLocally(PreparedMaintenance& prepared,
     });
   };
   const int workers = Workers(plan, *prepared.budget());
+  // A task alone decodes and encodes a file's columns on the CPU pool; side by side each
+  // keeps to its thread (the hand-offs would cost more than they overlap).
+  task_options.use_threads = workers < 2 && std::thread::hardware_concurrency() >= 2;
   run(0, plan.groups.size(), workers);
   // Side by side, tasks may not fit where each fits alone: after running out of memory
   // that way, the groups that did not complete run again, one at a time.

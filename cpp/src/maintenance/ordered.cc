@@ -84,6 +84,7 @@ class OrderedCompaction {
     options.max_pending_bytes = MaxPendingBytes(run_.pool);
     options.dictionary_page_bytes = DictionaryPageBytes(run_.pool, *group_.schema);
     options.pool = &run_.pool;
+    options.use_threads = run_.use_threads;
     options_ = options;
     ARROW_RETURN_NOT_OK(Sort());
     ARROW_RETURN_NOT_OK(EnsureWriter());
@@ -105,7 +106,8 @@ class OrderedCompaction {
     const int64_t batch_rows = std::min<int64_t>(options_.row_group_rows, 64 * 1024);
     for (int f : group_.files) {
       ARROW_RETURN_NOT_OK(run_.ladder.Step());
-      ARROW_ASSIGN_OR_RAISE(SourceFile source, OpenSourceFile(*run_.fs, plan_.files[f], &run_.pool, batch_rows));
+      ARROW_ASSIGN_OR_RAISE(SourceFile source, OpenSourceFile(*run_.fs, plan_.files[f], &run_.pool,
+                                                              batch_rows, run_.use_threads));
       if (!writer_) {
         options_.plain_columns = merge::PlainColumns(*source.copy.metadata, *source.copy.file);
         ARROW_RETURN_NOT_OK(EnsureWriter());

@@ -11,7 +11,8 @@
 namespace fsspeckit::maintenance {
 
 arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const PlannedFile& file,
-                                         arrow::MemoryPool* pool, int64_t batch_rows) {
+                                         arrow::MemoryPool* pool, int64_t batch_rows,
+                                         bool use_threads) {
   arrow::fs::FileInfo info(file.path, arrow::fs::FileType::File);
   info.set_size(file.size_bytes);  // object stores skip a HEAD request
   std::shared_ptr<arrow::io::RandomAccessFile> input;
@@ -48,7 +49,7 @@ arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const Planne
   }
   parquet::ArrowReaderProperties properties;
   properties.set_pre_buffer(false);
-  properties.set_use_threads(false);  // tasks run side by side instead
+  properties.set_use_threads(use_threads);
   properties.set_batch_size(batch_rows);
   parquet::arrow::FileReaderBuilder builder;
   ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties, footer));

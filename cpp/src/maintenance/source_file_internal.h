@@ -24,8 +24,10 @@ struct SourceFile {
 /// Opens `file` as the plan saw it: IOError "changed since the plan" when its size
 /// differs. A file of at most kWholeFileReadBytes is read with one request into `pool`.
 /// Decoded batches hold at most `batch_rows` rows, allocated from `pool`.
+/// `use_threads`: columns decoded on Arrow's CPU pool.
 arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const PlannedFile& file,
-                                         arrow::MemoryPool* pool, int64_t batch_rows);
+                                         arrow::MemoryPool* pool, int64_t batch_rows,
+                                         bool use_threads = false);
 
 /// Calls `each` with every batch of row group `row_group`, conformed to `schema`
 /// (merge::ConformTo: cast where the file's types differ, nulls for columns it lacks).

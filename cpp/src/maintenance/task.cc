@@ -61,12 +61,14 @@ arrow::Result<std::vector<io::WrittenFile>> Compact(TaskRun& run) {
   options.max_pending_bytes = MaxPendingBytes(run.pool);
   options.dictionary_page_bytes = DictionaryPageBytes(run.pool, *group.schema);
   options.pool = &run.pool;
+  options.use_threads = run.use_threads;
   const int64_t batch_rows = std::min<int64_t>(options.row_group_rows, 64 * 1024);
   std::unique_ptr<GroupWriter> writer;
   for (int f : group.files) {
     ARROW_RETURN_NOT_OK(run.ladder.Step());
     const PlannedFile& file = run.plan.files[f];
-    ARROW_ASSIGN_OR_RAISE(SourceFile source, OpenSourceFile(*run.fs, file, &run.pool, batch_rows));
+    ARROW_ASSIGN_OR_RAISE(SourceFile source,
+                          OpenSourceFile(*run.fs, file, &run.pool, batch_rows, run.use_threads));
     if (!writer) {
       // Columns the group's first file has plain stay plain (see merge::PlainColumns).
       options.plain_columns = merge::PlainColumns(*source.copy.metadata, *source.copy.file);
@@ -122,7 +124,7 @@ arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::s
     return options.advance ? options.advance(rows) : arrow::Status::OK();
   };
   TaskRun run{plan, plan.groups[group_index], fs, TaskDir(staging_dir, group_index, result.attempt),
-              ladder, advance, *budget->pool(), result};
+              ladder, advance, *budget->pool(), result, options.use_threads};
   ARROW_ASSIGN_OR_RAISE(result.staged, plan.operation == Operation::kCompaction ? Compact(run)
                                         : plan.operation == Operation::kOrderedCompaction ? SortGroup(run)
                                                                                 : Deduplicate(run));

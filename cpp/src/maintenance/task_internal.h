@@ -27,6 +27,7 @@ struct TaskRun {
   std::function<arrow::Status(int64_t)> advance;  ///< rows read; checks the stop token
   memory::CappedMemoryPool& pool;
   TaskResult& result;
+  bool use_threads = false;  ///< TaskOptions::use_threads
 };
 
 /// Rows decoded and joined into one row group: the plan's, fewer when four copies of

@@ -48,6 +48,9 @@ struct TaskOptions {
   arrow::StopToken stop = arrow::StopToken::Unstoppable();
   /// Crash points for tests (TestHooks::after_rewrite_row_group); nullptr in production.
   std::shared_ptr<const io::TestHooks> hooks;
+  /// Decode and encode a file's columns on Arrow's CPU pool: for a task that runs alone
+  /// (one group, or a budget that admits one task at a time), not beside another.
+  bool use_threads = false;
   /// Labels the task's memory checks and counts its ladder's steps; may be nullptr.
   perf::PerformanceMonitor* perf = nullptr;
 };
