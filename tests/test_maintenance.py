@@ -275,3 +275,25 @@ def test_ordered_compaction_as_the_original_spells_its_keys(tmp_path):
         fs.ordered_compact_parquet_dataset(str(root), sort_keys=[1])
     with pytest.raises(ValueError, match="duplicate: 'a'"):
         fs.ordered_compact_parquet_dataset(str(root), sort_keys=["a", "-a"])
+
+
+def test_optimize_deduplicates_with_keys_and_compacts_without(tmp_path):
+    from fsspeckit.core.maintenance import CoordinatedOptimizationResult
+
+    root = tmp_path / "ds"
+    root.mkdir()
+    pq.write_table(pa.table({"k": [1, 2, 1], "v": [10, 20, 30]}), root / "a.parquet")
+    pq.write_table(pa.table({"k": [2, 3], "v": [40, 50]}), root / "b.parquet")
+    fs = fsspec.filesystem("file")
+    with pytest.raises(ValueError, match="Must provide at least one of target_mb_per_file"):
+        fs.optimize_parquet_dataset(str(root))
+    result = fs.optimize_parquet_dataset(str(root), deduplicate_key_columns="k",
+                                         dedup_order_by="-v")
+    assert isinstance(result, CoordinatedOptimizationResult) and result.succeeded
+    assert result.dedup_phase_executed and result.dedup_rows_removed == 2
+    assert read(root).to_pydict() == {"k": [1, 2, 3], "v": [30, 40, 50]}
+    assert all("optimized_" in p for p in result.publication.published_files)
+    pq.write_table(pa.table({"k": [4], "v": [60]}), root / "c.parquet")
+    again = PyarrowDatasetIO().optimize_parquet_dataset(str(root), target_rows_per_file=100)
+    assert again.succeeded and not again.dedup_phase_executed and again.dedup_rows_removed is None
+    assert again.files_after == 1 and again.rows_after == 4

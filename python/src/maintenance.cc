@@ -77,6 +77,7 @@ nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
   for (const maintenance::SkippedFile& s : plan.skipped) skipped.append(nb::make_tuple(s.file, s.reason));
   d["skipped"] = skipped;
   d["key_columns"] = plan.key_columns;
+  d["deduplicating"] = !maintenance::KeepsRows(plan);
   nb::list order;
   for (const maintenance::OrderColumn& o : plan.order_by) order.append(nb::make_tuple(o.column, o.descending));
   d["order_by"] = order;
@@ -282,6 +283,37 @@ void InitMaintenance(nb::module_& m) {
       nb::arg("partition_filter"), nb::arg("compression").none(), nb::arg("memory_budget_mb").none(),
       nb::arg("single_writer"), nb::arg("durable"),
       "Plans an ordered compaction from listings and footers; writes nothing.");
+
+  m.def(
+      "plan_optimization",
+      [](const std::string& path, nb::handle filesystem,
+         std::optional<std::vector<std::string>> deduplicate_key_columns,
+         std::vector<std::string> dedup_order_by, nb::handle target_mb_per_file,
+         nb::handle target_rows_per_file, std::vector<std::string> partition_filter,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::OptimizationOptions options;
+        options.deduplicate_key_columns = std::move(deduplicate_key_columns);
+        options.dedup_order_by = std::move(dedup_order_by);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanOptimization(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("deduplicate_key_columns").none(),
+      nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
+      nb::arg("target_rows_per_file").none(), nb::arg("partition_filter"),
+      nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
+      nb::arg("durable"),
+      "Plans an optimization (a deduplication with keys, else a compaction); writes nothing.");
 
   m.def(
       "execute_maintenance",

@@ -17,7 +17,8 @@ constexpr const char* kUsage =
     "  recover  complete or roll back an interrupted merge\n"
     "  compact  pack a dataset's small files into large ones (fsspeckit compact --help)\n"
     "  dedup    keep one row per key in each partition folder (fsspeckit dedup --help)\n"
-    "  sort     sort each partition folder's rows, within the budget (fsspeckit sort --help)\n";
+    "  sort     sort each partition folder's rows, within the budget (fsspeckit sort --help)\n"
+    "  optimize deduplicate (--key) or compact a dataset (fsspeckit optimize --help)\n";
 
 }  // namespace
 
@@ -35,7 +36,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (command == "status") return RunStatus(rest, out, err);
   if (command == "merge") return RunMerge(rest, out, err);
   if (command == "recover") return RunRecover(rest, out, err);
-  if (command == "compact" || command == "dedup" || command == "sort") {
+  if (command == "compact" || command == "dedup" || command == "sort" || command == "optimize") {
     return RunMaintenance(command, rest, out, err);
   }
   err << "fsspeckit: unknown command '" << command << "'\n" << kUsage;

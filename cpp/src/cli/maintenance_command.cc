@@ -32,6 +32,10 @@ std::string Usage(const std::string& command) {
              "nulls first; else ascending, nulls last; ties keep dataset order), cut into files\n"
              "of --target-rows-per-file rows. Rows beyond a share of --max-memory are sorted in\n"
              "runs spilled to the dataset's staging folder and merged.\n";
+  } else if (command == "optimize") {
+    usage += "[--key COL[,COL...] [--order-by [-]COL[,...]]] [targets]\n" + std::string(kCommonUsage) +
+             "\nWith --key, deduplicates DATASET as `fsspeckit dedup`; without, compacts it as\n"
+             "`fsspeckit compact` (a target needed). Files are named optimized_*.\n";
   } else if (command == "compact") {
     usage += "(--target-file-size SIZE and/or --target-rows-per-file N)\n" + std::string(kCommonUsage) +
              "\nPacks the small files of each partition folder of DATASET (a folder, local or a\n"
@@ -82,7 +86,7 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
                              SwitchFlag("--quiet", quiet),
                              SwitchFlag("--dry-run", dry_run),
                              TextFlag("--report", "FILE", report)};
-  if (command == "dedup") {
+  if (command == "dedup" || command == "optimize") {
     flags.push_back(ListFlag("--key", keys));
     flags.push_back(ListFlag("--order-by", order_by));
   }
@@ -152,6 +156,15 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     ordered.partition_filter = partitions;
     ordered.compression = compression;
     plan = maintenance::PlanOrderedCompaction(*location, ordered);
+  } else if (command == "optimize") {
+    maintenance::OptimizationOptions optimization;
+    if (!keys.empty()) optimization.deduplicate_key_columns = keys;
+    optimization.dedup_order_by = order_by;
+    optimization.target_mb_per_file = target_mb;
+    optimization.target_rows_per_file = target_rows;
+    optimization.partition_filter = partitions;
+    optimization.compression = compression;
+    plan = maintenance::PlanOptimization(*location, optimization);
   } else {
     maintenance::DeduplicationOptions deduplication;
     if (!keys.empty()) deduplication.key_columns = keys;
@@ -190,7 +203,10 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  out << (command == "compact" ? "compacted " : command == "sort" ? "sorted " : "deduplicated ")
+  out << (command == "compact"    ? "compacted "
+          : command == "sort"     ? "sorted "
+          : command == "optimize" ? "optimized "
+                                  : "deduplicated ")
       << location->path << "\n"
       << "  files             " << perf::WithThousands(r.files_before) << " -> "
       << perf::WithThousands(r.files_after) << "\n"

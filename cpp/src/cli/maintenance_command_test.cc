@@ -82,6 +82,15 @@ TEST_F(MaintenanceCommandTest, SortOrdersTheRows) {
   EXPECT_NE(err_.str().find("give --by"), std::string::npos);
 }
 
+TEST_F(MaintenanceCommandTest, OptimizeDeduplicatesWithAKey) {
+  io::WriteDatasetOptions options;
+  ASSERT_OK(io::WriteDataset(Ids(0, 30), target_, options).status());
+  ASSERT_EQ(Run({"optimize", target_.path, "--key", "id", "--quiet"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("optimized "), std::string::npos);
+  EXPECT_NE(out_.str().find("rows              120 -> 90"), std::string::npos) << out_.str();
+  EXPECT_EQ(Run({"optimize", target_.path}), 2);  // no key: a compaction needs a target
+}
+
 TEST_F(MaintenanceCommandTest, BadInputIsAUsageErrorNamingTheFix) {
   EXPECT_EQ(Run({"compact", target_.path}), 2);
   EXPECT_NE(err_.str().find("give --target-file-size or --target-rows-per-file"), std::string::npos);

@@ -62,9 +62,10 @@ MaintenanceResult Finish(State& state) {
 std::string FinalName(Operation operation, const std::string& id, size_t part) {
   char number[16];
   std::snprintf(number, sizeof(number), "_%05zu", part);
-  const char* stem = operation == Operation::kCompaction          ? "compacted_"
-                     : operation == Operation::kOrderedCompaction ? "ordered_"
-                                                                  : "deduplicated_";
+  const char* stem = operation == Operation::kCompaction                 ? "compacted_"
+                     : operation == Operation::kOrderedCompaction        ? "ordered_"
+                     : operation == Operation::kCoordinatedOptimization ? "optimized_"
+                                                                         : "deduplicated_";
   return stem + id + number + ".parquet";
 }
 
@@ -113,7 +114,7 @@ arrow::Status Validate(State& state, const std::vector<TaskResult>& results,
       }
       rows += file.row_count;
     }
-    const bool keeps_rows = plan.operation != Operation::kPartitionLocalDeduplication;
+    const bool keeps_rows = KeepsRows(plan);
     if (keeps_rows && rows != group.num_rows) {
       return arrow::Status::IOError("group ", g, " staged ", rows, " rows of ", group.num_rows,
                                     "; run it again");

@@ -113,3 +113,31 @@ TEST(DeduplicationTest, KeysSpilledByHashGiveTheSameSurvivors) {
 
 }  // namespace
 }  // namespace fsspeckit::maintenance
+
+namespace fsspeckit::maintenance {
+namespace {
+
+TEST(OptimizationTest, DeduplicatesWithAKeyAndCompactsWithout) {
+  fsspeckit::testing::TempDir dir;
+  testing::WriteFile(dir.path(), "a.parquet", KeysValues("[1, 2, 1]", "[10, 20, 30]"));
+  testing::WriteFile(dir.path(), "b.parquet", KeysValues("[2, 3]", "[40, 50]"));
+  OptimizationOptions options;
+  auto refused = PlanOptimization(testing::Local(dir.path()), options);
+  EXPECT_NE(refused.status().message().find("target_mb_per_file or target_rows_per_file"), std::string::npos);
+  options.target_rows_per_file = 100;
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan compaction, PlanOptimization(testing::Local(dir.path()), options));
+  EXPECT_EQ(compaction.operation, Operation::kCoordinatedOptimization);
+  EXPECT_TRUE(KeepsRows(compaction));
+  options.deduplicate_key_columns = std::vector<std::string>{"k"};
+  options.dedup_order_by = {"-v"};
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan plan, PlanOptimization(testing::Local(dir.path()), options));
+  EXPECT_FALSE(KeepsRows(plan));
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult result, ExecuteMaintenance(plan, testing::Local(dir.path()), {}));
+  ASSERT_TRUE(result.succeeded) << result.status.ToString();
+  EXPECT_EQ(result.rows_after, 3);
+  EXPECT_TRUE(result.published[0].path.find("/optimized_") != std::string::npos);
+  EXPECT_EQ(testing::Column(dir.path(), "v"), (std::vector<int64_t>{30, 40, 50}));
+}
+
+}  // namespace
+}  // namespace fsspeckit::maintenance

@@ -156,8 +156,14 @@ std::string_view OperationName(Operation operation) {
     case Operation::kCompaction: return "compaction";
     case Operation::kPartitionLocalDeduplication: return "partition_local_deduplication";
     case Operation::kOrderedCompaction: return "ordered_compaction";
+    case Operation::kCoordinatedOptimization: return "coordinated_optimization";
   }
   return "unknown";
+}
+
+bool KeepsRows(const MaintenancePlan& plan) {
+  return plan.operation == Operation::kCompaction || plan.operation == Operation::kOrderedCompaction ||
+         (plan.operation == Operation::kCoordinatedOptimization && plan.key_columns.empty());
 }
 
 int64_t EstimateGroupBytes(const MaintenancePlan& plan, const Group& group) {
@@ -308,6 +314,34 @@ arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& locatio
     ARROW_RETURN_NOT_OK(FinishGroup(scanned, plan, group));
     plan.groups.push_back(std::move(group));
   }
+  return plan;
+}
+
+arrow::Result<MaintenancePlan> PlanOptimization(const io::Location& location,
+                                                const OptimizationOptions& options) {
+  MaintenancePlan plan;
+  if (options.deduplicate_key_columns) {
+    DeduplicationOptions deduplication;
+    deduplication.key_columns = options.deduplicate_key_columns;
+    deduplication.dedup_order_by = options.dedup_order_by;
+    deduplication.target_mb_per_file = options.target_mb_per_file;
+    deduplication.target_rows_per_file = options.target_rows_per_file;
+    deduplication.partition_filter = options.partition_filter;
+    deduplication.compression = options.compression;
+    ARROW_ASSIGN_OR_RAISE(plan, PlanDeduplication(location, deduplication));
+  } else {
+    if (!options.dedup_order_by.empty()) {
+      return arrow::Status::Invalid("dedup_order_by needs deduplicate_key_columns: give the key "
+                                    "whose duplicates to drop, or leave dedup_order_by out");
+    }
+    CompactionOptions compaction;
+    compaction.target_mb_per_file = options.target_mb_per_file;
+    compaction.target_rows_per_file = options.target_rows_per_file;
+    compaction.partition_filter = options.partition_filter;
+    compaction.compression = options.compression;
+    ARROW_ASSIGN_OR_RAISE(plan, PlanCompaction(location, compaction));
+  }
+  plan.operation = Operation::kCoordinatedOptimization;
   return plan;
 }
 

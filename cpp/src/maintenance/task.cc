@@ -125,9 +125,9 @@ arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::s
   };
   TaskRun run{plan, plan.groups[group_index], fs, TaskDir(staging_dir, group_index, result.attempt),
               ladder, advance, *budget->pool(), result, options.use_threads};
-  ARROW_ASSIGN_OR_RAISE(result.staged, plan.operation == Operation::kCompaction ? Compact(run)
-                                        : plan.operation == Operation::kOrderedCompaction ? SortGroup(run)
-                                                                                : Deduplicate(run));
+  ARROW_ASSIGN_OR_RAISE(result.staged, plan.operation == Operation::kOrderedCompaction ? SortGroup(run)
+                                        : KeepsRows(plan)                                 ? Compact(run)
+                                                                                          : Deduplicate(run));
   for (const io::WrittenFile& file : result.staged) result.rows_written += file.row_count;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

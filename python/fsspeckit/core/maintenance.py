@@ -26,6 +26,7 @@ __all__ = [
     "PublicationOutcome", "RecoveryArtifacts", "SchemaOutcome", "ScopeType",
     "SourceFileInfo", "SourceSnapshot", "ValidationLevel", "ValidationOutcome",
     "OrderedCompactionPlan", "OrderedCompactionResult", "SortKey",
+    "CoordinatedOptimizationPlan", "CoordinatedOptimizationResult", "plan_parquet_optimization",
     "execute_maintenance_plan", "plan_parquet_compaction",
     "plan_parquet_ordered_compaction", "plan_parquet_partition_local_deduplication",
 ]
@@ -173,6 +174,13 @@ class OrderedCompactionPlan(MaintenancePlan):
 
 
 @dataclass(frozen=True)
+class CoordinatedOptimizationPlan(MaintenancePlan):
+    dedup_key_columns: tuple[str, ...] | None = None
+    dedup_order_by: tuple[str, ...] | None = None
+    optimization_groups: tuple[CompactionGroup, ...] = ()
+
+
+@dataclass(frozen=True)
 class PhaseOutcome:
     phase: str
     succeeded: bool
@@ -257,6 +265,13 @@ class OrderedCompactionResult(MaintenanceResult):
     """The result of an ordered compaction (the original's subclass)."""
 
 
+@dataclass(frozen=True)
+class CoordinatedOptimizationResult(MaintenanceResult):
+    """The result of an optimization: whether it deduplicated, and how many rows went."""
+    dedup_phase_executed: bool = False
+    dedup_rows_removed: int | None = None
+
+
 def _columns(value, name: str) -> list[str] | None:
     """A column name or a list of them (as the original); None stays None."""
     if value is None:
@@ -317,7 +332,14 @@ def _plan(native, filesystem) -> MaintenancePlan:
         target_byte_size=info["target_byte_size"], validation_level=ValidationLevel.DEFAULT,
         schema=pa.table(info["schema"]).schema)
     groups = tuple(group(indices) for _partition, indices, _rows, _bytes in info["groups"])
-    if info["operation"] == "ordered_compaction":
+    order = tuple(("-" if descending else "") + column for column, descending in info["order_by"])
+    if info["operation"] == "coordinated_optimization":
+        deduplicating = bool(info["deduplicating"])
+        plan = CoordinatedOptimizationPlan(
+            operation=MaintenanceOperation.COORDINATED_OPTIMIZATION,
+            dedup_key_columns=tuple(info["key_columns"]) if deduplicating else None,
+            dedup_order_by=order or None, optimization_groups=groups, **common)
+    elif info["operation"] == "ordered_compaction":
         plan = OrderedCompactionPlan(
             operation=MaintenanceOperation.ORDERED_COMPACTION,
             sort_keys=tuple(SortKey(*key) for key in info["sort_keys"]), ordered_groups=groups,
@@ -327,7 +349,6 @@ def _plan(native, filesystem) -> MaintenancePlan:
         plan = CompactionPlan(operation=MaintenanceOperation.COMPACTION, compaction_groups=groups,
                               skipped_files=skipped, **common)
     else:
-        order = tuple(("-" if descending else "") + column for column, descending in info["order_by"])
         plan = PartitionLocalDeduplicationPlan(
             operation=MaintenanceOperation.PARTITION_LOCAL_DEDUPLICATION,
             dedup_key_columns=tuple(info["key_columns"]), dedup_order_by=order or None,
@@ -409,6 +430,22 @@ def plan_parquet_ordered_compaction(
     return plan
 
 
+def plan_parquet_optimization(
+        filesystem, path: str, *, deduplicate_key_columns: list[str] | str | None = None,
+        dedup_order_by: list[str] | str | None = None, target_mb_per_file: float | None = None,
+        target_rows_per_file: int | None = None, partition_filter: list[str] | str | None = None,
+        compression: str | None = None, memory_budget_mb: float | None = None,
+        single_writer: bool = False, durable: bool = False) -> CoordinatedOptimizationPlan:
+    """Plans an optimization (see ``fs.optimize_parquet_dataset``); writes nothing."""
+    capsule, resolved = resolve(filesystem, path)
+    native = _core.plan_optimization(
+        resolved, capsule, _columns(deduplicate_key_columns, "deduplicate_key_columns"),
+        _columns(dedup_order_by, "dedup_order_by") or [], target_mb_per_file,
+        target_rows_per_file, _filter(partition_filter), compression, memory_budget_mb,
+        single_writer, durable)
+    return _plan(native, filesystem)
+
+
 def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *,
                              progress_callback=None) -> MaintenanceResult:
     """Executes ``plan`` on the dataset it was made for. Refused (``succeeded=False``,
@@ -437,9 +474,17 @@ def _result(plan: MaintenancePlan, raw: dict) -> MaintenanceResult:
             error=None if raw["succeeded"] else raw["error"])
     published_rows = sum(n for _, n, _ in raw["published"])
     published_bytes = sum(b for _, _, b in raw["published"])
-    kind = (OrderedCompactionResult if plan.operation is MaintenanceOperation.ORDERED_COMPACTION
-            else MaintenanceResult)
-    result = kind(
+    extra = {}
+    kind = MaintenanceResult
+    if plan.operation is MaintenanceOperation.ORDERED_COMPACTION:
+        kind = OrderedCompactionResult
+    elif plan.operation is MaintenanceOperation.COORDINATED_OPTIMIZATION:
+        kind = CoordinatedOptimizationResult
+        deduplicated = plan.dedup_key_columns is not None
+        extra = dict(dedup_phase_executed=deduplicated,
+                     dedup_rows_removed=(raw["rows_before"] - raw["rows_after"]) if deduplicated
+                     else None)
+    result = kind(**extra,
         plan=plan, succeeded=raw["succeeded"], guarantee_level=plan.guarantee_level,
         phase_outcomes=phases, validation=validation, publication=publication,
         recovery=RecoveryArtifacts() if ran else None,

@@ -21,8 +21,10 @@ enum class Operation : uint8_t {
   kCompaction,
   kPartitionLocalDeduplication,
   kOrderedCompaction,
+  kCoordinatedOptimization,
 };
-/// "compaction", "partition_local_deduplication", "ordered_compaction".
+/// "compaction", "partition_local_deduplication", "ordered_compaction",
+/// "coordinated_optimization".
 std::string_view OperationName(Operation operation);
 
 /// The codec written when none is asked for (the original's selected_codec).
@@ -122,6 +124,9 @@ struct MaintenancePlan {
   int64_t total_bytes() const;
 };
 
+/// Whether executing `plan` keeps every row (all but deduplications).
+bool KeepsRows(const MaintenancePlan& plan);
+
 /// The original's plan_parquet_compaction. At least one target; both apply. Within each
 /// partition folder, files under the byte target (and any over the row target) are
 /// packed, smallest first, into groups that stay within both targets; a group of one
@@ -177,5 +182,19 @@ arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
                                                  const DeduplicationOptions& options);
 arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& location,
                                                      const OrderedCompactionOptions& options);
+
+/// The original's plan_parquet_optimization: with `deduplicate_key_columns` a
+/// deduplication (PlanDeduplication, no target needed), else a compaction
+/// (PlanCompaction, a target needed); the files are named optimized_*.
+struct OptimizationOptions {
+  std::optional<std::vector<std::string>> deduplicate_key_columns;
+  std::vector<std::string> dedup_order_by;
+  std::optional<double> target_mb_per_file;
+  std::optional<int64_t> target_rows_per_file;
+  std::vector<std::string> partition_filter;
+  std::optional<std::string> compression;
+};
+arrow::Result<MaintenancePlan> PlanOptimization(const io::Location& location,
+                                                const OptimizationOptions& options);
 
 }  // namespace fsspeckit::maintenance

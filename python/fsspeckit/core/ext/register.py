@@ -82,6 +82,44 @@ def ordered_compact_parquet_dataset(self, path: str, *, sort_keys,
     return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
 
 
+def plan_parquet_optimization(self, path: str, *,
+                              deduplicate_key_columns: list[str] | str | None = None,
+                              dedup_order_by: list[str] | str | None = None,
+                              target_mb_per_file: float | None = None,
+                              target_rows_per_file: int | None = None,
+                              partition_filter: list[str] | str | None = None,
+                              compression: str | None = None, memory_budget_mb: float | None = None,
+                              single_writer: bool = False, durable: bool = False):
+    """Plans an optimization: with ``deduplicate_key_columns`` a deduplication inside each
+    partition folder (no target needed), else a compaction (a target needed); writes
+    nothing."""
+    return _m.plan_parquet_optimization(
+        self, path, deduplicate_key_columns=deduplicate_key_columns,
+        dedup_order_by=dedup_order_by, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
+        compression=compression, memory_budget_mb=memory_budget_mb,
+        single_writer=single_writer, durable=durable)
+
+
+def optimize_parquet_dataset(self, path: str, *,
+                             deduplicate_key_columns: list[str] | str | None = None,
+                             dedup_order_by: list[str] | str | None = None,
+                             target_mb_per_file: float | None = None,
+                             target_rows_per_file: int | None = None,
+                             partition_filter: list[str] | str | None = None,
+                             compression: str | None = None, memory_budget_mb: float | None = None,
+                             single_writer: bool = False, durable: bool = False,
+                             progress_callback=None):
+    """:meth:`plan_parquet_optimization` then :meth:`execute_maintenance_plan`."""
+    plan = plan_parquet_optimization(
+        self, path, deduplicate_key_columns=deduplicate_key_columns,
+        dedup_order_by=dedup_order_by, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
+        compression=compression, memory_budget_mb=memory_budget_mb,
+        single_writer=single_writer, durable=durable)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+
+
 def execute_maintenance_plan(self, plan, *, progress_callback=None):
     """Executes a plan made by a ``plan_parquet_*`` method on this filesystem. A dataset
     changed since the plan is refused before anything is written (``succeeded=False``)."""
@@ -130,6 +168,8 @@ METHODS = {
     "deduplicate_parquet_dataset": deduplicate_parquet_dataset,
     "plan_parquet_ordered_compaction": plan_parquet_ordered_compaction,
     "ordered_compact_parquet_dataset": ordered_compact_parquet_dataset,
+    "plan_parquet_optimization": plan_parquet_optimization,
+    "optimize_parquet_dataset": optimize_parquet_dataset,
 }
 
 
