@@ -63,6 +63,7 @@ std::string FinalName(Operation operation, const std::string& id, size_t part) {
   char number[16];
   std::snprintf(number, sizeof(number), "_%05zu", part);
   const char* stem = operation == Operation::kCompaction                 ? "compacted_"
+                     : operation == Operation::kRepartition              ? "repartitioned_"
                      : operation == Operation::kOrderedCompaction        ? "ordered_"
                      : operation == Operation::kCoordinatedOptimization ? "optimized_"
                                                                          : "deduplicated_";
@@ -123,6 +124,28 @@ arrow::Status Validate(State& state, const std::vector<TaskResult>& results,
     out.expected_rows += keeps_rows ? group.num_rows : result->rows_written;
   }
   return arrow::Status::OK();
+}
+
+// Removes the folders below `dataset_dir` that held `removed` files and are now empty,
+// deepest first, up to the dataset folder. Local disks only: object stores have no
+// folders to leave behind.
+void RemoveEmptiedFolders(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                          const std::vector<std::string>& removed) {
+  if (fs.type_name() != "local") return;
+  std::set<std::string> folders;
+  for (const std::string& path : removed) {
+    for (std::string folder = io::ParentPath(path);
+         folder.size() > dataset_dir.size() && folder.starts_with(dataset_dir + "/");
+         folder = io::ParentPath(folder)) {
+      folders.insert(folder);
+    }
+  }
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it) {  // children sort after parents
+    arrow::fs::FileSelector selector;
+    selector.base_dir = *it;
+    auto entries = fs.GetFileInfo(selector);
+    if (entries.ok() && entries->empty()) (void)fs.DeleteDir(*it);
+  }
 }
 
 }  // namespace
@@ -202,9 +225,14 @@ MaintenanceResult Commit(std::unique_ptr<PreparedMaintenance> prepared,
       const std::string folder =
           group.partition.empty() ? plan.dataset_dir : plan.dataset_dir + "/" + group.partition;
       const std::string id = io::UniqueId();
+      const std::string task_dir = TaskDir(staging.dir(), g, done.attempt) + "/";
       for (size_t part = 0; part < done.staged.size(); ++part) {
         const io::WrittenFile& file = done.staged[part];
-        const std::string final_path = folder + "/" + FinalName(plan.operation, id, part);
+        // A file staged in a folder of the task's goes to that folder of the dataset (a
+        // repartition's hive folders); others to the group's own.
+        const std::string below = io::ParentPath(file.path.substr(task_dir.size()));
+        const std::string final_path = (below.empty() ? folder : plan.dataset_dir + "/" + below) +
+                                       "/" + FinalName(plan.operation, id, part);
         ARROW_RETURN_NOT_OK(staging.AddNew(file.path, final_path, "run the maintenance again"));
         published.push_back({final_path, file.row_count, file.size_bytes});
       }
@@ -255,7 +283,10 @@ MaintenanceResult Commit(std::unique_ptr<PreparedMaintenance> prepared,
   }
   if (!EndPhase(state, "publish", publish)) return Finish(state);
   StartPhase(state, "cleanup");
-  EndPhase(state, "cleanup", arrow::Status::OK());  // the journal's last step removed the staging
+  // The journal's last step removed the staging folder; folders emptied by the commit (a
+  // repartition's old hive folders) go too. Best effort: the commit is done.
+  RemoveEmptiedFolders(*state.location.filesystem, plan.dataset_dir, out.removed);
+  EndPhase(state, "cleanup", arrow::Status::OK());
   out.succeeded = true;
   return Finish(state);
 }

@@ -68,6 +68,10 @@ class GroupWriter {
   int64_t copied_row_groups() const { return copied_row_groups_; }
   int64_t encoded_row_groups() const { return encoded_row_groups_; }
   int64_t pending_rows() const { return pending_rows_; }
+  int64_t pending_bytes() const { return pending_bytes_; }
+  /// Writes the rows waiting to be joined now, as a (smaller) row group: for a caller
+  /// whose writers together hold too much.
+  arrow::Status FlushPending() { return Flush(/*all=*/true); }
 
  private:
   explicit GroupWriter(GroupWriterOptions options);

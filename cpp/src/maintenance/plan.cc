@@ -157,12 +157,14 @@ std::string_view OperationName(Operation operation) {
     case Operation::kPartitionLocalDeduplication: return "partition_local_deduplication";
     case Operation::kOrderedCompaction: return "ordered_compaction";
     case Operation::kCoordinatedOptimization: return "coordinated_optimization";
+    case Operation::kRepartition: return "repartition";
   }
   return "unknown";
 }
 
 bool KeepsRows(const MaintenancePlan& plan) {
   return plan.operation == Operation::kCompaction || plan.operation == Operation::kOrderedCompaction ||
+         plan.operation == Operation::kRepartition ||
          (plan.operation == Operation::kCoordinatedOptimization && plan.key_columns.empty());
 }
 
@@ -314,6 +316,62 @@ arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& locatio
     ARROW_RETURN_NOT_OK(FinishGroup(scanned, plan, group));
     plan.groups.push_back(std::move(group));
   }
+  return plan;
+}
+
+arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
+                                               const RepartitionOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(auto columns, ColumnList(options.partition_columns, "partition_columns"));
+  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
+                                                      options.target_rows_per_file,
+                                                      options.compression, {}));
+  ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, {}));
+  MaintenancePlan plan = StartPlan(Operation::kRepartition, location, targets, scanned);
+  // The hive keys of the folders, first seen first; those the files also store are
+  // the files' (the folder would shadow nothing pyarrow reads).
+  for (const PlannedFile& file : plan.files) {
+    for (const auto& [key, value] : merge::HiveSegments("", "/" + file.relative_path)) {
+      if (plan.schema->GetFieldIndex(key) < 0 &&
+          std::find(plan.hive_keys.begin(), plan.hive_keys.end(), key) == plan.hive_keys.end()) {
+        plan.hive_keys.push_back(key);
+      }
+    }
+  }
+  arrow::FieldVector output;
+  for (const auto& field : plan.schema->fields()) {
+    if (std::find(columns.begin(), columns.end(), field->name()) == columns.end()) output.push_back(field);
+  }
+  for (const std::string& key : plan.hive_keys) {
+    if (std::find(columns.begin(), columns.end(), key) == columns.end()) {
+      output.push_back(arrow::field(key, arrow::utf8()));
+    }
+  }
+  for (const std::string& column : columns) {
+    const bool hive = std::find(plan.hive_keys.begin(), plan.hive_keys.end(), column) != plan.hive_keys.end();
+    const auto field = plan.schema->GetFieldByName(column);
+    if (!field && !hive) {
+      std::string names;
+      for (const auto& f : plan.schema->fields()) names += (names.empty() ? "" : ", ") + f->name();
+      for (const auto& key : plan.hive_keys) names += ", " + key + " (folders)";
+      return arrow::Status::Invalid("partition_columns names a column the dataset lacks: '", column,
+                                    "'; its columns are: ", names);
+    }
+    if (field && (arrow::is_nested(field->type()->id()) || field->type()->id() == arrow::Type::EXTENSION)) {
+      return arrow::Status::Invalid("partition_columns names '", column, "', a column of type ",
+                                    field->type()->ToString(), ", which cannot name a folder");
+    }
+  }
+  if (output.empty()) {
+    return arrow::Status::Invalid("partition_columns takes every column of the dataset: the files "
+                                  "would hold none; leave at least one column out");
+  }
+  plan.partition_columns = columns;
+  Group group;
+  group.partition = "";
+  for (size_t f = 0; f < plan.files.size(); ++f) group.files.push_back(static_cast<int>(f));
+  ARROW_RETURN_NOT_OK(FinishGroup(scanned, plan, group));
+  group.schema = arrow::schema(std::move(output), plan.schema->metadata());
+  plan.groups.push_back(std::move(group));
   return plan;
 }
 

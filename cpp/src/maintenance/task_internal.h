@@ -47,5 +47,7 @@ int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool);
 arrow::Result<std::vector<io::WrittenFile>> Deduplicate(TaskRun& run);
 /// The ordered compaction task: the group's rows sorted (ordered.cc).
 arrow::Result<std::vector<io::WrittenFile>> SortGroup(TaskRun& run);
+/// The repartition task: every row into its hive folder (repartition.cc).
+arrow::Result<std::vector<io::WrittenFile>> RepartitionGroup(TaskRun& run);
 
 }  // namespace fsspeckit::maintenance

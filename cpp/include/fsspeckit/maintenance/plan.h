@@ -22,9 +22,10 @@ enum class Operation : uint8_t {
   kPartitionLocalDeduplication,
   kOrderedCompaction,
   kCoordinatedOptimization,
+  kRepartition,
 };
 /// "compaction", "partition_local_deduplication", "ordered_compaction",
-/// "coordinated_optimization".
+/// "coordinated_optimization", "repartition".
 std::string_view OperationName(Operation operation);
 
 /// The codec written when none is asked for (the original's selected_codec).
@@ -119,6 +120,10 @@ struct MaintenancePlan {
   std::vector<OrderColumn> order_by;
   /// Ordered compaction: the sort (ties keep dataset order).
   std::vector<SortColumn> sort_keys;
+  /// Repartition: the new hive layout, and the dataset's hive keys now (their values,
+  /// read from the folders as strings, become columns unless they are partition columns).
+  std::vector<std::string> partition_columns;
+  std::vector<std::string> hive_keys;
 
   int64_t total_rows() const;
   int64_t total_bytes() const;
@@ -196,5 +201,19 @@ struct OptimizationOptions {
 };
 arrow::Result<MaintenancePlan> PlanOptimization(const io::Location& location,
                                                 const OptimizationOptions& options);
+
+/// The original's plan_parquet_repartition: every row of the dataset into hive folders
+/// of `partition_columns` (file columns, or keys of the folders the dataset has now),
+/// which leave the files; the dataset's other hive keys become file columns (strings),
+/// so no value is lost. Rows stream: memory holds rows waiting to be joined into row
+/// groups, not the dataset.
+struct RepartitionOptions {
+  std::vector<std::string> partition_columns;
+  std::optional<double> target_mb_per_file;
+  std::optional<int64_t> target_rows_per_file;
+  std::optional<std::string> compression;
+};
+arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
+                                               const RepartitionOptions& options);
 
 }  // namespace fsspeckit::maintenance
