@@ -297,3 +297,29 @@ def test_optimize_deduplicates_with_keys_and_compacts_without(tmp_path):
     again = PyarrowDatasetIO().optimize_parquet_dataset(str(root), target_rows_per_file=100)
     assert again.succeeded and not again.dedup_phase_executed and again.dedup_rows_removed is None
     assert again.files_after == 1 and again.rows_after == 4
+
+
+def test_repartition_keeps_every_value(tmp_path):
+    from fsspeckit.core.maintenance import RepartitionPlan, RepartitionResult
+
+    root = tmp_path / "ds"
+    for region, ids, cats in (("emea", [1, 2, 3], ["a", "b/c", None]), ("us", [4, 5], ["a", "b/c"])):
+        os.makedirs(root / f"region={region}")
+        pq.write_table(pa.table({"id": ids, "cat": cats}), root / f"region={region}" / "f.parquet")
+    fs = fsspec.filesystem("file")
+    plan = fs.plan_parquet_repartition(str(root), partition_columns="cat")
+    assert isinstance(plan, RepartitionPlan) and plan.partition_columns == ("cat",)
+    assert plan.partition_scope.scope_type.value == "repartition"
+    result = fs.execute_maintenance_plan(plan)
+    assert isinstance(result, RepartitionResult) and result.succeeded
+    assert sorted(os.listdir(root)) == ["cat=__HIVE_DEFAULT_PARTITION__", "cat=a", "cat=b%2Fc"]
+    table = read(root).sort_by("id")
+    assert table["cat"].to_pylist() == ["a", "b/c", None, "a", "b/c"]
+    assert table["region"].to_pylist() == ["emea", "emea", "emea", "us", "us"]  # not lost
+    back = PyarrowDatasetIO().repartition_parquet_dataset(str(root), partition_columns=["region"])
+    assert back.succeeded and sorted(os.listdir(root)) == ["region=emea", "region=us"]
+    with pytest.raises(ValueError, match="partition_columns names a column the dataset lacks"):
+        fs.repartition_parquet_dataset(str(root), partition_columns=["nope"])
+    with pytest.raises(NotImplementedError, match="derived_partition_columns"):
+        fs.repartition_parquet_dataset(str(root), partition_columns=["region"],
+                                       derived_partition_columns={"y": ("year", "auto")})

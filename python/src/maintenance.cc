@@ -78,6 +78,7 @@ nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
   d["skipped"] = skipped;
   d["key_columns"] = plan.key_columns;
   d["deduplicating"] = !maintenance::KeepsRows(plan);
+  d["partition_columns"] = plan.partition_columns;
   nb::list order;
   for (const maintenance::OrderColumn& o : plan.order_by) order.append(nb::make_tuple(o.column, o.descending));
   d["order_by"] = order;
@@ -314,6 +315,32 @@ void InitMaintenance(nb::module_& m) {
       nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
       nb::arg("durable"),
       "Plans an optimization (a deduplication with keys, else a compaction); writes nothing.");
+
+  m.def(
+      "plan_repartition",
+      [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
+         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::RepartitionOptions options;
+        options.partition_columns = std::move(partition_columns);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanRepartition(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
+      nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
+      nb::arg("durable"),
+      "Plans a repartition from listings and footers; writes nothing.");
 
   m.def(
       "execute_maintenance",

@@ -18,7 +18,8 @@ constexpr const char* kUsage =
     "  compact  pack a dataset's small files into large ones (fsspeckit compact --help)\n"
     "  dedup    keep one row per key in each partition folder (fsspeckit dedup --help)\n"
     "  sort     sort each partition folder's rows, within the budget (fsspeckit sort --help)\n"
-    "  optimize deduplicate (--key) or compact a dataset (fsspeckit optimize --help)\n";
+    "  optimize deduplicate (--key) or compact a dataset (fsspeckit optimize --help)\n"
+    "  repartition  move every row into new hive folders (fsspeckit repartition --help)\n";
 
 }  // namespace
 
@@ -36,7 +37,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (command == "status") return RunStatus(rest, out, err);
   if (command == "merge") return RunMerge(rest, out, err);
   if (command == "recover") return RunRecover(rest, out, err);
-  if (command == "compact" || command == "dedup" || command == "sort" || command == "optimize") {
+  if (command == "compact" || command == "dedup" || command == "sort" || command == "optimize" ||
+      command == "repartition") {
     return RunMaintenance(command, rest, out, err);
   }
   err << "fsspeckit: unknown command '" << command << "'\n" << kUsage;

@@ -26,7 +26,12 @@ constexpr const char* kCommonUsage =
 std::string Usage(const std::string& command) {
   const maintenance::ExecuteOptions defaults;
   std::string usage = "usage: fsspeckit " + command + " DATASET ";
-  if (command == "sort") {
+  if (command == "repartition") {
+    usage += "--by COL[,COL...]\n" + std::string(kCommonUsage) +
+             "\nMoves every row of DATASET into the hive folder of its values of the columns\n"
+             "(file columns or current folder keys), which leave the files; the other folder\n"
+             "keys become file columns. Rows stream within --max-memory.\n";
+  } else if (command == "sort") {
     usage += "--by [-]COL[,[-]COL...]\n" + std::string(kCommonUsage) +
              "\nSorts the rows of each partition folder of DATASET by the columns (-COL: descending,\n"
              "nulls first; else ascending, nulls last; ties keep dataset order), cut into files\n"
@@ -90,7 +95,7 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     flags.push_back(ListFlag("--key", keys));
     flags.push_back(ListFlag("--order-by", order_by));
   }
-  if (command == "sort") flags.push_back(ListFlag("--by", sort_by));
+  if (command == "sort" || command == "repartition") flags.push_back(ListFlag("--by", sort_by));
   for (std::vector<Flag> more : {MemoryFlags(options.limits), CommitFlags(options.commit)}) {
     flags.insert(flags.end(), more.begin(), more.end());
   }
@@ -109,8 +114,8 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     err << "fsspeckit " << command << ": give one DATASET\n" << Usage(command);
     return 2;
   }
-  if (command == "sort" && sort_by.empty()) {
-    err << "fsspeckit sort: give --by COL[,COL...]\n" << Usage(command);
+  if ((command == "sort" || command == "repartition") && sort_by.empty()) {
+    err << "fsspeckit " << command << ": give --by COL[,COL...]\n" << Usage(command);
     return 2;
   }
   if (command == "compact" && target_bytes <= 0 && !target_rows) {
@@ -156,6 +161,13 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     ordered.partition_filter = partitions;
     ordered.compression = compression;
     plan = maintenance::PlanOrderedCompaction(*location, ordered);
+  } else if (command == "repartition") {
+    maintenance::RepartitionOptions repartition;
+    repartition.partition_columns = sort_by;
+    repartition.target_mb_per_file = target_mb;
+    repartition.target_rows_per_file = target_rows;
+    repartition.compression = compression;
+    plan = maintenance::PlanRepartition(*location, repartition);
   } else if (command == "optimize") {
     maintenance::OptimizationOptions optimization;
     if (!keys.empty()) optimization.deduplicate_key_columns = keys;
@@ -206,6 +218,7 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
   out << (command == "compact"    ? "compacted "
           : command == "sort"     ? "sorted "
           : command == "optimize" ? "optimized "
+          : command == "repartition" ? "repartitioned "
                                   : "deduplicated ")
       << location->path << "\n"
       << "  files             " << perf::WithThousands(r.files_before) << " -> "

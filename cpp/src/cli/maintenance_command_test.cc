@@ -5,6 +5,8 @@
 
 #include <arrow/compute/initialize.h>
 #include <arrow/dataset/plan.h>
+#include <arrow/array/builder_primitive.h>
+#include <arrow/table.h>
 
 #include "fsspeckit/cli/cli.h"
 #include "fsspeckit/io/read_parquet.h"
@@ -89,6 +91,24 @@ TEST_F(MaintenanceCommandTest, OptimizeDeduplicatesWithAKey) {
   EXPECT_NE(out_.str().find("optimized "), std::string::npos);
   EXPECT_NE(out_.str().find("rows              120 -> 90"), std::string::npos) << out_.str();
   EXPECT_EQ(Run({"optimize", target_.path}), 2);  // no key: a compaction needs a target
+}
+
+TEST_F(MaintenanceCommandTest, RepartitionMovesRowsIntoFolders) {
+  EXPECT_EQ(Run({"repartition", target_.path, "--by", "id"}), 2);  // the files would hold nothing
+  EXPECT_NE(err_.str().find("takes every column"), std::string::npos) << err_.str();
+  arrow::Int64Builder ids, parity;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK(ids.Append(i));
+    ASSERT_OK(parity.Append(i % 2));
+  }
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("id", arrow::int64()), arrow::field("p", arrow::int64())}),
+                                  {ids.Finish().ValueOrDie(), parity.Finish().ValueOrDie()});
+  ASSERT_OK_AND_ASSIGN(auto two, io::ResolveLocation(nullptr, tmp_.path() + "/two"));
+  ASSERT_OK(io::WriteDataset(std::make_shared<arrow::TableBatchReader>(table), two).status());
+  ASSERT_EQ(Run({"repartition", two.path, "--by", "p", "--quiet"}), 0) << err_.str();
+  EXPECT_TRUE(std::filesystem::is_directory(two.path + "/p=1"));
+  ASSERT_OK_AND_ASSIGN(auto back, io::ReadParquet(two));
+  EXPECT_EQ(back->num_rows(), 10);
 }
 
 TEST_F(MaintenanceCommandTest, BadInputIsAUsageErrorNamingTheFix) {

@@ -27,6 +27,7 @@ __all__ = [
     "SourceFileInfo", "SourceSnapshot", "ValidationLevel", "ValidationOutcome",
     "OrderedCompactionPlan", "OrderedCompactionResult", "SortKey",
     "CoordinatedOptimizationPlan", "CoordinatedOptimizationResult", "plan_parquet_optimization",
+    "RepartitionPlan", "RepartitionResult", "plan_parquet_repartition",
     "execute_maintenance_plan", "plan_parquet_compaction",
     "plan_parquet_ordered_compaction", "plan_parquet_partition_local_deduplication",
 ]
@@ -181,6 +182,14 @@ class CoordinatedOptimizationPlan(MaintenancePlan):
 
 
 @dataclass(frozen=True)
+class RepartitionPlan(MaintenancePlan):
+    partition_columns: tuple[str, ...] = ()
+    derived_partition_keys: tuple = ()
+    repartition_memory_budget_mb: float | None = None
+    repartition_groups: tuple[CompactionGroup, ...] = ()
+
+
+@dataclass(frozen=True)
 class PhaseOutcome:
     phase: str
     succeeded: bool
@@ -272,6 +281,11 @@ class CoordinatedOptimizationResult(MaintenanceResult):
     dedup_rows_removed: int | None = None
 
 
+@dataclass(frozen=True)
+class RepartitionResult(MaintenanceResult):
+    """The result of a repartition (the original's subclass)."""
+
+
 def _columns(value, name: str) -> list[str] | None:
     """A column name or a list of them (as the original); None stays None."""
     if value is None:
@@ -333,7 +347,15 @@ def _plan(native, filesystem) -> MaintenancePlan:
         schema=pa.table(info["schema"]).schema)
     groups = tuple(group(indices) for _partition, indices, _rows, _bytes in info["groups"])
     order = tuple(("-" if descending else "") + column for column, descending in info["order_by"])
-    if info["operation"] == "coordinated_optimization":
+    if info["operation"] == "repartition":
+        plan = RepartitionPlan(
+            operation=MaintenanceOperation.REPARTITION,
+            partition_scope=PartitionScope(ScopeType.REPARTITION, None,
+                                           tuple(info["partition_paths"]),
+                                           tuple(info["partition_columns"])),
+            partition_columns=tuple(info["partition_columns"]), repartition_groups=groups,
+            **{k: v for k, v in common.items() if k != "partition_scope"})
+    elif info["operation"] == "coordinated_optimization":
         deduplicating = bool(info["deduplicating"])
         plan = CoordinatedOptimizationPlan(
             operation=MaintenanceOperation.COORDINATED_OPTIMIZATION,
@@ -446,6 +468,29 @@ def plan_parquet_optimization(
     return _plan(native, filesystem)
 
 
+def plan_parquet_repartition(
+        filesystem, path: str, *, partition_columns: list[str] | str,
+        target_mb_per_file: float | None = None, target_rows_per_file: int | None = None,
+        compression: str | None = None, derived_partition_columns: dict | None = None,
+        partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
+        single_writer: bool = False, durable: bool = False) -> RepartitionPlan:
+    """Plans a repartition (see ``fs.repartition_parquet_dataset``); writes nothing."""
+    if derived_partition_columns:
+        raise NotImplementedError(
+            "derived_partition_columns is not supported yet: add the derived column to the "
+            "data first (e.g. with a merge), then repartition by it")
+    capsule, resolved = resolve(filesystem, path)
+    native = _core.plan_repartition(
+        resolved, capsule, _columns(partition_columns, "partition_columns") or [],
+        target_mb_per_file, target_rows_per_file, compression, memory_budget_mb,
+        single_writer, durable)
+    plan = _plan(native, filesystem)
+    object.__setattr__(plan, "repartition_memory_budget_mb",
+                       memory_budget_mb if memory_budget_mb is not None
+                       else _DEFAULTS["memory_budget_mb"])
+    return plan
+
+
 def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *,
                              progress_callback=None) -> MaintenanceResult:
     """Executes ``plan`` on the dataset it was made for. Refused (``succeeded=False``,
@@ -478,6 +523,8 @@ def _result(plan: MaintenancePlan, raw: dict) -> MaintenanceResult:
     kind = MaintenanceResult
     if plan.operation is MaintenanceOperation.ORDERED_COMPACTION:
         kind = OrderedCompactionResult
+    elif plan.operation is MaintenanceOperation.REPARTITION:
+        kind = RepartitionResult
     elif plan.operation is MaintenanceOperation.COORDINATED_OPTIMIZATION:
         kind = CoordinatedOptimizationResult
         deduplicated = plan.dedup_key_columns is not None

@@ -120,6 +120,45 @@ def optimize_parquet_dataset(self, path: str, *,
     return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
 
 
+def plan_parquet_repartition(self, path: str, *, partition_columns: list[str] | str,
+                             target_mb_per_file: float | None = None,
+                             target_rows_per_file: int | None = None,
+                             compression: str | None = None,
+                             derived_partition_columns: dict | None = None,
+                             partition_timezone: str = "UTC",
+                             memory_budget_mb: float | None = None,
+                             single_writer: bool = False, durable: bool = False):
+    """Plans moving every row of the dataset into the hive folder of its
+    ``partition_columns`` values (file columns, or keys of the current folders), which
+    leave the files; the dataset's other hive values become file columns (none is lost).
+    Rows stream within ``memory_budget_mb``. Writes nothing."""
+    return _m.plan_parquet_repartition(
+        self, path, partition_columns=partition_columns, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, compression=compression,
+        derived_partition_columns=derived_partition_columns,
+        partition_timezone=partition_timezone, memory_budget_mb=memory_budget_mb,
+        single_writer=single_writer, durable=durable)
+
+
+def repartition_parquet_dataset(self, path: str, *, partition_columns: list[str] | str,
+                                target_mb_per_file: float | None = None,
+                                target_rows_per_file: int | None = None,
+                                compression: str | None = None,
+                                derived_partition_columns: dict | None = None,
+                                partition_timezone: str = "UTC",
+                                memory_budget_mb: float | None = None,
+                                single_writer: bool = False, durable: bool = False,
+                                progress_callback=None):
+    """:meth:`plan_parquet_repartition` then :meth:`execute_maintenance_plan`."""
+    plan = plan_parquet_repartition(
+        self, path, partition_columns=partition_columns, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, compression=compression,
+        derived_partition_columns=derived_partition_columns,
+        partition_timezone=partition_timezone, memory_budget_mb=memory_budget_mb,
+        single_writer=single_writer, durable=durable)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+
+
 def execute_maintenance_plan(self, plan, *, progress_callback=None):
     """Executes a plan made by a ``plan_parquet_*`` method on this filesystem. A dataset
     changed since the plan is refused before anything is written (``succeeded=False``)."""
@@ -170,6 +209,8 @@ METHODS = {
     "ordered_compact_parquet_dataset": ordered_compact_parquet_dataset,
     "plan_parquet_optimization": plan_parquet_optimization,
     "optimize_parquet_dataset": optimize_parquet_dataset,
+    "plan_parquet_repartition": plan_parquet_repartition,
+    "repartition_parquet_dataset": repartition_parquet_dataset,
 }
 
 

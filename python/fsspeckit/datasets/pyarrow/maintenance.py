@@ -35,6 +35,12 @@ class MaintenanceMethods:
     def optimize_parquet_dataset(self, path: str, **options):
         return _fs.optimize_parquet_dataset(self._filesystem, path, **options)
 
+    def plan_parquet_repartition(self, path: str, **options):
+        return _fs.plan_parquet_repartition(self._filesystem, path, **options)
+
+    def repartition_parquet_dataset(self, path: str, **options):
+        return _fs.repartition_parquet_dataset(self._filesystem, path, **options)
+
     def compact_parquet_dataset(self, path: str, **options):
         return _fs.compact_parquet_dataset(self._filesystem, path, **options)
 
@@ -46,7 +52,8 @@ class MaintenanceMethods:
 for _name in ("plan_parquet_compaction", "plan_parquet_partition_local_deduplication",
               "compact_parquet_dataset", "deduplicate_parquet_dataset",
               "plan_parquet_ordered_compaction", "ordered_compact_parquet_dataset",
-              "plan_parquet_optimization", "optimize_parquet_dataset"):
+              "plan_parquet_optimization", "optimize_parquet_dataset",
+              "plan_parquet_repartition", "repartition_parquet_dataset"):
     import inspect as _inspect
 
     _method = getattr(MaintenanceMethods, _name)
