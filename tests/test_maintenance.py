@@ -323,3 +323,24 @@ def test_repartition_keeps_every_value(tmp_path):
     with pytest.raises(NotImplementedError, match="derived_partition_columns"):
         fs.repartition_parquet_dataset(str(root), partition_columns=["region"],
                                        derived_partition_columns={"y": ("year", "auto")})
+
+
+def test_deduplicate_and_repartition_over_the_whole_dataset(tmp_path):
+    from fsspeckit.core.maintenance import GlobalRepartitionDeduplicationPlan
+
+    root = tmp_path / "ds"
+    for region, ids, ts in (("eu", [1, 2, 3], [5, 6, 7]), ("us", [1, 4], [9, 1])):
+        os.makedirs(root / f"region={region}")
+        pq.write_table(pa.table({"id": ids, "ts": ts, "cat": ["x"] * len(ids)}),
+                       root / f"region={region}" / "f.parquet")
+    fs = fsspec.filesystem("file")
+    plan = fs.plan_parquet_global_repartition_deduplication(
+        str(root), partition_columns="cat", key_columns="id", dedup_order_by="ts")
+    assert isinstance(plan, GlobalRepartitionDeduplicationPlan)
+    result = fs.execute_maintenance_plan(plan)
+    assert result.succeeded and (result.rows_before, result.rows_after) == (5, 4)
+    table = read(root).sort_by("id")
+    assert table["id"].to_pylist() == [1, 2, 3, 4]
+    assert table["ts"].to_pylist() == [5, 6, 7, 1]  # id 1: the smallest ts, in eu
+    assert table["region"].to_pylist() == ["eu", "eu", "eu", "us"]
+    assert os.listdir(root) == ["cat=x"]

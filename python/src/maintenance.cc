@@ -343,6 +343,36 @@ void InitMaintenance(nb::module_& m) {
       "Plans a repartition from listings and footers; writes nothing.");
 
   m.def(
+      "plan_deduplicate_repartition",
+      [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
+         std::optional<std::vector<std::string>> key_columns, std::vector<std::string> dedup_order_by,
+         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::DeduplicateRepartitionOptions options;
+        options.partition_columns = std::move(partition_columns);
+        options.key_columns = std::move(key_columns);
+        options.dedup_order_by = std::move(dedup_order_by);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanDeduplicateAndRepartition(location, options),
+                                      kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("key_columns").none(), nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
+      nb::arg("target_rows_per_file").none(), nb::arg("compression").none(),
+      nb::arg("memory_budget_mb").none(), nb::arg("single_writer"), nb::arg("durable"),
+      "Plans a global deduplication written into new hive folders; writes nothing.");
+
+  m.def(
       "execute_maintenance",
       [](const NativePlan& native, nb::handle filesystem, nb::object progress, nb::object collect) {
         maintenance::ExecuteOptions options = native.execute;

@@ -134,7 +134,7 @@ class Deduplication {
  public:
   explicit Deduplication(TaskRun& run)
       : run_(run), plan_(run.plan), group_(run.group),
-        key_schema_(KeySchema(run.plan, *run.group.schema)) {
+        key_schema_(KeySchema(run.plan, *run.plan.schema)) {
     for (const std::string& key : plan_.key_columns) key_names_.push_back(key);
     for (const auto& field : key_schema_->fields()) {
       if (field->name() != kRowColumn) read_names_.push_back(field->name());
@@ -142,17 +142,23 @@ class Deduplication {
   }
 
   arrow::Result<std::vector<io::WrittenFile>> Run() {
+    ARROW_RETURN_NOT_OK(ResolveSurvivors());
+    return WriteSurvivors();
+  }
+
+  // Pass 1 alone: per row of the group in dataset order, whether it survives.
+  arrow::Status ResolveSurvivors() {
     survivors_.assign(group_.num_rows, false);
     const int64_t buckets = Buckets();
     if (buckets <= 1) {
       ARROW_ASSIGN_OR_RAISE(auto keys, ReadKeys());
-      ARROW_RETURN_NOT_OK(Resolve(std::move(keys)));
-    } else {
-      run_.result.spill_buckets = buckets;
-      ARROW_RETURN_NOT_OK(SpillAndResolve(buckets));
+      return Resolve(std::move(keys));
     }
-    return WriteSurvivors();
+    run_.result.spill_buckets = buckets;
+    return SpillAndResolve(buckets);
   }
+
+  std::vector<bool> TakeSurvivors() { return std::move(survivors_); }
 
  private:
   // How many hash buckets the keys are resolved in: 1 when the keys (read, indexed and
@@ -416,6 +422,12 @@ class Deduplication {
 arrow::Result<std::vector<io::WrittenFile>> Deduplicate(TaskRun& run) {
   Deduplication deduplication(run);
   return deduplication.Run();
+}
+
+arrow::Result<std::vector<bool>> Survivors(TaskRun& run) {
+  Deduplication deduplication(run);
+  ARROW_RETURN_NOT_OK(deduplication.ResolveSurvivors());
+  return deduplication.TakeSurvivors();
 }
 
 }  // namespace fsspeckit::maintenance

@@ -137,6 +137,20 @@ arrow::Result<std::vector<std::string>> ColumnList(const std::vector<std::string
   return out;
 }
 
+// "-col" descending, "col" ascending (the original takes "+col" as a column's name).
+arrow::Result<OrderColumn> ParseOrderColumn(const std::string& item) {
+  OrderColumn order;
+  std::string name = item;
+  const size_t first = name.find_first_not_of(" \t");
+  if (first != std::string::npos && name[first] == '-') {
+    order.descending = true;
+    name = name.substr(first + 1);
+  }
+  ARROW_ASSIGN_OR_RAISE(auto names, ColumnList({name}, "dedup_order_by"));
+  order.column = names[0];
+  return order;
+}
+
 }  // namespace
 
 int64_t MaintenancePlan::total_rows() const {
@@ -158,6 +172,7 @@ std::string_view OperationName(Operation operation) {
     case Operation::kOrderedCompaction: return "ordered_compaction";
     case Operation::kCoordinatedOptimization: return "coordinated_optimization";
     case Operation::kRepartition: return "repartition";
+    case Operation::kGlobalRepartitionDeduplication: return "global_repartition_deduplication";
   }
   return "unknown";
 }
@@ -235,15 +250,7 @@ arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
   }
   std::vector<OrderColumn> order_by;
   for (const std::string& item : options.dedup_order_by) {
-    OrderColumn order;
-    std::string name = item;
-    const size_t first = name.find_first_not_of(" \t");
-    if (first != std::string::npos && name[first] == '-') {
-      order.descending = true;
-      name = name.substr(first + 1);
-    }
-    ARROW_ASSIGN_OR_RAISE(auto names, ColumnList({name}, "dedup_order_by"));
-    order.column = names[0];
+    ARROW_ASSIGN_OR_RAISE(OrderColumn order, ParseOrderColumn(item));
     order_by.push_back(order);
   }
   ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
@@ -372,6 +379,37 @@ arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
   ARROW_RETURN_NOT_OK(FinishGroup(scanned, plan, group));
   group.schema = arrow::schema(std::move(output), plan.schema->metadata());
   plan.groups.push_back(std::move(group));
+  return plan;
+}
+
+arrow::Result<MaintenancePlan> PlanDeduplicateAndRepartition(
+    const io::Location& location, const DeduplicateRepartitionOptions& options) {
+  std::optional<std::vector<std::string>> keys;
+  if (options.key_columns) {
+    ARROW_ASSIGN_OR_RAISE(keys, ColumnList(*options.key_columns, "key_columns"));
+  }
+  std::vector<OrderColumn> order_by;
+  for (const std::string& item : options.dedup_order_by) {
+    ARROW_ASSIGN_OR_RAISE(OrderColumn order, ParseOrderColumn(item));
+    order_by.push_back(order);
+  }
+  RepartitionOptions repartition;
+  repartition.partition_columns = options.partition_columns;
+  repartition.target_mb_per_file = options.target_mb_per_file;
+  repartition.target_rows_per_file = options.target_rows_per_file;
+  repartition.compression = options.compression;
+  ARROW_ASSIGN_OR_RAISE(MaintenancePlan plan, PlanRepartition(location, repartition));
+  plan.operation = Operation::kGlobalRepartitionDeduplication;
+  if (keys) {
+    ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, *keys, "key_columns", plan.files));
+    plan.key_columns = *keys;
+  } else {
+    for (const auto& field : plan.schema->fields()) plan.key_columns.push_back(field->name());
+  }
+  std::vector<std::string> order_names;
+  for (const OrderColumn& order : order_by) order_names.push_back(order.column);
+  ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, order_names, "dedup_order_by", plan.files));
+  plan.order_by = std::move(order_by);
   return plan;
 }
 

@@ -13,6 +13,7 @@
 
 #include <arrow/array.h>
 #include <arrow/array/util.h>
+#include <arrow/buffer_builder.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/exec.h>
 #include <arrow/compute/initialize.h>
@@ -78,6 +79,11 @@ class Repartition {
     options_.copy_buffer_bytes = 64 << 10;  // nothing is copied raw: rows change files
     options_.dictionary_page_bytes = DictionaryPageBytes(run_.pool, *group_.schema);
     options_.pool = &run_.pool;
+    if (!plan_.key_columns.empty()) {
+      // Deduplicate and repartition: the survivors first (keys spilled by hash when they
+      // do not fit), then only they are routed.
+      ARROW_ASSIGN_OR_RAISE(survivors_, Survivors(run_));
+    }
     pending_cap_bytes_ = MaxPendingBytes(run_.pool);
     const int64_t batch_rows = std::min<int64_t>(options_.row_group_rows, 64 * 1024);
     for (int f : group_.files) {
@@ -126,6 +132,25 @@ class Repartition {
   }
 
   arrow::Status Route(std::shared_ptr<arrow::RecordBatch> batch, const std::map<std::string, std::string>& hive) {
+    const int64_t first_row = row_;
+    row_ += batch->num_rows();
+    if (!survivors_.empty()) {
+      arrow::TypedBufferBuilder<bool> mask(&run_.pool);
+      ARROW_RETURN_NOT_OK(mask.Reserve(batch->num_rows()));
+      int64_t kept = 0;
+      for (int64_t i = 0; i < batch->num_rows(); ++i) {
+        mask.UnsafeAppend(survivors_[first_row + i]);
+        kept += survivors_[first_row + i] ? 1 : 0;
+      }
+      if (kept == 0) return arrow::Status::OK();
+      if (kept < batch->num_rows()) {
+        ARROW_ASSIGN_OR_RAISE(auto bits, mask.Finish());
+        arrow::BooleanArray keep(batch->num_rows(), std::move(bits));
+        ARROW_ASSIGN_OR_RAISE(arrow::Datum filtered, cp::Filter(arrow::Datum(batch), arrow::Datum(keep),
+                                                                 cp::FilterOptions::Defaults(), &context_));
+        batch = filtered.record_batch();
+      }
+    }
     ARROW_ASSIGN_OR_RAISE(batch, WithHive(std::move(batch), hive));
     std::vector<arrow::Datum> keys;
     for (const std::string& column : plan_.partition_columns) keys.emplace_back(batch->GetColumnByName(column));
@@ -229,6 +254,8 @@ class Repartition {
   int64_t pending_bytes_ = 0;
   int64_t pending_cap_bytes_ = 0;
   int64_t encoded_row_groups_ = 0;
+  std::vector<bool> survivors_;  // deduplicate and repartition: per row, in dataset order
+  int64_t row_ = 0;              // rows routed so far
 };
 
 }  // namespace

@@ -80,6 +80,24 @@ TEST(RepartitionTest, ManyFoldersUnderATightBudgetStayWithinIt) {
   EXPECT_EQ(rows, 50'000);
 }
 
+TEST(RepartitionTest, DeduplicateAndRepartitionKeepsOneRowPerKeyOverTheDataset) {
+  TempDir dir;
+  // id 1 is in both folders: the last in dataset order (region=us) survives, unordered.
+  WriteFile(dir.path(), "region=eu/a.parquet", Rows("[1, 2, 3]", R"(["x", "y", "x"])"));
+  WriteFile(dir.path(), "region=us/b.parquet", Rows("[1, 4]", R"(["y", "x"])"));
+  DeduplicateRepartitionOptions options;
+  options.partition_columns = {"cat"};
+  options.key_columns = std::vector<std::string>{"id"};
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan plan, PlanDeduplicateAndRepartition(Local(dir.path()), options));
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult result, ExecuteMaintenance(plan, Local(dir.path()), {}));
+  ASSERT_TRUE(result.succeeded) << result.status.ToString();
+  EXPECT_EQ(result.rows_after, 4);
+  auto y = ReadFile(dir.path() + "/" + Files(dir.path())[1]);  // cat=y
+  EXPECT_EQ(y->num_rows(), 2);
+  EXPECT_EQ(y->GetColumnByName("region")->ToString(), "[\n  [\n    \"eu\",\n    \"us\"\n  ]\n]");
+  EXPECT_EQ(testing::Column(dir.path()), (std::vector<int64_t>{3, 4, 2, 1}));  // cat=x then cat=y
+}
+
 TEST(RepartitionTest, UnknownColumnsAreRefused) {
   TempDir dir;
   WriteFile(dir.path(), "day=1/a.parquet", Rows("[1]", R"(["x"])"));

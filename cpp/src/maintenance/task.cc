@@ -126,7 +126,9 @@ arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::s
   TaskRun run{plan, plan.groups[group_index], fs, TaskDir(staging_dir, group_index, result.attempt),
               ladder, advance, *budget->pool(), result, options.use_threads};
   ARROW_ASSIGN_OR_RAISE(result.staged, plan.operation == Operation::kOrderedCompaction ? SortGroup(run)
-                                        : plan.operation == Operation::kRepartition ? RepartitionGroup(run)
+                                        : plan.operation == Operation::kRepartition ||
+                                                  plan.operation == Operation::kGlobalRepartitionDeduplication
+                                              ? RepartitionGroup(run)
                                         : KeepsRows(plan)                                 ? Compact(run)
                                                                                           : Deduplicate(run));
   for (const io::WrittenFile& file : result.staged) result.rows_written += file.row_count;

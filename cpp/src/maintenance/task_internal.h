@@ -47,7 +47,10 @@ int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool);
 arrow::Result<std::vector<io::WrittenFile>> Deduplicate(TaskRun& run);
 /// The ordered compaction task: the group's rows sorted (ordered.cc).
 arrow::Result<std::vector<io::WrittenFile>> SortGroup(TaskRun& run);
-/// The repartition task: every row into its hive folder (repartition.cc).
+/// Deduplication's first pass alone: per row of the group in dataset order, whether it
+/// is its key's survivor (dedup.cc).
+arrow::Result<std::vector<bool>> Survivors(TaskRun& run);
+/// The repartition task (with the plan's key columns, only each key's survivor): every row into its hive folder (repartition.cc).
 arrow::Result<std::vector<io::WrittenFile>> RepartitionGroup(TaskRun& run);
 
 }  // namespace fsspeckit::maintenance

@@ -28,6 +28,7 @@ __all__ = [
     "OrderedCompactionPlan", "OrderedCompactionResult", "SortKey",
     "CoordinatedOptimizationPlan", "CoordinatedOptimizationResult", "plan_parquet_optimization",
     "RepartitionPlan", "RepartitionResult", "plan_parquet_repartition",
+    "GlobalRepartitionDeduplicationPlan", "plan_parquet_global_repartition_deduplication",
     "execute_maintenance_plan", "plan_parquet_compaction",
     "plan_parquet_ordered_compaction", "plan_parquet_partition_local_deduplication",
 ]
@@ -190,6 +191,15 @@ class RepartitionPlan(MaintenancePlan):
 
 
 @dataclass(frozen=True)
+class GlobalRepartitionDeduplicationPlan(MaintenancePlan):
+    partition_columns: tuple[str, ...] = ()
+    dedup_key_columns: tuple[str, ...] | None = None
+    dedup_order_by: tuple[str, ...] | None = None
+    derived_partition_keys: tuple = ()
+    dedup_groups: tuple[CompactionGroup, ...] = ()
+
+
+@dataclass(frozen=True)
 class PhaseOutcome:
     phase: str
     succeeded: bool
@@ -347,7 +357,16 @@ def _plan(native, filesystem) -> MaintenancePlan:
         schema=pa.table(info["schema"]).schema)
     groups = tuple(group(indices) for _partition, indices, _rows, _bytes in info["groups"])
     order = tuple(("-" if descending else "") + column for column, descending in info["order_by"])
-    if info["operation"] == "repartition":
+    if info["operation"] == "global_repartition_deduplication":
+        plan = GlobalRepartitionDeduplicationPlan(
+            operation=MaintenanceOperation.GLOBAL_REPARTITION_DEDUPLICATION,
+            partition_scope=PartitionScope(ScopeType.REPARTITION, None,
+                                           tuple(info["partition_paths"]),
+                                           tuple(info["partition_columns"])),
+            partition_columns=tuple(info["partition_columns"]),
+            dedup_key_columns=tuple(info["key_columns"]), dedup_order_by=order or None,
+            dedup_groups=groups, **{k: v for k, v in common.items() if k != "partition_scope"})
+    elif info["operation"] == "repartition":
         plan = RepartitionPlan(
             operation=MaintenanceOperation.REPARTITION,
             partition_scope=PartitionScope(ScopeType.REPARTITION, None,
@@ -489,6 +508,28 @@ def plan_parquet_repartition(
                        memory_budget_mb if memory_budget_mb is not None
                        else _DEFAULTS["memory_budget_mb"])
     return plan
+
+
+def plan_parquet_global_repartition_deduplication(
+        filesystem, path: str, *, partition_columns: list[str] | str,
+        key_columns: list[str] | str | None = None, dedup_order_by: list[str] | str | None = None,
+        target_mb_per_file: float | None = None, target_rows_per_file: int | None = None,
+        compression: str | None = None, derived_partition_columns: dict | None = None,
+        partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
+        single_writer: bool = False, durable: bool = False) -> GlobalRepartitionDeduplicationPlan:
+    """Plans a deduplication over the whole dataset written into new hive folders (see
+    ``fs.deduplicate_and_repartition_parquet_dataset``); writes nothing."""
+    if derived_partition_columns:
+        raise NotImplementedError(
+            "derived_partition_columns is not supported yet: add the derived column to the "
+            "data first (e.g. with a merge), then repartition by it")
+    capsule, resolved = resolve(filesystem, path)
+    native = _core.plan_deduplicate_repartition(
+        resolved, capsule, _columns(partition_columns, "partition_columns") or [],
+        _columns(key_columns, "key_columns"), _columns(dedup_order_by, "dedup_order_by") or [],
+        target_mb_per_file, target_rows_per_file, compression, memory_budget_mb, single_writer,
+        durable)
+    return _plan(native, filesystem)
 
 
 def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *,

@@ -23,9 +23,10 @@ enum class Operation : uint8_t {
   kOrderedCompaction,
   kCoordinatedOptimization,
   kRepartition,
+  kGlobalRepartitionDeduplication,
 };
 /// "compaction", "partition_local_deduplication", "ordered_compaction",
-/// "coordinated_optimization", "repartition".
+/// "coordinated_optimization", "repartition", "global_repartition_deduplication".
 std::string_view OperationName(Operation operation);
 
 /// The codec written when none is asked for (the original's selected_codec).
@@ -215,5 +216,20 @@ struct RepartitionOptions {
 };
 arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
                                                const RepartitionOptions& options);
+
+/// The original's plan_parquet_global_repartition_deduplication: one row per key over
+/// the whole dataset (the deduplication's rules; keys that do not fit the budget are
+/// spilled by hash), written into hive folders as a repartition. Key and order columns
+/// are file columns.
+struct DeduplicateRepartitionOptions {
+  std::vector<std::string> partition_columns;
+  std::optional<std::vector<std::string>> key_columns;  ///< absent: whole rows
+  std::vector<std::string> dedup_order_by;
+  std::optional<double> target_mb_per_file;
+  std::optional<int64_t> target_rows_per_file;
+  std::optional<std::string> compression;
+};
+arrow::Result<MaintenancePlan> PlanDeduplicateAndRepartition(const io::Location& location,
+                                                             const DeduplicateRepartitionOptions& options);
 
 }  // namespace fsspeckit::maintenance

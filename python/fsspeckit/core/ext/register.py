@@ -159,6 +159,44 @@ def repartition_parquet_dataset(self, path: str, *, partition_columns: list[str]
     return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
 
 
+def plan_parquet_global_repartition_deduplication(
+        self, path: str, *, partition_columns: list[str] | str,
+        key_columns: list[str] | str | None = None, dedup_order_by: list[str] | str | None = None,
+        target_mb_per_file: float | None = None, target_rows_per_file: int | None = None,
+        compression: str | None = None, derived_partition_columns: dict | None = None,
+        partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
+        single_writer: bool = False, durable: bool = False):
+    """Plans keeping one row per key over the whole dataset (the deduplication's rules),
+    written into the hive folders of ``partition_columns`` (as a repartition); writes
+    nothing."""
+    return _m.plan_parquet_global_repartition_deduplication(
+        self, path, partition_columns=partition_columns, key_columns=key_columns,
+        dedup_order_by=dedup_order_by, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, compression=compression,
+        derived_partition_columns=derived_partition_columns,
+        partition_timezone=partition_timezone, memory_budget_mb=memory_budget_mb,
+        single_writer=single_writer, durable=durable)
+
+
+def deduplicate_and_repartition_parquet_dataset(
+        self, path: str, *, partition_columns: list[str] | str,
+        key_columns: list[str] | str | None = None, dedup_order_by: list[str] | str | None = None,
+        target_mb_per_file: float | None = None, target_rows_per_file: int | None = None,
+        compression: str | None = None, derived_partition_columns: dict | None = None,
+        partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
+        single_writer: bool = False, durable: bool = False, progress_callback=None):
+    """:meth:`plan_parquet_global_repartition_deduplication` then
+    :meth:`execute_maintenance_plan`."""
+    plan = plan_parquet_global_repartition_deduplication(
+        self, path, partition_columns=partition_columns, key_columns=key_columns,
+        dedup_order_by=dedup_order_by, target_mb_per_file=target_mb_per_file,
+        target_rows_per_file=target_rows_per_file, compression=compression,
+        derived_partition_columns=derived_partition_columns,
+        partition_timezone=partition_timezone, memory_budget_mb=memory_budget_mb,
+        single_writer=single_writer, durable=durable)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+
+
 def execute_maintenance_plan(self, plan, *, progress_callback=None):
     """Executes a plan made by a ``plan_parquet_*`` method on this filesystem. A dataset
     changed since the plan is refused before anything is written (``succeeded=False``)."""
@@ -211,6 +249,8 @@ METHODS = {
     "optimize_parquet_dataset": optimize_parquet_dataset,
     "plan_parquet_repartition": plan_parquet_repartition,
     "repartition_parquet_dataset": repartition_parquet_dataset,
+    "plan_parquet_global_repartition_deduplication": plan_parquet_global_repartition_deduplication,
+    "deduplicate_and_repartition_parquet_dataset": deduplicate_and_repartition_parquet_dataset,
 }
 
 

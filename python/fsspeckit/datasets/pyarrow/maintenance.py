@@ -41,6 +41,12 @@ class MaintenanceMethods:
     def repartition_parquet_dataset(self, path: str, **options):
         return _fs.repartition_parquet_dataset(self._filesystem, path, **options)
 
+    def plan_parquet_global_repartition_deduplication(self, path: str, **options):
+        return _fs.plan_parquet_global_repartition_deduplication(self._filesystem, path, **options)
+
+    def deduplicate_and_repartition_parquet_dataset(self, path: str, **options):
+        return _fs.deduplicate_and_repartition_parquet_dataset(self._filesystem, path, **options)
+
     def compact_parquet_dataset(self, path: str, **options):
         return _fs.compact_parquet_dataset(self._filesystem, path, **options)
 
@@ -53,7 +59,9 @@ for _name in ("plan_parquet_compaction", "plan_parquet_partition_local_deduplica
               "compact_parquet_dataset", "deduplicate_parquet_dataset",
               "plan_parquet_ordered_compaction", "ordered_compact_parquet_dataset",
               "plan_parquet_optimization", "optimize_parquet_dataset",
-              "plan_parquet_repartition", "repartition_parquet_dataset"):
+              "plan_parquet_repartition", "repartition_parquet_dataset",
+              "plan_parquet_global_repartition_deduplication",
+              "deduplicate_and_repartition_parquet_dataset"):
     import inspect as _inspect
 
     _method = getattr(MaintenanceMethods, _name)
