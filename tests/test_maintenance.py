@@ -344,3 +344,31 @@ def test_deduplicate_and_repartition_over_the_whole_dataset(tmp_path):
     assert table["ts"].to_pylist() == [5, 6, 7, 1]  # id 1: the smallest ts, in eu
     assert table["region"].to_pylist() == ["eu", "eu", "eu", "us"]
     assert os.listdir(root) == ["cat=x"]
+
+
+def test_schema_rewrite_casts_as_the_policy_says(tmp_path):
+    from fsspeckit.core.maintenance import CastPolicy, SchemaRewritePlan, SchemaRewriteResult
+
+    root = tmp_path / "ds"
+    root.mkdir()
+    for name in ("a", "b"):
+        pq.write_table(pa.table({"i": pa.array([1, 300, None], pa.int64()),
+                                 "s": ["1", "2", "3"]}), root / f"{name}.parquet")
+    fs = fsspec.filesystem("file")
+    narrow = pa.schema([("s", pa.string()), ("i", pa.int8())])
+    with pytest.raises(ValueError, match="STRICT cast_policy requires value-preserving promotions; "
+                                         "field 'i' changes int64"):
+        fs.schema_rewrite_parquet_dataset(str(root), target_schema=narrow, cast_policy="strict")
+    refused = fs.schema_rewrite_parquet_dataset(str(root), target_schema=narrow)
+    assert not refused.succeeded and "300" in refused.error
+    with pytest.raises(ValueError, match="Unknown cast_policy: 'bogus'"):
+        fs.schema_rewrite_parquet_dataset(str(root), target_schema=narrow, cast_policy="bogus")
+    with pytest.raises(ValueError, match="target_schema must be a pyarrow.Schema"):
+        fs.schema_rewrite_parquet_dataset(str(root), target_schema={"i": "int8"})
+    target = pa.schema([("s", pa.large_string()), ("i", pa.int64())])
+    plan = fs.plan_parquet_schema_rewrite(str(root), target_schema=target,
+                                          cast_policy=CastPolicy.STRICT)
+    assert isinstance(plan, SchemaRewritePlan) and plan.changed_fields == ("s",)
+    result = fs.execute_maintenance_plan(plan)
+    assert isinstance(result, SchemaRewriteResult) and result.succeeded and result.files_after == 1
+    assert read(root).schema == target  # reordered, widened, joined

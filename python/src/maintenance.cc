@@ -79,6 +79,11 @@ nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
   d["key_columns"] = plan.key_columns;
   d["deduplicating"] = !maintenance::KeepsRows(plan);
   d["partition_columns"] = plan.partition_columns;
+  d["cast_policy"] = std::string(maintenance::CastPolicyName(plan.cast_policy));
+  d["changed_fields"] = plan.changed_fields;
+  d["target_schema"] = plan.groups.empty() || plan.operation != maintenance::Operation::kSchemaRewrite
+                           ? nb::object(nb::none())
+                           : nb::cast(TableStream{arrow::Table::MakeEmpty(plan.groups[0].schema).ValueOrDie()});
   nb::list order;
   for (const maintenance::OrderColumn& o : plan.order_by) order.append(nb::make_tuple(o.column, o.descending));
   d["order_by"] = order;
@@ -371,6 +376,34 @@ void InitMaintenance(nb::module_& m) {
       nb::arg("target_rows_per_file").none(), nb::arg("compression").none(),
       nb::arg("memory_budget_mb").none(), nb::arg("single_writer"), nb::arg("durable"),
       "Plans a global deduplication written into new hive folders; writes nothing.");
+
+  m.def(
+      "plan_schema_rewrite",
+      [](const std::string& path, nb::handle filesystem, nb::handle target_schema,
+         const std::string& cast_policy, nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::vector<std::string> partition_filter, std::optional<std::string> compression,
+         nb::handle memory_budget_mb, bool single_writer, bool durable) {
+        maintenance::SchemaRewriteOptions options;
+        options.target_schema = ImportSchema(target_schema);
+        options.cast_policy = ValueOrThrow(maintenance::ParseCastPolicy(cast_policy));
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanSchemaRewrite(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("target_schema"), nb::arg("cast_policy"),
+      nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
+      nb::arg("partition_filter"), nb::arg("compression").none(), nb::arg("memory_budget_mb").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
+      "Plans a schema rewrite from listings and footers; writes nothing.");
 
   m.def(
       "execute_maintenance",

@@ -64,6 +64,7 @@ std::string FinalName(Operation operation, const std::string& id, size_t part) {
   std::snprintf(number, sizeof(number), "_%05zu", part);
   const char* stem = operation == Operation::kCompaction                 ? "compacted_"
                      : operation == Operation::kRepartition              ? "repartitioned_"
+                     : operation == Operation::kSchemaRewrite            ? "schema_rewrite_"
                      : operation == Operation::kOrderedCompaction        ? "ordered_"
                      : operation == Operation::kCoordinatedOptimization ? "optimized_"
                                                                          : "deduplicated_";

@@ -152,3 +152,49 @@ TEST(CompactionTest, ABudgetTooSmallFailsBeforeTheCommit) {
 
 }  // namespace
 }  // namespace fsspeckit::maintenance
+
+namespace fsspeckit::maintenance {
+namespace {
+
+TEST(SchemaRewriteTest, CastsAsThePolicySays) {
+  fsspeckit::testing::TempDir dir;
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("i", arrow::int64()), arrow::field("f", arrow::float64())}),
+                                  {testing::Json(arrow::int64(), "[1, 300, null]"),
+                                   testing::Json(arrow::float64(), "[1.5, 2.0, null]")});
+  testing::WriteFile(dir.path(), "a.parquet", table);
+  testing::WriteFile(dir.path(), "b.parquet", table);
+  auto rewrite = [&](std::shared_ptr<arrow::Schema> target, CastPolicy policy) {
+    SchemaRewriteOptions options;
+    options.target_schema = std::move(target);
+    options.cast_policy = policy;
+    return PlanSchemaRewrite(testing::Local(dir.path()), options);
+  };
+  auto narrow = arrow::schema({arrow::field("f", arrow::float64()), arrow::field("i", arrow::int8())});
+  auto strict = rewrite(narrow, CastPolicy::kStrict);
+  ASSERT_RAISES(Invalid, strict.status());
+  EXPECT_NE(strict.status().message().find("field 'i' changes int64"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan safe, rewrite(narrow, CastPolicy::kSafe));
+  EXPECT_EQ(safe.changed_fields, std::vector<std::string>{"i"});
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult refused, ExecuteMaintenance(safe, testing::Local(dir.path()), {}));
+  EXPECT_FALSE(refused.succeeded);
+  EXPECT_NE(refused.status.message().find("300"), std::string::npos) << refused.status.ToString();
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan loose, rewrite(narrow, CastPolicy::kLoose));
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult overflow, ExecuteMaintenance(loose, testing::Local(dir.path()), {}));
+  EXPECT_NE(overflow.status.message().find("LOOSE cast of field 'i'"), std::string::npos);
+  // A widening, reordered: files joined into one, in the target's column order.
+  auto wide = arrow::schema({arrow::field("f", arrow::float64()), arrow::field("i", arrow::int64())});
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan reorder, rewrite(wide, CastPolicy::kStrict));
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult done, ExecuteMaintenance(reorder, testing::Local(dir.path()), {}));
+  ASSERT_TRUE(done.succeeded) << done.status.ToString();
+  EXPECT_EQ(done.files_after, 1);
+  auto files = testing::Files(dir.path());
+  EXPECT_EQ(testing::ReadFile(dir.path() + "/" + files[0])->schema()->ToString(), "f: double\ni: int64");
+  auto missing = rewrite(arrow::schema({arrow::field("i", arrow::int64())}), CastPolicy::kSafe);
+  EXPECT_NE(missing.status().message().find("missing: f"), std::string::npos);
+  EXPECT_TRUE(IsPromotion(*arrow::uint32(), *arrow::int64()));
+  EXPECT_FALSE(IsPromotion(*arrow::int64(), *arrow::float64()));
+  ASSERT_RAISES(Invalid, ParseCastPolicy("bogus").status());
+}
+
+}  // namespace
+}  // namespace fsspeckit::maintenance

@@ -2,6 +2,7 @@
 #include "fsspeckit/maintenance/plan.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -173,13 +174,14 @@ std::string_view OperationName(Operation operation) {
     case Operation::kCoordinatedOptimization: return "coordinated_optimization";
     case Operation::kRepartition: return "repartition";
     case Operation::kGlobalRepartitionDeduplication: return "global_repartition_deduplication";
+    case Operation::kSchemaRewrite: return "schema_rewrite";
   }
   return "unknown";
 }
 
 bool KeepsRows(const MaintenancePlan& plan) {
   return plan.operation == Operation::kCompaction || plan.operation == Operation::kOrderedCompaction ||
-         plan.operation == Operation::kRepartition ||
+         plan.operation == Operation::kRepartition || plan.operation == Operation::kSchemaRewrite ||
          (plan.operation == Operation::kCoordinatedOptimization && plan.key_columns.empty());
 }
 
@@ -410,6 +412,96 @@ arrow::Result<MaintenancePlan> PlanDeduplicateAndRepartition(
   for (const OrderColumn& order : order_by) order_names.push_back(order.column);
   ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, order_names, "dedup_order_by", plan.files));
   plan.order_by = std::move(order_by);
+  return plan;
+}
+
+arrow::Result<CastPolicy> ParseCastPolicy(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "strict") return CastPolicy::kStrict;
+  if (lower == "safe") return CastPolicy::kSafe;
+  if (lower == "loose") return CastPolicy::kLoose;
+  return arrow::Status::Invalid("Unknown cast_policy: '", name, "'; give strict, safe or loose");
+}
+
+std::string_view CastPolicyName(CastPolicy policy) {
+  switch (policy) {
+    case CastPolicy::kStrict: return "strict";
+    case CastPolicy::kSafe: return "safe";
+    case CastPolicy::kLoose: return "loose";
+  }
+  return "unknown";
+}
+
+bool IsPromotion(const arrow::DataType& from, const arrow::DataType& to) {
+  if (from.Equals(to)) return true;
+  using arrow::Type;
+  if (arrow::is_integer(from.id()) && arrow::is_integer(to.id())) {
+    const int from_bits = arrow::bit_width(from.id()), to_bits = arrow::bit_width(to.id());
+    const bool from_signed = arrow::is_signed_integer(from.id()), to_signed = arrow::is_signed_integer(to.id());
+    if (from_signed == to_signed) return to_bits >= from_bits;
+    return !from_signed && to_signed && to_bits > from_bits;
+  }
+  if (arrow::is_floating(from.id()) && arrow::is_floating(to.id())) {
+    return arrow::bit_width(to.id()) >= arrow::bit_width(from.id());
+  }
+  if (from.id() == Type::TIMESTAMP && to.id() == Type::TIMESTAMP) {
+    const auto& f = static_cast<const arrow::TimestampType&>(from);
+    const auto& t = static_cast<const arrow::TimestampType&>(to);
+    return f.timezone() == t.timezone() && static_cast<int>(t.unit()) >= static_cast<int>(f.unit());
+  }
+  if (from.id() == Type::DATE32 && to.id() == Type::DATE64) return true;
+  if (from.id() == Type::STRING && to.id() == Type::LARGE_STRING) return true;
+  if (from.id() == Type::BINARY && to.id() == Type::LARGE_BINARY) return true;
+  if ((from.id() == Type::LIST || from.id() == Type::LARGE_LIST) && to.id() == Type::LARGE_LIST) {
+    return IsPromotion(*from.field(0)->type(), *to.field(0)->type());
+  }
+  return false;
+}
+
+arrow::Result<MaintenancePlan> PlanSchemaRewrite(const io::Location& location,
+                                                 const SchemaRewriteOptions& options) {
+  if (!options.target_schema) return arrow::Status::Invalid("target_schema must be a pyarrow.Schema");
+  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
+                                                      options.target_rows_per_file,
+                                                      options.compression, options.partition_filter));
+  ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
+  MaintenancePlan plan = StartPlan(Operation::kSchemaRewrite, location, targets, scanned);
+  const arrow::Schema& target = *options.target_schema;
+  std::set<std::string> source_names, target_names;
+  for (const auto& field : plan.schema->fields()) source_names.insert(field->name());
+  for (const auto& field : target.fields()) {
+    if (!target_names.insert(field->name()).second) {
+      return arrow::Status::Invalid("target_schema names '", field->name(), "' twice");
+    }
+  }
+  if (source_names != target_names) {
+    std::string missing, extra;
+    for (const auto& name : source_names) if (!target_names.count(name)) missing += (missing.empty() ? "" : ", ") + name;
+    for (const auto& name : target_names) if (!source_names.count(name)) extra += (extra.empty() ? "" : ", ") + name;
+    return arrow::Status::Invalid("target_schema must name the dataset's columns, no more, no fewer",
+                                  missing.empty() ? "" : "; missing: " + missing,
+                                  extra.empty() ? "" : "; not in the dataset: " + extra);
+  }
+  for (const auto& field : target.fields()) {
+    const auto& from = plan.schema->GetFieldByName(field->name())->type();
+    if (from->Equals(*field->type())) continue;
+    plan.changed_fields.push_back(field->name());
+    if (options.cast_policy == CastPolicy::kStrict && !IsPromotion(*from, *field->type())) {
+      return arrow::Status::Invalid("STRICT cast_policy requires value-preserving promotions; field '",
+                                    field->name(), "' changes ", from->ToString(), " \u2192 ",
+                                    field->type()->ToString(), ", which is not a widening promotion");
+    }
+  }
+  plan.cast_policy = options.cast_policy;
+  for (const auto& [partition, files] : ByPartition(plan.files)) {
+    Group group;
+    group.partition = partition;
+    group.files = files;
+    ARROW_RETURN_NOT_OK(FinishGroup(scanned, plan, group));
+    group.schema = options.target_schema;
+    plan.groups.push_back(std::move(group));
+  }
   return plan;
 }
 

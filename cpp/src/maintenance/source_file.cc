@@ -1,7 +1,10 @@
 // fsspeckit: a data file a maintenance task reads.
 #include "maintenance/source_file_internal.h"
 
+#include <arrow/array/util.h>
 #include <arrow/buffer.h>
+#include <arrow/compute/cast.h>
+#include <arrow/compute/exec.h>
 #include <arrow/io/memory.h>
 
 #include "io/parquet_footer_internal.h"
@@ -59,9 +62,46 @@ arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const Planne
   return source;
 }
 
+namespace {
+
+// `batch` as `schema` has it, cast unsafely, refusing what the loose policy refuses.
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> LooseConform(const arrow::RecordBatch& batch,
+                                                                const arrow::Schema& schema,
+                                                                arrow::MemoryPool* pool) {
+  namespace cp = arrow::compute;
+  cp::ExecContext context(pool);
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  for (const auto& field : schema.fields()) {
+    std::shared_ptr<arrow::Array> column = batch.GetColumnByName(field->name());
+    if (!column) {
+      ARROW_ASSIGN_OR_RAISE(column, arrow::MakeArrayOfNull(field->type(), batch.num_rows(), pool));
+    } else if (!column->type()->Equals(*field->type())) {
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum cast, cp::Cast(column, field->type(), cp::CastOptions::Unsafe(), &context));
+      std::shared_ptr<arrow::Array> out = cast.make_array();
+      bool lost = out->null_count() > column->null_count();
+      if (!lost && arrow::is_integer(field->type()->id()) && arrow::is_integer(column->type()->id())) {
+        ARROW_ASSIGN_OR_RAISE(arrow::Datum back, cp::Cast(out, column->type(), cp::CastOptions::Unsafe(), &context));
+        lost = !back.make_array()->Equals(*column);
+      }
+      if (lost) {
+        return arrow::Status::Invalid("LOOSE cast of field '", field->name(), "' from ",
+                                      column->type()->ToString(), " to ", field->type()->ToString(),
+                                      " would overflow or lose values; aborting before publication");
+      }
+      column = std::move(out);
+    }
+    columns.push_back(std::move(column));
+  }
+  return arrow::RecordBatch::Make(arrow::schema(schema.fields(), schema.metadata()), batch.num_rows(),
+                                  std::move(columns));
+}
+
+}  // namespace
+
 arrow::Status ReadRowGroup(SourceFile& source, int row_group, const arrow::Schema& schema,
                            arrow::MemoryPool* pool,
-                           const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each) {
+                           const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each,
+                           bool loose) {
   ARROW_ASSIGN_OR_RAISE(auto reader, source.reader->GetRecordBatchReader({row_group}));
   const std::string where = "'" + source.copy.path + "'s rewrite";
   while (true) {
@@ -69,6 +109,9 @@ arrow::Status ReadRowGroup(SourceFile& source, int row_group, const arrow::Schem
     if (!batch) break;
     if (batch->schema()->Equals(schema, /*check_metadata=*/false)) {
       ARROW_RETURN_NOT_OK(each(std::move(batch)));
+    } else if (loose) {
+      ARROW_ASSIGN_OR_RAISE(auto conformed, LooseConform(*batch, schema, pool));
+      ARROW_RETURN_NOT_OK(each(std::move(conformed)));
     } else {
       ARROW_ASSIGN_OR_RAISE(auto conformed, merge::ConformTo(*batch, schema, where, pool));
       ARROW_RETURN_NOT_OK(each(std::move(conformed)));

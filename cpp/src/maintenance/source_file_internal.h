@@ -31,8 +31,11 @@ arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const Planne
 
 /// Calls `each` with every batch of row group `row_group`, conformed to `schema`
 /// (merge::ConformTo: cast where the file's types differ, nulls for columns it lacks).
+/// `loose`: casts are unsafe (a schema rewrite's CastPolicy::kLoose) but a value that
+/// would become null or overflow an integer fails, naming the column.
 arrow::Status ReadRowGroup(SourceFile& source, int row_group, const arrow::Schema& schema,
                            arrow::MemoryPool* pool,
-                           const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each);
+                           const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each,
+                           bool loose = false);
 
 }  // namespace fsspeckit::maintenance

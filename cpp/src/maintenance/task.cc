@@ -81,10 +81,13 @@ arrow::Result<std::vector<io::WrittenFile>> Compact(TaskRun& run) {
       if (copy) {
         ARROW_RETURN_NOT_OK(writer->Copy(source.copy, rg));
       } else {
+        const bool loose = run.plan.operation == Operation::kSchemaRewrite &&
+                           run.plan.cast_policy == CastPolicy::kLoose;
         ARROW_RETURN_NOT_OK(ReadRowGroup(source, rg, *group.schema, &run.pool,
                                          [&](std::shared_ptr<arrow::RecordBatch> batch) {
                                            return writer->Append(std::move(batch));
-                                         }));
+                                         },
+                                         loose));
       }
       run.result.rows_read += rows;
       ARROW_RETURN_NOT_OK(run.advance(rows));

@@ -29,6 +29,7 @@ __all__ = [
     "CoordinatedOptimizationPlan", "CoordinatedOptimizationResult", "plan_parquet_optimization",
     "RepartitionPlan", "RepartitionResult", "plan_parquet_repartition",
     "GlobalRepartitionDeduplicationPlan", "plan_parquet_global_repartition_deduplication",
+    "CastPolicy", "SchemaRewritePlan", "SchemaRewriteResult", "plan_parquet_schema_rewrite",
     "execute_maintenance_plan", "plan_parquet_compaction",
     "plan_parquet_ordered_compaction", "plan_parquet_partition_local_deduplication",
 ]
@@ -60,6 +61,12 @@ class SchemaOutcome(str, enum.Enum):
     LOSSLESS_PRESERVED = "lossless_preserved"
     LOSSLESS_PROMOTED = "lossless_promoted"
     RECONCILIATION_REQUIRED = "reconciliation_required"
+
+
+class CastPolicy(str, enum.Enum):
+    STRICT = "strict"
+    SAFE = "safe"
+    LOOSE = "loose"
 
 
 class ScopeType(str, enum.Enum):
@@ -200,6 +207,16 @@ class GlobalRepartitionDeduplicationPlan(MaintenancePlan):
 
 
 @dataclass(frozen=True)
+class SchemaRewritePlan(MaintenancePlan):
+    target_schema: pa.Schema | None = None
+    source_schema: pa.Schema | None = None
+    cast_policy: CastPolicy = CastPolicy.SAFE
+    changed_fields: tuple[str, ...] = ()
+    schema_rewrite_groups: tuple[CompactionGroup, ...] = ()
+    schema_rewrite_memory_budget_mb: float | None = None
+
+
+@dataclass(frozen=True)
 class PhaseOutcome:
     phase: str
     succeeded: bool
@@ -296,6 +313,11 @@ class RepartitionResult(MaintenanceResult):
     """The result of a repartition (the original's subclass)."""
 
 
+@dataclass(frozen=True)
+class SchemaRewriteResult(MaintenanceResult):
+    """The result of a schema rewrite (the original's subclass)."""
+
+
 def _columns(value, name: str) -> list[str] | None:
     """A column name or a list of them (as the original); None stays None."""
     if value is None:
@@ -357,7 +379,13 @@ def _plan(native, filesystem) -> MaintenancePlan:
         schema=pa.table(info["schema"]).schema)
     groups = tuple(group(indices) for _partition, indices, _rows, _bytes in info["groups"])
     order = tuple(("-" if descending else "") + column for column, descending in info["order_by"])
-    if info["operation"] == "global_repartition_deduplication":
+    if info["operation"] == "schema_rewrite":
+        plan = SchemaRewritePlan(
+            operation=MaintenanceOperation.SCHEMA_REWRITE,
+            target_schema=pa.table(info["target_schema"]).schema, source_schema=common["schema"],
+            cast_policy=CastPolicy(info["cast_policy"]), changed_fields=tuple(info["changed_fields"]),
+            schema_rewrite_groups=groups, **common)
+    elif info["operation"] == "global_repartition_deduplication":
         plan = GlobalRepartitionDeduplicationPlan(
             operation=MaintenanceOperation.GLOBAL_REPARTITION_DEDUPLICATION,
             partition_scope=PartitionScope(ScopeType.REPARTITION, None,
@@ -532,6 +560,28 @@ def plan_parquet_global_repartition_deduplication(
     return _plan(native, filesystem)
 
 
+def plan_parquet_schema_rewrite(
+        filesystem, path: str, *, target_schema: pa.Schema,
+        cast_policy: CastPolicy | str = CastPolicy.SAFE, target_mb_per_file: float | None = None,
+        target_rows_per_file: int | None = None, partition_filter: list[str] | str | None = None,
+        compression: str | None = None, memory_budget_mb: float | None = None,
+        single_writer: bool = False, durable: bool = False) -> SchemaRewritePlan:
+    """Plans rewriting the dataset in ``target_schema`` (see
+    ``fs.schema_rewrite_parquet_dataset``); writes nothing."""
+    if not isinstance(target_schema, pa.Schema):
+        raise ValueError("target_schema must be a pyarrow.Schema")
+    policy = cast_policy.value if isinstance(cast_policy, CastPolicy) else str(cast_policy)
+    capsule, resolved = resolve(filesystem, path)
+    native = _core.plan_schema_rewrite(
+        resolved, capsule, target_schema, policy, target_mb_per_file, target_rows_per_file,
+        _filter(partition_filter), compression, memory_budget_mb, single_writer, durable)
+    plan = _plan(native, filesystem)
+    object.__setattr__(plan, "schema_rewrite_memory_budget_mb",
+                       memory_budget_mb if memory_budget_mb is not None
+                       else _DEFAULTS["memory_budget_mb"])
+    return plan
+
+
 def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *,
                              progress_callback=None) -> MaintenanceResult:
     """Executes ``plan`` on the dataset it was made for. Refused (``succeeded=False``,
@@ -566,6 +616,8 @@ def _result(plan: MaintenancePlan, raw: dict) -> MaintenanceResult:
         kind = OrderedCompactionResult
     elif plan.operation is MaintenanceOperation.REPARTITION:
         kind = RepartitionResult
+    elif plan.operation is MaintenanceOperation.SCHEMA_REWRITE:
+        kind = SchemaRewriteResult
     elif plan.operation is MaintenanceOperation.COORDINATED_OPTIMIZATION:
         kind = CoordinatedOptimizationResult
         deduplicated = plan.dedup_key_columns is not None

@@ -24,9 +24,11 @@ enum class Operation : uint8_t {
   kCoordinatedOptimization,
   kRepartition,
   kGlobalRepartitionDeduplication,
+  kSchemaRewrite,
 };
 /// "compaction", "partition_local_deduplication", "ordered_compaction",
-/// "coordinated_optimization", "repartition", "global_repartition_deduplication".
+/// "coordinated_optimization", "repartition", "global_repartition_deduplication",
+/// "schema_rewrite".
 std::string_view OperationName(Operation operation);
 
 /// The codec written when none is asked for (the original's selected_codec).
@@ -91,6 +93,20 @@ struct SortColumn {
 /// last, "-col" descending with nulls first. Invalid for an empty name.
 arrow::Result<SortColumn> ParseSortKey(std::string_view text);
 
+/// How a schema rewrite casts (the original's CastPolicy): kStrict allows only
+/// value-preserving promotions (checked at plan time); kSafe casts and fails on a value
+/// that does not fit; kLoose casts unsafely but fails on a value that would become null
+/// or overflow an integer (a float's fraction is dropped).
+enum class CastPolicy : uint8_t { kStrict, kSafe, kLoose };
+/// "strict", "safe", "loose" (any case); Invalid otherwise.
+arrow::Result<CastPolicy> ParseCastPolicy(std::string_view name);
+std::string_view CastPolicyName(CastPolicy policy);
+
+/// Whether every value of `from` is exactly a value of `to`: integer widening (unsigned
+/// into a strictly wider signed), float widening, a finer timestamp unit with the same
+/// time zone, date32 to date64, string/binary/list to their large forms.
+bool IsPromotion(const arrow::DataType& from, const arrow::DataType& to);
+
 /// What a plan decided, as a value: it holds no lock and wrote nothing, and may be
 /// executed later (ExecuteMaintenance) or elsewhere.
 struct MaintenancePlan {
@@ -125,6 +141,10 @@ struct MaintenancePlan {
   /// read from the folders as strings, become columns unless they are partition columns).
   std::vector<std::string> partition_columns;
   std::vector<std::string> hive_keys;
+  /// Schema rewrite: the cast policy and the columns whose type changes (every group's
+  /// schema is the target schema).
+  CastPolicy cast_policy = CastPolicy::kSafe;
+  std::vector<std::string> changed_fields;
 
   int64_t total_rows() const;
   int64_t total_bytes() const;
@@ -188,6 +208,20 @@ arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
                                                  const DeduplicationOptions& options);
 arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& location,
                                                      const OrderedCompactionOptions& options);
+
+/// The original's plan_parquet_schema_rewrite: every partition folder's files rewritten
+/// in `target_schema` (the same column names, in any order), joined into files of the
+/// targets; values cast as `cast_policy` says.
+struct SchemaRewriteOptions {
+  std::shared_ptr<arrow::Schema> target_schema;
+  CastPolicy cast_policy = CastPolicy::kSafe;
+  std::optional<double> target_mb_per_file;
+  std::optional<int64_t> target_rows_per_file;
+  std::vector<std::string> partition_filter;
+  std::optional<std::string> compression;
+};
+arrow::Result<MaintenancePlan> PlanSchemaRewrite(const io::Location& location,
+                                                 const SchemaRewriteOptions& options);
 
 /// The original's plan_parquet_optimization: with `deduplicate_key_columns` a
 /// deduplication (PlanDeduplication, no target needed), else a compaction

@@ -197,6 +197,42 @@ def deduplicate_and_repartition_parquet_dataset(
     return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
 
 
+def plan_parquet_schema_rewrite(self, path: str, *, target_schema,
+                                cast_policy="safe", target_mb_per_file: float | None = None,
+                                target_rows_per_file: int | None = None,
+                                partition_filter: list[str] | str | None = None,
+                                compression: str | None = None,
+                                memory_budget_mb: float | None = None,
+                                single_writer: bool = False, durable: bool = False):
+    """Plans rewriting every partition folder's files in ``target_schema`` (the dataset's
+    column names, in any order), joined into files of the targets. ``cast_policy``:
+    "strict" (only value-preserving promotions, checked now), "safe" (a value that does
+    not fit fails), "loose" (unsafe casts; a value that would become null or overflow an
+    integer fails). Writes nothing."""
+    return _m.plan_parquet_schema_rewrite(
+        self, path, target_schema=target_schema, cast_policy=cast_policy,
+        target_mb_per_file=target_mb_per_file, target_rows_per_file=target_rows_per_file,
+        partition_filter=partition_filter, compression=compression,
+        memory_budget_mb=memory_budget_mb, single_writer=single_writer, durable=durable)
+
+
+def schema_rewrite_parquet_dataset(self, path: str, *, target_schema, cast_policy="safe",
+                                   target_mb_per_file: float | None = None,
+                                   target_rows_per_file: int | None = None,
+                                   partition_filter: list[str] | str | None = None,
+                                   compression: str | None = None,
+                                   memory_budget_mb: float | None = None,
+                                   single_writer: bool = False, durable: bool = False,
+                                   progress_callback=None):
+    """:meth:`plan_parquet_schema_rewrite` then :meth:`execute_maintenance_plan`."""
+    plan = plan_parquet_schema_rewrite(
+        self, path, target_schema=target_schema, cast_policy=cast_policy,
+        target_mb_per_file=target_mb_per_file, target_rows_per_file=target_rows_per_file,
+        partition_filter=partition_filter, compression=compression,
+        memory_budget_mb=memory_budget_mb, single_writer=single_writer, durable=durable)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+
+
 def execute_maintenance_plan(self, plan, *, progress_callback=None):
     """Executes a plan made by a ``plan_parquet_*`` method on this filesystem. A dataset
     changed since the plan is refused before anything is written (``succeeded=False``)."""
@@ -251,6 +287,8 @@ METHODS = {
     "repartition_parquet_dataset": repartition_parquet_dataset,
     "plan_parquet_global_repartition_deduplication": plan_parquet_global_repartition_deduplication,
     "deduplicate_and_repartition_parquet_dataset": deduplicate_and_repartition_parquet_dataset,
+    "plan_parquet_schema_rewrite": plan_parquet_schema_rewrite,
+    "schema_rewrite_parquet_dataset": schema_rewrite_parquet_dataset,
 }
 
 

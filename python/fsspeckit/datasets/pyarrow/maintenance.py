@@ -47,6 +47,12 @@ class MaintenanceMethods:
     def deduplicate_and_repartition_parquet_dataset(self, path: str, **options):
         return _fs.deduplicate_and_repartition_parquet_dataset(self._filesystem, path, **options)
 
+    def plan_parquet_schema_rewrite(self, path: str, **options):
+        return _fs.plan_parquet_schema_rewrite(self._filesystem, path, **options)
+
+    def schema_rewrite_parquet_dataset(self, path: str, **options):
+        return _fs.schema_rewrite_parquet_dataset(self._filesystem, path, **options)
+
     def compact_parquet_dataset(self, path: str, **options):
         return _fs.compact_parquet_dataset(self._filesystem, path, **options)
 
@@ -61,7 +67,8 @@ for _name in ("plan_parquet_compaction", "plan_parquet_partition_local_deduplica
               "plan_parquet_optimization", "optimize_parquet_dataset",
               "plan_parquet_repartition", "repartition_parquet_dataset",
               "plan_parquet_global_repartition_deduplication",
-              "deduplicate_and_repartition_parquet_dataset"):
+              "deduplicate_and_repartition_parquet_dataset",
+              "plan_parquet_schema_rewrite", "schema_rewrite_parquet_dataset"):
     import inspect as _inspect
 
     _method = getattr(MaintenanceMethods, _name)
