@@ -118,6 +118,7 @@ bench: bench-env
 	$(PY) bench/bench_merge.py
 	$(PY) bench/bench_merge.py --sparse
 	$(PY) bench/bench_merge.py --large --rounds 1
+	$(PY) bench/bench_maintenance.py --rounds 2
 	$(PY) bench/bench_matrix.py
 
 # The 3 GB merge against its peers (DuckDB held to the same 256 MiB): about 10 minutes,

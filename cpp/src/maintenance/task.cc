@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <arrow/compute/initialize.h>
+
 #include "fsspeckit/memory/degradation_ladder.h"
 #include "io/dataset_files_internal.h"
 #include "io/thread_edge_internal.h"
@@ -103,6 +105,9 @@ arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::s
                                        int64_t group_index, std::shared_ptr<arrow::fs::FileSystem> fs,
                                        const TaskOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  // Sorts, takes and filters need Arrow's compute kernels registered (idempotent, cheap):
+  // a task may run in a process that registered none.
+  ARROW_RETURN_NOT_OK(arrow::compute::Initialize());
   TaskResult result;
   result.group = group_index;
   result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
