@@ -114,7 +114,7 @@ arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromBytes(const std::string&
   return schema;
 }
 
-constexpr std::string_view kPlanTag = "fsspeckit merge plan v1";
+constexpr std::string_view kPlanTag = "fsspeckit merge plan v2";
 constexpr std::string_view kResultTag = "fsspeckit merge task result v1";
 
 }  // namespace
@@ -144,6 +144,7 @@ std::string Plan::Serialize() const {
     w.String(t.file);
     w.Vector(t.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
     w.Vector(t.source_rows, [&](int64_t row) { w.Number(row); });
+    w.Vector(t.appended_rows, [&](int64_t row) { w.Number(row); });
     w.Number(t.work_rows);
     w.Number(t.estimated_bytes);
   });
@@ -185,6 +186,7 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
     t.file = r.String();
     t.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
     t.source_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
+    t.appended_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
     t.work_rows = r.Number<int64_t>();
     t.estimated_bytes = r.Number<int64_t>();
     return t;

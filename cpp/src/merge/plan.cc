@@ -1,5 +1,6 @@
 // fsspeckit: the first step of a merge: validate, load the source, lock, plan the tasks.
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include <arrow/table.h>
@@ -64,6 +65,28 @@ int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& writ
   return 3 * largest_decoded + largest_compressed + output_bytes;
 }
 
+// Few inserted rows (a small file's worth) go into a file that is rewritten anyway, when
+// one has room for them under max_rows_per_file (the one with the fewest rows): a merge
+// then leaves no new small file behind, where daily merges would otherwise add one a day.
+// Unpartitioned datasets only (a hive dataset's rows belong in their partition's folders).
+// False when they stay a task of their own.
+bool AppendToARewrite(MergeTask& insert, std::vector<MergeTask>& rewrites, const Plan& plan) {
+  if (!plan.partition_by.empty() || insert.work_rows >= kSmallRows) return false;
+  const int64_t limit = plan.write.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
+  MergeTask* chosen = nullptr;
+  for (MergeTask& task : rewrites) {
+    if (task.work_rows <= limit - insert.work_rows &&
+        (!chosen || task.work_rows < chosen->work_rows)) {
+      chosen = &task;
+    }
+  }
+  if (!chosen) return false;
+  chosen->appended_rows = std::move(insert.source_rows);
+  chosen->work_rows += insert.work_rows;
+  chosen->estimated_bytes += insert.estimated_bytes;
+  return true;
+}
+
 // The tasks of the writing phase: rewrites largest first (the last to finish are
 // short), then the inserted rows as one task. An insert holds its rows three times
 // (gathered, queued in the dataset writer, concatenated into a row group), four when
@@ -108,7 +131,7 @@ std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, 
     // Divided first: the product could overflow.
     insert.estimated_bytes = copies * (source_bytes / std::max<int64_t>(1, keys.num_keys())) *
                              insert.work_rows;
-    ordered.push_back(std::move(insert));
+    if (!AppendToARewrite(insert, ordered, plan)) ordered.push_back(std::move(insert));
   }
   return ordered;
 }

@@ -28,7 +28,10 @@
 #include "merge/planned_merge_internal.h"
 #include "merge/rewrite_reader_internal.h"
 #include "merge/task_internal.h"
+#include "io/durable_sync_internal.h"
 #include "io/parquet_footer_internal.h"
+#include "io/row_group_copier_internal.h"
+#include "io/write_parquet_internal.h"
 #include "io/thread_edge_internal.h"
 #include "merge/plain_columns_internal.h"
 #include "merge/row_replacement_internal.h"
@@ -44,9 +47,7 @@ namespace cp = arrow::compute;
 // bench_matrix's random shapes). Several row groups under 64Ki rows on average are
 // joined: few rows per group make slow scans, and a rewrite is the moment to mend that.
 bool KeepsRowGroups(const parquet::FileMetaData& metadata) {
-  constexpr int64_t kJoinedBelowRows = 64 * 1024;
-  return metadata.num_row_groups() <= 1 ||
-         metadata.num_rows() >= kJoinedBelowRows * metadata.num_row_groups();
+  return metadata.num_row_groups() <= 1 || metadata.num_rows() >= kSmallRows * metadata.num_row_groups();
 }
 
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
@@ -240,6 +241,93 @@ struct TaskRun {
   int64_t matched = 0;
 };
 
+// Batches of `first`, then of `second`: a rewritten file's rows, then the rows appended.
+class ChainReader : public arrow::RecordBatchReader {
+ public:
+  ChainReader(std::shared_ptr<arrow::RecordBatchReader> first,
+              std::shared_ptr<arrow::RecordBatchReader> second)
+      : first_(std::move(first)), second_(std::move(second)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return first_->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    if (first_) {
+      ARROW_RETURN_NOT_OK(first_->ReadNext(out));
+      if (*out) return arrow::Status::OK();
+      first_.reset();
+    }
+    return second_->ReadNext(out);
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> first_, second_;
+};
+
+// The rewritten file, one row group at a time, each as it was: one that holds no source
+// key is copied raw (never decoded: io/row_group_copier), the others are read with their
+// rows replaced and encoded again. Rows appended go after the file's, together with its
+// last row group when that one is small, so that appending keeps row groups full.
+arrow::Result<std::vector<io::WrittenFile>> RewriteCopying(
+    TaskRun& run, const TargetFile& file, std::shared_ptr<arrow::io::RandomAccessFile> input,
+    std::unique_ptr<parquet::arrow::FileReader> reader, std::map<int, PlannedKeys>* planned_keys,
+    std::vector<std::string> plain_columns, std::shared_ptr<arrow::RecordBatchReader> appended) {
+  const io::WriteDatasetOptions& write = run.plan.write;
+  ARROW_ASSIGN_OR_RAISE(auto properties,
+                        io::ParquetWriterProperties({write.compression, write.row_group_size,
+                                                     std::move(plain_columns), false, &run.pool}));
+  const std::string path = run.dir + "/part-0" + io::kStagedSuffix;
+  (void)run.fs->CreateDir(run.dir, /*recursive=*/true);  // object stores may not need it
+  ARROW_ASSIGN_OR_RAISE(auto out, run.fs->OpenOutputStream(path));
+  io::RowGroupCopierOptions copier_options;
+  copier_options.writer_properties = properties;
+  copier_options.pool = &run.pool;
+  ARROW_ASSIGN_OR_RAISE(auto copier, io::RowGroupCopier::Make(out, file.schema, copier_options));
+  ARROW_ASSIGN_OR_RAISE(auto source, io::CopySource::Open(input, file.path, file.metadata));
+  const parquet::FileMetaData& metadata = *file.metadata;
+  const int last = metadata.num_row_groups() - 1;
+  const std::set<int> matched(file.matched_row_groups.begin(), file.matched_row_groups.end());
+  const bool join_last = appended && last >= 0 &&
+                         metadata.RowGroup(last)->num_rows() < properties->max_row_group_length();
+  std::set<int> copied;
+  for (int rg = 0; rg <= last; ++rg) {
+    if (!matched.count(rg) && !(join_last && rg == last) && copier->CanCopy(source, rg).ok()) {
+      copied.insert(rg);
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto rewrite,
+                        MakeRewriteReader(std::move(reader), file, *run.source.keys,
+                                          run.source.rows, run.ladder, run.advance, &run.pool,
+                                          run.matched, planned_keys, copied));
+  for (int rg = 0; rg <= last; ++rg) {
+    const int64_t rows = metadata.RowGroup(rg)->num_rows();
+    if (copied.count(rg)) {
+      ARROW_RETURN_NOT_OK(copier->CopyRowGroup(source, rg));
+      ARROW_RETURN_NOT_OK(run.advance(rows));
+      continue;
+    }
+    arrow::RecordBatchVector batches;
+    for (int64_t read = 0; read < rows;) {
+      ARROW_ASSIGN_OR_RAISE(auto batch, rewrite->Next());
+      if (!batch) return arrow::Status::IOError("'", file.path, "' ended inside row group ", rg);
+      read += batch->num_rows();
+      batches.push_back(std::move(batch));
+    }
+    if (join_last && rg == last) {
+      ARROW_ASSIGN_OR_RAISE(auto more, appended->ToRecordBatches());
+      batches.insert(batches.end(), more.begin(), more.end());
+      appended.reset();
+    }
+    ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(file.schema, batches));
+    ARROW_RETURN_NOT_OK(copier->WriteTable(*table));
+  }
+  if (appended) {  // after a last row group that was copied, or in place of none
+    ARROW_ASSIGN_OR_RAISE(auto table, appended->ToTable());
+    ARROW_RETURN_NOT_OK(copier->WriteTable(*table));
+  }
+  ARROW_RETURN_NOT_OK(copier->Close());
+  ARROW_RETURN_NOT_OK(out->Close());
+  io::StartWriteback(*run.fs, path);  // as write_parquet does: the commit's rename won't wait
+  return std::vector<io::WrittenFile>{{path, copier->num_rows(), 0}};
+}
+
 arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   std::shared_ptr<arrow::io::RandomAccessFile> input;
   ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
@@ -254,12 +342,33 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   auto planned = run.source.planned_keys.find(file.path);
   std::map<int, PlannedKeys>* planned_keys =
       planned == run.source.planned_keys.end() || !whole_row_groups ? nullptr : &planned->second;
-  ARROW_ASSIGN_OR_RAISE(auto rewrite,
-                        MakeRewriteReader(std::move(reader), file, *run.source.keys,
-                                          run.source.rows, run.ladder, run.advance, &run.pool,
-                                          run.matched, planned_keys));
-  auto written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
-                              std::move(plain_columns), &run.pool, keep_row_groups);
+  // Inserted rows this rewrite takes (MergeTask::appended_rows), after the file's own.
+  const std::vector<int64_t>& appended_rows =
+      run.source.routed ? run.source.appended_rows : run.task.appended_rows;
+  std::shared_ptr<arrow::RecordBatchReader> appended;
+  if (!appended_rows.empty()) {
+    appended = std::make_shared<GatherReader>(run.source.rows, appended_rows, file.schema,
+                                              run.plan.chunk_size_rows, &run.pool);
+  }
+  const io::WriteDatasetOptions& write = run.plan.write;
+  const int64_t total_rows = file.num_rows() + static_cast<int64_t>(appended_rows.size());
+  arrow::Result<std::vector<io::WrittenFile>> written;
+  if (keep_row_groups && total_rows <= write.max_rows_per_file.value_or(total_rows) &&
+      LargestRowGroupRows(*file.metadata) <= write.row_group_size.value_or(total_rows)) {
+    written = RewriteCopying(run, file, input, std::move(reader), planned_keys,
+                             std::move(plain_columns), std::move(appended));
+  } else {
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::RecordBatchReader> rewrite,
+                          MakeRewriteReader(std::move(reader), file, *run.source.keys,
+                                            run.source.rows, run.ladder, run.advance, &run.pool,
+                                            run.matched, planned_keys));
+    if (appended) rewrite = std::make_shared<ChainReader>(std::move(rewrite), std::move(appended));
+    written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", write, std::move(plain_columns),
+                           &run.pool, keep_row_groups);
+  }
+  if (!appended_rows.empty() && written.ok()) {
+    ARROW_RETURN_NOT_OK(run.advance(static_cast<int64_t>(appended_rows.size())));
+  }
   if (planned != run.source.planned_keys.end()) planned->second.clear();  // any not used
   return written;
 }
