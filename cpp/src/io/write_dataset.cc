@@ -110,7 +110,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
                                       "' is required by the schema (not nullable) but missing "
                                       "from the data");
       }
-    } else if (!cp::CanCast(*existing->type(), *field->type())) {
+    } else if (!existing->type()->Equals(*field->type()) &&  // CanCast(halffloat, halffloat) is false
+               !cp::CanCast(*existing->type(), *field->type())) {
       return arrow::Status::TypeError("cannot cast column '", field->name(), "' from ",
                                       existing->type()->ToString(), " to ",
                                       field->type()->ToString());
