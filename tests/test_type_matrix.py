@@ -406,6 +406,27 @@ def test_keys_of_different_types_match_by_value(tmp_path, case):
     source = pa.table({"k": arr(keys_s, type_s), "v": list(range(100, 100 + len(keys_s)))})
     write_target(tmp_path, a, b)
     check_merge(tmp_path, [a, b], source, ["k"])
+    # Reads and scans see the rows the merge wrote, in the files' unified schema.
+    got, _ = read_back(tmp_path)
+    read = PyarrowDatasetIO().read_parquet(str(tmp_path))
+    scanned = pa.concat_tables(process_in_chunks(str(tmp_path), enable_progress=False))
+    assert read.schema == scanned.schema
+    for table in (read, scanned):
+        assert normal(rows_of(table), ["k", "v"]) == normal(got, ["k", "v"])
+
+
+def test_uint64_values_past_int64_beside_int64_files_are_refused_by_name(tmp_path):
+    # The files unify to int64 (as pyarrow's): a uint64 file holding 2^63 cannot be
+    # rewritten in it. The merge fails before its commit, naming the column and types.
+    a = pa.table({"k": pa.array([2**63, U64_MAX, 5], pa.uint64()), "v": [1, 2, 3]})
+    b = pa.table({"k": pa.array([-1, 7], pa.int64()), "v": [4, 5]})
+    write_target(tmp_path, a, b)
+    before = listing(tmp_path)
+    with pytest.raises(TypeError, match=r"cannot write column 'k' \(uint64\) into .*part-0.parquet"
+                                        r"', where it is int64: Integer value 9223372036854775808"):
+        PyarrowDatasetIO().merge(pa.table({"k": [5, 7], "v": [10, 11]}), str(tmp_path), "upsert",
+                                 ["k"])
+    assert listing(tmp_path) == before
 
 
 # ---- types that cannot be keys ----------------------------------------------------------
