@@ -85,6 +85,7 @@ namespace {
 // Checks what can be checked on the data's schema alone, before anything is created.
 arrow::Status ValidateFor(const arrow::Schema& data, const WriteDatasetOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateWriteOptions(options));
+  ARROW_RETURN_NOT_OK(CheckParquetStores(*WithoutViewTypes(std::make_shared<arrow::Schema>(data))));
   for (const std::string& column : options.partition_by) {
     if (!data.GetFieldByName(column) &&
         !(options.schema && options.schema->GetFieldByName(column))) {

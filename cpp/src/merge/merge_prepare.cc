@@ -191,6 +191,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_RETURN_NOT_OK(CheckColumns(*reader->schema(), options.partition_columns,
                                    "Partition column(s) not found in source: "));
   ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(plan.write));  // codec and sizes, before any work
+  ARROW_RETURN_NOT_OK(io::CheckParquetStores(*reader->schema()));  // intervals, unions: named
   state->monitor = options.monitor;
   if (!state->monitor) {
     ARROW_ASSIGN_OR_RAISE(state->monitor,
