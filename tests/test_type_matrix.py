@@ -200,6 +200,7 @@ def key_types():
             b"1234", b"zzzz", b"\x80\x00\x00\x00"])
     single("dictionary<string>", pa.dictionary(pa.int32(), pa.string()), texts)
     single("dictionary<int64>", pa.dictionary(pa.int8(), pa.int64()), signed(64))
+    single("json", pa.json_(), ['""', '"a"', "1", "[]", "{}", "null", "true", '{"a": [1]}', "2.5"])
     single("uuid", pa.uuid(), [uuid.UUID(int=i).bytes for i in (0, 2**128 - 1, 1, 2, 3, 4, 5, 6, 7)])
     cases.append(("bool+int8", [("b", pa.bool_()), ("k", pa.int8())],
                   [(True, 0), (False, 0), (True, 1), (False, 1), (True, -128), (False, 127),
@@ -268,6 +269,15 @@ def test_every_key_type_merges_exactly(tmp_path, case):
     assert normal(rows_of(merged), columns) == normal([dict(zip(columns, r)) for r in want],
                                                       columns)
     assert merged.schema == existing.schema
+
+
+def test_a_bool_key_alone(tmp_path):
+    a = pa.table({"k": [True, None], "v": [1, 2]})
+    b = pa.table({"k": [False], "v": [3]})
+    source = pa.table({"k": [False, None, False], "v": [10, 11, 12]})
+    write_target(tmp_path, a, b)
+    result, _ = check_merge(tmp_path, [a, b], source, ["k"])
+    assert (result.updated, result.inserted) == (2, 0)
 
 
 # ---- column types ---------------------------------------------------------------------
