@@ -22,29 +22,6 @@ ray = pytest.importorskip("ray")  # in requirements-dev.txt: make test always ru
 from fsspeckit.distributed import RayExecutor  # noqa: E402
 
 
-def _kill_task_hook(marker):
-    def install():
-        from fsspeckit import _core
-        _core._set_test_hooks(kill_task_marker=marker)
-    return install
-
-
-@pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory):
-    """A 2-CPU local Ray cluster. Its workers install a test hook on start: the marker
-    exists (disarmed) until a test removes it; the first rewrite that recreates it kills
-    its own worker."""
-    marker = tmp_path_factory.mktemp("ray") / "kill-marker"
-    marker.touch()
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 << 20,
-             runtime_env={"worker_process_setup_hook": _kill_task_hook(str(marker))},
-             logging_level="ERROR", log_to_driver=False)
-    yield {"address": ray.get_runtime_context().gcs_address, "marker": marker}
-    ray.shutdown()
-
-
 def table_rows(path):
     table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
     columns = sorted(table.column_names)

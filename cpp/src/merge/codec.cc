@@ -4,6 +4,7 @@
 
 #include <arrow/buffer.h>
 #include <arrow/io/memory.h>
+#include <arrow/ipc/dictionary.h>
 #include <arrow/ipc/reader.h>
 #include <arrow/ipc/writer.h>
 
@@ -109,7 +110,10 @@ std::string SchemaBytes(const std::shared_ptr<arrow::Schema>& schema) {
 arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromBytes(const std::string& bytes) {
   if (bytes.empty()) return nullptr;
   arrow::io::BufferReader reader(arrow::Buffer::FromString(bytes));
-  auto schema = arrow::ipc::ReadSchema(&reader, nullptr);
+  // A memo is needed even though no dictionary batches follow: without one, a schema
+  // with a dictionary column crashes the reader.
+  arrow::ipc::DictionaryMemo dictionaries;
+  auto schema = arrow::ipc::ReadSchema(&reader, &dictionaries);
   if (!schema.ok()) return arrow::Status::Invalid("damaged merge plan (schema)");
   return schema;
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <arrow/extension/uuid.h>
+
 #include "fsspeckit/merge/commit.h"
 #include "fsspeckit/merge/plan.h"
 #include "fsspeckit/merge/task.h"
@@ -53,6 +55,19 @@ TEST_F(MergeCodecTest, APlanSurvivesBytesWithEveryField) {
   EXPECT_EQ(appended, 1u);
   EXPECT_EQ(back.updated, 2);
   EXPECT_EQ(back.source_count, 3);
+}
+
+// Tasks elsewhere read the dataset's schema from the plan: dictionary columns (and
+// extension types) included. A dictionary once crashed the reader.
+TEST_F(MergeCodecTest, APlanKeepsDictionaryAndExtensionColumns) {
+  Plan plan;
+  plan.schema = arrow::schema(
+      {arrow::field("k", arrow::dictionary(arrow::int32(), arrow::utf8())),
+       arrow::field("l", arrow::list(arrow::dictionary(arrow::int8(), arrow::large_utf8()))),
+       arrow::field("u", arrow::extension::uuid())});
+  ASSERT_OK_AND_ASSIGN(Plan back, Plan::Deserialize(plan.Serialize()));
+  ASSERT_NE(back.schema, nullptr);
+  EXPECT_TRUE(back.schema->Equals(*plan.schema)) << back.schema->ToString();
 }
 
 TEST_F(MergeCodecTest, DamagedOrForeignBytesAreRefused) {

@@ -209,6 +209,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_RETURN_NOT_OK(CheckColumns(*reader->schema(), options.partition_columns,
                                    "Partition column(s) not found in source: "));
   ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(plan.write));  // codec and sizes, before any work
+  ARROW_RETURN_NOT_OK(io::CheckParquetStores(*reader->schema()));  // intervals, unions: named
   state->perf = perf::PerformanceMonitor::Make(state->budget->monitor());
   state->perf->StartOp("key_index");
   SourceRange range;

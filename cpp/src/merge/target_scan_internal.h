@@ -41,7 +41,8 @@ struct TargetFile {
 /// The first key column's distinct non-null source values, sorted, in the canonical
 /// type's C++ form; monostate when statistics cannot prune that type (or NaN keys).
 struct SourceRange {
-  std::variant<std::monostate, std::vector<int64_t>, std::vector<double>, std::vector<std::string>>
+  std::variant<std::monostate, std::vector<int64_t>, std::vector<uint64_t>, std::vector<double>,
+               std::vector<std::string>>
       values;
   bool has_null = false;
 };
