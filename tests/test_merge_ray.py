@@ -147,6 +147,7 @@ def test_merge_on_s3_through_ray(ray_cluster, s3):
     calls = []
     result = io.merge(pa.table({"id": [5, 25, 31], "name": ["new"] * 3}), path, "upsert", "id",
                       executor=RayExecutor(max_tasks_in_flight=1),
+                      max_rows_per_file=10,  # the files are full: the new key is an insert task
                       merge_progress_callback=lambda done, total: calls.append((done, total)))
     assert (result.updated, result.inserted, len(result.rewritten_files)) == (2, 1, 2)
     assert calls == [(10, 21), (20, 21), (21, 21)]  # per finished task: two rewrites, the insert
