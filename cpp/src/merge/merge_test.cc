@@ -75,6 +75,20 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
   }
 }
 
+// Small row groups are joined (not copied); the appended rows fill the file exactly to
+// max_rows_per_file, where the writer looks for a next part (fuzz seed 92 crashed there).
+TEST_F(MergeTest, AppendedRowsFillingAFileExactlyEndIt) {
+  WriteFile("a.parquet", 0, 6, 2);
+  MergeOptions options;
+  options.key_columns = {"id"};
+  options.max_rows_per_file = 7;
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 50]"), Location(), options));
+  EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/a.parquet"});
+  EXPECT_TRUE(result.inserted_files.empty());
+  ASSERT_OK_AND_ASSIGN(auto all, io::ReadParquet(Location()));
+  EXPECT_EQ(all->num_rows(), 7);
+}
+
 // Row groups of 64Ki rows or more stay as they were (split at row_group_size); smaller
 // ones are joined up to row_group_size.
 TEST_F(MergeTest, RewritesKeepLargeRowGroupsAndJoinSmallOnes) {

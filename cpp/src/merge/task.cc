@@ -246,8 +246,8 @@ class ChainReader : public arrow::RecordBatchReader {
  public:
   ChainReader(std::shared_ptr<arrow::RecordBatchReader> first,
               std::shared_ptr<arrow::RecordBatchReader> second)
-      : first_(std::move(first)), second_(std::move(second)) {}
-  std::shared_ptr<arrow::Schema> schema() const override { return first_->schema(); }
+      : schema_(first->schema()), first_(std::move(first)), second_(std::move(second)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     if (first_) {
       ARROW_RETURN_NOT_OK(first_->ReadNext(out));
@@ -258,7 +258,8 @@ class ChainReader : public arrow::RecordBatchReader {
   }
 
  private:
-  std::shared_ptr<arrow::RecordBatchReader> first_, second_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::shared_ptr<arrow::RecordBatchReader> first_, second_;  // first_: until it ends
 };
 
 // The rewritten file, one row group at a time, each as it was: one that holds no source
