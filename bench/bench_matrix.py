@@ -3,6 +3,7 @@ pyarrow and the rewrite ceiling, interleaved in one run.
 
 Run with `make bench`, or after `make bench-env`:
     .venv/bin/python bench/bench_matrix.py [--quick] [--rounds N] [--scale F] [--shapes a,b] [--contenders a,b] [--large]
+                                           [--baseline PYTHON]
 
 By default each shape's dataset is at half the size listed in SHAPES (--scale 1 for all of
 it) and two rounds run: about 6 minutes on a busy 2-core machine. --quick: a quarter of
@@ -28,6 +29,10 @@ Contenders:
   row group on two threads, with the writer settings fsspeckit's rewrites use (snappy, the
   file's row group size, no dictionary for columns >= 9 in 10 distinct): what a rewrite
   that decodes and encodes every affected byte costs, without finding a single key.
+
+--baseline PYTHON: also run fsspeckit from another build (the python of a venv where an
+earlier checkout is installed), as the contender "fsspeckit@baseline", interleaved like the
+others: an A/B of two builds on every shape.
 
 --large: 130M rows / 52 files (3.1 GB), a 1M-row upsert over every file, 256 MiB budget,
 one round; plain pyarrow and the original are left out (they hold the whole dataset).
@@ -519,6 +524,8 @@ def main():
     scale = 1.0 if large else scale  # the 3 GB case is the point of --large
     budget_mb = 256 if large else 1024
     peers = contenders(large)
+    if "--baseline" in args:
+        peers[OURS_NAME + "@baseline"] = (args[args.index("--baseline") + 1], OURS)
     if "--contenders" in args:  # for iterating on one contender: e.g. fsspeckit,DuckDB,ceiling
         wanted = args[args.index("--contenders") + 1].split(",")
         peers = {name: peer for name, peer in peers.items() if name in wanted}

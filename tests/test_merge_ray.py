@@ -177,8 +177,9 @@ DRIVER = textwrap.dedent(r"""
     ray.init(address=address, logging_level="ERROR", log_to_driver=False)
     executor = KilledBeforeCommit() if moment == "before" else RayExecutor()
     ids = list(range(0, 90, 3)) + [200, 201]
+    # Files full (max_rows_per_file): a task and a move per file, the commit has moves to die in.
     PyarrowDatasetIO().merge(pa.table({"id": ids, "name": ["new"] * len(ids)}), path,
-                             "upsert", "id", executor=executor)
+                             "upsert", "id", executor=executor, max_rows_per_file=15)
     print("done")
 """)
 
@@ -243,7 +244,8 @@ TWO_NODES = textwrap.dedent(r"""
                     cluster.remove_node(node.pop())
         try:
             result = io.merge(source, path, "upsert", "id", merge_progress_callback=progress,
-                              executor=RayExecutor(max_retries=3))
+                              executor=RayExecutor(max_retries=3),
+                              max_rows_per_file=25)  # files full: a task per file
             out[case] = {"nodes": len({t["node"] for t in result.metrics["tasks"]}),
                          "tasks": len(result.metrics["tasks"]), "error": None}
         except Exception as error:

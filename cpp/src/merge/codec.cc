@@ -149,6 +149,10 @@ std::string Plan::Serialize() const {
     w.Vector(t.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
     w.Vector(t.source_rows, [&](int64_t row) { w.Number(row); });
     w.Vector(t.appended_rows, [&](int64_t row) { w.Number(row); });
+    w.Vector(t.joined, [&](const JoinedFile& f) {
+      w.String(f.path);
+      w.Vector(f.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
+    });
     w.Number(t.work_rows);
     w.Number(t.estimated_bytes);
   });
@@ -191,6 +195,12 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
     t.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
     t.source_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
     t.appended_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
+    t.joined = r.Vector<JoinedFile>([&] {
+      JoinedFile f;
+      f.path = r.String();
+      f.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
+      return f;
+    });
     t.work_rows = r.Number<int64_t>();
     t.estimated_bytes = r.Number<int64_t>();
     return t;

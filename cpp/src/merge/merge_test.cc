@@ -89,6 +89,48 @@ TEST_F(MergeTest, AppendedRowsFillingAFileExactlyEndIt) {
   EXPECT_EQ(all->num_rows(), 7);
 }
 
+// Small files of one folder that a merge rewrites become one file; files of other folders
+// (partitions) and files it does not touch stay as they are.
+TEST_F(MergeTest, SmallFilesRewrittenTogetherBecomeOneFile) {
+  WriteFile("a.parquet", 0, 6, 2);
+  WriteFile("b.parquet", 10, 6, 2);
+  WriteFile("c.parquet", 20, 6, 2);  // untouched
+  WriteFile("sub/d.parquet", 30, 6, 2);
+  MergeOptions options;
+  options.key_columns = {"id"};
+  ASSERT_OK_AND_ASSIGN(auto planned, MakePlan(Source("[3, 11, 31, 50]"), Location(), options, true));
+  const Plan plan = Plan::Deserialize(planned->plan().Serialize()).ValueOrDie();
+  std::vector<TaskResult> results;
+  for (int64_t t = 0; t < static_cast<int64_t>(plan.tasks.size()); ++t) {  // as another process
+    ASSERT_OK_AND_ASSIGN(TaskInput input, LoadTaskInput(plan, t, fs_));
+    ASSERT_OK_AND_ASSIGN(results.emplace_back(), RunTask(plan, t, input, fs_, TaskOptions{}));
+  }
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Commit(std::move(planned), std::move(results)));
+  EXPECT_EQ(result.updated, 3);
+  EXPECT_EQ(result.inserted, 1);
+  std::vector<std::string> rewritten = result.rewritten_files;
+  std::sort(rewritten.begin(), rewritten.end());
+  EXPECT_EQ(rewritten, (std::vector<std::string>{tmp_.path() + "/a.parquet",
+                                                 tmp_.path() + "/sub/d.parquet"}));
+  EXPECT_FALSE(fs::exists(tmp_.path() + "/b.parquet"));  // its rows are in a.parquet now
+  EXPECT_EQ(result.preserved_files, std::vector<std::string>{tmp_.path() + "/c.parquet"});
+  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+  ASSERT_OK_AND_ASSIGN(auto batch, a->CombineChunksToBatch());
+  auto ids = std::static_pointer_cast<arrow::Int64Array>(batch->GetColumnByName("id"));
+  auto names = std::static_pointer_cast<arrow::StringArray>(batch->GetColumnByName("name"));
+  std::vector<std::pair<int64_t, std::string>> rows;
+  for (int64_t i = 0; i < batch->num_rows(); ++i) rows.emplace_back(ids->Value(i), names->GetString(i));
+  std::vector<std::pair<int64_t, std::string>> expected;
+  for (int64_t id : {0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15}) {
+    expected.emplace_back(id, id == 3 || id == 11 ? "new" : "old");
+  }
+  EXPECT_EQ(rows, expected);  // a's rows, then b's (the new key went to sub/d, the smaller)
+  auto file = parquet::ParquetFileReader::OpenFile(tmp_.path() + "/a.parquet");
+  EXPECT_EQ(file->metadata()->num_row_groups(), 1);  // small row groups joined
+  ASSERT_OK_AND_ASSIGN(auto all, io::ReadParquet(Location()));
+  EXPECT_EQ(all->num_rows(), 25);
+}
+
 // Row groups of 64Ki rows or more stay as they were (split at row_group_size); smaller
 // ones are joined up to row_group_size.
 TEST_F(MergeTest, RewritesKeepLargeRowGroupsAndJoinSmallOnes) {

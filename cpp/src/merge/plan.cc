@@ -1,5 +1,6 @@
 // fsspeckit: the first step of a merge: validate, load the source, lock, plan the tasks.
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <thread>
 
@@ -65,6 +66,28 @@ int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& writ
   return 3 * largest_decoded + largest_compressed + output_bytes;
 }
 
+// A small file rewritten beside another of the same folder (the one before it in path
+// order, itself small or already joining others) is written with it, as one file, when
+// their rows fit max_rows_per_file: a merge touching many small files of a partition
+// leaves one file there, not as many as it found. Its row groups are decoded and joined
+// into full-size ones. False when `task` stays a task of its own.
+bool JoinsInto(MergeTask& into, MergeTask& task, const std::optional<int64_t>& max_rows_per_file) {
+  if (io::ParentPath(into.file) != io::ParentPath(task.file) ||
+      (into.joined.empty() && into.work_rows >= kSmallRows) ||
+      into.work_rows > max_rows_per_file.value_or(std::numeric_limits<int64_t>::max()) - task.work_rows) {
+    return false;
+  }
+  into.joined.push_back({std::move(task.file), std::move(task.row_groups)});
+  std::vector<int64_t> rows;
+  rows.reserve(into.source_rows.size() + task.source_rows.size());
+  std::merge(into.source_rows.begin(), into.source_rows.end(), task.source_rows.begin(),
+             task.source_rows.end(), std::back_inserter(rows));
+  into.source_rows = std::move(rows);
+  into.work_rows += task.work_rows;
+  into.estimated_bytes += task.estimated_bytes;  // read one after the other: conservative
+  return true;
+}
+
 // Few inserted rows (a small file's worth) go into a file that is rewritten anyway, when
 // one has room for them under max_rows_per_file (the one with the fewest rows): a merge
 // then leaves no new small file behind, where daily merges would otherwise add one a day.
@@ -98,6 +121,7 @@ std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, 
   const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source_num_rows);
   std::vector<MergeTask> tasks;
   std::vector<int64_t> compressed;
+  size_t previous_file = 0;  // the last file given a task
   for (size_t f = 0; rewrites && f < found.files.size(); ++f) {
     const TargetFile& file = found.files[f];
     if (file.matched_rows == 0) continue;
@@ -110,6 +134,15 @@ std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, 
     std::sort(task.source_rows.begin(), task.source_rows.end());
     task.work_rows = file.num_rows();
     task.estimated_bytes = RewriteBytes(file, plan.write, source_row_bytes);
+    // Joined only with the file just before it in the listing: the dataset's row order
+    // (by path, then row) stays as it was.
+    const bool follows = !tasks.empty() && previous_file + 1 == f;
+    previous_file = f;
+    if (file.num_rows() < kSmallRows && follows &&
+        JoinsInto(tasks.back(), task, plan.write.max_rows_per_file)) {
+      compressed.back() += CompressedBytes(*file.metadata);
+      continue;
+    }
     tasks.push_back(std::move(task));
     compressed.push_back(CompressedBytes(*file.metadata));
   }

@@ -199,11 +199,11 @@ class GatherReader : public arrow::RecordBatchReader {
 // The file as the task finds it, checked against the plan: a file changed since the
 // plan (another writer, without the lock) must not be rewritten from stale row groups.
 arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan& plan,
-                                          const MergeTask& task,
+                                          const std::string& path, const std::vector<int>& row_groups,
                                           std::shared_ptr<arrow::io::RandomAccessFile>& input) {
   TargetFile file;
-  file.path = task.file;
-  file.matched_row_groups = task.row_groups;
+  file.path = path;
+  file.matched_row_groups = row_groups;
   ARROW_ASSIGN_OR_RAISE(input, fs.OpenInputFile(file.path));
   ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   auto planned = std::find_if(plan.files.begin(), plan.files.end(),
@@ -329,21 +329,91 @@ arrow::Result<std::vector<io::WrittenFile>> RewriteCopying(
   return std::vector<io::WrittenFile>{{path, copier->num_rows(), 0}};
 }
 
-arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
+// A file of a rewrite task, opened: checked against the plan, its reader sized to the
+// budget, the key columns the plan kept for it (when its row groups are read whole).
+struct OpenedFile {
+  TargetFile file;
   std::shared_ptr<arrow::io::RandomAccessFile> input;
-  ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
-  const int64_t rows_per_read = RowsPerRead(file, run.plan.source_row_bytes, run.pool);
-  ARROW_ASSIGN_OR_RAISE(auto reader,
-                        OpenTarget(input, file, &run.pool, rows_per_read, run.decode_in_parallel));
+  std::unique_ptr<parquet::arrow::FileReader> reader;
+  bool whole_row_groups = true;
+  std::map<int, PlannedKeys>* planned_keys = nullptr;
+};
+
+arrow::Result<std::unique_ptr<OpenedFile>> OpenForRewrite(TaskRun& run, const std::string& path,
+                                                          const std::vector<int>& row_groups) {
+  auto opened = std::make_unique<OpenedFile>();
+  ARROW_ASSIGN_OR_RAISE(opened->file,
+                        OpenPlannedFile(*run.fs, run.plan, path, row_groups, opened->input));
+  const int64_t rows_per_read = RowsPerRead(opened->file, run.plan.source_row_bytes, run.pool);
+  ARROW_ASSIGN_OR_RAISE(opened->reader, OpenTarget(opened->input, opened->file, &run.pool,
+                                                   rows_per_read, run.decode_in_parallel));
   // Where a tight budget has row groups read in slices, the slices are joined again (not
   // written one by one), and the keys are read again rather than the plan's used.
-  const bool whole_row_groups = rows_per_read >= LargestRowGroupRows(*file.metadata);
-  const bool keep_row_groups = KeepsRowGroups(*file.metadata) && whole_row_groups;
-  std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *input);
-  auto planned = run.source.planned_keys.find(file.path);
-  std::map<int, PlannedKeys>* planned_keys =
-      planned == run.source.planned_keys.end() || !whole_row_groups ? nullptr : &planned->second;
-  // Inserted rows this rewrite takes (MergeTask::appended_rows), after the file's own.
+  opened->whole_row_groups = rows_per_read >= LargestRowGroupRows(*opened->file.metadata);
+  auto planned = run.source.planned_keys.find(path);
+  if (planned != run.source.planned_keys.end() && opened->whole_row_groups) {
+    opened->planned_keys = &planned->second;
+  }
+  return opened;
+}
+
+// The planned keys of `path` not used by its rewrite: freed.
+void FreePlannedKeys(TaskRun& run, const std::string& path) {
+  auto planned = run.source.planned_keys.find(path);
+  if (planned != run.source.planned_keys.end()) planned->second.clear();
+}
+
+// The rows of a task's files one after the other (its own, then the joined ones: see
+// MergeTask::joined), each file opened when the one before it ends.
+class JoinedFilesReader : public arrow::RecordBatchReader {
+ public:
+  JoinedFilesReader(TaskRun& run, std::unique_ptr<OpenedFile> first)
+      : run_(run), schema_(first->file.schema), opened_(std::move(first)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    while (true) {
+      if (!rows_) {
+        if (next_ > run_.task.joined.size()) {
+          *out = nullptr;
+          return arrow::Status::OK();
+        }
+        if (next_ > 0) {
+          const JoinedFile& joined = run_.task.joined[next_ - 1];
+          ARROW_ASSIGN_OR_RAISE(opened_, OpenForRewrite(run_, joined.path, joined.row_groups));
+        }
+        ++next_;
+        ARROW_ASSIGN_OR_RAISE(rows_, MakeRewriteReader(std::move(opened_->reader), opened_->file,
+                                                       *run_.source.keys, run_.source.rows,
+                                                       run_.ladder, run_.advance, &run_.pool,
+                                                       run_.matched, opened_->planned_keys));
+      }
+      ARROW_RETURN_NOT_OK(rows_->ReadNext(out));
+      if (*out) {
+        if (!(*out)->schema()->Equals(*schema_, /*check_metadata=*/false)) {
+          return arrow::Status::Invalid("'", opened_->file.path, "' was read in another schema");
+        }
+        ARROW_ASSIGN_OR_RAISE(*out, (*out)->ReplaceSchema(schema_));  // the first file's metadata
+        return arrow::Status::OK();
+      }
+      rows_.reset();  // before its file goes
+      FreePlannedKeys(run_, opened_->file.path);
+    }
+  }
+
+ private:
+  TaskRun& run_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::unique_ptr<OpenedFile> opened_;  // the file rows_ reads
+  std::shared_ptr<arrow::RecordBatchReader> rows_;
+  size_t next_ = 0;  // 0: the task's own file, i: joined[i - 1]
+};
+
+arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
+  ARROW_ASSIGN_OR_RAISE(auto opened, OpenForRewrite(run, run.task.file, run.task.row_groups));
+  const TargetFile& file = opened->file;
+  const bool keep_row_groups = KeepsRowGroups(*file.metadata) && opened->whole_row_groups;
+  std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *opened->input);
+  // Inserted rows this rewrite takes (MergeTask::appended_rows), after the files' own.
   const std::vector<int64_t>& appended_rows =
       run.source.routed ? run.source.appended_rows : run.task.appended_rows;
   std::shared_ptr<arrow::RecordBatchReader> appended;
@@ -354,23 +424,25 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   const io::WriteDatasetOptions& write = run.plan.write;
   const int64_t total_rows = file.num_rows() + static_cast<int64_t>(appended_rows.size());
   arrow::Result<std::vector<io::WrittenFile>> written;
-  if (keep_row_groups && total_rows <= write.max_rows_per_file.value_or(total_rows) &&
+  if (run.task.joined.empty() && keep_row_groups &&
+      total_rows <= write.max_rows_per_file.value_or(total_rows) &&
       LargestRowGroupRows(*file.metadata) <= write.row_group_size.value_or(total_rows)) {
-    written = RewriteCopying(run, file, input, std::move(reader), planned_keys,
-                             std::move(plain_columns), std::move(appended));
+    const std::string path = file.path;
+    written = RewriteCopying(run, file, opened->input, std::move(opened->reader),
+                             opened->planned_keys, std::move(plain_columns), std::move(appended));
+    FreePlannedKeys(run, path);
   } else {
-    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::RecordBatchReader> rewrite,
-                          MakeRewriteReader(std::move(reader), file, *run.source.keys,
-                                            run.source.rows, run.ladder, run.advance, &run.pool,
-                                            run.matched, planned_keys));
-    if (appended) rewrite = std::make_shared<ChainReader>(std::move(rewrite), std::move(appended));
-    written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", write, std::move(plain_columns),
-                           &run.pool, keep_row_groups);
+    // Joined files are small: their row groups are joined too.
+    const bool row_group_per_batch = keep_row_groups && run.task.joined.empty();
+    std::shared_ptr<arrow::RecordBatchReader> rows =
+        std::make_shared<JoinedFilesReader>(run, std::move(opened));
+    if (appended) rows = std::make_shared<ChainReader>(std::move(rows), std::move(appended));
+    written = WriteRewrite(rows, run.fs, run.dir + "/part-", write, std::move(plain_columns),
+                           &run.pool, row_group_per_batch);
   }
   if (!appended_rows.empty() && written.ok()) {
     ARROW_RETURN_NOT_OK(run.advance(static_cast<int64_t>(appended_rows.size())));
   }
-  if (planned != run.source.planned_keys.end()) planned->second.clear();  // any not used
   return written;
 }
 
