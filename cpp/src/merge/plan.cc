@@ -66,15 +66,19 @@ int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& writ
   return 3 * largest_decoded + largest_compressed + output_bytes;
 }
 
+// A joined file holds up to this many rows: files few and large enough to scan fast,
+// and still several rewrites to run side by side where a merge touches many small files.
+constexpr int64_t kJoinedRowsCap = int64_t{1} << 20;
+
 // A small file rewritten beside another of the same folder (the one before it in path
 // order, itself small or already joining others) is written with it, as one file, when
-// their rows fit max_rows_per_file: a merge touching many small files of a partition
-// leaves one file there, not as many as it found. Its row groups are decoded and joined
-// into full-size ones. False when `task` stays a task of its own.
+// their rows fit max_rows_per_file and kJoinedRowsCap: a merge touching many small files
+// of a partition leaves few files there, not as many as it found. Their row groups are
+// decoded and joined into full-size ones. False when `task` stays a task of its own.
 bool JoinsInto(MergeTask& into, MergeTask& task, const std::optional<int64_t>& max_rows_per_file) {
+  const int64_t limit = std::min(kJoinedRowsCap, max_rows_per_file.value_or(kJoinedRowsCap));
   if (io::ParentPath(into.file) != io::ParentPath(task.file) ||
-      (into.joined.empty() && into.work_rows >= kSmallRows) ||
-      into.work_rows > max_rows_per_file.value_or(std::numeric_limits<int64_t>::max()) - task.work_rows) {
+      (into.joined.empty() && into.work_rows >= kSmallRows) || into.work_rows > limit - task.work_rows) {
     return false;
   }
   into.joined.push_back({std::move(task.file), std::move(task.row_groups)});
@@ -84,7 +88,8 @@ bool JoinsInto(MergeTask& into, MergeTask& task, const std::optional<int64_t>& m
              task.source_rows.end(), std::back_inserter(rows));
   into.source_rows = std::move(rows);
   into.work_rows += task.work_rows;
-  into.estimated_bytes += task.estimated_bytes;  // read one after the other: conservative
+  // The files are read one after the other (MakeTasks adds the row group being joined).
+  into.estimated_bytes = std::max(into.estimated_bytes, task.estimated_bytes);
   return true;
 }
 
@@ -145,6 +150,11 @@ std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, 
     }
     tasks.push_back(std::move(task));
     compressed.push_back(CompressedBytes(*file.metadata));
+  }
+  // A joined task also holds the row group it joins: at most all its files' rows, as the
+  // writer buffers them (compressed).
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    if (!tasks[t].joined.empty()) tasks[t].estimated_bytes += compressed[t];
   }
   std::vector<size_t> order(tasks.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;

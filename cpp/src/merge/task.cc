@@ -424,7 +424,11 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   const io::WriteDatasetOptions& write = run.plan.write;
   const int64_t total_rows = file.num_rows() + static_cast<int64_t>(appended_rows.size());
   arrow::Result<std::vector<io::WrittenFile>> written;
-  if (run.task.joined.empty() && keep_row_groups &&
+  // Copying pays where a row group holds no source key; where all do, every row group is
+  // encoded again and the copier's in-memory encoding would only add a copy of each.
+  const bool untouched_row_group =
+      static_cast<int>(file.matched_row_groups.size()) < file.metadata->num_row_groups();
+  if (run.task.joined.empty() && keep_row_groups && untouched_row_group &&
       total_rows <= write.max_rows_per_file.value_or(total_rows) &&
       LargestRowGroupRows(*file.metadata) <= write.row_group_size.value_or(total_rows)) {
     const std::string path = file.path;
