@@ -131,6 +131,41 @@ TEST_F(MergeTest, SmallFilesRewrittenTogetherBecomeOneFile) {
   EXPECT_EQ(all->num_rows(), 25);
 }
 
+// In a hive dataset new keys go into the rewritten file of their own partition; a new key
+// of a partition no rewrite touches gets a file in its folder.
+TEST_F(MergeTest, NewKeysGoIntoTheRewrittenFileOfTheirPartition) {
+  auto file = [](const std::string& ids) {
+    return arrow::Table::FromRecordBatches(
+               {Batch({"id", "name"}, {Json(arrow::int64(), ids),
+                                       Json(arrow::utf8(), R"(["old", "old", "old"])")})})
+        .ValueOrDie();
+  };
+  WriteTableAt(tmp_.path(), "day=1/a.parquet", *file("[1, 2, 3]"));
+  WriteTableAt(tmp_.path(), "day=2/b.parquet", *file("[4, 5, 6]"));
+  auto source = arrow::Table::FromRecordBatches(
+      {Batch({"id", "name", "day"}, {Json(arrow::int64(), "[2, 5, 10, 11, 12]"),
+                                     Json(arrow::utf8(), R"(["new", "new", "new", "new", "new"])"),
+                                     Json(arrow::int32(), "[1, 2, 2, 1, 3]")})}).ValueOrDie();
+  MergeOptions options;
+  options.key_columns = {"id"};
+  ASSERT_OK_AND_ASSIGN(MergeResult result,
+                       Merge(std::make_shared<arrow::TableBatchReader>(source), Location(), options));
+  EXPECT_EQ(result.inserted, 3);
+  EXPECT_EQ(result.updated, 2);
+  ASSERT_EQ(result.inserted_files.size(), 1u);  // day=3: no file was rewritten there
+  EXPECT_NE(result.inserted_files[0].find("/day=3/"), std::string::npos) << result.inserted_files[0];
+  auto ids_in = [&](const std::string& name) {
+    auto table = io::ReadParquet({fs_, tmp_.path() + "/" + name}).ValueOrDie();
+    auto batch = table->CombineChunksToBatch().ValueOrDie();
+    auto ids = std::static_pointer_cast<arrow::Int64Array>(batch->GetColumnByName("id"));
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < ids->length(); ++i) out.push_back(ids->Value(i));
+    return out;
+  };
+  EXPECT_EQ(ids_in("day=1/a.parquet"), (std::vector<int64_t>{1, 2, 3, 11}));
+  EXPECT_EQ(ids_in("day=2/b.parquet"), (std::vector<int64_t>{4, 5, 6, 10}));
+}
+
 // Row groups of 64Ki rows or more stay as they were (split at row_group_size); smaller
 // ones are joined up to row_group_size.
 TEST_F(MergeTest, RewritesKeepLargeRowGroupsAndJoinSmallOnes) {
