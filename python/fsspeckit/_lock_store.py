@@ -49,8 +49,16 @@ def _pyarrow_s3_call(filesystem: pafs.S3FileSystem):
     if endpoint:
         client_args["endpoint_url"] = endpoint if "://" in endpoint else (
             f"{options['scheme']}://{endpoint}")
+    # Transient answers are retried as the rest of fsspeckit's S3 requests are (botocore's
+    # standard mode: 503/500/429, throttling codes, timeouts and broken connections).
+    # Retrying a conditional write is safe: the lock reads back its owner when a retried
+    # create or renewal finds the condition failed (lease_lock.cc).
+    from . import _core
+
     config = {"s3": {"addressing_style": "virtual" if options["force_virtual_addressing"]
-                     else ("path" if endpoint else "auto")}}
+                     else ("path" if endpoint else "auto")},
+              "retries": {"mode": "standard",
+                          "total_max_attempts": _core.retry_options()["max_attempts"]}}
     if options["anonymous"]:
         config["signature_version"] = UNSIGNED
     elif options["access_key"]:
