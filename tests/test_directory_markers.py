@@ -69,7 +69,7 @@ def test_a_dataset_with_marker_objects_reads_and_merges_through_both_clients(
     assert state(ds.dataset(path, filesystem=fs, partitioning="hive").to_table()) == expected
 
 
-def test_hadoop_folder_keys_are_skipped_on_s3_by_every_operation(s3, s3_endpoint):
+def test_hadoop_folder_keys_are_skipped_on_s3_by_every_operation(s3, s3_endpoint, monkeypatch):
     fs, bucket = s3
     path = f"{bucket}/hadoop"
     write_with_pyarrow(fs, path, rows(range(10), "old"))
@@ -82,9 +82,8 @@ def test_hadoop_folder_keys_are_skipped_on_s3_by_every_operation(s3, s3_endpoint
     for filesystem in (fs, s3fs_for(s3_endpoint)):
         assert state(PyarrowDatasetIO(filesystem).read_parquet(path)) == expected
     uri = (f"s3://{path}?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1")
-    import os
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     chunks = list(process_in_chunks(uri, chunk_size_rows=4, enable_progress=False))
     assert state(pa.concat_tables(chunks)) == expected
     for filesystem, new in ((fs, 50), (s3fs_for(s3_endpoint), 51)):
