@@ -58,9 +58,10 @@ def filesystem_for(proxy, client: str):
 
 def run(proxy, bucket: str, client: str, *, operations: int, fail_rate: float, seed: int,
         initial_rows: int = 2000, files: int = 8, latency_ms: float = 0.0,
-        io_factory=None) -> FaultRunReport:
+        fail_status: int = 503, io_factory=None) -> FaultRunReport:
     """`operations` upserts and appends on a fresh hive-partitioned dataset through
-    `client`, with `fail_rate` of the proxy's requests answered 503 SlowDown."""
+    `client`, with `fail_rate` of the proxy's requests answered `fail_status` (503
+    SlowDown; s3_proxy.RESET drops the connection instead)."""
     from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 
     rng = random.Random(seed)
@@ -95,7 +96,8 @@ def run(proxy, bucket: str, client: str, *, operations: int, fail_rate: float, s
             new_state = expected_rows(state, source, ["id"], "upsert", COLUMNS)
             call = lambda: io.merge(_table(source), path, "upsert", "id")
         report.operations += 1
-        proxy.configure(fail_rate=fail_rate, seed=seed * 1000 + n, latency_ms=latency_ms)
+        proxy.configure(fail_rate=fail_rate, seed=seed * 1000 + n, latency_ms=latency_ms,
+                        fail_status=fail_status)
         proxy.reset()
         try:
             call()

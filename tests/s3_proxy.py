@@ -43,6 +43,9 @@ _ERRORS = {
     403: ("AccessDenied", "Access Denied"),
     404: ("NoSuchKey", "The specified key does not exist."),
 }
+# fail_status RESET: no answer at all, the connection is dropped (a reset, as a load
+# balancer or a network fault does).
+RESET = 0
 _REASONS = {503: "Service Unavailable", 500: "Internal Server Error", 429: "Too Many Requests",
             403: "Forbidden", 404: "Not Found"}
 
@@ -69,7 +72,8 @@ class FaultMiddleware:
       sequence of requests fail the same ones. A retried request is a new request, so it
       gets a new draw (as on S3, where throttling is not tied to one key).
     - fail_next: the next N requests (of fail_kinds) fail whatever the rate.
-    - fail_status: 503 (SlowDown, default), 500, 429, or a permanent 403 / 404.
+    - fail_status: 503 (SlowDown, default), 500, 429, a permanent 403 / 404, or RESET (0):
+      the connection is dropped without an answer.
     - fail_kinds: only requests of these kinds may fail (default: all).
     """
 
@@ -82,7 +86,7 @@ class FaultMiddleware:
 
     def configure(self, latency_ms=0.0, fail_rate=0.0, seed=0, fail_next=0, fail_status=503,
                   fail_kinds=KINDS):
-        if fail_status not in _ERRORS:
+        if fail_status not in _ERRORS and fail_status != RESET:
             raise ValueError(f"fail_status must be one of {sorted(_ERRORS)}, got {fail_status}")
         unknown = set(fail_kinds) - set(KINDS)
         if unknown:
@@ -130,6 +134,13 @@ class FaultMiddleware:
         if status is None:
             return self._app(environ, start_response)
         _drain(environ)  # the connection is kept alive: the body must not be left unread
+        if status == RESET:
+            # Both directions shut at once (the handler's own file objects keep the
+            # descriptor, so close() would not end the connection); what the server then
+            # tries to send is lost, as on a dropped connection.
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            start_response("500 Connection dropped", [("Content-Length", "0")])
+            return [b""]
         code, message = _ERRORS[status]
         body = b"" if kind == "HEAD" else (
             '<?xml version="1.0" encoding="UTF-8"?>\n'

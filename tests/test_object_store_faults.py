@@ -35,6 +35,16 @@ def test_merges_and_writes_succeed_at_5_percent_throttling_and_match_the_oracle(
     assert report.failures == []
 
 
+def test_dropped_connections_are_retried(s3_proxy):
+    from s3_proxy import RESET
+
+    proxy, bucket = s3_proxy
+    report = fault_workload.run(proxy, bucket, "pyarrow", operations=3, fail_rate=0.05,
+                                seed=9, initial_rows=300, files=2, fail_status=RESET)
+    assert sum(report.failed_requests.values()) > 0, "no connection was dropped"
+    assert report.failures == []
+
+
 def test_a_permanent_error_fails_at_once_with_its_cause(s3_proxy):
     proxy, bucket = s3_proxy
     fs = proxy.pyarrow_fs()

@@ -66,6 +66,12 @@ def test_throttling_answers_are_s3s_and_follow_the_seed(s3_proxy):
     status, body = raw_get(url)
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
 
+    from s3_proxy import RESET
+    proxy.configure(fail_next=1, fail_status=RESET)
+    with pytest.raises(ConnectionError):  # http.client.RemoteDisconnected
+        urllib.request.urlopen(url, timeout=30)
+    assert raw_get(url)[0] == 200
+
 
 def test_latency_is_added_to_every_request(s3_proxy):
     proxy, bucket = s3_proxy
