@@ -73,3 +73,27 @@ def s3_proxy(s3_proxy_server):
     proxy.reset()
     yield proxy, bucket
     proxy.configure()
+
+
+def _kill_task_hook(marker):
+    def install():
+        from fsspeckit import _core
+        _core._set_test_hooks(kill_task_marker=marker)
+    return install
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    """A 2-CPU local Ray cluster. Its workers install a test hook on start: the marker
+    exists (disarmed) until a test removes it; the first rewrite that recreates it kills
+    its own worker."""
+    ray = pytest.importorskip("ray")
+    marker = tmp_path_factory.mktemp("ray") / "kill-marker"
+    marker.touch()
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 << 20,
+             runtime_env={"worker_process_setup_hook": _kill_task_hook(str(marker))},
+             logging_level="ERROR", log_to_driver=False)
+    yield {"address": ray.get_runtime_context().gcs_address, "marker": marker}
+    ray.shutdown()

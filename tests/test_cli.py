@@ -51,7 +51,7 @@ def test_python_dash_m_works_too():
     (("nope",), "unknown command 'nope'"),
     (("status", "--max-pyarrow", "lots"), "not a size: 'lots'"),
     (("status", "--watch", "0"), "--watch takes a positive number of seconds"),
-    (("status", "--max-pyarrow", "0"), "max_pyarrow_mb must be positive"),
+    (("status", "--max-pyarrow", "0"), "--max-memory must be positive"),
 ])
 def test_bad_usage_exits_2_with_a_reason(args, message):
     result = run(*args)

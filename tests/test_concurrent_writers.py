@@ -231,8 +231,10 @@ def test_two_processes_upserting_overlapping_keys_on_s3_end_in_a_serial_order(
 
 STALLER = r"""
 import sys, time, pyarrow as pa, pyarrow.fs as pafs
+from fsspeckit import _core
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 endpoint, path = sys.argv[1:3]
+_core._set_test_hooks(lease_ms=6000)
 fs = pafs.S3FileSystem(access_key="testing", secret_key="testing", region="us-east-1",
                        endpoint_override=f"http://{endpoint}")
 def progress(done, total):
@@ -244,6 +246,15 @@ PyarrowDatasetIO(fs).merge(pa.table({"id": pa.array([1, 5000], pa.int64()),
 """
 
 
+@pytest.fixture
+def lease_of():
+    """Sets how long locks taken by this process last (a test hook), for one test."""
+    from fsspeckit import _core
+
+    yield lambda lease_ms: _core._set_test_hooks(lease_ms=lease_ms)
+    _core._set_test_hooks()  # none again
+
+
 def lock_expiry_ms(fs, path):
     with fs.open_input_stream(f"{path}/{LOCK}") as f:
         body = f.read().decode()
@@ -251,18 +262,17 @@ def lock_expiry_ms(fs, path):
 
 
 def test_a_killed_merge_on_s3_blocks_others_for_one_lease_at_most(s3, s3_endpoint,
-                                                                  monkeypatch):
+                                                                  lease_of):
     # Renewed every third of a lease, so at least 4 s of it are left when the holder dies:
     # room to be refused, even on a busy machine.
-    monkeypatch.setenv("FSSPECKIT_LOCK_LEASE_MS", "6000")
+    lease_of(6000)
     fs, bucket = s3
     io = PyarrowDatasetIO(fs)
     path = f"{bucket}/killed"
     io.write_dataset(ids_table(range(100), "old"), path)
     before = state(io, path)
     child = subprocess.Popen([sys.executable, "-c", STALLER, s3_endpoint, path],
-                             stdout=subprocess.PIPE, text=True,
-                             env=dict(os.environ, FSSPECKIT_LOCK_LEASE_MS="6000"))
+                             stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "merging"
     child.send_signal(signal.SIGKILL)
     child.wait()
@@ -281,8 +291,8 @@ def test_a_killed_merge_on_s3_blocks_others_for_one_lease_at_most(s3, s3_endpoin
     assert not [i.path for i in listed if "_fsspeckit" in i.path]
 
 
-def test_the_lease_is_renewed_while_a_merge_runs(s3, monkeypatch):
-    monkeypatch.setenv("FSSPECKIT_LOCK_LEASE_MS", "3000")  # renewed each second
+def test_the_lease_is_renewed_while_a_merge_runs(s3, lease_of):
+    lease_of(3000)  # renewed each second
     fs, bucket = s3
     io = PyarrowDatasetIO(fs)
     path = f"{bucket}/renewed"

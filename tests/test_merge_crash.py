@@ -19,8 +19,11 @@ POINTS = int(os.environ.get("FSSPECKIT_CRASH_POINTS", "12"))
 
 CHILD = r"""
 import sys, pyarrow as pa
+from fsspeckit import _core
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 path = sys.argv[1]
+if len(sys.argv) > 2:  # a crash point: SIGKILL after that many of the commit's moves
+    _core._set_test_hooks(kill_after_moves=int(sys.argv[2]))
 ids = list(range(0, 40_000, 3)) + list(range(40_000, 45_000))
 source = pa.table({"id": pa.array(ids, pa.int64()), "name": ["new"] * len(ids),
                    "value": [1.0] * len(ids)})
@@ -81,8 +84,7 @@ def test_sigkill_at_any_moment_leaves_old_or_new(pristine, tmp_path):
 def killed_mid_commit(pristine_path, work, moves_done):
     """A copy of the dataset whose merge was SIGKILLed after `moves_done` commit moves."""
     shutil.copytree(pristine_path, work)
-    env = dict(os.environ, FSSPECKIT_TEST_KILL_AFTER_MOVES=str(moves_done))
-    child = subprocess.run([sys.executable, "-c", CHILD, str(work)], env=env,
+    child = subprocess.run([sys.executable, "-c", CHILD, str(work), str(moves_done)],
                            stdout=subprocess.PIPE, text=True)
     assert child.returncode == -signal.SIGKILL
     assert (work / "_fsspeckit_merge_journal").exists()  # committed, not applied

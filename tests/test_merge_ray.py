@@ -22,22 +22,6 @@ ray = pytest.importorskip("ray")  # in requirements-dev.txt: make test always ru
 from fsspeckit.distributed import RayExecutor  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory):
-    """A 2-CPU local Ray cluster. Its workers see FSSPECKIT_TEST_KILL_TASK_MARKER: the
-    marker exists (disarmed) until a test removes it; the first rewrite that recreates it
-    kills its own worker."""
-    marker = tmp_path_factory.mktemp("ray") / "kill-marker"
-    marker.touch()
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 << 20,
-             runtime_env={"env_vars": {"FSSPECKIT_TEST_KILL_TASK_MARKER": str(marker)}},
-             logging_level="ERROR", log_to_driver=False)
-    yield {"address": ray.get_runtime_context().gcs_address, "marker": marker}
-    ray.shutdown()
-
-
 def table_rows(path):
     table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
     columns = sorted(table.column_names)
@@ -163,6 +147,7 @@ def test_merge_on_s3_through_ray(ray_cluster, s3):
     calls = []
     result = io.merge(pa.table({"id": [5, 25, 31], "name": ["new"] * 3}), path, "upsert", "id",
                       executor=RayExecutor(max_tasks_in_flight=1),
+                      max_rows_per_file=10,  # the files are full: the new key is an insert task
                       merge_progress_callback=lambda done, total: calls.append((done, total)))
     assert (result.updated, result.inserted, len(result.rewritten_files)) == (2, 1, 2)
     assert calls == [(10, 21), (20, 21), (21, 21)]  # per finished task: two rewrites, the insert
@@ -179,6 +164,9 @@ DRIVER = textwrap.dedent(r"""
     from fsspeckit.distributed import RayExecutor
 
     path, address, moment = sys.argv[1:4]
+    if moment == "during":  # in the driver: SIGKILL after two renames of the commit
+        from fsspeckit import _core
+        _core._set_test_hooks(kill_after_moves=2)
 
     class KilledBeforeCommit(RayExecutor):
         def _run(self, *args, **kwargs):
@@ -202,11 +190,8 @@ def test_the_driver_killed_before_or_during_the_commit_leaves_old_or_new(ray_clu
     old = pa.table({"id": list(range(90)), "name": ["old"] * 90})
     io.write_dataset(old, str(tmp_path / "data"), max_rows_per_file=15)
     old_rows = table_rows(tmp_path / "data")
-    env = dict(os.environ)
-    if moment == "during":
-        env["FSSPECKIT_TEST_KILL_AFTER_MOVES"] = "2"  # in the driver: after two renames
     proc = subprocess.run([sys.executable, "-c", DRIVER, str(tmp_path / "data"),
-                           ray_cluster["address"], moment], env=env, capture_output=True,
+                           ray_cluster["address"], moment], capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     io.recover(str(tmp_path / "data"))

@@ -2,8 +2,9 @@
 # cython: language_level=3
 """fsspeckit._fs_bridge: hands the C++ objects behind pyarrow's FileSystem and Dataset to C++.
 
-pyarrow has no public C API for these (ARROW.md 2.4); Cython can read the shared_ptr
-inside pyarrow's classes from the .pxd files the wheel ships. Each capsule owns a copy
+pyarrow has no public C API for these (its C Data Interface covers arrays and streams, not
+filesystems or datasets); Cython can read the shared_ptr inside pyarrow's classes from the
+.pxd files the wheel ships (pyarrow/_fs.pxd, pyarrow/_dataset.pxd). Each capsule owns a copy
 of that shared_ptr; fsspeckit._core copies it out.
 """
 

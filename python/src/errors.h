@@ -10,6 +10,8 @@
 #include <arrow/status.h>
 #include <nanobind/nanobind.h>
 
+#include "fsspeckit/memory/budget_error.h"
+
 namespace fsspeckit::python {
 
 /// Carries a failed Status to the translator registered by InitErrors().
@@ -23,13 +25,22 @@ class StatusError : public std::exception {
   arrow::Status status_;
 };
 
-inline void ThrowIfError(const arrow::Status& status) {
-  if (!status.ok()) throw StatusError(status);
+/// The Python names of the memory limits: MemoryMonitor's (and process_in_chunks',
+/// PerformanceMonitor's), and merge's. A budget error (memory::BudgetError) is spelled
+/// with the names of the function the caller called; the monitor's when none is given.
+inline const memory::LimitSpelling kMonitorLimits{"max_pyarrow_mb", "max_process_memory_mb",
+                                                  "min_system_available_mb"};
+inline const memory::LimitSpelling kMergeLimits{"merge_max_memory_mb", "merge_max_process_memory_mb",
+                                                "merge_min_system_available_mb"};
+
+inline void ThrowIfError(const arrow::Status& status,
+                         const memory::LimitSpelling& names = kMonitorLimits) {
+  if (!status.ok()) throw StatusError(memory::SpellBudgetError(status, names));
 }
 
 template <typename T>
-T ValueOrThrow(arrow::Result<T> result) {
-  ThrowIfError(result.status());
+T ValueOrThrow(arrow::Result<T> result, const memory::LimitSpelling& names = kMonitorLimits) {
+  ThrowIfError(result.status(), names);
   return std::move(result).ValueUnsafe();
 }
 

@@ -15,5 +15,6 @@ void InitPerf(nanobind::module_& m);
 void InitScan(nanobind::module_& m);
 void InitSignatures(nanobind::module_& m);
 void InitTableMerge(nanobind::module_& m);
+void InitTestHooks(nanobind::module_& m);
 
 }  // namespace fsspeckit::python

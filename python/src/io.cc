@@ -12,6 +12,7 @@
 
 #include "arrow_stream.h"
 #include "errors.h"
+#include "test_hooks.h"
 #include "expression.h"
 #include "filesystem.h"
 #include "fsspeckit/io/dataset_stats.h"
@@ -130,6 +131,7 @@ void InitIo(nb::module_& m) {
          std::optional<int64_t> row_group_size, bool single_writer, bool durable) {
         io::WriteDatasetOptions options;
         options.commit.single_writer = single_writer;
+        options.commit.hooks = InstalledTestHooks();
         options.commit.durable = durable;
         options.mode = std::move(mode);
         options.basename_template = std::move(basename_template);

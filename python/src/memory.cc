@@ -33,13 +33,12 @@ double BytesToMb(int64_t bytes) {
   return static_cast<double>(bytes) / static_cast<double>(memory::kBytesInMiB);
 }
 
-namespace {
-
-// A limit back in the unit the user gave it: whole MiB as int (2048), else float.
 nb::object LimitMb(int64_t bytes) {
   if (bytes % memory::kBytesInMiB == 0) return nb::int_(bytes / memory::kBytesInMiB);
   return nb::float_(BytesToMb(bytes));
 }
+
+namespace {
 
 std::shared_ptr<MemoryMonitor> MakeMonitor(double max_pyarrow_mb,
                                            std::optional<double> max_process_memory_mb,
@@ -63,7 +62,7 @@ int64_t LimitBytes(double mb, const std::string& name) {
 }  // namespace
 
 memory::MemoryLimits LimitsFromMb(double max_pyarrow_mb, std::optional<double> max_process_memory_mb,
-                                  double min_system_available_mb, const memory::LimitNames& names) {
+                                  double min_system_available_mb, const memory::LimitSpelling& names) {
   memory::MemoryLimits limits;
   limits.max_pool_bytes = LimitBytes(max_pyarrow_mb, names.pool);
   if (max_process_memory_mb) limits.max_rss_bytes = LimitBytes(*max_process_memory_mb, names.rss);
@@ -126,9 +125,10 @@ void InitMemory(nb::module_& m) {
   nb::class_<MemoryMonitor>(m, "MemoryMonitor",
                             "Watches the Arrow pool, process RSS and system/container "
                             "headroom; readings of the OS are cached for cache_ttl_ms.")
-      .def(nb::new_(&MakeMonitor), nb::arg("max_pyarrow_mb") = 2048,
+      .def(nb::new_(&MakeMonitor), nb::arg("max_pyarrow_mb") = LimitMb(memory::kDefaultMaxPoolBytes),
            nb::arg("max_process_memory_mb").none() = nb::none(),
-           nb::arg("min_system_available_mb") = 512, nb::kw_only(),
+           nb::arg("min_system_available_mb") = LimitMb(memory::kDefaultMinSystemAvailableBytes),
+           nb::kw_only(),
            nb::arg("cache_ttl_ms") = memory::kDefaultCacheTtlMs)
       .def_prop_rw(
           "max_pyarrow_mb", [](MemoryMonitor& self) { return LimitMb(self.limits().max_pool_bytes); },

@@ -6,6 +6,7 @@
 
 #include <nanobind/nanobind.h>
 
+#include "errors.h"
 #include "fsspeckit/memory/memory_monitor.h"
 
 namespace fsspeckit::python {
@@ -14,12 +15,14 @@ namespace fsspeckit::python {
 int64_t MbToBytes(double mb);
 /// bytes / 2**20 as a float.
 double BytesToMb(int64_t bytes);
+/// A limit back in the unit the user gave it: whole MiB as int (2048), else float.
+nanobind::object LimitMb(int64_t bytes);
 
 /// The three Python limit arguments as MemoryLimits (None or 0 RSS budget: not watched);
 /// ValueError naming the parameter (`names`) for NaN.
 memory::MemoryLimits LimitsFromMb(double max_pyarrow_mb, std::optional<double> max_process_memory_mb,
                                   double min_system_available_mb,
-                                  const memory::LimitNames& names = {});
+                                  const memory::LimitSpelling& names = kMonitorLimits);
 
 /// get_memory_status(): pyarrow_allocated_mb always; process_rss_mb, system_available_mb,
 /// host_available_mb, cgroup_usage_mb, cgroup_limit_mb, psi_some_avg10, psi_full_avg10

@@ -17,12 +17,15 @@
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
 #include "fsspeckit/merge/merge_report.h"
-#include "fsspeckit/merge/merge_steps.h"
+#include "fsspeckit/merge/commit.h"
+#include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/task.h"
 #include "init.h"
 #include "interrupt.h"
 #include "memory_convert.h"
 #include "perf.h"
 #include "py_object.h"
+#include "test_hooks.h"
 
 namespace nb = nanobind;
 
@@ -84,37 +87,53 @@ nb::bytes Bytes(const std::string& data) { return nb::bytes(data.data(), data.si
 
 std::string_view View(const nb::bytes& data) { return {data.c_str(), data.size()}; }
 
-// The options of PyarrowDatasetIO.merge, parsed under their own names, so that an error
-// names the one the caller got wrong.
-merge::MergeOptions Options(nb::handle strategy, std::vector<std::string> key_columns,
-                            std::vector<std::string> partition_columns, nb::handle schema,
-                            nb::handle compression, nb::handle max_rows_per_file,
-                            nb::handle row_group_size, nb::handle merge_chunk_size_rows,
-                            nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
-                            nb::handle merge_min_system_available_mb, nb::object collect,
-                            bool single_writer, bool durable) {
+// The keyword arguments of _core.merge and _core.plan_merge: PyarrowDatasetIO.merge's own
+// names (what io.py and the Ray executor pass, by keyword), each parsed under its name so
+// that an error names the one the caller got wrong.
+merge::MergeOptions MergeOptionsFrom(const nb::kwargs& arguments) {
   merge::MergeOptions options;
-  options.strategy =
-      ValueOrThrow(merge::ParseStrategy(Argument<std::string>(strategy, "strategy", "a str")));
-  options.key_columns = std::move(key_columns);
-  options.partition_columns = std::move(partition_columns);
-  if (!schema.is_none()) options.schema = ImportSchema(schema);
-  options.compression = OptionalArgument<std::string>(compression, "compression", "a str or None");
-  options.max_rows_per_file =
-      OptionalArgument<int64_t>(max_rows_per_file, "max_rows_per_file", "an int or None");
-  options.row_group_size =
-      OptionalArgument<int64_t>(row_group_size, "row_group_size", "an int or None");
-  options.chunk_size_rows =
-      Argument<int64_t>(merge_chunk_size_rows, "merge_chunk_size_rows", "an int");
-  options.limits = LimitsFromMb(
-      Argument<double>(merge_max_memory_mb, "merge_max_memory_mb", "a number"),
-      OptionalArgument<double>(merge_max_process_memory_mb, "merge_max_process_memory_mb",
-                               "a number or None"),
-      Argument<double>(merge_min_system_available_mb, "merge_min_system_available_mb", "a number"),
-      merge::kMergeLimitNames);
-  options.collect = CollectHook(std::move(collect));
-  options.commit.single_writer = single_writer;
-  options.commit.durable = durable;
+  double max_memory_mb = BytesToMb(merge::kDefaultMergeMaxPoolBytes);
+  std::optional<double> max_process_memory_mb;
+  double min_system_available_mb = BytesToMb(memory::kDefaultMinSystemAvailableBytes);
+  for (auto [key, value] : arguments) {
+    const std::string name = nb::cast<std::string>(key);
+    if (name == "strategy") {
+      options.strategy =
+          ValueOrThrow(merge::ParseStrategy(Argument<std::string>(value, "strategy", "a str")));
+    } else if (name == "key_columns") {
+      options.key_columns = nb::cast<std::vector<std::string>>(value);
+    } else if (name == "partition_columns") {
+      options.partition_columns = nb::cast<std::vector<std::string>>(value);
+    } else if (name == "schema") {
+      if (!value.is_none()) options.schema = ImportSchema(value);
+    } else if (name == "compression") {
+      options.compression = OptionalArgument<std::string>(value, "compression", "a str or None");
+    } else if (name == "max_rows_per_file") {
+      options.max_rows_per_file = OptionalArgument<int64_t>(value, "max_rows_per_file", "an int or None");
+    } else if (name == "row_group_size") {
+      options.row_group_size = OptionalArgument<int64_t>(value, "row_group_size", "an int or None");
+    } else if (name == "merge_chunk_size_rows") {
+      options.chunk_size_rows = Argument<int64_t>(value, "merge_chunk_size_rows", "an int");
+    } else if (name == "merge_max_memory_mb") {
+      max_memory_mb = Argument<double>(value, "merge_max_memory_mb", "a number");
+    } else if (name == "merge_max_process_memory_mb") {
+      max_process_memory_mb =
+          OptionalArgument<double>(value, "merge_max_process_memory_mb", "a number or None");
+    } else if (name == "merge_min_system_available_mb") {
+      min_system_available_mb = Argument<double>(value, "merge_min_system_available_mb", "a number");
+    } else if (name == "collect") {
+      options.collect = CollectHook(nb::borrow(value));
+    } else if (name == "single_writer") {
+      options.commit.single_writer = nb::cast<bool>(value);
+    } else if (name == "durable") {
+      options.commit.durable = nb::cast<bool>(value);
+    } else {
+      throw nb::type_error(("merge got an unexpected keyword argument '" + name + "'").c_str());
+    }
+  }
+  options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb,
+                                kMergeLimits);
+  options.commit.hooks = InstalledTestHooks();
   return options;
 }
 
@@ -155,6 +174,16 @@ nb::dict TaskResultDict(const merge::TaskResult& result) {
 }  // namespace
 
 void InitMerge(nb::module_& m) {
+  // The library's defaults, said once in C++: the Python signatures read them from here.
+  nb::dict defaults;
+  defaults["max_pyarrow_mb"] = LimitMb(memory::kDefaultMaxPoolBytes);
+  defaults["min_system_available_mb"] = LimitMb(memory::kDefaultMinSystemAvailableBytes);
+  defaults["merge_max_memory_mb"] = LimitMb(merge::kDefaultMergeMaxPoolBytes);
+  defaults["merge_chunk_size_rows"] = merge::kDefaultMergeChunkSizeRows;
+  defaults["max_rows_per_file"] = io::kDefaultMaxRowsPerFile;
+  defaults["row_group_size"] = io::kDefaultRowGroupSize;
+  m.attr("DEFAULTS") = defaults;
+
   nb::class_<MergeReport>(m, "MergeReport")
       .def(
           "write",
@@ -165,23 +194,13 @@ void InitMerge(nb::module_& m) {
 
   m.def(
       "merge",
-      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
-         std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
-         nb::handle schema, nb::handle compression, nb::handle max_rows_per_file,
-         nb::handle row_group_size, nb::handle merge_chunk_size_rows,
-         nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
-         nb::handle merge_min_system_available_mb, nb::object merge_progress_callback,
-         nb::object collect, bool single_writer, bool durable) {
-        merge::MergeOptions options =
-            Options(strategy, std::move(key_columns), std::move(partition_columns), schema,
-                    compression, max_rows_per_file, row_group_size, merge_chunk_size_rows,
-                    merge_max_memory_mb, merge_max_process_memory_mb,
-                    merge_min_system_available_mb, std::move(collect), single_writer, durable);
-        if (!merge_progress_callback.is_none() && !PyCallable_Check(merge_progress_callback.ptr())) {
+      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::object progress,
+         const nb::kwargs& arguments) {
+        merge::MergeOptions options = MergeOptionsFrom(arguments);
+        if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
           throw nb::type_error("merge_progress_callback must be callable or None");
         }
-        options.progress =
-            ProgressStatusCallback(std::move(merge_progress_callback), "merge_progress_callback");
+        options.progress = ProgressStatusCallback(std::move(progress), "merge_progress_callback");
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
@@ -193,15 +212,11 @@ void InitMerge(nb::module_& m) {
           result = merge::Merge(std::move(reader), location, options);
         }
         interrupt.Finish(result.status(), "merge");
-        return ResultWithReport(ValueOrThrow(std::move(result)), location.path);
+        return ResultWithReport(ValueOrThrow(std::move(result), kMergeLimits), location.path);
       },
-      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
-      nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
-      nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
-      nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
-      nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
-      nb::arg("merge_min_system_available_mb").none(), nb::arg("merge_progress_callback").none(),
-      nb::arg("collect").none(), nb::arg("single_writer"), nb::arg("durable"));
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("progress").none(),
+      nb::arg("arguments"),
+      "Merges by PyarrowDatasetIO.merge's keyword arguments (strategy=..., key_columns=...).");
 
   nb::class_<PyPlannedMerge>(m, "PlannedMerge",
                              "A merge between its plan and its commit; holds the dataset's lock. "
@@ -227,7 +242,7 @@ void InitMerge(nb::module_& m) {
             merge::MergeResult result;
             {
               nb::gil_scoped_release nogil;
-              result = ValueOrThrow(merge::Commit(std::move(planned), std::move(parsed)));
+              result = ValueOrThrow(merge::Commit(std::move(planned), std::move(parsed)), kMergeLimits);
             }
             return ResultWithReport(std::move(result), dataset_path);
           },
@@ -243,37 +258,23 @@ void InitMerge(nb::module_& m) {
 
   m.def(
       "plan_merge",
-      [](nb::handle data, const std::string& path, nb::handle filesystem, nb::handle strategy,
-         std::vector<std::string> key_columns, std::vector<std::string> partition_columns,
-         nb::handle schema, nb::handle compression, nb::handle max_rows_per_file,
-         nb::handle row_group_size, nb::handle merge_chunk_size_rows,
-         nb::handle merge_max_memory_mb, nb::handle merge_max_process_memory_mb,
-         nb::handle merge_min_system_available_mb, nb::object collect, bool single_writer,
-         bool durable) {
-        merge::MergeOptions options =
-            Options(strategy, std::move(key_columns), std::move(partition_columns), schema,
-                    compression, max_rows_per_file, row_group_size, merge_chunk_size_rows,
-                    merge_max_memory_mb, merge_max_process_memory_mb,
-                    merge_min_system_available_mb, std::move(collect), single_writer, durable);
+      [](nb::handle data, const std::string& path, nb::handle filesystem, const nb::kwargs& arguments) {
+        merge::MergeOptions options = MergeOptionsFrom(arguments);
         auto reader = ImportStream(data);
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
         auto planned = std::make_unique<PyPlannedMerge>();
         {
           nb::gil_scoped_release nogil;
-          planned->planned =
-              ValueOrThrow(merge::MakePlan(std::move(reader), location, options, /*stage_source=*/true));
+          planned->planned = ValueOrThrow(
+              merge::MakePlan(std::move(reader), location, options, /*stage_source=*/true),
+              kMergeLimits);
         }
         return planned;
       },
-      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("strategy").none(),
-      nb::arg("key_columns"), nb::arg("partition_columns"), nb::arg("schema").none(),
-      nb::arg("compression").none(), nb::arg("max_rows_per_file").none(),
-      nb::arg("row_group_size").none(), nb::arg("merge_chunk_size_rows").none(),
-      nb::arg("merge_max_memory_mb").none(), nb::arg("merge_max_process_memory_mb").none(),
-      nb::arg("merge_min_system_available_mb").none(), nb::arg("collect").none(),
-      nb::arg("single_writer"), nb::arg("durable"),
-      "Plans a merge for tasks that run elsewhere: the source is staged in the dataset.");
+      nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(), nb::arg("arguments"),
+      "Plans a merge for tasks that run elsewhere (the source is staged in the dataset), "
+      "by PyarrowDatasetIO.merge's keyword arguments.");
 
   m.def(
       "run_merge_task",
@@ -282,9 +283,10 @@ void InitMerge(nb::module_& m) {
          double min_system_available_mb, nb::object collect) {
         merge::TaskOptions options;
         options.limits = LimitsFromMb(max_memory_mb, max_process_memory_mb, min_system_available_mb,
-                                      merge::kMergeLimitNames);
-        ThrowIfError(options.limits.Validate());
+                                      kMergeLimits);
+        ThrowIfError(options.limits.Validate(), kMergeLimits);
         options.collect = CollectHook(std::move(collect));
+        options.hooks = InstalledTestHooks();
         io::Location location =
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
         merge::TaskResult result;
@@ -296,7 +298,8 @@ void InitMerge(nb::module_& m) {
                                                 "', the task was given '", location.path, "'"));
           }
           merge::TaskInput input = ValueOrThrow(merge::LoadTaskInput(plan, task, location.filesystem));
-          result = ValueOrThrow(merge::RunTask(plan, task, input, location.filesystem, options));
+          result = ValueOrThrow(merge::RunTask(plan, task, input, location.filesystem, options),
+                                kMergeLimits);
         }
         return nb::make_tuple(Bytes(result.Serialize()), TaskResultDict(result));
       },
@@ -313,6 +316,7 @@ void InitMerge(nb::module_& m) {
             ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path));
         io::CommitOptions commit;
         commit.single_writer = single_writer;
+        commit.hooks = InstalledTestHooks();
         nb::gil_scoped_release nogil;
         return ValueOrThrow(merge::RecoverDataset(location, commit));
       },

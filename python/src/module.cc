@@ -41,4 +41,5 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitCli(m);
   fsspeckit::python::InitAtomicStore(m);
   fsspeckit::python::InitSignatures(m);
+  fsspeckit::python::InitTestHooks(m);
 }

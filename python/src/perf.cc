@@ -159,9 +159,10 @@ void InitPerf(nb::module_& m) {
       m, "PerformanceMonitor",
       "Times named operations and samples memory: peaks, pressure statistics, "
       "degradation counts.");
-  cls.def(nb::new_(&MakePerformanceMonitor), nb::arg("max_pyarrow_mb") = 2048,
+  cls.def(nb::new_(&MakePerformanceMonitor),
+          nb::arg("max_pyarrow_mb") = LimitMb(memory::kDefaultMaxPoolBytes),
           nb::arg("max_process_memory_mb").none() = nb::none(),
-          nb::arg("min_system_available_mb") = 512)
+          nb::arg("min_system_available_mb") = LimitMb(memory::kDefaultMinSystemAvailableBytes))
       .def("start_op", &PerformanceMonitor::StartOp, nb::arg("name"),
            "Ends the open operation, if any, and starts timing `name`.")
       .def("end_op", &PerformanceMonitor::EndOp, "Ends the open operation.")

@@ -48,22 +48,4 @@ arrow::Result<int64_t> ParseByteSize(std::string_view text) {
   return static_cast<int64_t>(std::llround(bytes));
 }
 
-std::string FormatBytes(int64_t bytes) {
-  static constexpr std::array<const char*, 5> kUnits = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (std::fabs(value) >= 1024.0 && unit + 1 < kUnits.size()) {
-    value /= 1024.0;
-    ++unit;
-  }
-  char buffer[64];
-  if (unit == 0) {
-    std::snprintf(buffer, sizeof(buffer), "%lld B", static_cast<long long>(bytes));
-  } else {
-    std::snprintf(buffer, sizeof(buffer), value < 10 ? "%.2f %s" : "%.1f %s", value,
-                  kUnits[unit]);
-  }
-  return buffer;
-}
-
 }  // namespace fsspeckit::cli

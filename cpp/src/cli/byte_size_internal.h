@@ -14,7 +14,4 @@ namespace fsspeckit::cli {
 /// MiB). A bare number means MiB, matching the Python *_mb parameters.
 arrow::Result<int64_t> ParseByteSize(std::string_view text);
 
-/// "512.0 MiB", "1.50 GiB", "100 B": the unit that keeps the number below 1024.
-std::string FormatBytes(int64_t bytes);
-
 }  // namespace fsspeckit::cli

@@ -1,4 +1,5 @@
 #include "cli/byte_size_internal.h"
+#include "fsspeckit/memory/byte_text.h"
 
 #include <gtest/gtest.h>
 
@@ -34,9 +35,9 @@ TEST(ByteSizeTest, RejectsNonsenseWithAHint) {
 }
 
 TEST(ByteSizeTest, FormatsWithTheLargestFittingUnit) {
-  EXPECT_EQ(FormatBytes(100), "100 B");
-  EXPECT_EQ(FormatBytes(int64_t{512} << 20), "512.0 MiB");
-  EXPECT_EQ(FormatBytes((int64_t{3} << 30) / 2), "1.50 GiB");
+  EXPECT_EQ(memory::ByteSizeText(100), "100 B");
+  EXPECT_EQ(memory::ByteSizeText(int64_t{512} << 20), "512.0 MiB");
+  EXPECT_EQ(memory::ByteSizeText((int64_t{3} << 30) / 2), "1.50 GiB");
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ TEST(CliTest, BadOptionsAreUsageErrors) {
   EXPECT_NE(bad_size.err.find("not a size: 'lots'"), std::string::npos);
   CliRun zero_budget = Cli({"status", "--max-pyarrow", "0"});
   EXPECT_EQ(zero_budget.code, 2);
-  EXPECT_NE(zero_budget.err.find("max_pyarrow_mb must be positive"), std::string::npos);
+  EXPECT_NE(zero_budget.err.find("--max-memory must be positive"), std::string::npos) << zero_budget.err;
   CliRun bad_watch = Cli({"status", "--watch", "-1"});
   EXPECT_EQ(bad_watch.code, 2);
   CliRun missing = Cli({"status", "--count"});

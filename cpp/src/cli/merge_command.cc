@@ -8,7 +8,8 @@
 
 #include <arrow/table.h>
 
-#include "cli/byte_size_internal.h"
+#include "cli/flags_internal.h"
+#include "fsspeckit/memory/byte_text.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/memory/memory_monitor.h"
@@ -18,18 +19,6 @@
 
 namespace fsspeckit::cli {
 namespace {
-
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 // A one-line progress bar redrawn in place on `err`, with the live pressure level.
 class ProgressBar {
@@ -63,94 +52,77 @@ class ProgressBar {
 
 }  // namespace
 
+std::string MergeUsage() {
+  const merge::MergeOptions defaults;
+  return "usage: fsspeckit merge SOURCE TARGET --key COL[,COL...] [--strategy upsert|insert|update]\n"
+         "                       [--partition COL[,COL...]] [--max-memory SIZE]\n"
+         "                       [--max-process SIZE] [--min-available SIZE] [--compression CODEC]\n"
+         "                       [--max-rows-per-file N] [--row-group-size N] [--quiet]\n"
+         "                       [--single-writer] [--durable | --no-durable] [--report FILE]\n"
+         "\n"
+         "Merges SOURCE (a Parquet file or dataset folder, local or a URI) into the Parquet\n"
+         "dataset TARGET on the key columns. Only files holding a source key are rewritten;\n"
+         "the commit is all or nothing. Defaults: --strategy " +
+         std::string(merge::StrategyName(defaults.strategy)) + ", --max-memory " +
+         memory::ByteSizeText(defaults.limits.max_pool_bytes) + ",\n--min-available " +
+         memory::ByteSizeText(defaults.limits.min_system_available_bytes) + ", --compression " +
+         defaults.compression.value_or("none") + ", --max-rows-per-file " +
+         std::to_string(*defaults.max_rows_per_file) + ", --row-group-size " +
+         std::to_string(*defaults.row_group_size) +
+         ".\nSIZE takes units (512MiB, 2GiB; a bare number is MiB).\n"
+         "--single-writer: no other process writes TARGET meanwhile (required where TARGET's\n"
+         "filesystem cannot be locked atomically). --durable: fsync the commit so it survives\n"
+         "a power loss on local disk, not only a crash (about 0.1 s more; off by default).\n"
+         "--report FILE: also write an HTML report: memory over time against the budget,\n"
+         "phases, degradation steps, and this summary.\n";
+}
+
 int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   merge::MergeOptions options;
   options.strategy = merge::Strategy::kUpsert;
   bool quiet = false;
-  std::optional<std::string> report_path;
-  std::vector<std::string> positional;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag == "-h" || flag == "--help") {
-      out << kMergeUsage;
-      return 0;
-    }
-    if (flag == "--quiet" || flag == "--single-writer" || flag == "--durable" ||
-        flag == "--no-durable") {
-      quiet = quiet || flag == "--quiet";
-      if (flag == "--single-writer") options.commit.single_writer = true;
-      if (flag == "--durable" || flag == "--no-durable") options.commit.durable = flag == "--durable";
-      continue;
-    }
-    if (!flag.starts_with("--")) {
-      positional.push_back(flag);
-      continue;
-    }
-    if (i + 1 >= args.size()) {
-      err << "fsspeckit merge: " << flag << " needs a value\n";
-      return 2;
-    }
-    const std::string& value = args[++i];
-    auto size = [&](int64_t* bytes) {
-      auto parsed = ParseByteSize(value);
-      if (!parsed.ok()) {
-        err << "fsspeckit merge: " << flag << ": " << parsed.status().message() << "\n";
-        return false;
-      }
-      *bytes = *parsed;
-      return true;
-    };
-    auto count = [&](std::optional<int64_t>* n) {
-      char* end = nullptr;
-      long long parsed = std::strtoll(value.c_str(), &end, 10);
-      if (*end != '\0' || parsed <= 0) {
-        err << "fsspeckit merge: " << flag << " takes a positive whole number, got '" << value
-            << "'\n";
-        return false;
-      }
-      *n = parsed;
-      return true;
-    };
-    bool ok = true;
-    if (flag == "--key") {
-      options.key_columns = SplitList(value);
-    } else if (flag == "--strategy") {
-      auto strategy = merge::ParseStrategy(value);
-      if (!strategy.ok()) {
-        err << "fsspeckit merge: " << strategy.status().message() << "\n";
-        return 2;
-      }
-      options.strategy = *strategy;
-    } else if (flag == "--partition") {
-      options.partition_columns = SplitList(value);
-    } else if (flag == "--max-memory") {
-      ok = size(&options.limits.max_pool_bytes);
-    } else if (flag == "--max-process") {
-      int64_t bytes = 0;
-      ok = size(&bytes);
-      options.limits.max_rss_bytes = bytes;
-    } else if (flag == "--min-available") {
-      ok = size(&options.limits.min_system_available_bytes);
-    } else if (flag == "--compression") {
-      options.compression = value;
-    } else if (flag == "--max-rows-per-file") {
-      ok = count(&options.max_rows_per_file);
-    } else if (flag == "--row-group-size") {
-      ok = count(&options.row_group_size);
-    } else if (flag == "--report") {
-      report_path = value;
-    } else {
-      err << "fsspeckit merge: unknown option '" << flag << "'\n" << kMergeUsage;
-      return 2;
-    }
-    if (!ok) return 2;
+  std::string strategy, report;
+  std::vector<Flag> flags = {ListFlag("--key", options.key_columns),
+                             TextFlag("--strategy", "upsert|insert|update", strategy),
+                             ListFlag("--partition", options.partition_columns),
+                             CountFlag("--max-rows-per-file", options.max_rows_per_file),
+                             CountFlag("--row-group-size", options.row_group_size),
+                             {"--compression", "CODEC", [&](const std::string& value) {
+                                options.compression = value;
+                                return arrow::Status::OK();
+                              }},
+                             SwitchFlag("--quiet", quiet),
+                             TextFlag("--report", "FILE", report)};
+  for (std::vector<Flag> more : {MemoryFlags(options.limits), CommitFlags(options.commit)}) {
+    flags.insert(flags.end(), more.begin(), more.end());
   }
+  std::vector<std::string> positional;
+  switch (ParseFlags("merge", args, flags, positional, err)) {
+    case ParseOutcome::kHelp:
+      out << MergeUsage();
+      return 0;
+    case ParseOutcome::kUsageError:
+      err << MergeUsage();
+      return 2;
+    case ParseOutcome::kRun:
+      break;
+  }
+  if (!strategy.empty()) {
+    auto parsed = merge::ParseStrategy(strategy);
+    if (!parsed.ok()) {
+      err << "fsspeckit merge: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    options.strategy = *parsed;
+  }
+  std::optional<std::string> report_path;
+  if (!report.empty()) report_path = report;
   if (positional.size() != 2 || options.key_columns.empty()) {
-    err << "fsspeckit merge: give SOURCE, TARGET and --key\n" << kMergeUsage;
+    err << "fsspeckit merge: give SOURCE, TARGET and --key\n" << MergeUsage();
     return 2;
   }
   auto fail = [&](const arrow::Status& status) {
-    err << "\nfsspeckit merge: " << status.message() << "\n";
+    err << "\nfsspeckit merge: " << CliMessage(status) << "\n";
     return status.IsInvalid() || status.IsKeyError() || status.IsTypeError() ? 2 : 1;
   };
   if (report_path) {
@@ -162,11 +134,13 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return 2;
     }
   }
+  // One monitor: the merge's budget watches it, and the progress bar shows its level.
   auto limits_ok = options.limits.Validate();
   if (!limits_ok.ok()) return fail(limits_ok);
   auto monitor = memory::MemoryMonitor::Make({options.limits});
   if (!monitor.ok()) return fail(monitor.status());
-  ProgressBar bar(err, **monitor);
+  options.monitor = std::move(*monitor);
+  ProgressBar bar(err, *options.monitor);
   if (!quiet) {
     options.progress = [&](int64_t done, int64_t total) {
       bar.Update(done, total);
@@ -205,9 +179,9 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::snprintf(line, sizeof(line), "    %-15s %.2f s\n", phase.c_str(), phase_seconds);
     out << line;
   }
-  out << "  peak Arrow memory " << FormatBytes(r.metrics.memory_peak_bytes) << " (budget "
-      << FormatBytes(options.limits.max_pool_bytes) << ")\n"
-      << "  peak process RSS  " << FormatBytes(r.metrics.process_memory_peak_bytes) << "\n";
+  out << "  peak Arrow memory " << memory::ByteSizeText(r.metrics.memory_peak_bytes) << " (budget "
+      << memory::ByteSizeText(options.limits.max_pool_bytes) << ")\n"
+      << "  peak process RSS  " << memory::ByteSizeText(r.metrics.process_memory_peak_bytes) << "\n";
   if (r.keys_in_several_files > 0) {
     out << "  note: " << perf::WithThousands(r.keys_in_several_files)
         << " keys were found in more than one file; each copy was updated\n";
@@ -223,20 +197,20 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
 }
 
 int RunRecover(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (args.size() == 1 && (args[0] == "-h" || args[0] == "--help")) {
-    out << kRecoverUsage;
-    return 0;
-  }
   io::CommitOptions commit;
   std::vector<std::string> positional;
-  for (const std::string& arg : args) {
-    if (arg == "--single-writer") {
-      commit.single_writer = true;
-    } else {
-      positional.push_back(arg);
-    }
+  switch (ParseFlags("recover", args, {SwitchFlag("--single-writer", commit.single_writer)},
+                     positional, err)) {
+    case ParseOutcome::kHelp:
+      out << kRecoverUsage;
+      return 0;
+    case ParseOutcome::kUsageError:
+      err << kRecoverUsage;
+      return 2;
+    case ParseOutcome::kRun:
+      break;
   }
-  if (positional.size() != 1 || positional[0].starts_with("--")) {
+  if (positional.size() != 1) {
     err << kRecoverUsage;
     return 2;
   }

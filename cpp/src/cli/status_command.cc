@@ -8,7 +8,8 @@
 
 #include <arrow/memory_pool.h>
 
-#include "cli/byte_size_internal.h"
+#include "cli/flags_internal.h"
+#include "fsspeckit/memory/byte_text.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/perf/html_report.h"
 
@@ -51,7 +52,7 @@ void PrintReport(const MemorySnapshot& s, PressureLevel level, const MemoryLimit
                  std::ostream& out) {
   out << "fsspeckit memory status: " << Upper(memory::PressureLevelName(level)) << "\n";
   out << "  " << Pad("Arrow pool", 18)
-      << Pad(FormatBytes(s.pool_bytes) + " of " + FormatBytes(limits.max_pool_bytes) +
+      << Pad(memory::ByteSizeText(s.pool_bytes) + " of " + memory::ByteSizeText(limits.max_pool_bytes) +
                  " budget (" +
                  Percent(double(s.pool_bytes) / double(limits.max_pool_bytes)) + ")",
              46)
@@ -62,13 +63,13 @@ void PrintReport(const MemorySnapshot& s, PressureLevel level, const MemoryLimit
   if (!s.system.rss_bytes) {
     out << "unknown on this platform\n";
   } else if (limits.max_rss_bytes && *limits.max_rss_bytes > 0) {
-    out << Pad(FormatBytes(*s.system.rss_bytes) + " of " + FormatBytes(*limits.max_rss_bytes) +
+    out << Pad(memory::ByteSizeText(*s.system.rss_bytes) + " of " + memory::ByteSizeText(*limits.max_rss_bytes) +
                    " budget (" +
                    Percent(double(*s.system.rss_bytes) / double(*limits.max_rss_bytes)) + ")",
                46)
         << LevelTag(memory::UsageLevel(*s.system.rss_bytes, *limits.max_rss_bytes)) << "\n";
   } else {
-    out << FormatBytes(*s.system.rss_bytes) << " (no budget)\n";
+    out << memory::ByteSizeText(*s.system.rss_bytes) << " (no budget)\n";
   }
 
   out << "  " << Pad("System available", 18);
@@ -76,24 +77,24 @@ void PrintReport(const MemorySnapshot& s, PressureLevel level, const MemoryLimit
   if (!available) {
     out << "unknown on this platform (system check off)\n";
   } else if (limits.min_system_available_bytes > 0) {
-    out << Pad(FormatBytes(*available) + " (keep " +
-                   FormatBytes(limits.min_system_available_bytes) + " free)",
+    out << Pad(memory::ByteSizeText(*available) + " (keep " +
+                   memory::ByteSizeText(limits.min_system_available_bytes) + " free)",
                46)
         << LevelTag(memory::HeadroomLevel(*available, limits.min_system_available_bytes))
         << "\n";
   } else {
-    out << FormatBytes(*available) << " (no minimum)\n";
+    out << memory::ByteSizeText(*available) << " (no minimum)\n";
   }
   if (s.system.mem_available_bytes) {
-    out << "    " << Pad("MemAvailable", 16) << FormatBytes(*s.system.mem_available_bytes)
+    out << "    " << Pad("MemAvailable", 16) << memory::ByteSizeText(*s.system.mem_available_bytes)
         << " (host or VM)\n";
   }
   if (const auto& cg = s.system.cgroup) {
     out << "    " << Pad("cgroup v" + std::to_string(cg->version), 16) << cg->path << ": "
-        << FormatBytes(cg->usage_bytes) << " used";
+        << memory::ByteSizeText(cg->usage_bytes) << " used";
     if (cg->limit_bytes) {
-      out << " of " << FormatBytes(*cg->limit_bytes) << " limit, "
-          << FormatBytes(cg->reclaimable_bytes) << " reclaimable cache";
+      out << " of " << memory::ByteSizeText(*cg->limit_bytes) << " limit, "
+          << memory::ByteSizeText(cg->reclaimable_bytes) << " reclaimable cache";
     } else {
       out << ", no limit";
     }
@@ -113,10 +114,10 @@ void PrintLine(const MemorySnapshot& s, PressureLevel level, const MemoryLimits&
   char clock[16];
   std::strftime(clock, sizeof(clock), "%H:%M:%S", std::localtime(&now));
   out << clock << "  " << Pad(Upper(memory::PressureLevelName(level)), 9)
-      << " pool " << FormatBytes(s.pool_bytes) << "/" << FormatBytes(limits.max_pool_bytes);
-  if (s.system.rss_bytes) out << "  rss " << FormatBytes(*s.system.rss_bytes);
+      << " pool " << memory::ByteSizeText(s.pool_bytes) << "/" << memory::ByteSizeText(limits.max_pool_bytes);
+  if (s.system.rss_bytes) out << "  rss " << memory::ByteSizeText(*s.system.rss_bytes);
   if (auto available = memory::SystemAvailableBytes(s.system)) {
-    out << "  available " << FormatBytes(*available);
+    out << "  available " << memory::ByteSizeText(*available);
   }
   if (s.system.psi) {
     char buffer[32];
@@ -126,88 +127,74 @@ void PrintLine(const MemorySnapshot& s, PressureLevel level, const MemoryLimits&
   out << std::endl;  // flush: a watcher reads lines as they come
 }
 
-// Parses the status options; on error writes the reason and returns false.
-bool ParseOptions(const std::vector<std::string>& args, StatusOptions* options,
-                  std::ostream& err) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    auto value = [&]() -> const std::string* {
-      if (i + 1 >= args.size()) {
-        err << "fsspeckit status: " << flag << " needs a value\n";
-        return nullptr;
-      }
-      return &args[++i];
-    };
-    auto size = [&](int64_t* bytes) {
-      const std::string* text = value();
-      if (!text) return false;
-      arrow::Result<int64_t> parsed = ParseByteSize(*text);
-      if (!parsed.ok()) {
-        err << "fsspeckit status: " << flag << ": " << parsed.status().message() << "\n";
-        return false;
-      }
-      *bytes = *parsed;
-      return true;
-    };
-    if (flag == "--max-pyarrow") {
-      if (!size(&options->limits.max_pool_bytes)) return false;
-    } else if (flag == "--max-process") {
-      int64_t bytes = 0;
-      if (!size(&bytes)) return false;
-      options->limits.max_rss_bytes = bytes;
-    } else if (flag == "--min-available") {
-      if (!size(&options->limits.min_system_available_bytes)) return false;
-    } else if (flag == "--report") {
-      const std::string* text = value();
-      if (!text) return false;
-      options->report_path = *text;
-    } else if (flag == "--watch" || flag == "--count") {
-      const std::string* text = value();
-      if (!text) return false;
-      char* end = nullptr;
-      double number = std::strtod(text->c_str(), &end);
-      if (*end != '\0' || text->empty() || number <= 0 ||
-          (flag == "--count" && number != static_cast<int64_t>(number))) {
-        err << "fsspeckit status: " << flag << " takes a positive "
-            << (flag == "--watch" ? "number of seconds" : "whole number") << ", got '"
-            << *text << "'\n";
-        return false;
-      }
-      if (flag == "--watch") {
-        options->watch_seconds = number;
-      } else {
-        options->count = static_cast<int64_t>(number);
-      }
-    } else {
-      err << "fsspeckit status: unknown option '" << flag << "'\n" << kStatusUsage;
-      return false;
-    }
+// The status options by the shared flag table; on error writes the reason and returns false.
+ParseOutcome ParseOptions(const std::vector<std::string>& args, StatusOptions* options,
+                          std::ostream& err) {
+  std::optional<int64_t> count;
+  std::vector<Flag> flags = MemoryFlags(options->limits);
+  flags.push_back({"--watch", "SECONDS", [&](const std::string& value) {
+                     char* end = nullptr;
+                     const double seconds = std::strtod(value.c_str(), &end);
+                     if (value.empty() || *end != '\0' || !(seconds > 0)) {
+                       return arrow::Status::Invalid("--watch takes a positive number of seconds, got '",
+                                                     value, "'");
+                     }
+                     options->watch_seconds = seconds;
+                     return arrow::Status::OK();
+                   }});
+  flags.push_back(CountFlag("--count", count));
+  flags.push_back(TextFlag("--report", "FILE", options->report_path));
+  std::vector<std::string> positional;
+  const ParseOutcome outcome = ParseFlags("status", args, flags, positional, err);
+  if (outcome != ParseOutcome::kRun) return outcome;
+  options->count = count.value_or(0);
+  if (!positional.empty()) {
+    err << "fsspeckit status: unexpected argument '" << positional[0] << "'\n";
+    return ParseOutcome::kUsageError;
   }
   if (!options->report_path.empty() && (options->watch_seconds <= 0 || options->count <= 0)) {
     err << "fsspeckit status: --report needs --watch SECONDS and --count N (the report is "
            "written once the N samples are taken)\n";
-    return false;
+    return ParseOutcome::kUsageError;
   }
-  return true;
+  return ParseOutcome::kRun;
 }
 
 }  // namespace
 
+std::string StatusUsage() {
+  return "usage: fsspeckit status [--watch SECONDS] [--count N] [--report FILE]\n"
+         "                        [--max-memory SIZE] [--max-process SIZE] [--min-available SIZE]\n"
+         "\n"
+         "Shows the Arrow pool, process RSS, system and container headroom, PSI, and the\n"
+         "pressure level they add up to. SIZE takes units (512MiB, 2GiB; a bare number is\n"
+         "MiB). Defaults: --max-memory " + memory::ByteSizeText(memory::kDefaultMaxPoolBytes) +
+         ", no process budget, --min-available " +
+         memory::ByteSizeText(memory::kDefaultMinSystemAvailableBytes) +
+         "\n(--max-pyarrow is --max-memory's old name).\n"
+         "  --watch SECONDS  print one line per sample every SECONDS until interrupted\n"
+         "  --count N        stop after N samples (with --watch)\n"
+         "  --report FILE    then write an HTML report of the samples (with --watch, --count)\n";
+}
+
 int RunStatus(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  for (const std::string& arg : args) {
-    if (arg == "-h" || arg == "--help") {
-      out << kStatusUsage;
-      return 0;
-    }
-  }
   StatusOptions options;
-  if (!ParseOptions(args, &options, err)) return 2;
+  switch (ParseOptions(args, &options, err)) {
+    case ParseOutcome::kHelp:
+      out << StatusUsage();
+      return 0;
+    case ParseOutcome::kUsageError:
+      err << StatusUsage();
+      return 2;
+    case ParseOutcome::kRun:
+      break;
+  }
   memory::MemoryMonitorOptions monitor_options;
   monitor_options.limits = options.limits;
   arrow::Result<std::unique_ptr<memory::MemoryMonitor>> monitor =
       memory::MemoryMonitor::Make(std::move(monitor_options));
   if (!monitor.ok()) {
-    err << "fsspeckit status: " << monitor.status().message() << "\n";
+    err << "fsspeckit status: " << CliMessage(monitor.status()) << "\n";
     return 2;
   }
   if (options.watch_seconds <= 0) {

@@ -2,8 +2,6 @@
 #include "io/commit_journal_internal.h"
 
 #include <algorithm>
-#include <csignal>
-#include <cstdlib>
 #include <sstream>
 #include <string_view>
 
@@ -195,18 +193,13 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
 }
 
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal, bool durable) {
-  // Crash tests set this to kill the process in the middle of a commit, after that many
-  // moves; the next Recover() must then complete the write.
-  static const long kill_after_moves = [] {
-    const char* value = std::getenv("FSSPECKIT_TEST_KILL_AFTER_MOVES");
-    return value ? std::atol(value) : -1L;
-  }();
-  long moved = 0;
+                           const Journal& journal, bool durable, const TestHooks* hooks) {
+  int64_t moved = 0;
   for (const auto& [from, to] : journal.moves) {
     ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
     if (!pending) continue;  // moved before an interruption
-    if (moved++ == kill_after_moves) ::raise(SIGKILL);
+    if (hooks && hooks->before_commit_move) hooks->before_commit_move(moved);
+    ++moved;
     (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     ARROW_RETURN_NOT_OK(fs.Move(from, to));
   }

@@ -1,6 +1,8 @@
 // fsspeckit: the commit journal that makes dataset writes all-or-nothing, even across crashes.
 #pragma once
 
+#include "fsspeckit/io/test_hooks.h"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -57,9 +59,10 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
 /// Carries out a journal: moves still pending (a move whose staged file is gone was
 /// already done), deletions still pending, then removes the staging folder and the
 /// journal. Idempotent. `durable`: the folders changed are synced before the journal
-/// is removed.
+/// is removed. `hooks`: a crash test's (TestHooks::before_commit_move); may be nullptr.
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal, bool durable = true);
+                           const Journal& journal, bool durable = true,
+                           const TestHooks* hooks = nullptr);
 
 struct RecoveryReport {
   bool rolled_forward = false;     ///< a committed write was completed

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "io/commit_journal_internal.h"
@@ -54,6 +55,30 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> UnifyDataSchemas(
+    const std::vector<std::shared_ptr<arrow::Schema>>& schemas) {
+  std::set<std::string> encoded, plain;
+  for (const auto& schema : schemas) {
+    for (const auto& field : schema->fields()) {
+      (field->type()->id() == arrow::Type::DICTIONARY ? encoded : plain).insert(field->name());
+    }
+  }
+  std::vector<std::shared_ptr<arrow::Schema>> decoded;
+  for (const auto& schema : schemas) {
+    arrow::FieldVector fields;
+    for (const auto& field : schema->fields()) {
+      const bool mixed = encoded.count(field->name()) && plain.count(field->name());
+      fields.push_back(
+          !mixed || field->type()->id() != arrow::Type::DICTIONARY
+              ? field
+              : field->WithType(
+                    static_cast<const arrow::DictionaryType&>(*field->type()).value_type()));
+    }
+    decoded.push_back(arrow::schema(std::move(fields), schema->metadata()));
+  }
+  return arrow::UnifySchemas(decoded, arrow::Field::MergeOptions::Permissive());
 }
 
 std::shared_ptr<arrow::dataset::PartitioningFactory> HivePartitioningFactory() {

@@ -7,6 +7,7 @@
 #include <arrow/dataset/partition.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/result.h>
+#include <arrow/type.h>
 
 namespace fsspeckit::io {
 
@@ -42,6 +43,14 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
 /// links; writes refuse them. Only local folders have links: elsewhere this is OK.
 arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& dir,
                                  HiddenFiles hidden = HiddenFiles::kSkip);
+
+/// The files' schemas as one dataset schema, for reads, scans and merges alike: Arrow's
+/// permissive unification (a column in the type all its files widen to: int32 and int64
+/// give int64), except that a column dictionary-encoded in some files and plain in
+/// others has the values' type in all (Arrow merges dictionaries only with
+/// dictionaries; the encoding is how a file stores a column, not what it holds).
+arrow::Result<std::shared_ptr<arrow::Schema>> UnifyDataSchemas(
+    const std::vector<std::shared_ptr<arrow::Schema>>& schemas);
 
 /// Hive partitioning as pyarrow reads (and writes) it: `key=/` is the empty string and
 /// `key=__HIVE_DEFAULT_PARTITION__` null. (Arrow C++'s factory defaults read `key=/` as

@@ -134,5 +134,40 @@ TEST(DatasetFilesTest, HiveEmptyAndNullValuesReadAsPyarrowReadsThem) {
   EXPECT_EQ(sorted->num_rows(), 3);
 }
 
+// One column dictionary-encoded in one file and plain in another is read in the values'
+// type; columns dictionary-encoded everywhere stay dictionaries.
+TEST(DatasetFilesTest, DictionaryAndPlainFilesReadInTheValuesType) {
+  ASSERT_OK(arrow::compute::Initialize());
+  arrow::dataset::internal::Initialize();
+  auto dictionary = arrow::dictionary(arrow::int32(), arrow::utf8());
+  auto a = arrow::schema({arrow::field("k", dictionary), arrow::field("d", dictionary)});
+  auto b = arrow::schema({arrow::field("k", arrow::utf8()), arrow::field("d", dictionary)});
+  ASSERT_OK_AND_ASSIGN(auto unified, UnifyDataSchemas({a, b}));
+  EXPECT_EQ(unified->ToString(), arrow::schema({arrow::field("k", arrow::utf8()),
+                                                arrow::field("d", dictionary)})->ToString());
+  auto large = arrow::schema({arrow::field("k", arrow::large_utf8())});
+  ASSERT_OK_AND_ASSIGN(unified, UnifyDataSchemas({large, a}));
+  EXPECT_EQ(unified->field(0)->type()->id(), arrow::Type::LARGE_STRING);
+
+  TempDir tmp;
+  for (const auto& [name, schema] : {std::pair{"a.parquet", a}, std::pair{"b.parquet", b}}) {
+    std::vector<std::shared_ptr<arrow::Array>> columns;
+    for (const auto& field : schema->fields()) {
+      columns.push_back(arrow::json::ArrayFromJSONString(field->type(), R"(["x", null])").ValueOrDie());
+    }
+    auto out = arrow::io::FileOutputStream::Open(tmp.path() + "/" + name).ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*arrow::Table::Make(schema, columns),
+                                         arrow::default_memory_pool(), out, 16));
+    ASSERT_OK(out->Close());
+  }
+  ReadParquetOptions options;
+  options.use_threads = false;
+  ASSERT_OK_AND_ASSIGN(auto table, ReadParquet({std::make_shared<arrow::fs::LocalFileSystem>(),
+                                                tmp.path()}, options));
+  EXPECT_EQ(table->num_rows(), 4);
+  EXPECT_EQ(table->schema()->GetFieldByName("k")->type()->id(), arrow::Type::STRING);
+  EXPECT_EQ(table->GetColumnByName("k")->null_count(), 2);
+}
+
 }  // namespace
 }  // namespace fsspeckit::io

@@ -46,11 +46,9 @@ arrow::Result<int> LockLocalFile(const std::string& path) {
   return Busy(path, "its lock file keeps changing");
 }
 
-LeaseOptions DefaultLease() {
+LeaseOptions LeaseFor(const CommitOptions& options) {
   LeaseOptions lease;
-  if (const char* value = std::getenv("FSSPECKIT_LOCK_LEASE_MS")) {
-    lease.lease_ms = std::max(1LL, std::atoll(value));
-  }
+  if (options.hooks && options.hooks->lease_ms > 0) lease.lease_ms = options.hooks->lease_ms;
   return lease;
 }
 
@@ -67,7 +65,7 @@ arrow::Result<std::unique_ptr<DatasetLock>> DatasetLock::Acquire(
     return lock;
   }
   if (std::shared_ptr<AtomicObjectStore> store = AtomicStoreFor(fs)) {
-    ARROW_ASSIGN_OR_RAISE(lock->lease_, LeaseLock::Acquire(std::move(store), lock->path_, DefaultLease()));
+    ARROW_ASSIGN_OR_RAISE(lock->lease_, LeaseLock::Acquire(std::move(store), lock->path_, LeaseFor(options)));
     return lock;
   }
   if (options.single_writer) return lock;

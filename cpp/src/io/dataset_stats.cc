@@ -1,4 +1,5 @@
 // fsspeckit: file sizes and row counts of a Parquet dataset (collect_dataset_stats_pyarrow).
+#include "io/parquet_footer_internal.h"
 #include "fsspeckit/io/dataset_stats.h"
 
 #include <parquet/exception.h>
@@ -19,20 +20,14 @@ bool Wanted(const std::string& relative, const std::vector<std::string>& prefixe
 }
 
 arrow::Result<FileStats> StatFile(arrow::fs::FileSystem& fs, const std::string& path) {
-  auto stat = [&]() -> arrow::Result<FileStats> {
-    ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(path));
-    FileStats stats{path, 0, 0};
-    ARROW_ASSIGN_OR_RAISE(stats.size_bytes, input->GetSize());
-    std::shared_ptr<parquet::FileMetaData> metadata;
-    PARQUET_CATCH_NOT_OK(metadata = parquet::ReadMetaData(input));
-    stats.num_rows = metadata->num_rows();
-    return stats;
-  };
-  auto stats = stat();
-  if (!stats.ok()) {
-    return arrow::Status::IOError("cannot read Parquet file '", path, "': ",
-                                  stats.status().message());
-  }
+  auto input = fs.OpenInputFile(path);
+  if (!input.ok()) return ParquetReadError(input.status(), path);
+  FileStats stats{path, 0, 0};
+  auto size = (*input)->GetSize();
+  if (!size.ok()) return ParquetReadError(size.status(), path);
+  stats.size_bytes = *size;
+  ARROW_ASSIGN_OR_RAISE(auto metadata, ReadFooter(*input, path));
+  stats.num_rows = metadata->num_rows();
   return stats;
 }
 

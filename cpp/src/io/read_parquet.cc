@@ -34,7 +34,7 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, {location.path}, format,
                                                  factory_options);
   } else {
-    // The files a merge or scan of this folder sees (dataset_files.h), not Arrow's own
+    // The files a merge or scan of this folder sees (io/dataset_files_internal.h), not Arrow's own
     // discovery: one rule everywhere.
     ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
                           ListDataFiles(*location.filesystem, location.path));
@@ -49,6 +49,11 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
   ds::FinishOptions finish;
   finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
   finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
+  auto schemas = (*factory)->InspectSchemas(finish.inspect_options);  // partitions' last
+  if (!schemas.ok()) return Unreadable(location, schemas.status());
+  auto unified = UnifyDataSchemas(*schemas);  // a dictionary column beside a plain one too
+  if (!unified.ok()) return Unreadable(location, unified.status());
+  finish.schema = *unified;
   auto dataset = (*factory)->Finish(finish);
   if (!dataset.ok()) return Unreadable(location, dataset.status());
   return dataset;

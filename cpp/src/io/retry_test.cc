@@ -193,7 +193,7 @@ TEST_F(RetryCommitTest, ACommitRetriesItsMovesBeforeAskingForRecover) {
   commit.AddReplacement(commit.dir() + "/a.staged", dir + "/old.parquet");
   fs_->affects = [&](const std::string& dest) { return dest == dir + "/old.parquet"; };
   fs_->failures_left = 3;  // each failure fails one ApplyJournal; the 4th applies it
-  ASSERT_OK(commit.Commit("write", *lock, planned, /*durable=*/false));
+  ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}));
   EXPECT_EQ(Read(dir + "/old.parquet"), "new");
   EXPECT_FALSE(fs::exists(commit.dir()));
   EXPECT_FALSE(fs::exists(dir + "/" + kJournalName));
@@ -210,7 +210,7 @@ TEST_F(RetryCommitTest, ACommitThatKeepsFailingAsksForRecoverWhichCompletesIt) {
     commit.AddReplacement(commit.dir() + "/a.staged", dir + "/old.parquet");
     fs_->affects = [&](const std::string& dest) { return dest == dir + "/old.parquet"; };
     fs_->failures_left = 5;  // every attempt
-    arrow::Status status = commit.Commit("write", *lock, planned, /*durable=*/false);
+    arrow::Status status = commit.Commit("write", *lock, planned, CommitOptions{});
     ASSERT_RAISES(IOError, status);
     EXPECT_NE(status.message().find("is committed but"), std::string::npos) << status.message();
   }

@@ -33,7 +33,8 @@ void StagedCommit::AddReplacement(const std::string& staged, const std::string& 
 void StagedCommit::AddDelete(const std::string& path) { journal_.deletes.push_back(path); }
 
 arrow::Status StagedCommit::Commit(const std::string& operation, DatasetLock& lock,
-                                   const DatasetSnapshot& planned, bool durable) {
+                                   const DatasetSnapshot& planned, const CommitOptions& options) {
+  const bool durable = options.durable;
   if (journal_.moves.empty() && journal_.deletes.empty()) return arrow::Status::OK();  // dtor cleans
   if (auto status = CommitJournal(*fs_, dataset_dir_, journal_, lock, planned, operation, durable);
       !status.ok()) {
@@ -44,7 +45,7 @@ arrow::Status StagedCommit::Commit(const std::string& operation, DatasetLock& lo
   // The journal can be applied any number of times, so a store that failed transiently
   // (its client already retried each request) is given more tries before recover is asked for.
   auto status = RetryTransient(GetRetryOptions(), [&] {
-    return ApplyJournal(*fs_, dataset_dir_, journal_, durable);
+    return ApplyJournal(*fs_, dataset_dir_, journal_, durable, options.hooks.get());
   });
   if (!status.ok()) {
     return arrow::Status::IOError("the ", operation, " is committed but its files could not all be "

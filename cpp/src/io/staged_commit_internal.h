@@ -1,6 +1,8 @@
 // fsspeckit: the one commit protocol of dataset writes and merges (staging folder + journal).
 #pragma once
 
+#include "fsspeckit/io/commit_options.h"
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,9 +45,10 @@ class StagedCommit {
   /// then the journal), then the moves and deletes. A failure before the journal exists
   /// leaves the dataset as it was; after it, the error says the `operation` ("merge",
   /// "write") is committed and the next Recover() completes it. With nothing to do,
-  /// only the staging folder is removed. `durable`: synced to survive a power loss.
+  /// only the staging folder is removed. `options.durable`: synced to survive a power
+  /// loss; `options.hooks`: a crash test's.
   arrow::Status Commit(const std::string& operation, DatasetLock& lock,
-                       const DatasetSnapshot& planned, bool durable);
+                       const DatasetSnapshot& planned, const CommitOptions& options);
 
  private:
   std::shared_ptr<arrow::fs::FileSystem> fs_;

@@ -43,7 +43,7 @@ TEST_F(StagedCommitTest, CommitMovesReplacesAndDeletesThenLeavesNoTrace) {
   ASSERT_OK(commit.AddNew(commit.dir() + "/a.staged", dir + "/k=1/a.parquet", "pick another name"));
   commit.AddReplacement(commit.dir() + "/b.staged", dir + "/old.parquet");
   commit.AddDelete(dir + "/gone.parquet");
-  ASSERT_OK(commit.Commit("write", *lock, planned, /*durable=*/false));
+  ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}));
   EXPECT_EQ(Read(dir + "/k=1/a.parquet"), "new a");
   EXPECT_EQ(Read(dir + "/old.parquet"), "replacing old");
   EXPECT_FALSE(fs::exists(dir + "/gone.parquet"));
@@ -63,7 +63,7 @@ TEST_F(StagedCommitTest, AFileChangedSincePlanningStopsTheCommitAndNothingMoves)
     Write(staging + "/a.staged", "new");
     commit.AddReplacement(staging + "/a.staged", dir + "/a.parquet");
     Write(dir + "/b.parquet", "another writer");
-    ASSERT_RAISES(IOError, commit.Commit("write", *lock, planned, /*durable=*/false));
+    ASSERT_RAISES(IOError, commit.Commit("write", *lock, planned, CommitOptions{}));
   }
   EXPECT_EQ(Read(dir + "/a.parquet"), "planned");
   EXPECT_FALSE(fs::exists(staging));

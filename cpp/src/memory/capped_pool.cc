@@ -2,6 +2,10 @@
 #include "fsspeckit/memory/capped_pool.h"
 
 #include <algorithm>
+#include <string>
+
+#include "fsspeckit/memory/budget_error.h"
+#include "fsspeckit/memory/byte_text.h"
 
 #include "fsspeckit/memory/memory_snapshot.h"
 
@@ -16,17 +20,17 @@ bool IsCappedPoolRefusal(std::string_view message) {
   return message.find(kRefusal) != std::string_view::npos;
 }
 
-CappedMemoryPool::CappedMemoryPool(arrow::MemoryPool* parent, int64_t limit_bytes,
-                                   std::string budget_name)
-    : parent_(parent), limit_bytes_(limit_bytes), budget_name_(std::move(budget_name)) {}
+CappedMemoryPool::CappedMemoryPool(arrow::MemoryPool* parent, int64_t limit_bytes)
+    : parent_(parent), limit_bytes_(limit_bytes) {}
 
 arrow::Status CappedMemoryPool::Admit(int64_t growth_bytes) const {
   const int64_t held = parent_->bytes_allocated();
   // Nothing more is always fine, even when allocations elsewhere passed the limit.
   if (growth_bytes <= 0 || growth_bytes <= limit_bytes_ - held) return arrow::Status::OK();
-  return arrow::Status::OutOfMemory(
-      "allocating ", growth_bytes, " bytes", kRefusal, held / kBytesInMiB,
-      " MiB past ", budget_name_, "=", limit_bytes_ / kBytesInMiB, " MiB; raise ", budget_name_);
+  return BudgetExceeded("allocating " + std::to_string(growth_bytes) + " bytes" +
+                            std::string(kRefusal) + MibText(held) + " past its budget of " +
+                            MibText(limit_bytes_),
+                        {Limit::kPool});
 }
 
 arrow::Status CappedMemoryPool::Allocate(int64_t size, int64_t alignment, uint8_t** out) {

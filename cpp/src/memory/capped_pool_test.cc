@@ -1,5 +1,7 @@
 #include "fsspeckit/memory/capped_pool.h"
 
+#include "fsspeckit/memory/budget_error.h"
+
 #include <thread>
 #include <vector>
 
@@ -14,13 +16,15 @@ constexpr int64_t kKiB = 1024;
 
 TEST(CappedMemoryPoolTest, AllocationsPastTheLimitFailAndNameTheBudget) {
   arrow::ProxyMemoryPool parent(arrow::default_memory_pool());
-  CappedMemoryPool pool(&parent, 100 * kKiB, "merge_max_memory_mb");
+  CappedMemoryPool pool(&parent, 100 * kKiB);
   uint8_t* first = nullptr;
   ASSERT_OK(pool.Allocate(60 * kKiB, &first));
   uint8_t* second = nullptr;
   arrow::Status refused = pool.Allocate(60 * kKiB, &second);
   ASSERT_RAISES(OutOfMemory, refused);
-  EXPECT_NE(refused.message().find("raise merge_max_memory_mb"), std::string::npos);
+  ASSERT_NE(GetBudgetError(refused), nullptr);  // the front end names the option to raise
+  EXPECT_EQ(GetBudgetError(refused)->limits(), std::vector<Limit>{Limit::kPool});
+  EXPECT_NE(refused.message().find("past its budget of 0.1 MiB"), std::string::npos);
   EXPECT_TRUE(IsCappedPoolRefusal(refused.message()));
   EXPECT_FALSE(IsCappedPoolRefusal("Out of memory: malloc of size 64 failed"));
   EXPECT_EQ(parent.bytes_allocated(), 60 * kKiB);  // nothing allocated by the refusal
@@ -36,7 +40,7 @@ TEST(CappedMemoryPoolTest, WhatTheParentHoldsOutsideCountsAgainstTheLimit) {
   arrow::ProxyMemoryPool parent(arrow::default_memory_pool());
   uint8_t* outside = nullptr;
   ASSERT_OK(parent.Allocate(80 * kKiB, &outside));  // e.g. the caller's source table
-  CappedMemoryPool pool(&parent, 100 * kKiB, "budget");
+  CappedMemoryPool pool(&parent, 100 * kKiB);
   uint8_t* inside = nullptr;
   ASSERT_RAISES(OutOfMemory, pool.Allocate(30 * kKiB, &inside));
   ASSERT_OK(pool.Allocate(20 * kKiB, &inside));
@@ -47,7 +51,7 @@ TEST(CappedMemoryPoolTest, WhatTheParentHoldsOutsideCountsAgainstTheLimit) {
 
 TEST(CappedMemoryPoolTest, GrowthIsCheckedAndShrinkingAlwaysSucceeds) {
   arrow::ProxyMemoryPool parent(arrow::default_memory_pool());
-  CappedMemoryPool pool(&parent, 100 * kKiB, "budget");
+  CappedMemoryPool pool(&parent, 100 * kKiB);
   uint8_t* buffer = nullptr;
   ASSERT_OK(pool.Allocate(50 * kKiB, &buffer));
   ASSERT_RAISES(OutOfMemory, pool.Reallocate(50 * kKiB, 120 * kKiB, &buffer));
@@ -59,7 +63,7 @@ TEST(CappedMemoryPoolTest, GrowthIsCheckedAndShrinkingAlwaysSucceeds) {
 
 TEST(CappedMemoryPoolTest, ConcurrentAllocationsNeverPassTheLimitTogether) {
   arrow::ProxyMemoryPool parent(arrow::default_memory_pool());
-  CappedMemoryPool pool(&parent, 64 * kKiB, "budget");
+  CappedMemoryPool pool(&parent, 64 * kKiB);
   auto churn = [&] {
     for (int i = 0; i < 2000; ++i) {
       uint8_t* buffer = nullptr;

@@ -68,10 +68,8 @@ arrow::Status DegradationLadder::Step() {
   if (last_level_ != PressureLevel::kEmergency) return arrow::Status::OK();
   std::string status = monitor_->DetailedStatus(snapshot);
   log::Log(log::LogLevel::kError, "Memory limit exceeded (EMERGENCY): " + status);
-  std::string advice = ExceededLimitsAdvice(snapshot.pool_bytes, snapshot.system,
-                                            monitor_->limits(), options_.limit_names);
-  return arrow::Status::OutOfMemory("Peak memory usage exceeded limit: ", status,
-                                    advice.empty() ? "" : "; to go on, " + advice);
+  return BudgetExceeded("Peak memory usage exceeded limit: " + status,
+                        ExceededLimits(snapshot.pool_bytes, snapshot.system, monitor_->limits()));
 }
 
 }  // namespace fsspeckit::memory

@@ -132,7 +132,8 @@ TEST_F(DegradationLadderTest, PersistentEmergencyStopsWithOutOfMemory) {
   Set(PressureLevel::kEmergency);
   arrow::Status st = ladder.Step();
   ASSERT_RAISES(OutOfMemory, st);
-  EXPECT_EQ(st.message(),
+  EXPECT_EQ(st.message(), "Peak memory usage exceeded limit: PyArrow: 1000.0/1000 MB");
+  EXPECT_EQ(SpellBudgetError(st, {"max_pyarrow_mb", "rss", "system"}).message(),
             "Peak memory usage exceeded limit: PyArrow: 1000.0/1000 MB; to go on, raise "
             "max_pyarrow_mb");
   ASSERT_EQ(errors_.size(), 1u);

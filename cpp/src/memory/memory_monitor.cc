@@ -1,6 +1,8 @@
 // fsspeckit: the memory monitor: readings, a 100 ms cache, pressure levels, status text.
 #include "fsspeckit/memory/memory_monitor.h"
 
+#include "fsspeckit/memory/byte_text.h"
+
 #include <charconv>
 #include <cstdio>
 
@@ -11,22 +13,6 @@
 namespace fsspeckit::memory {
 namespace {
 
-
-// One decimal, as the original's f"{mb:.1f}".
-std::string Mb1(int64_t bytes) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.1f",
-                static_cast<double>(bytes) / static_cast<double>(kBytesInMiB));
-  return buffer;
-}
-
-// A configured limit as the user wrote it: 2048 stays "2048", 0.5 MiB prints "0.5".
-std::string LimitMb(int64_t bytes) {
-  char buffer[64];
-  double mb = static_cast<double>(bytes) / static_cast<double>(kBytesInMiB);
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), mb, std::chars_format::fixed);
-  return std::string(buffer, end);
-}
 
 }  // namespace
 
@@ -111,18 +97,18 @@ PressureLevel MemoryMonitor::CheckPressure() {
 
 std::string MemoryMonitor::DetailedStatus(const MemorySnapshot& snapshot) const {
   MemoryLimits limits = this->limits();
-  std::string out = "PyArrow: " + Mb1(snapshot.pool_bytes) + "/" +
-                    LimitMb(limits.max_pool_bytes) + " MB";
+  std::string out = "PyArrow: " + MibOneDecimalText(snapshot.pool_bytes) + "/" +
+                    LimitMibText(limits.max_pool_bytes) + " MB";
   if (snapshot.system.rss_bytes) {
-    out += " | Process RSS: " + Mb1(*snapshot.system.rss_bytes);
+    out += " | Process RSS: " + MibOneDecimalText(*snapshot.system.rss_bytes);
     if (limits.max_rss_bytes && *limits.max_rss_bytes > 0) {
-      out += "/" + LimitMb(*limits.max_rss_bytes);
+      out += "/" + LimitMibText(*limits.max_rss_bytes);
     }
     out += " MB";
   }
   if (std::optional<int64_t> available = SystemAvailableBytes(snapshot.system)) {
-    out += " | System Available: " + Mb1(*available) + " MB (min: " +
-           LimitMb(limits.min_system_available_bytes) + " MB)";
+    out += " | System Available: " + MibOneDecimalText(*available) + " MB (min: " +
+           LimitMibText(limits.min_system_available_bytes) + " MB)";
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // fsspeckit: memory pressure levels and the limits they are judged against.
 #include "fsspeckit/memory/pressure.h"
 
+#include "fsspeckit/memory/byte_text.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -22,54 +24,40 @@ std::string_view PressureLevelName(PressureLevel level) {
 
 PressureLevel MaxPressure(PressureLevel a, PressureLevel b) { return std::max(a, b); }
 
-namespace {
 
-// A limit as the user gave it, in MiB ("-1", "0.5").
-std::string Mib(int64_t bytes) {
-  char out[32];
-  std::snprintf(out, sizeof(out), "%g", static_cast<double>(bytes) / kBytesInMiB);
-  return out;
-}
-
-}  // namespace
-
-arrow::Status MemoryLimits::Validate(const LimitNames& names) const {
+arrow::Status MemoryLimits::Validate() const {
   if (max_pool_bytes <= 0) {
-    return arrow::Status::Invalid(names.pool,
-                                  " must be positive: give the Arrow memory budget in MiB, got ",
-                                  Mib(max_pool_bytes));
+    return InvalidLimit(Limit::kPool,
+                        "must be positive: give the Arrow memory budget in MiB, got " + LimitMibText(max_pool_bytes));
   }
   if (max_rss_bytes && *max_rss_bytes < 0) {
-    return arrow::Status::Invalid(names.rss,
-                                  " must be positive, or 0 or None to not watch the process "
-                                  "RSS, got ",
-                                  Mib(*max_rss_bytes));
+    return InvalidLimit(Limit::kRss,
+                        "must be positive, or 0 or None to not watch the process RSS, got " +
+                            LimitMibText(*max_rss_bytes));
   }
   if (min_system_available_bytes < 0) {
-    return arrow::Status::Invalid(names.system,
-                                  " must be 0 or more (0 turns the system check off), got ",
-                                  Mib(min_system_available_bytes));
+    return InvalidLimit(Limit::kSystem, "must be 0 or more (0 turns the system check off), got " +
+                                            LimitMibText(min_system_available_bytes));
   }
   return arrow::Status::OK();
 }
 
-std::string ExceededLimitsAdvice(int64_t pool_bytes, const SystemReadings& system,
-                                 const MemoryLimits& limits, const LimitNames& names) {
-  std::string advice;
-  auto add = [&](const std::string& text) { advice += (advice.empty() ? "" : " or ") + text; };
+std::vector<Limit> ExceededLimits(int64_t pool_bytes, const SystemReadings& system,
+                                  const MemoryLimits& limits) {
+  std::vector<Limit> exceeded;
   if (UsageLevel(pool_bytes, limits.max_pool_bytes) == PressureLevel::kEmergency) {
-    add("raise " + names.pool);
+    exceeded.push_back(Limit::kPool);
   }
   if (limits.max_rss_bytes && *limits.max_rss_bytes > 0 && system.rss_bytes &&
       UsageLevel(*system.rss_bytes, *limits.max_rss_bytes) == PressureLevel::kEmergency) {
-    add("raise " + names.rss);
+    exceeded.push_back(Limit::kRss);
   }
   std::optional<int64_t> available = SystemAvailableBytes(system);
   if (limits.min_system_available_bytes > 0 && available &&
       HeadroomLevel(*available, limits.min_system_available_bytes) == PressureLevel::kEmergency) {
-    add("lower " + names.system + " (0 turns the check off)");
+    exceeded.push_back(Limit::kSystem);
   }
-  return advice;
+  return exceeded;
 }
 
 PressureLevel UsageLevel(int64_t used_bytes, int64_t limit_bytes) {
@@ -77,8 +65,8 @@ PressureLevel UsageLevel(int64_t used_bytes, int64_t limit_bytes) {
   // by 2^20 is exact), so boundaries land identically: 0.7 exactly is NORMAL.
   double ratio = static_cast<double>(used_bytes) / static_cast<double>(limit_bytes);
   if (ratio >= 1.0) return PressureLevel::kEmergency;
-  if (ratio > 0.9) return PressureLevel::kCritical;
-  if (ratio > 0.7) return PressureLevel::kWarning;
+  if (ratio > kCriticalUsage) return PressureLevel::kCritical;
+  if (ratio > kWarningUsage) return PressureLevel::kWarning;
   return PressureLevel::kNormal;
 }
 

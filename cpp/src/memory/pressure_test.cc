@@ -104,40 +104,43 @@ TEST_F(EvaluateTest, OverfullCgroupClampsHeadroomAtZero) {
   EXPECT_EQ(SystemAvailableBytes(readings), 0);
 }
 
-TEST(MemoryLimitsTest, ValidateNamesTheParameter) {
+const LimitSpelling kMerge{"merge_max_memory_mb", "merge_max_process_memory_mb",
+                          "merge_min_system_available_mb"};
+
+TEST(MemoryLimitsTest, ValidateNamesTheLimitAsEachFrontEndSpellsIt) {
   EXPECT_TRUE(MemoryLimits{}.Validate().ok());
   arrow::Status st = MemoryLimits{0, std::nullopt, 0}.Validate();
   ASSERT_RAISES(Invalid, st);
-  EXPECT_NE(st.message().find("max_pyarrow_mb"), std::string::npos);
+  EXPECT_EQ(st.message(),
+            "max_pool_bytes must be positive: give the Arrow memory budget in MiB, got 0");
+  EXPECT_EQ(SpellBudgetError(st, kMerge).message(),
+            "merge_max_memory_mb must be positive: give the Arrow memory budget in MiB, got 0");
   st = MemoryLimits{MiB(1), -5, 0}.Validate();
   ASSERT_RAISES(Invalid, st);
-  EXPECT_NE(st.message().find("max_process_memory_mb"), std::string::npos);
+  EXPECT_EQ(GetBudgetError(st)->limits(), std::vector<Limit>{Limit::kRss});
   st = MemoryLimits{MiB(1), std::nullopt, -1}.Validate();
-  ASSERT_RAISES(Invalid, st);
-  EXPECT_NE(st.message().find("min_system_available_mb"), std::string::npos);
+  ASSERT_RAISES(Invalid, SpellBudgetError(st, kMerge));
+  EXPECT_NE(SpellBudgetError(st, kMerge).message().find("merge_min_system_available_mb must be 0"),
+            std::string::npos);
 }
 
-TEST(PressureTest, AdviceNamesEachExceededLimitAsTheCallerCallsIt) {
+TEST(PressureTest, ExceededLimitsAreTheOnesAtEmergency) {
   MemoryLimits limits{MiB(100), MiB(1000), MiB(512)};
   SystemReadings system;
   system.rss_bytes = MiB(200);
   system.mem_available_bytes = MiB(344);  // a 600 MiB container, as in issue 13
-  LimitNames merge{"merge_max_memory_mb", "merge_max_process_memory_mb",
-                   "merge_min_system_available_mb"};
-  EXPECT_EQ(ExceededLimitsAdvice(MiB(10), system, limits, merge),
-            "lower merge_min_system_available_mb (0 turns the check off)");
+  EXPECT_EQ(ExceededLimits(MiB(10), system, limits), std::vector<Limit>{Limit::kSystem});
   system.mem_available_bytes = MiB(4096);
-  EXPECT_EQ(ExceededLimitsAdvice(MiB(100), system, limits, merge), "raise merge_max_memory_mb");
+  EXPECT_EQ(ExceededLimits(MiB(100), system, limits), std::vector<Limit>{Limit::kPool});
   system.rss_bytes = MiB(1000);
-  EXPECT_EQ(ExceededLimitsAdvice(MiB(100), system, limits, {}),
-            "raise max_pyarrow_mb or raise max_process_memory_mb");
-  EXPECT_EQ(ExceededLimitsAdvice(MiB(10), SystemReadings{}, limits, {}), "");
+  EXPECT_EQ(ExceededLimits(MiB(100), system, limits), (std::vector<Limit>{Limit::kPool, Limit::kRss}));
+  EXPECT_TRUE(ExceededLimits(MiB(10), SystemReadings{}, limits).empty());
 }
 
-TEST(PressureTest, ValidationNamesTheParameterAndTheValueInMiB) {
+TEST(PressureTest, ValidationNamesTheValueInMiB) {
   MemoryLimits limits;
   limits.max_rss_bytes = -MiB(1);
-  EXPECT_EQ(limits.Validate({"a", "merge_max_process_memory_mb", "c"}).message(),
+  EXPECT_EQ(SpellBudgetError(limits.Validate(), kMerge).message(),
             "merge_max_process_memory_mb must be positive, or 0 or None to not watch the "
             "process RSS, got -1");
 }

@@ -1,4 +1,4 @@
-#include "dataset_schema.h"
+#include "merge/dataset_schema_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -49,6 +49,18 @@ TEST(DatasetSchemaTest, FilesUnifyByFirstSeenOrderAndSafeWidening) {
   EXPECT_NE(clash.status().message().find("column 's': string in 'a', int64 in 'c'"),
             std::string::npos)
       << clash.status().message();
+}
+
+// A dictionary is how a file stores a column: beside a plain one it is the values' type.
+TEST(DatasetSchemaTest, DictionaryAndPlainFilesUnifyToTheValuesType) {
+  auto dictionary = arrow::schema({arrow::field("k", arrow::dictionary(arrow::int32(), arrow::utf8()))});
+  auto plain = arrow::schema({arrow::field("k", arrow::large_utf8())});
+  ASSERT_OK_AND_ASSIGN(auto unified, UnifyFileSchemas({"a", "b"}, {dictionary, plain}));
+  EXPECT_EQ(unified->field(0)->type()->ToString(), "large_string");
+  ASSERT_OK_AND_ASSIGN(unified, UnifyFileSchemas({"b", "a"}, {plain, dictionary}));
+  EXPECT_EQ(unified->field(0)->type()->ToString(), "large_string");
+  auto numbers = arrow::schema({arrow::field("k", arrow::dictionary(arrow::int8(), arrow::int64()))});
+  ASSERT_TRUE(UnifyFileSchemas({"a", "c"}, {dictionary, numbers}).status().IsInvalid());
 }
 
 TEST(DatasetSchemaTest, SafeCastsStayWithinOneKindOfData) {

@@ -12,21 +12,25 @@
 
 #include "io/commit_journal_internal.h"
 #include "io/dataset_lock_internal.h"
-#include "fsspeckit/merge/merge_steps.h"
-#include "merge_state_internal.h"
+#include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/commit.h"
+#include "merge/parallel_for_internal.h"
+#include "merge/planned_merge_internal.h"
+#include "merge/task_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
 
 // What the writing phase may run at once, from the tasks' estimated peaks (MakePlan):
 // two tasks run at once only when every pair that could meet fits in what is left of
-// 70% of the budget beside what the pool already holds (source, key index, plan).
+// the budget's admission share beside what the pool already holds (source, key index,
+// plan).
 struct Admission {
   int rewrite_workers = 1;
   bool inserts_beside_rewrites = false;  // the insert task joins the rewrites' pool
 };
 
-Admission Admit(const Plan& plan, const MergeOptions& options, int64_t pool_bytes) {
+Admission Admit(const Plan& plan, const memory::Budget& budget) {
   Admission admission;
   if (std::thread::hardware_concurrency() < 2) return admission;
   int64_t rewrite_bytes = 0, insert_bytes = 0;
@@ -39,7 +43,7 @@ Admission Admit(const Plan& plan, const MergeOptions& options, int64_t pool_byte
       insert_bytes += task.estimated_bytes;
     }
   }
-  const int64_t room = options.limits.max_pool_bytes * 7 / 10 - pool_bytes;
+  const int64_t room = budget.admission_bytes() - budget.monitor()->Snapshot().pool_bytes;
   if (rewrites >= 2 && 2 * rewrite_bytes <= room) admission.rewrite_workers = 2;
   const bool pair_fits = rewrites < 2 || admission.rewrite_workers == 2;
   admission.inserts_beside_rewrites =
@@ -53,19 +57,11 @@ using TaskOutput = std::optional<arrow::Result<TaskResult>>;  // empty: not star
 // after a failure no further task starts.
 void RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem>& fs,
               size_t first, size_t last, int workers, const TaskOptions& options,
-              std::vector<TaskOutput>& outputs) {
-  std::atomic<size_t> next{first};
-  std::atomic<bool> failed{false};
-  auto work = [&] {
-    for (size_t t = next++; t < last && !failed; t = next++) {
-      outputs[t] = RunTask(planned.plan(), t, planned.local_input(), fs, options);
-      if (!outputs[t]->ok()) failed = true;
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int w = 1; w < workers; ++w) threads.emplace_back(work);
-  work();
-  for (auto& thread : threads) thread.join();
+              const LocalTaskContext& local, std::vector<TaskOutput>& outputs) {
+  ParallelFor(first, last, workers, [&](size_t t) {
+    outputs[t] = RunTask(planned.plan(), t, planned.local_input(), fs, options, local);
+    return outputs[t]->ok();
+  });
 }
 
 // Tasks side by side may not fit where each fits alone (admission works from estimates,
@@ -74,7 +70,7 @@ void RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem
 void RetryAloneAfterOutOfMemory(PlannedMerge& planned,
                                 const std::shared_ptr<arrow::fs::FileSystem>& fs, size_t first,
                                 size_t last, const TaskOptions& options,
-                                std::vector<TaskOutput>& outputs) {
+                                const LocalTaskContext& local, std::vector<TaskOutput>& outputs) {
   bool out_of_memory = false;
   for (size_t t = first; t < last; ++t) {
     if (outputs[t] && !outputs[t]->ok()) {
@@ -84,7 +80,7 @@ void RetryAloneAfterOutOfMemory(PlannedMerge& planned,
   }
   for (size_t t = first; out_of_memory && t < last; ++t) {
     if (outputs[t] && outputs[t]->ok()) continue;
-    RunTasks(planned, fs, t, t + 1, 1, options, outputs);
+    RunTasks(planned, fs, t, t + 1, 1, options, local, outputs);
     if (!outputs[t]->ok()) return;
   }
 }
@@ -93,26 +89,26 @@ void RetryAloneAfterOutOfMemory(PlannedMerge& planned,
 // the budget has room for it, else alone after them. Results in task order.
 arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
                                                   const std::shared_ptr<arrow::fs::FileSystem>& fs,
-                                                  const MergeOptions& options,
-                                                  const TaskOptions& task_options) {
+                                                  const TaskOptions& options) {
   const Plan& plan = planned.plan();
-  const Admission admission = Admit(plan, options, planned.monitor()->Snapshot().pool_bytes);
+  const Admission admission = Admit(plan, *planned.budget());
   const size_t tasks = plan.tasks.size();
   const bool has_insert = tasks > 0 && plan.tasks.back().kind == TaskKind::kInsert;
   const bool beside = has_insert && admission.inserts_beside_rewrites;
   const size_t together = has_insert && !beside ? tasks - 1 : tasks;
   const int workers = beside ? 2 : admission.rewrite_workers;
   std::vector<TaskOutput> outputs(tasks);
-  TaskOptions options_here = task_options;
-  options_here.insert_phase = beside ? "inserts" : "";  // alone, inserts are the phase
-  options_here.decode_in_parallel = workers < 2;
+  LocalTaskContext local;
+  local.perf = &planned.perf();
+  local.insert_phase = beside ? "inserts" : "";  // alone, inserts are the phase
+  local.decode_in_parallel = workers < 2;
   if (together > 0) planned.perf().StartOp("rewrites");
-  RunTasks(planned, fs, 0, together, workers, options_here, outputs);
-  if (workers > 1) RetryAloneAfterOutOfMemory(planned, fs, 0, together, options_here, outputs);
+  RunTasks(planned, fs, 0, together, workers, options, local, outputs);
+  if (workers > 1) RetryAloneAfterOutOfMemory(planned, fs, 0, together, options, local, outputs);
   if (together < tasks && std::all_of(outputs.begin(), outputs.begin() + together,
                                       [](const TaskOutput& o) { return o && o->ok(); })) {
     planned.perf().StartOp("inserts");
-    RunTasks(planned, fs, together, tasks, 1, options_here, outputs);
+    RunTasks(planned, fs, together, tasks, 1, options, local, outputs);
   }
   std::vector<TaskResult> results;
   for (TaskOutput& output : outputs) {
@@ -158,12 +154,10 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
   std::mutex progress_mutex;
   int64_t done_rows = 0;
   TaskOptions task_options;
-  task_options.monitor = planned->monitor();
-  task_options.pool = planned->state().pool.get();
+  task_options.budget = planned->budget();
   task_options.stop = options.stop;
   task_options.collect = options.collect;
-  task_options.observer = &planned->perf();
-  task_options.perf = &planned->perf();
+  task_options.hooks = options.commit.hooks;
   task_options.advance = [&](int64_t rows) -> arrow::Status {
     planned->perf().TrackMemory();  // peaks are sampled at every row group
     std::lock_guard<std::mutex> lock(progress_mutex);
@@ -171,7 +165,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     return options.progress ? options.progress(done_rows, work_rows) : arrow::Status::OK();
   };
   ARROW_ASSIGN_OR_RAISE(auto results,
-                        RunLocally(*planned, location.filesystem, options, task_options));
+                        RunLocally(*planned, location.filesystem, task_options));
   return Commit(std::move(planned), std::move(results));
 }
 

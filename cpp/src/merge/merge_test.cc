@@ -20,10 +20,13 @@
 #include "io/commit_journal_internal.h"
 #include "io/dataset_lock_internal.h"
 #include "merge/key_index_internal.h"
+#include "fsspeckit/merge/commit.h"
 #include "fsspeckit/merge/merge.h"
-#include "merge/merge_plan_internal.h"
-#include "merge/row_replacement.h"
-#include "merge/source_rows.h"
+#include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/task.h"
+#include "merge/target_scan_internal.h"
+#include "merge/row_replacement_internal.h"
+#include "merge/source_rows_internal.h"
 #include "merge/merge_test_fixture.h"
 #include "testing/fake_memory_source.h"
 #include "testing/status_assertions.h"
@@ -42,251 +45,6 @@ using io::WriteJournal;
 
 using fsspeckit::testing::TempDir;
 namespace fs = std::filesystem;
-
-// Lookup results as ints, -1 for "not a source key".
-std::vector<int64_t> Ids(KeyIndex& index, const arrow::RecordBatch& batch) {
-  auto ids = index.Lookup(batch).ValueOrDie();
-  std::vector<int64_t> out;
-  for (int64_t i = 0; i < ids->length(); ++i) {
-    out.push_back(ids->IsValid(i) ? static_cast<int64_t>(ids->Value(i)) : int64_t{-1});
-  }
-  return out;
-}
-
-// Rows 0, 2 and 4 of five replaced, for every path: spliced strings and binaries,
-// ReplaceWithMask for fixed width, concatenate-and-take for nested types.
-TEST(RowReplacementTest, ReplacesOnlyTheGivenRowsInEveryType) {
-  auto replacement = RowReplacement::Make(5, {0, 2, 4}).ValueOrDie();
-  struct Case {
-    std::shared_ptr<arrow::DataType> type;
-    std::string target, replacements, expected;
-  };
-  std::vector<Case> cases = {
-      {arrow::int64(), "[1, 2, null, 4, 5]", "[10, null, 50]", "[10, 2, null, 4, 50]"},
-      {arrow::int8(), "[1, 2, 3, 4, 5]", "[-1, -3, -5]", "[-1, 2, -3, 4, -5]"},
-      {arrow::float64(), "[1.5, 2.5, 3.5, null, 5.5]", "[0.25, null, 9]", "[0.25, 2.5, null, null, 9]"},
-      {arrow::timestamp(arrow::TimeUnit::MICRO), "[1, 2, 3, 4, 5]", "[null, 30, 50]",
-       "[null, 2, 30, 4, 50]"},
-      {arrow::decimal128(10, 2), R"(["1.00", "2.00", "3.00", "4.00", "5.00"])",
-       R"(["-1.25", "3.50", null])", R"(["-1.25", "2.00", "3.50", "4.00", null])"},
-      {arrow::fixed_size_binary(3), R"(["aaa", "bbb", "ccc", "ddd", "eee"])",
-       R"(["xxx", "yyy", "zzz"])", R"(["xxx", "bbb", "yyy", "ddd", "zzz"])"},
-      {arrow::boolean(), "[true, true, true, true, true]", "[false, null, false]",
-       "[false, true, null, true, false]"},
-      {arrow::utf8(), R"(["a", "bb", null, "dddd", ""])", R"(["x", null, "zzz"])",
-       R"(["x", "bb", null, "dddd", "zzz"])"},
-      {arrow::utf8(), R"(["a", "bb", "c", "dddd", "e"])", R"(["", "yy", "z"])",
-       R"(["", "bb", "yy", "dddd", "z"])"},
-      {arrow::large_binary(), R"(["a", "bb", "c", null, "e"])", R"(["x", "yy", null])",
-       R"(["x", "bb", "yy", null, null])"},
-      {arrow::list(arrow::int32()), "[[1], [2, 2], null, [], [5]]", "[null, [7], [8, 8]]",
-       "[null, [2, 2], [7], [], [8, 8]]"},
-      {arrow::large_list(arrow::float64()), "[[1.5, null], [2], null, [], [5]]", "[[null], [], [8, null]]",
-       "[[null], [2], [], [], [8, null]]"},
-      {arrow::list(arrow::utf8()), R"([["a"], ["b", "b"], null, [], ["e"]])", R"([[null], ["g"], []])",
-       R"([[null], ["b", "b"], ["g"], [], []])"},
-      {arrow::struct_({arrow::field("x", arrow::int32()), arrow::field("s", arrow::utf8())}),
-       R"([{"x": 1, "s": "a"}, {"x": 2, "s": "b"}, null, {"x": 4, "s": null}, {"x": 5, "s": "e"}])",
-       R"([null, {"x": 30, "s": "c"}, {"x": 50, "s": "z"}])",
-       R"([null, {"x": 2, "s": "b"}, {"x": 30, "s": "c"}, {"x": 4, "s": null}, {"x": 50, "s": "z"}])"},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.type->ToString() + " " + c.target);
-    auto got = replacement.Apply(Json(c.type, c.target), Json(c.type, c.replacements));
-    ASSERT_OK(got.status());
-    ASSERT_OK((*got)->ValidateFull());
-    EXPECT_TRUE((*got)->Equals(*Json(c.type, c.expected))) << (*got)->ToString();
-  }
-}
-
-TEST(RowReplacementTest, SlicedColumnsNoRowsAndBadPositions) {
-  // A column that is a slice of a larger one (non-zero offset), nulls included.
-  auto whole = Json(arrow::utf8(), R"(["skip", "a", null, "ccc"])");
-  auto one = RowReplacement::Make(3, {1}).ValueOrDie();
-  auto got = one.Apply(whole->Slice(1), Json(arrow::utf8(), R"(["new"])")).ValueOrDie();
-  ASSERT_OK(got->ValidateFull());
-  EXPECT_TRUE(got->Equals(*Json(arrow::utf8(), R"(["a", "new", "ccc"])"))) << got->ToString();
-
-  auto numbers = Json(arrow::int32(), "[7, 1, null, 3]");  // fixed width: the same
-  got = one.Apply(numbers->Slice(1), Json(arrow::int32(), "[null]")->Slice(0)).ValueOrDie();
-  ASSERT_OK(got->ValidateFull());
-  EXPECT_TRUE(got->Equals(*Json(arrow::int32(), "[1, null, 3]"))) << got->ToString();
-  got = one.Apply(numbers->Slice(1), Json(arrow::int32(), "[5, 9]")->Slice(1)).ValueOrDie();
-  EXPECT_TRUE(got->Equals(*Json(arrow::int32(), "[1, 9, 3]"))) << got->ToString();
-
-  // Nested, sliced, with replaced rows next to each other and at both ends.
-  auto lists = Json(arrow::list(arrow::int64()), "[[0], [1, 1], null, [3], [4, 4, 4], [5]]");
-  auto ends = RowReplacement::Make(5, {0, 2, 3, 4}).ValueOrDie();
-  got = ends.Apply(lists->Slice(1), Json(arrow::list(arrow::int64()), "[[9], [], null, [7, 7]]"))
-            .ValueOrDie();
-  ASSERT_OK(got->ValidateFull());
-  EXPECT_TRUE(got->Equals(*Json(arrow::list(arrow::int64()), "[[9], null, [], null, [7, 7]]")))
-      << got->ToString();
-
-  auto none = RowReplacement::Make(2, {}).ValueOrDie();
-  got = none.Apply(Json(arrow::utf8(), R"(["a", "b"])"), Json(arrow::utf8(), "[]")).ValueOrDie();
-  EXPECT_TRUE(got->Equals(*Json(arrow::utf8(), R"(["a", "b"])")));
-
-  EXPECT_FALSE(RowReplacement::Make(3, {2, 1}).ok());  // not ascending
-  EXPECT_FALSE(RowReplacement::Make(3, {3}).ok());     // past the end
-  EXPECT_FALSE(one.Apply(whole, Json(arrow::utf8(), R"(["x"])")).ok());  // wrong length
-}
-
-// A source in three batches (as a Python table arrives), never combined.
-std::shared_ptr<arrow::Table> ThreeBatches() {
-  return arrow::Table::FromRecordBatches(
-             {Batch({"k", "v"}, {Json(arrow::int64(), "[0, 1]"), Json(arrow::utf8(), R"(["a", "b"])")}),
-              Batch({"k", "v"}, {Json(arrow::int64(), "[2, 1, 4]"), Json(arrow::utf8(), R"(["c", null, "e"])")}),
-              Batch({"k", "v"}, {Json(arrow::int64(), "[5]"), Json(arrow::utf8(), R"(["f"])")})})
-      .ValueOrDie();
-}
-
-TEST(SourceRowsTest, GathersAcrossBatchesInTheOrderAsked) {
-  ASSERT_OK_AND_ASSIGN(SourceRows source, SourceRows::Make(ThreeBatches()));
-  EXPECT_EQ(source.num_rows(), 6);
-  for (const std::vector<int64_t>& rows :
-       std::vector<std::vector<int64_t>>{{5, 0, 3, 3, 2}, {0, 2, 4, 5}, {4}, {}}) {
-    ASSERT_OK_AND_ASSIGN(auto got, source.Gather(rows));
-    ASSERT_OK(got->ValidateFull());
-    const char* values[] = {"a", "b", "c", nullptr, "e", "f"};
-    ASSERT_EQ(got->num_rows(), static_cast<int64_t>(rows.size()));
-    auto k = std::static_pointer_cast<arrow::Int64Array>(got->GetColumnByName("k"));
-    auto v = std::static_pointer_cast<arrow::StringArray>(got->GetColumnByName("v"));
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const int64_t keys[] = {0, 1, 2, 1, 4, 5};
-      EXPECT_EQ(k->Value(i), keys[rows[i]]);
-      if (values[rows[i]] == nullptr) {
-        EXPECT_TRUE(v->IsNull(i));
-      } else {
-        EXPECT_EQ(v->GetString(i), values[rows[i]]);
-      }
-    }
-  }
-  EXPECT_FALSE(source.Gather({6}).ok());
-}
-
-TEST(KeyIndexTest, RowsAreNumberedAcrossBatchesAndTheLastWins) {
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*ThreeBatches(), {"k"}));
-  EXPECT_EQ(index->num_keys(), 5);  // 0, 1, 2, 4, 5
-  auto probe = Batch({"k"}, {Json(arrow::int64(), "[1, 5, 3]")});
-  std::vector<int64_t> ids = Ids(*index, *probe);
-  EXPECT_EQ(index->winning_rows()[ids[0]], 3);  // key 1: rows 1 and 3, the later wins
-  EXPECT_EQ(index->winning_rows()[ids[1]], 5);
-  EXPECT_EQ(ids[2], -1);
-  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*ThreeBatches(), "k"));
-  EXPECT_EQ(std::get<std::vector<int64_t>>(range.values), (std::vector<int64_t>{0, 1, 2, 4, 5}));
-}
-
-// ctest runs each test in its own process, so nothing has registered the compute
-// kernels float keys need (the range is built on its own thread, beside the key index).
-TEST(SourceRangeTest, FloatKeysWorkBeforeAnythingElseRegisteredKernels) {
-  auto table = arrow::Table::FromRecordBatches(
-                   {Batch({"k"}, {Json(arrow::float64(), "[2.5, -0.0, 1.0, 2.5]")})})
-                   .ValueOrDie();
-  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*table, "k"));
-  EXPECT_EQ(std::get<std::vector<double>>(range.values), (std::vector<double>{0.0, 1.0, 2.5}));
-}
-
-TEST(KeyIndexTest, LastRowWinsAndNullEqualsNull) {
-  auto source = Batch({"k"}, {Json(arrow::int64(), "[1, 2, null, 1, null]")});
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
-  EXPECT_EQ(index->num_keys(), 3);
-  auto target = Batch({"k"}, {Json(arrow::int64(), "[1, 3, null, 2]")});
-  std::vector<int64_t> ids = Ids(*index, *target);
-  EXPECT_EQ(index->winning_rows()[ids[0]], 3);  // the later of the two 1s
-  EXPECT_EQ(ids[1], -1);
-  EXPECT_EQ(index->winning_rows()[ids[2]], 4);  // null matches null, last wins
-  EXPECT_EQ(index->winning_rows()[ids[3]], 1);
-}
-
-// Ascending integer keys (a file in key order) are answered by walking the sorted source
-// keys; anything else by the hash table. Both must give every row the same id.
-TEST(KeyIndexTest, AscendingAndUnorderedKeysGetTheSameIds) {
-  auto source = Batch({"k"}, {Json(arrow::int64(), "[40, 10, null, 30, 10, -5]")});
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
-  auto ascending = Batch({"k"}, {Json(arrow::int64(), "[-9, -5, 10, 10, 20, 30, 40, 41]")});
-  auto unordered = Batch({"k"}, {Json(arrow::int64(), "[41, 10, 40, -5, 30, 20, 10, -9]")});
-  auto with_null = Batch({"k"}, {Json(arrow::int64(), "[-5, 10, null, 40]")});
-  std::vector<int64_t> up = Ids(*index, *ascending);
-  std::vector<int64_t> mixed = Ids(*index, *unordered);
-  std::vector<int64_t> nulls = Ids(*index, *with_null);
-  std::vector<int64_t> rows;  // the winning source row per probe row, -1 for none
-  for (int64_t id : up) rows.push_back(id < 0 ? -1 : index->winning_rows()[id]);
-  EXPECT_EQ(rows, (std::vector<int64_t>{-1, 5, 4, 4, -1, 3, 0, -1}));
-  EXPECT_EQ(mixed, (std::vector<int64_t>{-1, up[2], up[6], up[1], up[5], -1, up[2], -1}));
-  ASSERT_GE(nulls[2], 0);
-  EXPECT_EQ(index->winning_rows()[nulls[2]], 2);  // null matches the source's null
-  EXPECT_EQ(nulls, (std::vector<int64_t>{up[1], up[2], nulls[2], up[6]}));
-  // A slice of a batch (an offset into its buffers) walks from its own first row.
-  EXPECT_EQ(Ids(*index, *ascending->Slice(5, 3)), (std::vector<int64_t>{up[5], up[6], -1}));
-}
-
-TEST(KeyIndexTest, IntegersMatchByValueAcrossWidths) {
-  auto source = Batch({"k"}, {Json(arrow::int32(), "[5, -7]")});
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
-  auto rows = [&](const arrow::RecordBatch& target) {  // the matched source row, or -1
-    std::vector<int64_t> out;
-    for (int64_t id : Ids(*index, target)) out.push_back(id < 0 ? -1 : index->winning_rows()[id]);
-    return out;
-  };
-  EXPECT_EQ(rows(*Batch({"k"}, {Json(arrow::int64(), "[-7, 5, 6]")})), (std::vector<int64_t>{1, 0, -1}));
-  EXPECT_EQ(rows(*Batch({"k"}, {Json(arrow::uint8(), "[5]")})), (std::vector<int64_t>{0}));
-  // Keys that do not ascend (or hold a null) are hashed: the same answers.
-  EXPECT_EQ(rows(*Batch({"k"}, {Json(arrow::int16(), "[6, 5, -7, 5]")})),
-            (std::vector<int64_t>{-1, 0, 1, 0}));
-  EXPECT_EQ(rows(*Batch({"k"}, {Json(arrow::int64(), "[-7, null, 5]")})),
-            (std::vector<int64_t>{1, -1, 0}));
-}
-
-TEST(KeyIndexTest, FloatsNaNEqualsNaNAndNegativeZeroEqualsZero) {
-  auto source = Batch({"k"}, {Json(arrow::float64(), "[NaN, 0.0, 1.5]")});
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
-  auto target = Batch({"k"}, {Json(arrow::float32(), "[1.5, NaN, -0.0, 2.0]")});
-  EXPECT_EQ(Ids(*index, *target), (std::vector<int64_t>{2, 0, 1, -1}));
-}
-
-TEST(KeyIndexTest, StringKindsAndCompositeKeys) {
-  auto source = Batch({"a", "b"}, {Json(arrow::utf8(), R"(["x", "x", null])"),
-                                   Json(arrow::int64(), "[1, 2, 1]")});
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"a", "b"}));
-  auto target = Batch({"b", "a"}, {Json(arrow::int32(), "[2, 1, 1, 2]"),
-                                   Json(arrow::large_utf8(), R"(["x", null, "y", null])")});
-  EXPECT_EQ(Ids(*index, *target), (std::vector<int64_t>{1, 2, -1, -1}));
-}
-
-TEST(KeyIndexTest, IncomparableTypesAndMissingColumnsAreNamed) {
-  auto source = Batch({"id"}, {Json(arrow::int64(), "[1]")});
-  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"id"}));
-  auto strings = arrow::schema({arrow::field("id", arrow::utf8())});
-  arrow::Status st = index->CheckComparable(*strings, "t.parquet");
-  ASSERT_RAISES(TypeError, st);
-  EXPECT_NE(st.message().find("key column 'id' cannot be compared"), std::string::npos);
-  ASSERT_RAISES(KeyError, index->CheckComparable(*arrow::schema({}), "t.parquet"));
-  ASSERT_RAISES(Invalid, KeyIndex::Make(*source, {"nope"}).status());
-}
-
-TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
-  WriteFile("a.parquet", 0, 100, 10);     // row groups [0,9] ... [90,99]
-  WriteFile("b.parquet", 1000, 100, 10);  // [1000,1099]
-  WriteFile("_hidden/c.parquet", 0, 10, 10);
-  // Keys 5 and 2000: one overall range [5, 2000] would admit every row group.
-  auto source = Batch({"id"}, {Json(arrow::int64(), "[5, 2000, 95]")});
-  ASSERT_OK_AND_ASSIGN(auto keys, KeyIndex::Make(*source, {"id"}));
-  auto table = arrow::Table::FromRecordBatches({source}).ValueOrDie();
-  ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*table, "id"));
-  ASSERT_OK_AND_ASSIGN(MergePlan plan, PlanMerge(*fs_, tmp_.path(), *keys, range, *table, {}, true));
-  ASSERT_EQ(plan.files.size(), 2u);  // the hidden folder is not data
-  EXPECT_EQ(plan.target_rows, 200);
-  EXPECT_EQ(plan.candidate_files, 1);  // b.parquet pruned by statistics alone
-  EXPECT_EQ(plan.files[0].matched_row_groups, (std::vector<int>{0, 9}));
-  EXPECT_EQ(plan.files[0].matched_rows, 2);
-  EXPECT_TRUE(plan.files[1].matched_row_groups.empty());
-  std::vector<uint8_t> matched_by_row(3);  // ids are the index's; rows are the source's
-  for (size_t id = 0; id < plan.key_matched.size(); ++id) {
-    matched_by_row[keys->winning_rows()[id]] = plan.key_matched[id];
-  }
-  EXPECT_EQ(matched_by_row, (std::vector<uint8_t>{1, 0, 1}));
-}
 
 TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
   WriteFile("a.parquet", 0, 6, 2);
@@ -308,11 +66,27 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
   auto names = std::static_pointer_cast<arrow::StringArray>(combined->GetColumnByName("name"));
   std::vector<std::string> got;
   for (int64_t i = 0; i < names->length(); ++i) got.emplace_back(names->GetView(i));
-  EXPECT_EQ(got, (std::vector<std::string>{"old", "old", "old", "new", "old", "old"}));
+  // Key 3 replaced in place; key 50, new, appended to the file rewritten anyway.
+  EXPECT_EQ(got, (std::vector<std::string>{"old", "old", "old", "new", "old", "old", "new"}));
+  EXPECT_TRUE(result.inserted_files.empty());
   for (const auto& entry : fs::directory_iterator(tmp_.path())) {
     std::string name = entry.path().filename().string();
     EXPECT_TRUE(!name.starts_with("_fsspeckit") || name == kLockName) << entry.path();
   }
+}
+
+// Small row groups are joined (not copied); the appended rows fill the file exactly to
+// max_rows_per_file, where the writer looks for a next part (fuzz seed 92 crashed there).
+TEST_F(MergeTest, AppendedRowsFillingAFileExactlyEndIt) {
+  WriteFile("a.parquet", 0, 6, 2);
+  MergeOptions options;
+  options.key_columns = {"id"};
+  options.max_rows_per_file = 7;
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 50]"), Location(), options));
+  EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/a.parquet"});
+  EXPECT_TRUE(result.inserted_files.empty());
+  ASSERT_OK_AND_ASSIGN(auto all, io::ReadParquet(Location()));
+  EXPECT_EQ(all->num_rows(), 7);
 }
 
 // Row groups of 64Ki rows or more stay as they were (split at row_group_size); smaller
@@ -401,58 +175,87 @@ TEST_F(MergeTest, RecoverRollsForwardACommittedJournalAndBackAnUncommittedMerge)
   fs::rename(elsewhere, tmp_.path());
 }
 
-// A file of `table` at `name` below the dataset (folders created).
-void WriteTableAt(const std::string& dir, const std::string& name, const arrow::Table& table) {
-  fs::create_directories(fs::path(dir + "/" + name).parent_path());
-  auto out = arrow::io::FileOutputStream::Open(dir + "/" + name).ValueOrDie();
-  ASSERT_OK(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), out, 1024));
-  ASSERT_OK(out->Close());
+// a.parquet as an upsert of keys 70,000 and 10^9 finds it: snappy (the merge's codec),
+// three row groups of 64Ki rows (large enough to be kept as they are), no statistics (a
+// row group encoded again gets them; one copied raw keeps none). b.parquet holds no
+// source key.
+constexpr int64_t kGroupRows = 64 * 1024;
+
+class NewKeysTest : public MergeTest {
+ protected:
+  void SetUp() override {
+    MergeTest::SetUp();
+    arrow::Int64Builder ids;
+    arrow::StringBuilder names;
+    for (int64_t i = 0; i < 3 * kGroupRows; ++i) {
+      ASSERT_OK(ids.Append(i));
+      ASSERT_OK(names.Append("old"));
+    }
+    auto table = arrow::Table::Make(
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("name", arrow::utf8())}),
+        {ids.Finish().ValueOrDie(), names.Finish().ValueOrDie()});
+    auto properties = parquet::WriterProperties::Builder()
+                          .compression(arrow::Compression::SNAPPY)
+                          ->disable_statistics()
+                          ->build();
+    auto out = arrow::io::FileOutputStream::Open(tmp_.path() + "/a.parquet").ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, kGroupRows,
+                                         properties));
+    ASSERT_OK(out->Close());
+    WriteFile("b.parquet", 1'000'000, 6, 6);
+    options_.key_columns = {"id"};
+  }
+  void ExpectNewKeysInA(const MergeResult& result) {
+    EXPECT_EQ(result.inserted, 1);
+    EXPECT_EQ(result.updated, 1);
+    EXPECT_TRUE(result.inserted_files.empty());  // no new small file
+    EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/a.parquet"});
+    auto file = parquet::ParquetFileReader::OpenFile(tmp_.path() + "/a.parquet");
+    auto metadata = file->metadata();
+    ASSERT_EQ(metadata->num_row_groups(), 3);
+    // Untouched: copied, never decoded. Matched: encoded again. The last: joined with the
+    // appended row (it is below row_group_size), so appending keeps row groups full.
+    EXPECT_EQ(metadata->RowGroup(0)->num_rows(), kGroupRows);
+    EXPECT_FALSE(metadata->RowGroup(0)->ColumnChunk(0)->is_stats_set());
+    EXPECT_EQ(metadata->RowGroup(1)->num_rows(), kGroupRows);
+    EXPECT_TRUE(metadata->RowGroup(1)->ColumnChunk(0)->is_stats_set());
+    EXPECT_EQ(metadata->RowGroup(2)->num_rows(), kGroupRows + 1);
+    ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+    ASSERT_OK_AND_ASSIGN(auto batch, a->CombineChunksToBatch());
+    auto ids = std::static_pointer_cast<arrow::Int64Array>(batch->GetColumnByName("id"));
+    auto names = std::static_pointer_cast<arrow::StringArray>(batch->GetColumnByName("name"));
+    ASSERT_EQ(batch->num_rows(), 3 * kGroupRows + 1);
+    for (int64_t i = 0; i < 3 * kGroupRows; ++i) {
+      ASSERT_EQ(ids->Value(i), i);
+      ASSERT_EQ(names->GetView(i), i == 70'000 ? "new" : "old") << i;
+    }
+    EXPECT_EQ(ids->Value(3 * kGroupRows), 1'000'000'000);  // appended after the file's rows
+    EXPECT_EQ(names->GetView(3 * kGroupRows), "new");
+  }
+  MergeOptions options_;
+};
+
+TEST_F(NewKeysTest, NewKeysGoIntoAFileRewrittenAnywayAndUntouchedRowGroupsAreCopied) {
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[70000, 1000000000]"), Location(), options_));
+  ExpectNewKeysInA(result);
 }
 
-std::shared_ptr<arrow::Table> IdsAndRegions(const std::shared_ptr<arrow::DataType>& id_type,
-                                            const std::string& ids, const std::string& regions) {
-  return arrow::Table::FromRecordBatches({Batch({"id", "region"}, {Json(id_type, ids),
-                                                                   Json(arrow::utf8(), regions)})})
-      .ValueOrDie();
+TEST_F(NewKeysTest, TheSameFromThePlansBytesAsAnotherProcessRunsIt) {
+  ASSERT_OK_AND_ASSIGN(auto planned, MakePlan(Source("[70000, 1000000000]"), Location(), options_, true));
+  const std::string bytes = planned->plan().Serialize();
+  Plan plan = Plan::Deserialize(bytes).ValueOrDie();
+  ASSERT_EQ(plan.tasks.size(), 1u);
+  EXPECT_EQ(plan.tasks[0].appended_rows, std::vector<int64_t>{1});
+  ASSERT_OK_AND_ASSIGN(TaskInput input, LoadTaskInput(plan, 0, fs_));
+  ASSERT_OK_AND_ASSIGN(TaskResult done, RunTask(plan, 0, input, fs_, TaskOptions{}));
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Commit(std::move(planned), {done}));
+  ExpectNewKeysInA(result);
 }
 
-arrow::Result<MergePlan> Plan(const std::string& dir, const arrow::Table& source,
-                              const std::vector<std::string>& partition_columns) {
-  ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(source, {"id"}));
-  ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, "id"));
-  arrow::fs::LocalFileSystem fs;
-  return PlanMerge(fs, dir, *keys, range, source, partition_columns, true);
-}
-
-// One rule for partition values, wherever they are stored: in a hive folder or a column.
-TEST_F(MergeTest, PartitionValuesOfExistingKeysCannotChangeWhereverStored) {
-  WriteTableAt(tmp_.path() + "/flat", "a", *IdsAndRegions(arrow::int64(), "[1, 2]", R"(["eu", null])"));
-  auto hive = IdsAndRegions(arrow::int64(), "[1]", R"(["eu"])")->RemoveColumn(1).ValueOrDie();
-  WriteTableAt(tmp_.path() + "/hive", "region=eu/a", *hive);
-  WriteTableAt(tmp_.path() + "/hive", "region=__HIVE_DEFAULT_PARTITION__/b",
-               *IdsAndRegions(arrow::int64(), "[2]", R"([""])")->RemoveColumn(1).ValueOrDie());
-
-  auto same = IdsAndRegions(arrow::int64(), "[2, 1, 9]", R"([null, "eu", "us"])");
-  auto moved = IdsAndRegions(arrow::int64(), "[2]", R"(["us"])");
-  ASSERT_OK_AND_ASSIGN(MergePlan flat, Plan(tmp_.path() + "/flat", *same, {"region"}));
-  EXPECT_TRUE(flat.partition_by.empty());  // inserts keep the flat layout
-  auto status = Plan(tmp_.path() + "/flat", *moved, {"region"}).status();
-  ASSERT_TRUE(status.IsInvalid());
-  EXPECT_NE(status.message().find("has region=null there and region=us in the source"),
-            std::string::npos) << status.message();
-
-  // The hive partitioning is found without being named, and checked the same way.
-  ASSERT_OK_AND_ASSIGN(MergePlan hive_plan, Plan(tmp_.path() + "/hive", *same, {}));
-  EXPECT_EQ(hive_plan.partition_by, std::vector<std::string>{"region"});
-  EXPECT_TRUE(hive_plan.schema->Equals(*arrow::schema({arrow::field("id", arrow::int64())})));
-  status = Plan(tmp_.path() + "/hive", *moved, {}).status();
-  ASSERT_TRUE(status.IsInvalid());
-  EXPECT_NE(status.message().find("partition column values cannot change"), std::string::npos);
-  // A caller's column that is neither a hive key nor a file column contradicts the dataset.
-  auto with_shard = arrow::Table::FromRecordBatches(
-      {Batch({"id", "region", "shard"}, {Json(arrow::int64(), "[9]"), Json(arrow::utf8(), R"(["eu"])"),
-                                         Json(arrow::int64(), "[1]")})}).ValueOrDie();
-  ASSERT_RAISES(Invalid, Plan(tmp_.path() + "/hive", *with_shard, {"shard"}).status());
+TEST_F(NewKeysTest, ManyNewKeysOrAFullFileGetAFileOfTheirOwn) {
+  options_.max_rows_per_file = 3 * kGroupRows;  // a.parquet is full
+  ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[70000, 1000000000]"), Location(), options_));
+  EXPECT_EQ(result.inserted_files.size(), 1u);
 }
 
 TEST_F(MergeTest, InsertedAndRewrittenFilesHaveTheDatasetSchema) {
@@ -462,6 +265,7 @@ TEST_F(MergeTest, InsertedAndRewrittenFilesHaveTheDatasetSchema) {
   MergeOptions options;
   options.strategy = Strategy::kUpsert;
   options.key_columns = {"id"};
+  options.max_rows_per_file = 4;  // a.parquet is full: key 50 goes to a file of its own
   ASSERT_OK_AND_ASSIGN(MergeResult result,
                        Merge(std::make_shared<arrow::TableBatchReader>(source), Location(), options));
   ASSERT_EQ(result.inserted_files.size(), 1u);

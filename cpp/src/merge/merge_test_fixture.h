@@ -19,6 +19,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "fsspeckit/io/location.h"
+#include "fsspeckit/merge/merge.h"
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
 
@@ -34,6 +35,30 @@ inline std::shared_ptr<arrow::RecordBatch> Batch(std::vector<std::string> names,
   arrow::FieldVector fields;
   for (size_t i = 0; i < names.size(); ++i) fields.push_back(arrow::field(names[i], columns[i]->type()));
   return arrow::RecordBatch::Make(arrow::schema(fields), columns[0]->length(), columns);
+}
+
+// A source in three batches (as a Python table arrives), never combined.
+inline std::shared_ptr<arrow::Table> ThreeBatches() {
+  return arrow::Table::FromRecordBatches(
+             {Batch({"k", "v"}, {Json(arrow::int64(), "[0, 1]"), Json(arrow::utf8(), R"(["a", "b"])")}),
+              Batch({"k", "v"}, {Json(arrow::int64(), "[2, 1, 4]"), Json(arrow::utf8(), R"(["c", null, "e"])")}),
+              Batch({"k", "v"}, {Json(arrow::int64(), "[5]"), Json(arrow::utf8(), R"(["f"])")})})
+      .ValueOrDie();
+}
+
+// A file of `table` at `name` below the dataset (folders created).
+inline void WriteTableAt(const std::string& dir, const std::string& name, const arrow::Table& table) {
+  std::filesystem::create_directories(std::filesystem::path(dir + "/" + name).parent_path());
+  auto out = arrow::io::FileOutputStream::Open(dir + "/" + name).ValueOrDie();
+  ASSERT_OK(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), out, 1024));
+  ASSERT_OK(out->Close());
+}
+
+inline std::shared_ptr<arrow::Table> IdsAndRegions(const std::shared_ptr<arrow::DataType>& id_type,
+                                            const std::string& ids, const std::string& regions) {
+  return arrow::Table::FromRecordBatches({Batch({"id", "region"}, {Json(id_type, ids),
+                                                                   Json(arrow::utf8(), regions)})})
+      .ValueOrDie();
 }
 
 class MergeTest : public ::testing::Test {
@@ -79,6 +104,9 @@ class TwoFileMergeTest : public MergeTest {
     WriteFile("a.parquet", 0, 6, 2);
     WriteFile("b.parquet", 10, 6, 2);
     options_.key_columns = {"id"};
+    // Both files are full: new keys are a task of their own (an insert task), not rows
+    // appended to a rewritten file (that case: MergeTest.NewKeysGoIntoAFileRewrittenAnyway).
+    options_.max_rows_per_file = 6;
   }
   MergeOptions options_;
 };

@@ -1,5 +1,5 @@
 // fsspeckit: the one error for columns a caller named that a schema lacks.
-#include "missing_columns.h"
+#include "merge/missing_columns_internal.h"
 
 #include <algorithm>
 

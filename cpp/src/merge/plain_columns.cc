@@ -1,5 +1,5 @@
 // fsspeckit: which columns a rewrite writes without a dictionary.
-#include "plain_columns.h"
+#include "merge/plain_columns_internal.h"
 
 #include "io/page_header_internal.h"
 

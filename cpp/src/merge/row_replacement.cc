@@ -1,5 +1,5 @@
 // fsspeckit: replacing some rows of a column in place, keeping every other row.
-#include "row_replacement.h"
+#include "merge/row_replacement_internal.h"
 
 #include <cstring>
 #include <limits>

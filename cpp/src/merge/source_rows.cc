@@ -1,5 +1,5 @@
 // fsspeckit: the merge's source, kept as it arrived, and rows gathered from it.
-#include "source_rows.h"
+#include "merge/source_rows_internal.h"
 
 #include <algorithm>
 

@@ -12,8 +12,8 @@
 #include "fsspeckit/io/write_dataset.h"
 #include "io/write_files_internal.h"
 #include "merge/key_index_internal.h"
-#include "missing_columns.h"
-#include "source_rows.h"
+#include "merge/missing_columns_internal.h"
+#include "merge/source_rows_internal.h"
 
 namespace fsspeckit::merge {
 namespace {

@@ -1,6 +1,8 @@
 // fsspeckit: one self-contained HTML file telling what memory did during an operation.
 #include "fsspeckit/perf/html_report.h"
 
+#include "fsspeckit/memory/byte_text.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,6 +12,8 @@
 #include <map>
 
 namespace fsspeckit::perf {
+
+using memory::MibText;
 namespace {
 
 using memory::PressureLevel;
@@ -47,12 +51,6 @@ std::string Escape(std::string_view text) {
 double Mib(int64_t bytes) { return static_cast<double>(bytes) / memory::kBytesInMiB; }
 double Sec(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
-std::string MibText(int64_t bytes) {
-  std::string out;
-  double mib = Mib(bytes);
-  Append(out, mib < 10 ? "%.1f MiB" : "%.0f MiB", mib);
-  return out;
-}
 
 std::string SecText(double sec) {
   std::string out;

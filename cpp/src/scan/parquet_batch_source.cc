@@ -23,6 +23,8 @@
 #include <parquet/metadata.h>
 
 #include "io/dataset_files_internal.h"
+#include "io/parquet_footer_internal.h"
+#include "io/thread_edge_internal.h"
 
 namespace fsspeckit::scan {
 namespace {
@@ -39,29 +41,10 @@ struct FilePart {
   std::vector<int> row_groups;  // those to read, in order
 };
 
-arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
-  if (status.ok()) return status;
-  return arrow::Status::IOError("cannot read Parquet file '", path, "': ", status.message());
-}
-
-arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::FileSystem& fs,
-                                                                 const std::string& path) {
-  auto read = [&]() -> arrow::Result<std::shared_ptr<parquet::FileMetaData>> {
-    ARROW_ASSIGN_OR_RAISE(auto file, fs.OpenInputFile(path));
-    std::shared_ptr<parquet::FileMetaData> metadata;
-    // The parquet reader reports corrupt footers by throwing.
-    PARQUET_CATCH_NOT_OK(metadata = parquet::ReadMetaData(file));
-    return metadata;
-  };
-  auto result = read();
-  if (!result.ok()) return NameFile(result.status(), path);
-  return result;
-}
-
 arrow::Result<std::shared_ptr<arrow::Schema>> FileSchema(const parquet::FileMetaData& metadata,
                                                          const std::string& path) {
   std::shared_ptr<arrow::Schema> schema;
-  ARROW_RETURN_NOT_OK(NameFile(parquet::arrow::FromParquetSchema(metadata.schema(),
+  ARROW_RETURN_NOT_OK(io::ParquetReadError(parquet::arrow::FromParquetSchema(metadata.schema(),
                                                                  parquet::ArrowReaderProperties(),
                                                                  metadata.key_value_metadata(),
                                                                  &schema),
@@ -171,11 +154,11 @@ struct ParquetBatchSource::State {
       ARROW_ASSIGN_OR_RAISE(reader, builder.Build());
       return arrow::Status::OK();
     };
-    ARROW_RETURN_NOT_OK(NameFile(open(), part.path));
+    ARROW_RETURN_NOT_OK(io::ParquetReadError(open(), part.path));
     // Only the columns the schema names (a dataset's schema may project).
     std::optional<std::vector<int>> leaves = LeavesToRead(reader->manifest(), *schema);
     auto decoded = leaves ? reader->ReadRowGroup(row_group, *leaves) : reader->ReadRowGroup(row_group);
-    if (!decoded.ok()) return NameFile(decoded.status(), part.path);
+    if (!decoded.ok()) return io::ParquetReadError(decoded.status(), part.path);
     std::shared_ptr<arrow::Table> table = *decoded;
     const int64_t num_rows = table->num_rows();
 
@@ -263,12 +246,12 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
 
   if (info.type() == arrow::fs::FileType::File) {
     FilePart part{path, nullptr, {}, {}};
-    ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, path));
+    ARROW_ASSIGN_OR_RAISE(part.metadata, io::ReadFooter(*filesystem, path));
     ARROW_ASSIGN_OR_RAISE(state->schema, FileSchema(*part.metadata, path));
     part.fixed_values.resize(state->schema->num_fields());
     state->parts.push_back(std::move(part));
   } else {
-    // The files every reader and writer of the folder sees (dataset_files.h); their
+    // The files every reader and writer of the folder sees (io/dataset_files_internal.h); their
     // schemas unified as a merge unifies them (each column in the type all its files
     // widen to), then hive partitions inferred from the directories alone, so file
     // columns and partition keys never mix.
@@ -276,11 +259,11 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     std::vector<std::shared_ptr<arrow::Schema>> file_schemas;
     for (const std::string& file : files) {
       FilePart part{file, nullptr, {}, {}};
-      ARROW_ASSIGN_OR_RAISE(part.metadata, ReadFooter(*filesystem, file));
+      ARROW_ASSIGN_OR_RAISE(part.metadata, io::ReadFooter(*filesystem, file));
       ARROW_ASSIGN_OR_RAISE(file_schemas.emplace_back(), FileSchema(*part.metadata, file));
       state->parts.push_back(std::move(part));
     }
-    auto unified = arrow::UnifySchemas(file_schemas, arrow::Field::MergeOptions::Permissive());
+    auto unified = io::UnifyDataSchemas(file_schemas);
     if (!unified.ok()) {
       return arrow::Status::IOError("cannot open Parquet dataset '", path,
                                     "': ", unified.status().message());
@@ -350,7 +333,7 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     ARROW_ASSIGN_OR_RAISE(std::shared_ptr<ds::Fragment> fragment, std::move(next));
     auto parquet_fragment = std::static_pointer_cast<ds::ParquetFileFragment>(fragment);
     FilePart part{parquet_fragment->source().path(), nullptr, {}, {}};
-    ARROW_RETURN_NOT_OK(NameFile(parquet_fragment->EnsureCompleteMetadata(), part.path));
+    ARROW_RETURN_NOT_OK(io::ParquetReadError(parquet_fragment->EnsureCompleteMetadata(), part.path));
     part.metadata = parquet_fragment->metadata();
     ARROW_ASSIGN_OR_RAISE(part.fixed_values,
                           PartitionValues(fragment->partition_expression(), *state->schema));

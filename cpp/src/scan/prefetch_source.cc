@@ -8,6 +8,8 @@
 
 #include <arrow/util/byte_size.h>
 
+#include "io/thread_edge_internal.h"
+
 namespace fsspeckit::scan {
 namespace {
 
@@ -77,11 +79,11 @@ class PrefetchSource : public BatchSource {
       reading_ = true;
       lock.unlock();
       arrow::Result<std::shared_ptr<arrow::RecordBatch>> batch;
-      try {
+      arrow::Status thrown = io::CatchAtEdge("reading ahead", [&] {  // never escape a thread
         batch = inner_->Next();
-      } catch (const std::exception& e) {  // never escape a thread
-        batch = arrow::Status::UnknownError("reading ahead: ", e.what());
-      }
+        return arrow::Status::OK();
+      });
+      if (!thrown.ok()) batch = thrown;
       lock.lock();
       reading_ = false;
       if (!batch.ok()) {

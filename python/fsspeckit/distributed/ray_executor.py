@@ -94,23 +94,19 @@ class RayExecutor:
                 ray.init(address=self.address)
         return ray
 
-    def merge(self, data, path: str, filesystem, *, strategy: str, key_columns, partition_columns,
-              schema, compression, max_rows_per_file, row_group_size, max_memory_mb,
-              max_process_memory_mb, min_system_available_mb, progress, chunk_size_rows=100_000,
-              single_writer=False, durable=False) -> dict:
-        """Plans here, runs the tasks on Ray, commits here; returns the result as a dict."""
+    def merge(self, data, path: str, filesystem, arguments: dict, progress=None) -> dict:
+        """Plans here, runs the tasks on Ray, commits here; returns the result as a dict.
+        ``arguments``: PyarrowDatasetIO.merge's, by its names (strategy=, key_columns=,
+        merge_max_memory_mb=, ...)."""
         ray = self._connect()
-        memory_bytes = self._task_memory_bytes(ray, max_memory_mb)
+        limits = (arguments["merge_max_memory_mb"], arguments["merge_max_process_memory_mb"],
+                  arguments["merge_min_system_available_mb"])
+        memory_bytes = self._task_memory_bytes(ray, limits[0])
         capsule, resolved = resolve(filesystem, path)
-        planned = _core.plan_merge(data, resolved, capsule, strategy, key_columns,
-                                   partition_columns, schema, compression, max_rows_per_file,
-                                   row_group_size, chunk_size_rows, max_memory_mb,
-                                   max_process_memory_mb, min_system_available_mb, gc.collect,
-                                   single_writer, durable)
+        planned = _core.plan_merge(data, resolved, capsule, **arguments)
         try:
-            results, placements = self._run(ray, planned, path, filesystem,
-                                            (max_memory_mb, max_process_memory_mb,
-                                             min_system_available_mb), memory_bytes, progress)
+            results, placements = self._run(ray, planned, path, filesystem, limits, memory_bytes,
+                                            progress)
             raw = planned.commit(results)
         except BaseException:
             planned.abort()  # staging removed, lock released: the dataset is unchanged

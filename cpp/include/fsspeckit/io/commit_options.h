@@ -1,6 +1,10 @@
 // fsspeckit: how a dataset write or merge commits: who may write beside it, and how durably.
 #pragma once
 
+#include <memory>
+
+#include "fsspeckit/io/test_hooks.h"
+
 namespace fsspeckit::io {
 
 /// Chosen from bench/bench_durable.py (bench/RESULTS.md): the fsyncs add about 0.1 s to
@@ -20,6 +24,8 @@ struct CommitOptions {
   /// survives a power loss (SQLite's synchronous=FULL, LevelDB's sync). Object stores
   /// are durable once a PUT returns; the flag changes nothing there.
   bool durable = kDefaultDurable;
+  /// Crash points and lease timing for tests; nullptr in production.
+  std::shared_ptr<const TestHooks> hooks;
 };
 
 }  // namespace fsspeckit::io

@@ -60,7 +60,7 @@ arrow::Status ValidateWriteOptions(const WriteDatasetOptions& options);
 
 /// Streams `data` into files under a hidden staging folder of the dataset
 /// (`_fsspeckit-staging-<id>/`, files named `*.staged`: invisible to readers), then
-/// commits through the journal of commit_journal.h: the moves into place and, for
+/// commits through the journal (io/commit_journal_internal.h): the moves into place and, for
 /// "overwrite", the removal of the old files. Holds the dataset lock and first
 /// settles an interrupted merge or write. Any failure before the commit leaves the
 /// dataset as it was; after it, Recover() completes it.

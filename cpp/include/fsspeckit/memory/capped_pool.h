@@ -15,10 +15,10 @@ namespace fsspeckit::memory {
 /// holds counts (a caller's tables too), so the budget is the parent pool's, as the
 /// MemoryMonitor reads it. Admissions take turns, so allocations made at once through
 /// this pool cannot pass the limit together; allocations made from the parent directly
-/// are not refused, but count. The message names `budget_name` as the option to raise.
+/// are not refused, but count. A refusal carries a BudgetError for Limit::kPool.
 class CappedMemoryPool : public arrow::MemoryPool {
  public:
-  CappedMemoryPool(arrow::MemoryPool* parent, int64_t limit_bytes, std::string budget_name);
+  CappedMemoryPool(arrow::MemoryPool* parent, int64_t limit_bytes);
 
   using arrow::MemoryPool::Allocate;
   using arrow::MemoryPool::Free;
@@ -49,7 +49,6 @@ class CappedMemoryPool : public arrow::MemoryPool {
 
   arrow::MemoryPool* parent_;
   int64_t limit_bytes_;
-  std::string budget_name_;
   mutable std::mutex mutex_;  // one admission at a time: check and allocate together
   int64_t parent_peak_bytes_ = 0;
   arrow::internal::MemoryPoolStats stats_;

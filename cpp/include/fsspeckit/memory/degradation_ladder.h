@@ -47,16 +47,14 @@ struct DegradationLadderOptions {
   arrow::MemoryPool* pool = nullptr;
   /// May be nullptr.
   DegradationObserver* observer = nullptr;
-  /// The options an OutOfMemory names as the ones to change.
-  LimitNames limit_names;
 };
 
-/// Runs between chunks (DESIGN.md section 3):
+/// Runs between chunks (the README's "Graceful degradation is real"):
 ///  WARNING   -> collector hook and pool->ReleaseUnused();
 ///  CRITICAL  -> also halve the chunk size (down to the floor) and drop read-ahead;
 ///  EMERGENCY -> all of that, re-read at once (bypassing the cache), and if still
-///               EMERGENCY fail with OutOfMemory("Peak memory usage exceeded limit: ...;
-///               to go on, raise max_pyarrow_mb"), naming each limit exceeded.
+///               EMERGENCY fail with OutOfMemory("Peak memory usage exceeded limit: ...")
+///               carrying a BudgetError with each limit exceeded.
 ///  After `recovery_readings` consecutive NORMAL readings the chunk size doubles back
 ///  towards the requested size, and read-ahead returns once it is reached.
 /// Not thread-safe: one ladder per scan or merge stream.

@@ -5,9 +5,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <arrow/status.h>
 
+#include "fsspeckit/memory/budget_error.h"
 #include "fsspeckit/memory/memory_snapshot.h"
 
 namespace fsspeckit::memory {
@@ -22,16 +24,15 @@ std::string_view PressureLevelName(PressureLevel level);
 /// The more severe of the two.
 PressureLevel MaxPressure(PressureLevel a, PressureLevel b);
 
+/// The monitor's defaults (the guide's MemoryMonitor(max_pyarrow_mb=2048,
+/// min_system_available_mb=512)); front ends read them from here.
 inline constexpr int64_t kDefaultMaxPoolBytes = 2048 * kBytesInMiB;
 inline constexpr int64_t kDefaultMinSystemAvailableBytes = 512 * kBytesInMiB;
 
-/// What the caller calls each limit, so that messages name the option to change
-/// (a merge's are merge_max_memory_mb, merge_max_process_memory_mb, ...).
-struct LimitNames {
-  std::string pool = "max_pyarrow_mb";
-  std::string rss = "max_process_memory_mb";
-  std::string system = "min_system_available_mb";
-};
+/// Usage ratios where the levels start (UsageLevel): above kWarningUsage the ladder
+/// relieves, above kCriticalUsage it shrinks, at 1 it stops.
+inline constexpr double kWarningUsage = 0.7;
+inline constexpr double kCriticalUsage = 0.9;
 
 struct MemoryLimits {
   /// Budget for the Arrow pool (Python: max_pyarrow_mb). Must be positive.
@@ -43,8 +44,9 @@ struct MemoryLimits {
   /// 0: not evaluated.
   int64_t min_system_available_bytes = kDefaultMinSystemAvailableBytes;
 
-  /// Invalid with the Python parameter name and the fix when a value is out of range.
-  arrow::Status Validate(const LimitNames& names = {}) const;
+  /// Invalid naming the limit (a BudgetError, which each front end spells as its own
+  /// option) and the fix when a value is out of range.
+  arrow::Status Validate() const;
 };
 
 /// A budget's level: used/limit >= 1.0 EMERGENCY, > 0.9 CRITICAL, > 0.7 WARNING.
@@ -53,10 +55,9 @@ PressureLevel UsageLevel(int64_t used_bytes, int64_t limit_bytes);
 /// Headroom's level: available < 1x minimum EMERGENCY, < 1.5x CRITICAL, < 2x WARNING.
 PressureLevel HeadroomLevel(int64_t available_bytes, int64_t min_bytes);
 
-/// For each limit at EMERGENCY in these readings, the option to change and how
-/// ("raise merge_max_memory_mb"), joined with " or "; empty when none is.
-std::string ExceededLimitsAdvice(int64_t pool_bytes, const SystemReadings& system,
-                                 const MemoryLimits& limits, const LimitNames& names);
+/// The limits at EMERGENCY in these readings (the ones to change), in Limit order.
+std::vector<Limit> ExceededLimits(int64_t pool_bytes, const SystemReadings& system,
+                                  const MemoryLimits& limits);
 
 /// The most severe level over every configured limit whose reading is present.
 PressureLevel EvaluatePressure(int64_t pool_bytes, const SystemReadings& system,

@@ -15,17 +15,18 @@
 
 #include "fsspeckit/io/commit_options.h"
 #include "fsspeckit/io/location.h"
+#include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/memory/pressure.h"
 #include "fsspeckit/perf/performance_monitor.h"
 
 namespace fsspeckit::merge {
 
-inline constexpr int64_t kDefaultMergeMaxPoolBytes = int64_t{1024} << 20;
-/// The merge's names for its memory options: every MemoryError of a merge names the one
-/// to change.
-inline const memory::LimitNames kMergeLimitNames{
-    "merge_max_memory_mb", "merge_max_process_memory_mb", "merge_min_system_available_mb"};
+/// The merge's defaults, said once: the bindings, the Python signatures and the CLI's
+/// usage read them from here (sizes of files: io::kDefaultMaxRowsPerFile and
+/// io::kDefaultRowGroupSize).
+inline constexpr int64_t kDefaultMergeMaxPoolBytes = 1024 * memory::kBytesInMiB;
+inline constexpr int64_t kDefaultMergeChunkSizeRows = 100'000;
 
 /// Insert adds rows whose key is new, update replaces rows whose key exists, upsert
 /// does both.
@@ -45,10 +46,10 @@ struct MergeOptions {
   std::shared_ptr<arrow::Schema> schema;
   /// Apply to every file the merge writes, rewritten files included.
   std::optional<std::string> compression = "snappy";
-  std::optional<int64_t> max_rows_per_file = 5'000'000;
-  std::optional<int64_t> row_group_size = 500'000;
-  /// The budget (merge_max_memory_mb etc.): a source larger than max_pool_bytes is
-  /// refused up front; the degradation ladder runs between row groups.
+  std::optional<int64_t> max_rows_per_file = io::kDefaultMaxRowsPerFile;
+  std::optional<int64_t> row_group_size = io::kDefaultRowGroupSize;
+  /// The budget (memory::Budget is made from these once per merge): a source larger than
+  /// its share is refused up front; the degradation ladder runs between row groups.
   memory::MemoryLimits limits{kDefaultMergeMaxPoolBytes, std::nullopt,
                               memory::kDefaultMinSystemAvailableBytes};
   /// Watches the budget (admission and the degradation ladder); nullptr: a monitor of
@@ -65,7 +66,7 @@ struct MergeOptions {
   arrow::StopToken stop = arrow::StopToken::Unstoppable();
   /// merge_chunk_size_rows: inserted rows are gathered from the source this many at a
   /// time (rewrites stream row group by row group whatever it is). Positive.
-  int64_t chunk_size_rows = 100'000;
+  int64_t chunk_size_rows = kDefaultMergeChunkSizeRows;
   /// Locking (single_writer) and durability of the commit.
   io::CommitOptions commit;
 };
@@ -110,10 +111,10 @@ struct MergeResult {
 ///  - rewrites each affected file row group by row group, replacing matched rows in
 ///    place (row order kept), and writes inserts as new (hive-partitioned) files, all
 ///    under a hidden staging folder, every one in the dataset's schema (the source is
-///    checked to fit it first; see merge/dataset_schema.h);
-///  - commits through a journal (see journal.h): the dataset is either exactly the old
+///    checked to fit it first; see merge/dataset_schema_internal.h);
+///  - commits through a journal (io/commit_journal_internal.h): the dataset is either exactly the old
 ///    or exactly the new state, whatever fails, including the process being killed.
-/// Holds the dataset's lock (dataset_lock.h) and first recovers an interrupted merge.
+/// Holds the dataset's lock (io/dataset_lock_internal.h) and first recovers an interrupted merge.
 /// An empty source is a no-op (update on a missing dataset still fails).
 arrow::Result<MergeResult> Merge(std::shared_ptr<arrow::RecordBatchReader> source,
                                  const io::Location& location, const MergeOptions& options);

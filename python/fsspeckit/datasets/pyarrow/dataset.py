@@ -57,7 +57,7 @@ def _chunks(dataset, chunk_size_rows: int, monitor: MemoryMonitor, progress, log
 def process_in_chunks(
     dataset,
     chunk_size_rows: int = 1_000_000,
-    max_memory_mb: int = 2048,
+    max_memory_mb: int = _core.DEFAULTS["max_pyarrow_mb"],
     enable_progress: bool = True,
     progress_callback: Callable[[int, int], None] | None = None,
     memory_monitor: MemoryMonitor | None = None,
@@ -127,8 +127,10 @@ def _merge_in_memory(strategy: str, existing, source, key_columns, chunk_size: i
     return pa.concat_tables([*kept, tail])
 
 
-def merge_upsert_pyarrow(existing, source, key_columns, chunk_size: int = 100_000,
-                         max_memory_mb: int = 1024, memory_monitor: MemoryMonitor | None = None,
+def merge_upsert_pyarrow(existing, source, key_columns,
+                         chunk_size: int = _core.DEFAULTS["merge_chunk_size_rows"],
+                         max_memory_mb: int = _core.DEFAULTS["merge_max_memory_mb"],
+                         memory_monitor: MemoryMonitor | None = None,
                          writer=None, progress_callback: Callable[[int, int], None] | None = None,
                          ) -> pa.Table | None:
     """``existing`` (Table or Dataset) with the rows whose key ``source`` has replaced by
@@ -146,8 +148,10 @@ def merge_upsert_pyarrow(existing, source, key_columns, chunk_size: int = 100_00
                             max_memory_mb, memory_monitor, writer, progress_callback)
 
 
-def merge_update_pyarrow(existing, source, key_columns, chunk_size: int = 100_000,
-                         max_memory_mb: int = 1024, memory_monitor: MemoryMonitor | None = None,
+def merge_update_pyarrow(existing, source, key_columns,
+                         chunk_size: int = _core.DEFAULTS["merge_chunk_size_rows"],
+                         max_memory_mb: int = _core.DEFAULTS["merge_max_memory_mb"],
+                         memory_monitor: MemoryMonitor | None = None,
                          writer=None, progress_callback: Callable[[int, int], None] | None = None,
                          ) -> pa.Table | None:
     """As ``merge_upsert_pyarrow``, but only source rows whose key the existing data has

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fsspeckit import _core
-from fsspeckit._core import DatasetError, DatasetPathError
+from fsspeckit._core import DEFAULTS as _DEFAULTS, DatasetError, DatasetPathError
 import gc
 import os
 
@@ -159,8 +159,8 @@ class PyarrowDatasetIO:
                       partition_by: str | list[str] | None = None,
                       partitioning_flavor: str | None = None,
                       compression: str | None = "snappy",
-                      max_rows_per_file: int | None = 5_000_000,
-                      row_group_size: int | None = 500_000, single_writer: bool = False,
+                      max_rows_per_file: int | None = _DEFAULTS["max_rows_per_file"],
+                      row_group_size: int | None = _DEFAULTS["row_group_size"], single_writer: bool = False,
                       durable: bool = False) -> WriteDatasetResult:
         """Files under ``path``; "append" never overwrites, "overwrite" replaces the old
         files only once the new ones are complete. ``single_writer`` and ``durable``: as
@@ -179,10 +179,10 @@ class PyarrowDatasetIO:
     def merge(self, data, path: str, strategy: str, key_columns: list[str] | str, *,
               partition_columns: list[str] | str | None = None,
               schema: pa.Schema | None = None, compression: str | None = "snappy",
-              max_rows_per_file: int | None = 5_000_000, row_group_size: int | None = 500_000,
-              merge_chunk_size_rows: int = 100_000, enable_streaming_merge: bool = True,
-              merge_max_memory_mb: int = 1024, merge_max_process_memory_mb: int | None = None,
-              merge_min_system_available_mb: int = 512, merge_progress_callback=None,
+              max_rows_per_file: int | None = _DEFAULTS["max_rows_per_file"], row_group_size: int | None = _DEFAULTS["row_group_size"],
+              merge_chunk_size_rows: int = _DEFAULTS["merge_chunk_size_rows"], enable_streaming_merge: bool = True,
+              merge_max_memory_mb: int = _DEFAULTS["merge_max_memory_mb"], merge_max_process_memory_mb: int | None = None,
+              merge_min_system_available_mb: int = _DEFAULTS["min_system_available_mb"], merge_progress_callback=None,
               use_merge: bool | None = None, single_writer: bool = False,
               durable: bool = False, executor="local") -> MergeResult:
         """Insert, update or upsert ``data`` into the dataset at ``path`` on ``key_columns``.
@@ -209,26 +209,23 @@ class PyarrowDatasetIO:
         ``fsspeckit.distributed.RayExecutor`` for its options. Either way the result is
         the same; ``result.metrics["tasks"]`` lists what each task did and where.
         """
-        keys = _key_list(key_columns, "key_columns")
-        partitions = _key_list(partition_columns, "partition_columns")
+        # One set of arguments, by the merge's own names, for whichever executor runs it.
+        arguments = dict(
+            strategy=strategy, key_columns=_key_list(key_columns, "key_columns"),
+            partition_columns=_key_list(partition_columns, "partition_columns"), schema=schema,
+            compression=compression, max_rows_per_file=max_rows_per_file,
+            row_group_size=row_group_size, merge_chunk_size_rows=merge_chunk_size_rows,
+            merge_max_memory_mb=merge_max_memory_mb,
+            merge_max_process_memory_mb=merge_max_process_memory_mb,
+            merge_min_system_available_mb=merge_min_system_available_mb, collect=gc.collect,
+            single_writer=single_writer, durable=durable)
         runner = _executor(executor)
         if runner is not None:
-            raw = runner.merge(
-                _stream(data), path, self._filesystem, strategy=strategy, key_columns=keys,
-                partition_columns=partitions, schema=schema, compression=compression,
-                max_rows_per_file=max_rows_per_file, row_group_size=row_group_size,
-                max_memory_mb=merge_max_memory_mb,
-                max_process_memory_mb=merge_max_process_memory_mb,
-                min_system_available_mb=merge_min_system_available_mb,
-                chunk_size_rows=merge_chunk_size_rows, single_writer=single_writer,
-                durable=durable, progress=merge_progress_callback)
+            raw = runner.merge(_stream(data), path, self._filesystem, arguments,
+                               progress=merge_progress_callback)
             return _merge_result(raw)
         filesystem, path = resolve(self._filesystem, path)
-        raw = _core.merge(
-            _stream(data), path, filesystem, strategy, keys, partitions, schema, compression,
-            max_rows_per_file, row_group_size, merge_chunk_size_rows, merge_max_memory_mb,
-            merge_max_process_memory_mb, merge_min_system_available_mb,
-            merge_progress_callback, gc.collect, single_writer, durable)
+        raw = _core.merge(_stream(data), path, filesystem, merge_progress_callback, **arguments)
         raw["metrics"]["executor"] = "local"
         for record in raw["metrics"]["tasks"]:
             record.update(pid=os.getpid(), node="local")

@@ -1,24 +1,25 @@
 // fsspeckit: the first step of a merge: validate, load the source, lock, plan the tasks.
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
+#include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
-#include "merge_plan_internal.h"
-#include "merge_state_internal.h"
-#include "missing_columns.h"
+#include "merge/target_scan_internal.h"
+#include "merge/planned_merge_internal.h"
+#include "merge/missing_columns_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
 
 arrow::Status ValidateOptions(const MergeOptions& options) {
-  ARROW_RETURN_NOT_OK(options.limits.Validate(kMergeLimitNames));
   if (options.key_columns.empty()) return arrow::Status::Invalid("key_columns cannot be empty");
   if (options.chunk_size_rows <= 0) {
     return arrow::Status::Invalid("merge_chunk_size_rows must be a positive number of rows, got: ",
@@ -64,11 +65,33 @@ int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& writ
   return 3 * largest_decoded + largest_compressed + output_bytes;
 }
 
+// Few inserted rows (a small file's worth) go into a file that is rewritten anyway, when
+// one has room for them under max_rows_per_file (the one with the fewest rows): a merge
+// then leaves no new small file behind, where daily merges would otherwise add one a day.
+// Unpartitioned datasets only (a hive dataset's rows belong in their partition's folders).
+// False when they stay a task of their own.
+bool AppendToARewrite(MergeTask& insert, std::vector<MergeTask>& rewrites, const Plan& plan) {
+  if (!plan.partition_by.empty() || insert.work_rows >= kSmallRows) return false;
+  const int64_t limit = plan.write.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
+  MergeTask* chosen = nullptr;
+  for (MergeTask& task : rewrites) {
+    if (task.work_rows <= limit - insert.work_rows &&
+        (!chosen || task.work_rows < chosen->work_rows)) {
+      chosen = &task;
+    }
+  }
+  if (!chosen) return false;
+  chosen->appended_rows = std::move(insert.source_rows);
+  chosen->work_rows += insert.work_rows;
+  chosen->estimated_bytes += insert.estimated_bytes;
+  return true;
+}
+
 // The tasks of the writing phase: rewrites largest first (the last to finish are
 // short), then the inserted rows as one task. An insert holds its rows three times
 // (gathered, queued in the dataset writer, concatenated into a row group), four when
 // partitioned (measured: 2.7x and 3.3x).
-std::vector<MergeTask> MakeTasks(const MergePlan& found, const KeyIndex& keys, const Plan& plan,
+std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, const Plan& plan,
                                  int64_t source_bytes, int64_t source_num_rows) {
   const bool rewrites = plan.strategy != Strategy::kInsert;
   const bool inserts = plan.strategy != Strategy::kUpdate;
@@ -108,7 +131,7 @@ std::vector<MergeTask> MakeTasks(const MergePlan& found, const KeyIndex& keys, c
     // Divided first: the product could overflow.
     insert.estimated_bytes = copies * (source_bytes / std::max<int64_t>(1, keys.num_keys())) *
                              insert.work_rows;
-    ordered.push_back(std::move(insert));
+    if (!AppendToARewrite(insert, ordered, plan)) ordered.push_back(std::move(insert));
   }
   return ordered;
 }
@@ -121,26 +144,22 @@ arrow::Status LoadSource(std::shared_ptr<arrow::RecordBatchReader> reader,
   // Referenced bytes, not TotalBufferSize: that one de-duplicates buffers and counts the
   // batches of a C-stream import (how Python tables arrive) as one.
   ARROW_ASSIGN_OR_RAISE(state.source_bytes, arrow::util::ReferencedBufferSize(*table));
-  if (state.source_bytes > options.limits.max_pool_bytes) {
-    return arrow::Status::OutOfMemory(
-        "the source table is ", state.source_bytes >> 20, " MiB, more than merge_max_memory_mb=",
-        options.limits.max_pool_bytes >> 20,
-        " MiB: a merge holds its source in memory; merge it in smaller parts or raise "
-        "merge_max_memory_mb");
-  }
+  ARROW_RETURN_NOT_OK(state.budget->CheckSource(
+      "the source table", state.source_bytes,
+      "merge it in smaller parts (a merge holds its source in memory)"));
   state.source = std::make_shared<TaskSource>();
   ARROW_ASSIGN_OR_RAISE(state.source->rows, SourceRows::Make(std::move(table)));
   const arrow::Table& source = state.source->rows.table();
   // The key index and the sorted keys for statistics pruning, built at once.
   arrow::Result<SourceRange> made_range = arrow::Status::UnknownError("not computed");
   std::jthread range_thread([&] {  // joins even if the index throws
-    try {
+    arrow::Status thrown = io::CatchAtEdge("sorting the source keys", [&] {
       made_range = MakeSourceRange(source, options.key_columns[0]);
-    } catch (const std::exception& e) {  // std::bad_alloc must not escape a thread
-      made_range = arrow::Status::OutOfMemory("sorting the source keys: ", e.what());
-    }
+      return arrow::Status::OK();
+    });
+    if (!thrown.ok()) made_range = thrown;
   });
-  auto made_keys = KeyIndex::Make(source, options.key_columns, state.pool.get());
+  auto made_keys = KeyIndex::Make(source, options.key_columns, state.budget->pool());
   range_thread.join();
   ARROW_ASSIGN_OR_RAISE(state.source->keys, std::move(made_keys));
   ARROW_ASSIGN_OR_RAISE(range, std::move(made_range));
@@ -166,11 +185,10 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
                                                       bool stage_source) {
   ARROW_RETURN_NOT_OK(ValidateOptions(options));
   auto state = std::make_unique<PlannedMerge::State>();
-  // The buffers the merge reads, replaces and writes come from here: an allocation that
-  // would take the Arrow pool past the budget fails (MemoryError, before the commit)
+  // The buffers the merge reads, replaces and writes come from its pool: an allocation
+  // that would take the Arrow pool past the budget fails (MemoryError, before the commit)
   // instead of overshooting it.
-  state->pool = std::make_unique<memory::CappedMemoryPool>(
-      arrow::default_memory_pool(), options.limits.max_pool_bytes, kMergeLimitNames.pool);
+  ARROW_ASSIGN_OR_RAISE(state->budget, memory::Budget::Make(options.limits, options.monitor));
   state->location = location;
   state->options = options;
   Plan& plan = state->plan;
@@ -191,12 +209,8 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_RETURN_NOT_OK(CheckColumns(*reader->schema(), options.partition_columns,
                                    "Partition column(s) not found in source: "));
   ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(plan.write));  // codec and sizes, before any work
-  state->monitor = options.monitor;
-  if (!state->monitor) {
-    ARROW_ASSIGN_OR_RAISE(state->monitor,
-                          memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
-  }
-  state->perf = perf::PerformanceMonitor::Make(state->monitor);
+  ARROW_RETURN_NOT_OK(io::CheckParquetStores(*reader->schema()));  // intervals, unions: named
+  state->perf = perf::PerformanceMonitor::Make(state->budget->monitor());
   state->perf->StartOp("key_index");
   SourceRange range;
   ARROW_RETURN_NOT_OK(LoadSource(std::move(reader), *state, range));
@@ -220,11 +234,10 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_ASSIGN_OR_RAISE(state->planned_files, io::TakeSnapshot(fs, dir));
 
   const bool rewrites = options.strategy != Strategy::kInsert;
-  // Key columns read by the plan are kept for the rewrites in this process, within a
-  // sixteenth of the budget (they count against it while kept; each rewrite frees its
-  // file's).
-  const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : options.limits.max_pool_bytes / 16;
-  ARROW_ASSIGN_OR_RAISE(MergePlan found, PlanMerge(fs, dir, keys, range, source,
+  // Key columns read by the plan are kept for the rewrites in this process, within their
+  // share of the budget (they count against it while kept; each rewrite frees its file's).
+  const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : state->budget->planned_keys_bytes();
+  ARROW_ASSIGN_OR_RAISE(TargetScan found, ScanTargets(fs, dir, keys, range, source,
                                                    options.partition_columns, rewrites,
                                                    keep_keys_bytes));
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));
@@ -259,9 +272,7 @@ PlannedMerge::PlannedMerge(std::unique_ptr<State> state) : state_(std::move(stat
 PlannedMerge::~PlannedMerge() = default;
 const Plan& PlannedMerge::plan() const { return state_->plan; }
 TaskInput PlannedMerge::local_input() const { return {state_->source}; }
-const std::shared_ptr<memory::MemoryMonitor>& PlannedMerge::monitor() const {
-  return state_->monitor;
-}
+const std::shared_ptr<memory::Budget>& PlannedMerge::budget() const { return state_->budget; }
 perf::PerformanceMonitor& PlannedMerge::perf() { return *state_->perf; }
 
 }  // namespace fsspeckit::merge

@@ -4,7 +4,9 @@
 
 #include "io/commit_journal_internal.h"
 #include "fsspeckit/io/read_parquet.h"
-#include "fsspeckit/merge/merge_steps.h"
+#include "fsspeckit/merge/commit.h"
+#include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/task.h"
 #include "merge/merge_test_fixture.h"
 
 namespace fsspeckit::merge {

@@ -1,10 +1,7 @@
 // fsspeckit: the second step of a merge: one task (a rewrite or the inserts) into staging.
-#include <fcntl.h>
-#include <unistd.h>
+#include "fsspeckit/merge/task.h"
 
 #include <algorithm>
-#include <csignal>
-#include <cstdlib>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -26,177 +23,23 @@
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
-#include "dataset_schema.h"
-#include "merge_plan_internal.h"
-#include "merge_state_internal.h"
-#include "plain_columns.h"
-#include "row_replacement.h"
+#include "merge/dataset_schema_internal.h"
+#include "merge/target_scan_internal.h"
+#include "merge/planned_merge_internal.h"
+#include "merge/rewrite_reader_internal.h"
+#include "merge/task_internal.h"
+#include "io/durable_sync_internal.h"
+#include "io/parquet_footer_internal.h"
+#include "io/row_group_copier_internal.h"
+#include "io/write_parquet_internal.h"
+#include "io/thread_edge_internal.h"
+#include "merge/plain_columns_internal.h"
+#include "merge/row_replacement_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
 
 namespace cp = arrow::compute;
-
-// One target file, row group by row group (in reads of the reader's batch size), with
-// the rows whose key the source has replaced in place by the source's row. The ladder
-// runs before every row group.
-class RewriteReader : public arrow::RecordBatchReader {
- public:
-  // `planned`: the key columns the plan read from this file, by row group (may be
-  // nullptr); the row groups found there are read without their key columns.
-  RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
-                KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
-                std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool,
-                int64_t& matched_rows, std::map<int, PlannedKeys>* planned)
-      : reader_(std::move(reader)),
-        file_(file),
-        keys_(keys),
-        source_(source),
-        ladder_(ladder),
-        advance_(std::move(advance)),
-        pool_(pool),
-        matched_rows_(matched_rows),
-        matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()),
-        planned_(planned) {}
-
-  // Which leaves to read where the key columns are planned, and where those go back.
-  arrow::Status Init() {
-    if (!planned_ || planned_->empty()) return arrow::Status::OK();
-    ARROW_RETURN_NOT_OK(reader_->GetSchema(&read_schema_));
-    const parquet::SchemaDescriptor& leaves = *file_.metadata->schema();
-    std::vector<bool> key_leaf(leaves.num_columns(), false);
-    const std::vector<std::string>& names = keys_.key_columns();
-    for (size_t k = 0; k < names.size(); ++k) {
-      const int leaf = leaves.ColumnIndex(names[k]), field = read_schema_->GetFieldIndex(names[k]);
-      if (leaf < 0 || field < 0) {  // not plain top-level: read all
-        planned_ = nullptr;
-        return arrow::Status::OK();
-      }
-      key_leaf[leaf] = true;
-      key_slots_.emplace_back(field, k);
-    }
-    std::sort(key_slots_.begin(), key_slots_.end());  // put back in field order
-    for (int leaf = 0; leaf < leaves.num_columns(); ++leaf) {
-      if (!key_leaf[leaf]) other_leaves_.push_back(leaf);
-    }
-    if (other_leaves_.empty()) planned_ = nullptr;  // keys only: nothing to save
-    return arrow::Status::OK();
-  }
-
-  std::shared_ptr<arrow::Schema> schema() const override { return file_.schema; }
-
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
-    *out = nullptr;
-    std::shared_ptr<arrow::RecordBatch> batch;
-    while (!batch) {
-      if (!row_group_) {
-        if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
-        ARROW_RETURN_NOT_OK(ladder_.Step());
-        ARROW_RETURN_NOT_OK(StartRowGroup(next_++));
-      }
-      ARROW_RETURN_NOT_OK(NameFile(row_group_->ReadNext(&batch)));
-      if (!batch) row_group_.reset();  // this row group is done: on to the next
-    }
-    std::shared_ptr<arrow::UInt32Array> ids;  // the planned ids of this batch's keys
-    if (keys_here_) {
-      ARROW_ASSIGN_OR_RAISE(batch, WithPlannedKeys(std::move(batch), ids));
-    }
-    ARROW_ASSIGN_OR_RAISE(batch, io::WithoutViewTypes(batch));  // file.schema has none
-    if (!batch->schema()->Equals(*file_.schema, /*check_metadata=*/false)) {
-      ARROW_ASSIGN_OR_RAISE(batch, ConformTo(*batch, *file_.schema, "'" + file_.path + "'", pool_));
-    }
-    if (matched_.count(rg_)) {
-      ARROW_ASSIGN_OR_RAISE(batch, Replace(*batch, std::move(ids)));
-    }
-    ARROW_RETURN_NOT_OK(advance_(batch->num_rows()));
-    *out = std::move(batch);
-    return arrow::Status::OK();
-  }
-
- private:
-  // Out of memory stays a MemoryError (the budget's), anything else is the file's.
-  arrow::Status NameFile(const arrow::Status& status) const {
-    if (status.ok()) return status;
-    const arrow::StatusCode code =
-        status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
-    return arrow::Status(code, "cannot read '" + file_.path + "': " + status.message());
-  }
-
-  arrow::Status StartRowGroup(int rg) {
-    rg_ = rg;
-    keys_here_.reset();
-    if (planned_) {
-      if (auto planned = planned_->find(rg); planned != planned_->end()) {
-        keys_here_ = std::move(planned->second);  // freed once this row group is written
-        planned_->erase(planned);
-        return NameFile(reader_->GetRecordBatchReader({rg}, other_leaves_).Value(&row_group_));
-      }
-    }
-    return NameFile(reader_->GetRecordBatchReader({rg}).Value(&row_group_));
-  }
-
-  // `batch` (read without the key columns) with the planned ones put back in place; `ids`
-  // set to the planned ids of its rows. Planned keys are used only where a row group is
-  // read whole (Rewrite), so the batch is the row group.
-  arrow::Result<std::shared_ptr<arrow::RecordBatch>> WithPlannedKeys(
-      std::shared_ptr<arrow::RecordBatch> batch, std::shared_ptr<arrow::UInt32Array>& ids) {
-    if (batch->num_rows() != keys_here_->ids->length()) {
-      return arrow::Status::Invalid("row group ", rg_, " of '", file_.path, "' read ",
-                                    batch->num_rows(), " rows where the plan read ",
-                                    keys_here_->ids->length());
-    }
-    for (const auto& [field, k] : key_slots_) {
-      ARROW_ASSIGN_OR_RAISE(batch, batch->AddColumn(field, read_schema_->field(field),
-                                                    keys_here_->columns[k]));
-    }
-    ids = std::move(keys_here_->ids);
-    keys_here_.reset();
-    return batch;
-  }
-
-  arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch,
-                                                             std::shared_ptr<arrow::UInt32Array> ids) {
-    if (!ids) {
-      ARROW_ASSIGN_OR_RAISE(ids, keys_.Lookup(batch));
-    }
-    std::vector<int64_t> positions, source_rows;
-    for (int64_t i = 0; i < batch.num_rows(); ++i) {
-      if (!ids->IsValid(i)) continue;
-      positions.push_back(i);
-      source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
-    }
-    matched_rows_ += static_cast<int64_t>(positions.size());
-    // Only the replacing rows are cast to the file's types, not the whole source.
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows, pool_));
-    ARROW_ASSIGN_OR_RAISE(auto replacements,
-                          ConformTo(*gathered, *file_.schema, "'" + file_.path + "'", pool_));
-    ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
-    std::vector<std::shared_ptr<arrow::Array>> columns;
-    for (int c = 0; c < batch.num_columns(); ++c) {
-      ARROW_ASSIGN_OR_RAISE(columns.emplace_back(),
-                            replacement.Apply(batch.column(c), replacements->column(c), pool_));
-    }
-    return arrow::RecordBatch::Make(batch.schema(), batch.num_rows(), std::move(columns));
-  }
-
-  std::unique_ptr<parquet::arrow::FileReader> reader_;
-  const TargetFile& file_;
-  KeyIndex& keys_;
-  const SourceRows& source_;
-  memory::DegradationLadder& ladder_;
-  std::function<arrow::Status(int64_t)> advance_;
-  arrow::MemoryPool* pool_;
-  int64_t& matched_rows_;
-  std::set<int> matched_;
-  int next_ = 0;
-  int rg_ = -1;  // the row group being read, by row_group_
-  std::unique_ptr<arrow::RecordBatchReader> row_group_;
-  std::map<int, PlannedKeys>* planned_;
-  std::shared_ptr<arrow::Schema> read_schema_;  // the file's, as the reader reads it
-  std::vector<std::pair<int, size_t>> key_slots_;  // (field in read_schema_, key), by field
-  std::vector<int> other_leaves_;               // every leaf but the keys'
-  std::optional<PlannedKeys> keys_here_;        // rg_'s, when planned, until read
-};
 
 // A rewritten file keeps its row groups (split at row_group_size), each written as it is
 // read, straight to the file: joining them into row_group_size rows holds every column's
@@ -204,9 +47,7 @@ class RewriteReader : public arrow::RecordBatchReader {
 // bench_matrix's random shapes). Several row groups under 64Ki rows on average are
 // joined: few rows per group make slow scans, and a rewrite is the moment to mend that.
 bool KeepsRowGroups(const parquet::FileMetaData& metadata) {
-  constexpr int64_t kJoinedBelowRows = 64 * 1024;
-  return metadata.num_row_groups() <= 1 ||
-         metadata.num_rows() >= kJoinedBelowRows * metadata.num_row_groups();
+  return metadata.num_row_groups() <= 1 || metadata.num_rows() >= kSmallRows * metadata.num_row_groups();
 }
 
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
@@ -371,7 +212,7 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
     return arrow::Status::IOError("'", file.path, "' changed after the merge was planned; run "
                                   "the merge again");
   }
-  PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
+  ARROW_ASSIGN_OR_RAISE(file.metadata, io::ReadFooter(input, file.path));
   std::shared_ptr<arrow::Schema> stored;
   ARROW_RETURN_NOT_OK(parquet::arrow::FromParquetSchema(file.metadata->schema(),
                                                         parquet::ArrowReaderProperties(),
@@ -387,18 +228,6 @@ std::string PathInDataset(const std::string& dir, const std::string& path) {
   return path.starts_with(dir + "/") ? path.substr(dir.size() + 1) : path;
 }
 
-// Fault tests set FSSPECKIT_TEST_KILL_TASK_MARKER to a path: the first rewrite that gets
-// to create that file (O_EXCL: once, across processes) kills its process after its first
-// row group, so a retried attempt must run through. Unset, this is one getenv per process.
-void KillOnceForTest(int64_t row_groups_done) {
-  static const char* const marker = std::getenv("FSSPECKIT_TEST_KILL_TASK_MARKER");
-  if (marker == nullptr || row_groups_done != 1) return;
-  const int fd = ::open(marker, O_CREAT | O_EXCL | O_WRONLY, 0644);
-  if (fd < 0) return;
-  ::close(fd);
-  ::raise(SIGKILL);
-}
-
 struct TaskRun {
   const Plan& plan;
   const MergeTask& task;
@@ -411,6 +240,94 @@ struct TaskRun {
   bool decode_in_parallel;
   int64_t matched = 0;
 };
+
+// Batches of `first`, then of `second`: a rewritten file's rows, then the rows appended.
+class ChainReader : public arrow::RecordBatchReader {
+ public:
+  ChainReader(std::shared_ptr<arrow::RecordBatchReader> first,
+              std::shared_ptr<arrow::RecordBatchReader> second)
+      : schema_(first->schema()), first_(std::move(first)), second_(std::move(second)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    if (first_) {
+      ARROW_RETURN_NOT_OK(first_->ReadNext(out));
+      if (*out) return arrow::Status::OK();
+      first_.reset();
+    }
+    return second_->ReadNext(out);
+  }
+
+ private:
+  std::shared_ptr<arrow::Schema> schema_;
+  std::shared_ptr<arrow::RecordBatchReader> first_, second_;  // first_: until it ends
+};
+
+// The rewritten file, one row group at a time, each as it was: one that holds no source
+// key is copied raw (never decoded: io/row_group_copier), the others are read with their
+// rows replaced and encoded again. Rows appended go after the file's, together with its
+// last row group when that one is small, so that appending keeps row groups full.
+arrow::Result<std::vector<io::WrittenFile>> RewriteCopying(
+    TaskRun& run, const TargetFile& file, std::shared_ptr<arrow::io::RandomAccessFile> input,
+    std::unique_ptr<parquet::arrow::FileReader> reader, std::map<int, PlannedKeys>* planned_keys,
+    std::vector<std::string> plain_columns, std::shared_ptr<arrow::RecordBatchReader> appended) {
+  const io::WriteDatasetOptions& write = run.plan.write;
+  ARROW_ASSIGN_OR_RAISE(auto properties,
+                        io::ParquetWriterProperties({write.compression, write.row_group_size,
+                                                     std::move(plain_columns), false, &run.pool}));
+  const std::string path = run.dir + "/part-0" + io::kStagedSuffix;
+  (void)run.fs->CreateDir(run.dir, /*recursive=*/true);  // object stores may not need it
+  ARROW_ASSIGN_OR_RAISE(auto out, run.fs->OpenOutputStream(path));
+  io::RowGroupCopierOptions copier_options;
+  copier_options.writer_properties = properties;
+  copier_options.pool = &run.pool;
+  ARROW_ASSIGN_OR_RAISE(auto copier, io::RowGroupCopier::Make(out, file.schema, copier_options));
+  ARROW_ASSIGN_OR_RAISE(auto source, io::CopySource::Open(input, file.path, file.metadata));
+  const parquet::FileMetaData& metadata = *file.metadata;
+  const int last = metadata.num_row_groups() - 1;
+  const std::set<int> matched(file.matched_row_groups.begin(), file.matched_row_groups.end());
+  const bool join_last = appended && last >= 0 &&
+                         metadata.RowGroup(last)->num_rows() < properties->max_row_group_length();
+  std::set<int> copied;
+  for (int rg = 0; rg <= last; ++rg) {
+    if (!matched.count(rg) && !(join_last && rg == last) && copier->CanCopy(source, rg).ok()) {
+      copied.insert(rg);
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto rewrite,
+                        MakeRewriteReader(std::move(reader), file, *run.source.keys,
+                                          run.source.rows, run.ladder, run.advance, &run.pool,
+                                          run.matched, planned_keys, copied));
+  for (int rg = 0; rg <= last; ++rg) {
+    const int64_t rows = metadata.RowGroup(rg)->num_rows();
+    if (copied.count(rg)) {
+      ARROW_RETURN_NOT_OK(copier->CopyRowGroup(source, rg));
+      ARROW_RETURN_NOT_OK(run.advance(rows));
+      continue;
+    }
+    arrow::RecordBatchVector batches;
+    for (int64_t read = 0; read < rows;) {
+      ARROW_ASSIGN_OR_RAISE(auto batch, rewrite->Next());
+      if (!batch) return arrow::Status::IOError("'", file.path, "' ended inside row group ", rg);
+      read += batch->num_rows();
+      batches.push_back(std::move(batch));
+    }
+    if (join_last && rg == last) {
+      ARROW_ASSIGN_OR_RAISE(auto more, appended->ToRecordBatches());
+      batches.insert(batches.end(), more.begin(), more.end());
+      appended.reset();
+    }
+    ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(file.schema, batches));
+    ARROW_RETURN_NOT_OK(copier->WriteTable(*table));
+  }
+  if (appended) {  // after a last row group that was copied, or in place of none
+    ARROW_ASSIGN_OR_RAISE(auto table, appended->ToTable());
+    ARROW_RETURN_NOT_OK(copier->WriteTable(*table));
+  }
+  ARROW_RETURN_NOT_OK(copier->Close());
+  ARROW_RETURN_NOT_OK(out->Close());
+  io::StartWriteback(*run.fs, path);  // as write_parquet does: the commit's rename won't wait
+  return std::vector<io::WrittenFile>{{path, copier->num_rows(), 0}};
+}
 
 arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   std::shared_ptr<arrow::io::RandomAccessFile> input;
@@ -426,12 +343,33 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   auto planned = run.source.planned_keys.find(file.path);
   std::map<int, PlannedKeys>* planned_keys =
       planned == run.source.planned_keys.end() || !whole_row_groups ? nullptr : &planned->second;
-  auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, *run.source.keys,
-                                                 run.source.rows, run.ladder, run.advance,
-                                                 &run.pool, run.matched, planned_keys);
-  ARROW_RETURN_NOT_OK(rewrite->Init());
-  auto written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
-                              std::move(plain_columns), &run.pool, keep_row_groups);
+  // Inserted rows this rewrite takes (MergeTask::appended_rows), after the file's own.
+  const std::vector<int64_t>& appended_rows =
+      run.source.routed ? run.source.appended_rows : run.task.appended_rows;
+  std::shared_ptr<arrow::RecordBatchReader> appended;
+  if (!appended_rows.empty()) {
+    appended = std::make_shared<GatherReader>(run.source.rows, appended_rows, file.schema,
+                                              run.plan.chunk_size_rows, &run.pool);
+  }
+  const io::WriteDatasetOptions& write = run.plan.write;
+  const int64_t total_rows = file.num_rows() + static_cast<int64_t>(appended_rows.size());
+  arrow::Result<std::vector<io::WrittenFile>> written;
+  if (keep_row_groups && total_rows <= write.max_rows_per_file.value_or(total_rows) &&
+      LargestRowGroupRows(*file.metadata) <= write.row_group_size.value_or(total_rows)) {
+    written = RewriteCopying(run, file, input, std::move(reader), planned_keys,
+                             std::move(plain_columns), std::move(appended));
+  } else {
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::RecordBatchReader> rewrite,
+                          MakeRewriteReader(std::move(reader), file, *run.source.keys,
+                                            run.source.rows, run.ladder, run.advance, &run.pool,
+                                            run.matched, planned_keys));
+    if (appended) rewrite = std::make_shared<ChainReader>(std::move(rewrite), std::move(appended));
+    written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", write, std::move(plain_columns),
+                           &run.pool, keep_row_groups);
+  }
+  if (!appended_rows.empty() && written.ok()) {
+    ARROW_RETURN_NOT_OK(run.advance(static_cast<int64_t>(appended_rows.size())));
+  }
   if (planned != run.source.planned_keys.end()) planned->second.clear();  // any not used
   return written;
 }
@@ -443,11 +381,9 @@ std::vector<std::string> DatasetPlainColumns(arrow::fs::FileSystem& fs, const Pl
   if (plan.files.empty()) return {};
   auto input = fs.OpenInputFile(plan.files.front().path);
   if (!input.ok()) return {};
-  try {
-    return PlainColumns(*parquet::ReadMetaData(*input), **input);
-  } catch (const std::exception&) {  // a damaged footer: its rewrite, if any, reports it
-    return {};
-  }
+  auto footer = io::ReadFooter(*input, plan.files.front().path);
+  // A damaged footer: its rewrite, if any, reports it.
+  return footer.ok() ? PlainColumns(**footer, **input) : std::vector<std::string>{};
 }
 
 arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
@@ -487,45 +423,6 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   return files;
 }
 
-// Rows `rows` (ascending) of the staged source, in that order, reading only the row
-// groups that hold them: a task whose keys sit together in the source reads little of it.
-arrow::Result<std::shared_ptr<arrow::Table>> ReadSourceRows(arrow::fs::FileSystem& fs,
-                                                            const Plan& plan,
-                                                            const std::vector<int64_t>& rows) {
-  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(plan.source_path));
-  parquet::arrow::FileReaderBuilder builder;
-  ARROW_RETURN_NOT_OK(builder.Open(input));
-  ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
-  const auto metadata = reader->parquet_reader()->metadata();
-  if (metadata->num_rows() != plan.source_rows) {
-    return arrow::Status::IOError("the staged source '", plan.source_path, "' has ",
-                                  metadata->num_rows(), " rows, the plan ", plan.source_rows);
-  }
-  std::vector<int> groups;
-  std::vector<int64_t> positions;  // of `rows` within the row groups read
-  int64_t first = 0, read = 0;
-  size_t next = 0;
-  for (int rg = 0; rg < metadata->num_row_groups() && next < rows.size(); ++rg) {
-    const int64_t end = first + metadata->RowGroup(rg)->num_rows();
-    const size_t before = next;
-    for (; next < rows.size() && rows[next] < end; ++next) {
-      if (rows[next] < first) return arrow::Status::Invalid("task rows are not ascending");
-      positions.push_back(read + rows[next] - first);
-    }
-    if (next > before) {
-      groups.push_back(rg);
-      read += end - first;
-    }
-    first = end;
-  }
-  if (next < rows.size()) return arrow::Status::Invalid("a task names rows past the source");
-  if (groups.empty()) return arrow::Status::Invalid("the task names no source rows");
-  ARROW_ASSIGN_OR_RAISE(auto table, reader->ReadRowGroups(groups));
-  ARROW_ASSIGN_OR_RAISE(SourceRows groups_read, SourceRows::Make(std::move(table)));
-  ARROW_ASSIGN_OR_RAISE(auto batch, groups_read.Gather(positions));
-  return arrow::Table::FromRecordBatches({batch});
-}
-
 }  // namespace
 
 std::string_view TaskKindName(TaskKind kind) {
@@ -536,67 +433,42 @@ std::string TaskDir(const Plan& plan, int64_t task, const std::string& attempt) 
   return plan.staging_dir + "/task-" + std::to_string(task) + "-" + attempt;
 }
 
-arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
-                                       std::shared_ptr<arrow::fs::FileSystem> fs) {
-  if (task_index < 0 || task_index >= static_cast<int64_t>(plan.tasks.size())) {
-    return arrow::Status::IndexError("the plan has no task ", task_index);
-  }
-  if (plan.source_path.empty()) {
-    return arrow::Status::Invalid("the plan's source was not staged: plan with stage_source "
-                                  "to run tasks outside the planning process");
-  }
-  const MergeTask& task = plan.tasks[task_index];
-  ARROW_ASSIGN_OR_RAISE(auto rows, ReadSourceRows(*fs, plan, task.source_rows));
-  auto source = std::make_shared<TaskSource>();
-  source->routed = true;
-  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(rows));
-  if (task.kind == TaskKind::kRewrite) {
-    // The rows replacing keys of this file: distinct keys, so the index is exact.
-    ARROW_ASSIGN_OR_RAISE(source->keys, KeyIndex::Make(*rows, plan.key_columns));
-  }
-  return TaskInput{std::move(source)};
-}
-
 namespace {
 
 arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
                                            const TaskInput& input,
                                            std::shared_ptr<arrow::fs::FileSystem> fs,
-                                           const TaskOptions& options) {
+                                           const TaskOptions& options,
+                                           const LocalTaskContext& local) {
   const MergeTask& task = plan.tasks[task_index];
   const auto start = std::chrono::steady_clock::now();
   TaskResult result;
   result.task = task_index;
   result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
-  std::shared_ptr<memory::MemoryMonitor> monitor = options.monitor;
-  if (!monitor) {
-    ARROW_ASSIGN_OR_RAISE(monitor,
-                          memory::MemoryMonitor::Make({options.limits, memory::kDefaultCacheTtlMs}));
+  // Elsewhere the task has a budget of its own: the merge's limits, in this process.
+  std::shared_ptr<memory::Budget> budget = options.budget;
+  if (!budget) {
+    ARROW_ASSIGN_OR_RAISE(budget, memory::Budget::Make(options.limits));
   }
-  // Elsewhere the task has its own capped pool: the merge's budget, in this process.
-  std::optional<memory::CappedMemoryPool> own_pool;
-  memory::CappedMemoryPool* pool = options.pool;
-  if (!pool) {
-    pool = &own_pool.emplace(arrow::default_memory_pool(), monitor->limits().max_pool_bytes,
-                             kMergeLimitNames.pool);
-  }
+  const std::shared_ptr<memory::MemoryMonitor>& monitor = budget->monitor();
   memory::DegradationLadderOptions ladder_options;
   ladder_options.requested_chunk_size_rows = 1;
   ladder_options.collect = options.collect;
-  ladder_options.observer = options.observer;
-  ladder_options.limit_names = kMergeLimitNames;
+  ladder_options.observer = local.perf;
   memory::DegradationLadder ladder(monitor, ladder_options);
   result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
   int64_t row_groups_done = 0;
   auto advance = [&](int64_t rows) -> arrow::Status {
     ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));  // at every row group
-    if (task.kind == TaskKind::kRewrite) KillOnceForTest(++row_groups_done);
+    if (task.kind == TaskKind::kRewrite && options.hooks && options.hooks->after_rewrite_row_group) {
+      options.hooks->after_rewrite_row_group(++row_groups_done);
+    }
     // Sampled at every row group: the task's peak is what admission must plan for.
     result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
     return options.advance ? options.advance(rows) : arrow::Status::OK();
   };
   TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt), ladder,
-              advance, *pool, options.decode_in_parallel};
+              advance, *budget->pool(), local.decode_in_parallel};
   ARROW_ASSIGN_OR_RAISE(result.staged,
                         task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
   for (io::WrittenFile& file : result.staged) {
@@ -613,7 +485,7 @@ arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
 
 arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const TaskInput& input,
                                   std::shared_ptr<arrow::fs::FileSystem> fs,
-                                  const TaskOptions& options) {
+                                  const TaskOptions& options, const LocalTaskContext& local) {
   if (task_index < 0 || task_index >= static_cast<int64_t>(plan.tasks.size())) {
     return arrow::Status::IndexError("the plan has no task ", task_index);
   }
@@ -621,29 +493,30 @@ arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const Ta
   if (!input.source || (task.kind == TaskKind::kRewrite && !input.source->keys)) {
     return arrow::Status::Invalid("task ", task_index, " was given no source rows");
   }
-  const std::string label = task.kind == TaskKind::kRewrite ? "rewriting '" + task.file + "'"
-                                                            : "writing the inserted rows";
+  const std::string context = task.kind == TaskKind::kRewrite ? "rewriting '" + task.file + "'"
+                                                              : "writing the inserted rows";
   arrow::Result<TaskResult> result = arrow::Status::UnknownError("not run");
-  try {
-    if (options.perf) {
-      auto timed = options.perf->StartTask(
-          task.kind == TaskKind::kRewrite ? "rewrite " + PathInDataset(plan.dataset_dir, task.file)
-                                          : "inserts",
-          task.kind == TaskKind::kRewrite ? "" : options.insert_phase);
-      result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options);
-    } else {
-      result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options);
+  arrow::Status thrown = io::CatchAtEdge(context, [&] {
+    if (!local.perf) {
+      result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options, local);
+      return arrow::Status::OK();
     }
-  } catch (const parquet::ParquetStatusException& e) {  // e.g. out of memory: keep its kind
-    result = e.status().WithMessage(label, ": ", e.status().message());
-  } catch (const std::exception& e) {  // e.g. parquet::ParquetException: never escape a thread
-    // Some Parquet paths rethrow a refused allocation as a plain message.
-    result = arrow::Status(memory::IsCappedPoolRefusal(e.what()) ? arrow::StatusCode::OutOfMemory
-                                                                 : arrow::StatusCode::UnknownError,
-                           label + ": " + e.what());
-  }
+    auto timed = local.perf->StartTask(
+        task.kind == TaskKind::kRewrite ? "rewrite " + PathInDataset(plan.dataset_dir, task.file)
+                                        : "inserts",
+        task.kind == TaskKind::kRewrite ? "" : local.insert_phase);
+    result = RunTaskUnchecked(plan, task_index, input, std::move(fs), options, local);
+    return arrow::Status::OK();
+  });
+  if (!thrown.ok()) result = thrown;
   if (!result.ok()) return NameTheBudget(result.status());
   return result;
+}
+
+arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task_index, const TaskInput& input,
+                                  std::shared_ptr<arrow::fs::FileSystem> fs,
+                                  const TaskOptions& options) {
+  return RunTask(plan, task_index, input, std::move(fs), options, LocalTaskContext{});
 }
 
 }  // namespace fsspeckit::merge

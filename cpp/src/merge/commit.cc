@@ -4,7 +4,8 @@
 #include <set>
 
 #include "io/unique_name_internal.h"
-#include "merge_state_internal.h"
+#include "fsspeckit/merge/commit.h"
+#include "merge/planned_merge_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -104,6 +105,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
       touched.insert(final_path);
       total_bytes += file.size_bytes;
     }
+    result.inserted += static_cast<int64_t>(task.appended_rows.size());  // a rewrite's inserts
     result.tasks.push_back({std::string(TaskKindName(task.kind)), task.file, done.rows_written,
                             done.seconds, done.memory_peak_bytes});
     if (task.kind == TaskKind::kRewrite) state.perf->AddFiles(1);
@@ -113,8 +115,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
                         [](const MergedFile& f) { return f.operation == "rewritten"; });
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(state.options.stop, "merge"));
   // The commit point re-checks the lock and that the dataset's files are those planned.
-  ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files,
-                                    state.options.commit.durable));
+  ARROW_RETURN_NOT_OK(commit.Commit("merge", *state.lock, state.planned_files, state.options.commit));
   state.perf->EndOp();
 
   for (const PlannedFile& file : plan.files) {

@@ -8,13 +8,14 @@
 
 #include "io/dataset_lock_internal.h"
 #include "io/dataset_snapshot_internal.h"
-#include "fsspeckit/memory/capped_pool.h"
+#include "fsspeckit/memory/budget.h"
 #include "merge/key_index_internal.h"
-#include "merge/merge_plan_internal.h"
-#include "fsspeckit/merge/merge_steps.h"
+#include "merge/target_scan_internal.h"
+#include "fsspeckit/merge/plan.h"
+#include "fsspeckit/merge/task.h"
 #include "fsspeckit/perf/performance_monitor.h"
 #include "io/staged_commit_internal.h"
-#include "source_rows.h"
+#include "merge/source_rows_internal.h"
 
 namespace fsspeckit::merge {
 
@@ -27,32 +28,34 @@ struct TaskSource {
   SourceRows rows;
   std::shared_ptr<KeyIndex> keys;
   bool routed = false;
+  /// Routed: where the task's MergeTask::appended_rows are in `rows` (after its own).
+  std::vector<int64_t> appended_rows;
   std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
 };
 
+/// Fewer rows than this make a small row group, or a small file: a rewrite joins row
+/// groups this small on average, and inserted rows this few go into a file rewritten
+/// anyway rather than into a file of their own.
+inline constexpr int64_t kSmallRows = 64 * 1024;
+
 struct PlannedMerge::State {
-  /// First: everything below may hold buffers from it.
-  std::unique_ptr<memory::CappedMemoryPool> pool;
+  /// First: everything below may hold buffers from its pool.
+  std::shared_ptr<memory::Budget> budget;
   io::Location location;
   MergeOptions options;
   Plan plan;
   std::unique_ptr<io::DatasetLock> lock;
   io::DatasetSnapshot planned_files;  ///< the commit refuses a dataset changed since
   std::optional<io::StagedCommit> staging;  ///< removed unless committed
-  std::shared_ptr<memory::MemoryMonitor> monitor;
   std::unique_ptr<perf::PerformanceMonitor> perf;
   std::shared_ptr<TaskSource> source;
   int64_t source_bytes = 0;
 };
 
-// Every MemoryError of a merge names an option to change: the ladder's name the limit
-// exceeded; an allocation that failed is the Arrow budget's.
+// Every MemoryError of a merge is its budget's: the ladder's name the limits exceeded; an
+// allocation refused (or rethrown by Parquet as a plain message) is the pool's.
 inline arrow::Status NameTheBudget(arrow::Status status) {
-  if (!status.IsOutOfMemory() || status.message().find("merge_") != std::string::npos) {
-    return status;
-  }
-  return status.WithMessage(status.message(), "; to go on, raise ", kMergeLimitNames.pool,
-                            " or merge the source in smaller parts");
+  return memory::AsPoolBudgetError(std::move(status), "merge the source in smaller parts");
 }
 
 }  // namespace fsspeckit::merge

@@ -1,4 +1,5 @@
-// fsspeckit: planning a merge from footers, statistics and key columns (no data read).
+// fsspeckit: the target scan of a merge plan: which files and row groups hold source keys,
+// from footers, statistics and key columns (no other data read).
 #pragma once
 
 #include <cstdint>
@@ -40,7 +41,8 @@ struct TargetFile {
 /// The first key column's distinct non-null source values, sorted, in the canonical
 /// type's C++ form; monostate when statistics cannot prune that type (or NaN keys).
 struct SourceRange {
-  std::variant<std::monostate, std::vector<int64_t>, std::vector<double>, std::vector<std::string>>
+  std::variant<std::monostate, std::vector<int64_t>, std::vector<uint64_t>, std::vector<double>,
+               std::vector<std::string>>
       values;
   bool has_null = false;
 };
@@ -49,9 +51,9 @@ struct SourceRange {
 arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
                                            const std::string& key_column);
 
-struct MergePlan {
+struct TargetScan {
   std::vector<TargetFile> files;     ///< every data file, in path order
-  /// The dataset's schema (dataset_schema.h: the files' union, partition folders
+  /// The dataset's schema (dataset_schema_internal.h: the files' union, partition folders
   /// excluded; the source's own when there are no files). Rewritten and inserted files
   /// are written in it; the source was checked to fit it.
   std::shared_ptr<arrow::Schema> schema;
@@ -65,7 +67,7 @@ struct MergePlan {
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key
 };
 
-/// Lists the data files (dataset_files.h; a symbolic link out of `dir` is refused), reads
+/// Lists the data files (io/dataset_files_internal.h; a symbolic link out of `dir` is refused), reads
 /// footers, prunes row groups by the first key column's statistics (against every
 /// distinct source value, not one overall range), and confirms matches by reading only
 /// the key columns of the row groups left. Partition columns are the dataset's hive
@@ -75,7 +77,7 @@ struct MergePlan {
 /// Invalid, wherever the value is stored. Ends by checking that the source fits the
 /// dataset's schema (CheckSourceFits): nothing has been written when a check fails.
 /// Up to `keep_keys_bytes` of the key columns read are kept in TargetFile::planned_keys.
-arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
+arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,

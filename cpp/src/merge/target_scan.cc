@@ -1,8 +1,10 @@
 // fsspeckit: planning a merge from footers, statistics and key columns (no data read).
-#include "merge_plan_internal.h"
+#include "merge/target_scan_internal.h"
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -20,22 +22,17 @@
 #include <parquet/statistics.h>
 
 #include "io/dataset_files_internal.h"
+#include "io/parquet_footer_internal.h"
+#include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
-#include "dataset_schema.h"
+#include "merge/dataset_schema_internal.h"
+#include "merge/parallel_for_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
 
 namespace cp = arrow::compute;
-
-arrow::Status NameFile(const arrow::Status& status, const std::string& path) {
-  if (status.ok()) return status;
-  // Out of memory stays a MemoryError (the budget's); anything else is the file's.
-  const arrow::StatusCode code =
-      status.IsOutOfMemory() ? arrow::StatusCode::OutOfMemory : arrow::StatusCode::IOError;
-  return arrow::Status(code, "cannot read target file '" + path + "': " + status.message());
-}
 
 template <typename T>
 void SortUnique(std::vector<T>& v) {
@@ -54,11 +51,13 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
   if (!column) return arrow::Status::Invalid("key column '", key_column, "' is not in the source");
   const std::shared_ptr<arrow::DataType> type = CanonicalKeyType(column->type());
   const arrow::Type::type id = type->id();
-  if (id != arrow::Type::INT64 && id != arrow::Type::DOUBLE && id != arrow::Type::STRING) {
+  if (id != arrow::Type::INT64 && id != arrow::Type::UINT64 && id != arrow::Type::DOUBLE &&
+      id != arrow::Type::STRING) {
     return SourceRange{};  // statistics do not prune this type
   }
   SourceRange range;
   std::vector<int64_t> ints;
+  std::vector<uint64_t> uints;
   std::vector<double> doubles;
   std::vector<std::string> strings;
   for (const std::shared_ptr<arrow::Array>& chunk : column->chunks()) {
@@ -68,6 +67,8 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
       if (canonical->IsNull(i)) continue;
       if (id == arrow::Type::INT64) {
         ints.push_back(static_cast<const arrow::Int64Array&>(*canonical).Value(i));
+      } else if (id == arrow::Type::UINT64) {
+        uints.push_back(static_cast<const arrow::UInt64Array&>(*canonical).Value(i));
       } else if (id == arrow::Type::DOUBLE) {
         const double value = static_cast<const arrow::DoubleArray&>(*canonical).Value(i);
         // NaN keys: statistics exclude NaN, so files must be read to find them.
@@ -81,6 +82,9 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
   if (id == arrow::Type::INT64) {
     SortUnique(ints);
     range.values = std::move(ints);
+  } else if (id == arrow::Type::UINT64) {
+    SortUnique(uints);
+    range.values = std::move(uints);
   } else if (id == arrow::Type::DOUBLE) {
     SortUnique(doubles);
     range.values = std::move(doubles);
@@ -99,6 +103,34 @@ bool AnyInRange(const std::vector<T>& sorted, const T& lo, const T& hi) {
   return it != sorted.end() && !(hi < *it);
 }
 
+// Integer statistics of any width and sign as [lo, hi] in 128 bits; nullopt for others.
+std::optional<std::pair<__int128, __int128>> IntegerBounds(const arrow::Scalar& min,
+                                                           const arrow::Scalar& max) {
+  auto value = [](const arrow::Scalar& scalar) -> std::optional<__int128> {
+    if (!scalar.is_valid || !arrow::is_integer(scalar.type->id())) return std::nullopt;
+    if (arrow::is_unsigned_integer(scalar.type->id())) {
+      auto cast = scalar.CastTo(arrow::uint64());
+      if (!cast.ok()) return std::nullopt;
+      return static_cast<const arrow::UInt64Scalar&>(**cast).value;
+    }
+    auto cast = scalar.CastTo(arrow::int64());
+    if (!cast.ok()) return std::nullopt;
+    return static_cast<const arrow::Int64Scalar&>(**cast).value;
+  };
+  auto lo = value(min), hi = value(max);
+  if (!lo || !hi) return std::nullopt;
+  return std::make_pair(*lo, *hi);
+}
+
+// Whether a sorted key of type T lies in [lo, hi], bounds of any integer type: bounds
+// past T's range are clamped (a uint64 row group above 2^63 holds no int64 key).
+template <typename T>
+bool AnyIntegerInRange(const std::vector<T>& sorted, __int128 lo, __int128 hi) {
+  const __int128 min = std::numeric_limits<T>::min(), max = std::numeric_limits<T>::max();
+  if (hi < min || lo > max || lo > hi) return false;
+  return AnyInRange(sorted, static_cast<T>(std::max(lo, min)), static_cast<T>(std::min(hi, max)));
+}
+
 // Could this row group hold one of the source's keys? True whenever unsure.
 bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
                       const SourceRange& range, const std::shared_ptr<arrow::DataType>& canonical) {
@@ -112,12 +144,16 @@ bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
   if (!stats->HasMinMax()) return !(stats->HasNullCount() && stats->num_values() == 0);
   std::shared_ptr<arrow::Scalar> min, max;
   if (!parquet::arrow::StatisticsAsScalars(*stats, &min, &max).ok()) return true;
+  auto* ints = std::get_if<std::vector<int64_t>>(&range.values);
+  auto* uints = std::get_if<std::vector<uint64_t>>(&range.values);
+  if (ints || uints) {
+    auto bounds = IntegerBounds(*min, *max);
+    if (!bounds) return true;
+    return ints ? AnyIntegerInRange(*ints, bounds->first, bounds->second)
+                : AnyIntegerInRange(*uints, bounds->first, bounds->second);
+  }
   auto lo = min->CastTo(canonical), hi = max->CastTo(canonical);
   if (!lo.ok() || !hi.ok()) return true;
-  if (auto* ints = std::get_if<std::vector<int64_t>>(&range.values)) {
-    return AnyInRange(*ints, static_cast<const arrow::Int64Scalar&>(**lo).value,
-                      static_cast<const arrow::Int64Scalar&>(**hi).value);
-  }
   if (auto* doubles = std::get_if<std::vector<double>>(&range.values)) {
     return AnyInRange(*doubles, static_cast<const arrow::DoubleScalar&>(**lo).value,
                       static_cast<const arrow::DoubleScalar&>(**hi).value);
@@ -228,13 +264,11 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   for (auto& [key, value] : HiveSegments(dir, file.path)) file.partition_values[key] = value;
   ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
   ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
-  auto read_footer = [&]() -> arrow::Status {
-    PARQUET_CATCH_NOT_OK(file.metadata = parquet::ReadMetaData(input));
-    return parquet::arrow::FromParquetSchema(file.metadata->schema(),
-                                             parquet::ArrowReaderProperties(),
-                                             file.metadata->key_value_metadata(), &file.schema);
-  };
-  ARROW_RETURN_NOT_OK(NameFile(read_footer(), file.path));
+  ARROW_ASSIGN_OR_RAISE(file.metadata, io::ReadFooter(input, file.path));
+  ARROW_RETURN_NOT_OK(io::ParquetReadError(
+      parquet::arrow::FromParquetSchema(file.metadata->schema(), parquet::ArrowReaderProperties(),
+                                        file.metadata->key_value_metadata(), &file.schema),
+      file.path));
   // A file written from view types is rewritten with their plain equivalents.
   file.schema = io::WithoutViewTypes(file.schema);
   ARROW_RETURN_NOT_OK(keys.CheckComparable(*file.schema, file.path));
@@ -274,14 +308,14 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
   properties.set_batch_size(largest_row_group);  // one chunk per row group: no copies
   parquet::arrow::FileReaderBuilder builder;
   ARROW_RETURN_NOT_OK(
-      NameFile(builder.Open(input, parquet::ReaderProperties(keys.pool()), file.metadata), file.path));
+      io::ParquetReadError(builder.Open(input, parquet::ReaderProperties(keys.pool()), file.metadata), file.path));
   builder.memory_pool(keys.pool());  // the merge's budget holds for planning too
   builder.properties(properties);
   ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
   std::vector<uint8_t> seen(keys.num_keys(), 0);
   for (int rg : candidates) {
     auto table = reader->ReadRowGroup(rg, leaves);
-    if (!table.ok()) return NameFile(table.status(), file.path);
+    if (!table.ok()) return io::ParquetReadError(table.status(), file.path);
     ARROW_ASSIGN_OR_RAISE(auto batch, (*table)->CombineChunksToBatch(keys.pool()));
     ARROW_ASSIGN_OR_RAISE(auto ids, keys.Lookup(*batch));
     int64_t matched = 0;
@@ -344,9 +378,9 @@ arrow::Result<Partitioning> DetectPartitioning(const std::string& dir,
   return partitioning;
 }
 
-// The schema and partitioning the merge writes (see MergePlan), once the caller's
+// The schema and partitioning the merge writes (see TargetScan), once the caller's
 // partition_columns and the source are checked against them.
-arrow::Status SetShape(MergePlan& plan, const std::string& dir,
+arrow::Status SetShape(TargetScan& plan, const std::string& dir,
                        const std::vector<std::shared_ptr<arrow::Schema>>& schemas,
                        const Partitioning& partitioning, const arrow::Table& source,
                        const std::vector<std::string>& partition_columns) {
@@ -388,12 +422,12 @@ arrow::Status SetShape(MergePlan& plan, const std::string& dir,
 
 }  // namespace
 
-arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string& dir,
+arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions, int64_t keep_keys_bytes) {
-  MergePlan plan;
+  TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
   ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
   ARROW_ASSIGN_OR_RAISE(Partitioning partitioning,
@@ -404,24 +438,16 @@ arrow::Result<MergePlan> PlanMerge(arrow::fs::FileSystem& fs, const std::string&
   // Files are scanned two at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.
   std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("unscanned"));
-  {
-    std::atomic<size_t> next{0};
-    std::atomic<int64_t> kept_bytes{0};
-    auto work = [&] {
-      for (size_t i = next++; i < paths.size(); i = next++) {
-        try {
-          scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns,
-                              keep_keys_bytes, kept_bytes);
-        } catch (const std::exception& e) {  // parquet::ParquetException must not escape a thread
-          scans[i] = arrow::Status::IOError("cannot read target file '", paths[i], "': ", e.what());
-        }
-      }
-    };
-    std::thread helper;
-    if (paths.size() > 1 && std::thread::hardware_concurrency() > 1) helper = std::thread(work);
-    work();
-    if (helper.joinable()) helper.join();
-  }
+  std::atomic<int64_t> kept_bytes{0};
+  ParallelFor(0, paths.size(), std::thread::hardware_concurrency() > 1 ? 2 : 1, [&](size_t i) {
+    arrow::Status thrown = io::CatchAtEdge("", [&] {
+      scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns, keep_keys_bytes,
+                          kept_bytes);
+      return arrow::Status::OK();
+    });
+    if (!thrown.ok()) scans[i] = io::ParquetReadError(thrown, paths[i]);
+    return true;  // every file is scanned; the first failure in path order is reported
+  });
 
   plan.key_matched.assign(keys.num_keys(), 0);
   std::vector<std::shared_ptr<arrow::Schema>> schemas;

@@ -1,0 +1,26 @@
+// fsspeckit: reading a Parquet file's footer, with one wording for what goes wrong.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/result.h>
+#include <parquet/metadata.h>
+
+namespace fsspeckit::io {
+
+/// `status` as a failure to read the Parquet file at `path`: IOError "cannot read Parquet
+/// file '<path>': <why>", except OutOfMemory, which stays the budget's. OK stays OK.
+arrow::Status ParquetReadError(const arrow::Status& status, const std::string& path);
+
+/// The footer of `input`, the file at `path` (errors as ParquetReadError).
+arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(
+    const std::shared_ptr<arrow::io::RandomAccessFile>& input, const std::string& path);
+
+/// Opens `path` on `fs` and reads its footer (errors as ParquetReadError).
+arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::FileSystem& fs,
+                                                                 const std::string& path);
+
+}  // namespace fsspeckit::io

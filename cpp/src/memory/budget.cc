@@ -1,0 +1,32 @@
+// fsspeckit: one operation's memory budget and its shares.
+#include "fsspeckit/memory/budget.h"
+
+#include <arrow/memory_pool.h>
+
+#include "fsspeckit/memory/byte_text.h"
+
+namespace fsspeckit::memory {
+
+Budget::Budget(const MemoryLimits& limits, std::shared_ptr<MemoryMonitor> monitor)
+    : limits_(limits),
+      pool_(std::make_unique<CappedMemoryPool>(arrow::default_memory_pool(), limits.max_pool_bytes)),
+      monitor_(std::move(monitor)) {}
+
+arrow::Result<std::shared_ptr<Budget>> Budget::Make(const MemoryLimits& limits,
+                                                    std::shared_ptr<MemoryMonitor> monitor) {
+  ARROW_RETURN_NOT_OK(limits.Validate());
+  if (!monitor) {
+    ARROW_ASSIGN_OR_RAISE(monitor, MemoryMonitor::Make({limits, kDefaultCacheTtlMs}));
+  }
+  return std::shared_ptr<Budget>(new Budget(limits, std::move(monitor)));
+}
+
+arrow::Status Budget::CheckSource(std::string_view what, int64_t bytes,
+                                  std::string alternative) const {
+  if (bytes <= source_bytes()) return arrow::Status::OK();
+  return BudgetExceeded(std::string(what) + " is " + MibText(bytes) + ", more than its budget of " +
+                            MibText(source_bytes()),
+                        {Limit::kPool}, std::move(alternative));
+}
+
+}  // namespace fsspeckit::memory

@@ -1,0 +1,23 @@
+// fsspeckit: one loop over indices on a few threads, the caller's among them.
+#include "merge/parallel_for_internal.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace fsspeckit::merge {
+
+void ParallelFor(size_t first, size_t last, int workers, const std::function<bool(size_t)>& body) {
+  std::atomic<size_t> next{first};
+  std::atomic<bool> stopped{false};
+  auto work = [&] {
+    for (size_t i = next++; i < last && !stopped; i = next++) {
+      if (!body(i)) stopped = true;
+    }
+  };
+  std::vector<std::jthread> threads;  // joined on the way out
+  for (int w = 1; w < workers && static_cast<size_t>(w) < last - first; ++w) threads.emplace_back(work);
+  work();
+}
+
+}  // namespace fsspeckit::merge
