@@ -53,6 +53,28 @@ def s3(s3_endpoint):
     return fs, bucket
 
 
+@pytest.fixture(scope="session")
+def s3_proxy_server():
+    """One S3 proxy process (tests/s3_proxy.py: moto behind latency, faults and counts)."""
+    from s3_proxy import S3Proxy
+
+    proxy = S3Proxy.start()
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def s3_proxy(s3_proxy_server):
+    """The S3 proxy with no latency nor faults, counters at zero and a fresh bucket;
+    yields (proxy, bucket). Tests configure() it; it is put back after each."""
+    proxy = s3_proxy_server
+    proxy.configure()
+    bucket = proxy.make_bucket()
+    proxy.reset()
+    yield proxy, bucket
+    proxy.configure()
+
+
 def _kill_task_hook(marker):
     def install():
         from fsspeckit import _core

@@ -11,6 +11,7 @@
 #include "io/dataset_lock_internal.h"
 #include "io/dataset_snapshot_internal.h"
 #include "io/durable_sync_internal.h"
+#include "io/retry_internal.h"
 #include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
@@ -108,7 +109,22 @@ arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
   return info.type() != arrow::fs::FileType::NotFound;
 }
 
+class CommitUnknown : public arrow::StatusDetail {
+ public:
+  const char* type_id() const override { return "fsspeckit::io::CommitUnknown"; }
+  std::string ToString() const override { return "commit point unknown"; }
+};
+
+std::shared_ptr<arrow::StatusDetail> CommitUnknownDetail() {
+  static const auto detail = std::make_shared<CommitUnknown>();
+  return detail;
+}
+
 }  // namespace
+
+bool IsCommitUnknown(const arrow::Status& status) {
+  return status.detail() && status.detail() == CommitUnknownDetail();
+}
 
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal, bool durable) {
@@ -144,7 +160,25 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
   if (durable) {
     if (auto status = SyncFiles(fs, {temp}); !status.ok()) return failed(status);
   }
-  if (auto status = fs.Move(temp, final_path); !status.ok()) return failed(status);
+  if (auto status = fs.Move(temp, final_path); !status.ok()) {
+    // On an object store a move is a copy then a delete, and an answer can be lost: the
+    // journal may be in place although the move failed, and then the write is committed.
+    bool landed = false;
+    auto looked = RetryTransient(GetRetryOptions(), [&] {
+      ARROW_ASSIGN_OR_RAISE(landed, Exists(fs, final_path));
+      return arrow::Status::OK();
+    });
+    if (!looked.ok()) {
+      return arrow::Status(arrow::StatusCode::IOError,
+                           "cannot tell whether the commit journal '" + final_path +
+                               "' was written (" + status.message() + "; then " +
+                               looked.message() + "); the staged files are kept: run recover "
+                               "on '" + dataset_dir + "' to complete or roll back",
+                           CommitUnknownDetail());
+    }
+    if (!landed) return failed(status);
+    (void)fs.DeleteFile(temp);  // the copy's source; Recover removes it if this fails too
+  }
   // The rename is the commit point; syncing the folder makes it survive a power loss.
   return durable ? SyncFolders(fs, dataset_dir, {final_path}) : arrow::Status::OK();
 }

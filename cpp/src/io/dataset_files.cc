@@ -47,7 +47,7 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
   ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
   std::vector<std::string> files;
   for (const auto& info : infos) {
-    if (!info.IsFile() || info.path().ends_with(kStagedSuffix)) continue;
+    if (!info.IsFile() || info.path().ends_with(kStagedSuffix) || IsDirectoryMarker(info)) continue;
     if (!IsHidden(RelativePath(dir, info.path())) ||
         (hidden == HiddenFiles::kInclude && info.path().ends_with(".parquet"))) {
       files.push_back(info.path());
@@ -99,6 +99,11 @@ arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& d
     ARROW_RETURN_NOT_OK(CheckLinkInside(root, info.path()));
   }
   return arrow::Status::OK();
+}
+
+bool IsDirectoryMarker(const arrow::fs::FileInfo& info) {
+  const std::string& path = info.path();
+  return path.ends_with('/') || path.ends_with(kHadoopFolderSuffix);
 }
 
 bool IsHidden(const std::string& relative) {

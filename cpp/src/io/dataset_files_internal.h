@@ -17,11 +17,21 @@ enum class HiddenFiles { kSkip, kInclude };
 /// starting with `_` or `.` (pyarrow's selector_ignore_prefixes, applied to every segment).
 bool IsHidden(const std::string& relative);
 
+/// Hadoop's (and EMR's) marker of an empty folder `<folder>_$folder$`, a zero-byte key.
+inline constexpr const char* kHadoopFolderSuffix = "_$folder$";
+
+/// Whether a listed file is an object store's directory marker, never data: a key
+/// ending in "/" (the S3 console, Arrow's S3FileSystem.create_dir, Spark and Hadoop
+/// write them; Arrow lists them as folders, s3fs as zero-byte files named "dir/") or a
+/// `*_$folder$` key.
+bool IsDirectoryMarker(const arrow::fs::FileInfo& info);
+
 /// The data files below `dir`, sorted; none when `dir` does not exist. The rule is
 /// pyarrow's dataset discovery: every file, whatever its extension ("part-00000" is
 /// data), except under a name starting with `_` or `.` (staging folders, the journal
-/// and lock, `_SUCCESS`, `.crc` files) and staged files (`*.staged`). kInclude adds the
-/// hidden `.parquet` files (an overwrite removes leftovers of other tools too).
+/// and lock, `_SUCCESS`, `.crc` files), staged files (`*.staged`) and directory markers
+/// (IsDirectoryMarker), on every filesystem. kInclude adds the hidden `.parquet` files
+/// (an overwrite removes leftovers of other tools too).
 /// Symbolic links are followed, as pyarrow's reader does.
 arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
                                                       const std::string& dir,

@@ -14,6 +14,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "fsspeckit/io/read_parquet.h"
+#include "io/dataset_snapshot_internal.h"
 
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
@@ -39,6 +40,42 @@ TEST(DatasetFilesTest, EveryVisibleFileIsDataWhateverItsExtension) {
   EXPECT_EQ(files.size(), 5u);
   ASSERT_OK_AND_ASSIGN(files, ListDataFiles(fs, tmp.path() + "/missing"));
   EXPECT_TRUE(files.empty());
+}
+
+// Lists what an object store lists beside the files: directory markers. (s3fs reports a
+// "dir/" key as a zero-byte file of that name; Hadoop writes "dir_$folder$" keys.)
+class MarkedFileSystem : public arrow::fs::LocalFileSystem {
+ public:
+  std::vector<std::string> markers;
+  using LocalFileSystem::GetFileInfo;
+  arrow::Result<std::vector<arrow::fs::FileInfo>> GetFileInfo(
+      const arrow::fs::FileSelector& selector) override {
+    ARROW_ASSIGN_OR_RAISE(auto infos, LocalFileSystem::GetFileInfo(selector));
+    for (const std::string& marker : markers) {
+      infos.emplace_back(marker, arrow::fs::FileType::File).set_size(0);
+    }
+    return infos;
+  }
+};
+
+TEST(DatasetFilesTest, DirectoryMarkersAreNeverData) {
+  TempDir tmp;
+  tmp.Write("region=eu/a.parquet", "x");
+  MarkedFileSystem fs;
+  for (const char* marker : {"/", "/region=eu/", "/region=us/", "/region=eu_$folder$",
+                             "/region=eu/sub_$folder$"}) {
+    fs.markers.push_back(tmp.path() + marker);
+  }
+  for (HiddenFiles hidden : {HiddenFiles::kSkip, HiddenFiles::kInclude}) {
+    ASSERT_OK_AND_ASSIGN(auto files, ListDataFiles(fs, tmp.path(), hidden));
+    EXPECT_EQ(files, std::vector<std::string>{tmp.path() + "/region=eu/a.parquet"});
+  }
+  // Nor part of what a commit checks for changes.
+  ASSERT_OK_AND_ASSIGN(DatasetSnapshot snapshot, TakeSnapshot(fs, tmp.path()));
+  EXPECT_EQ(snapshot.files.size(), 1u);
+  EXPECT_TRUE(IsDirectoryMarker(arrow::fs::FileInfo("b/ds/region=eu/", arrow::fs::FileType::File)));
+  EXPECT_TRUE(IsDirectoryMarker(arrow::fs::FileInfo("b/ds_$folder$", arrow::fs::FileType::File)));
+  EXPECT_FALSE(IsDirectoryMarker(arrow::fs::FileInfo("b/ds/part-0", arrow::fs::FileType::File)));
 }
 
 TEST(DatasetFilesTest, WritersRefuseLinksOutOfTheDatasetOnly) {
