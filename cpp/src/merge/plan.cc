@@ -11,6 +11,7 @@
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
+#include "io/parallel_for_internal.h"
 #include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
@@ -234,6 +235,15 @@ arrow::Result<std::vector<MergeTask>> MakeTasks(const TargetScan& found, const K
   return ordered;
 }
 
+// Files the plan scans at once: two on a local disk (decoding key columns is the work), more
+// on an object store (round trips are), as many as the budget has room for: a scan holds a
+// file's key columns, guessed at 64 MiB at most.
+int ScanWorkers(const arrow::fs::FileSystem& fs, memory::Budget& budget) {
+  const int local = std::thread::hardware_concurrency() > 1 ? 2 : 1;
+  const int64_t room = budget.pool()->available_bytes() / (int64_t{64} << 20);
+  return static_cast<int>(std::clamp<int64_t>(room, local, io::WorkersFor(fs, local)));
+}
+
 // Loads and indexes the source; refuses one larger than the budget.
 arrow::Status LoadSource(std::shared_ptr<arrow::RecordBatchReader> reader,
                          PlannedMerge::State& state, SourceRange& range) {
@@ -337,7 +347,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : state->budget->planned_keys_bytes();
   ARROW_ASSIGN_OR_RAISE(TargetScan found, ScanTargets(fs, dir, keys, range, source,
                                                    options.partition_columns, rewrites,
-                                                   keep_keys_bytes));
+                                                   keep_keys_bytes, ScanWorkers(fs, *state->budget)));
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));
   if (found.files.empty() && options.strategy == Strategy::kUpdate) {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",

@@ -27,7 +27,7 @@
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
 #include "merge/dataset_schema_internal.h"
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -426,7 +426,7 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
-                                   bool check_partitions, int64_t keep_keys_bytes) {
+                                   bool check_partitions, int64_t keep_keys_bytes, int workers) {
   TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
   ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
@@ -435,11 +435,11 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
   const std::vector<std::string> no_checks;
   const std::vector<std::string>& check_columns = check_partitions ? partitioning.checked : no_checks;
 
-  // Files are scanned two at a time (footers and key columns only); the results are
+  // Files are scanned `workers` at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.
   std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("unscanned"));
   std::atomic<int64_t> kept_bytes{0};
-  ParallelFor(0, paths.size(), std::thread::hardware_concurrency() > 1 ? 2 : 1, [&](size_t i) {
+  io::ParallelFor(0, paths.size(), std::max(1, workers), [&](size_t i) {
     arrow::Status thrown = io::CatchAtEdge("", [&] {
       scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns, keep_keys_bytes,
                           kept_bytes);
