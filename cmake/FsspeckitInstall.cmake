@@ -12,7 +12,7 @@
 # fsspeckit_sdk --prefix <dir>` still installs them from the same build (make test does).
 include(CMakePackageConfigHelpers)
 
-set(_fsspeckit_libraries fsspeckit fsspeckit_cli fsspeckit_merge fsspeckit_io fsspeckit_scan
+set(_fsspeckit_libraries fsspeckit fsspeckit_cli fsspeckit_maintenance fsspeckit_merge fsspeckit_io fsspeckit_scan
                          fsspeckit_perf fsspeckit_memory fsspeckit_log)
 set(_fsspeckit_exclude "")
 if(SKBUILD)

@@ -77,6 +77,11 @@ def configure_retries(*, max_attempts: int | None = None, base_delay_ms: int | N
     return _core.retry_options()
 
 
+# The original's maintenance methods on every fsspec filesystem (fs.compact_parquet_dataset).
+from .core.ext import register as _register  # noqa: E402
+
+_register.register()
+
 _core.set_log_sink(_forward_log)
 # The C++ sink holds a Python callable: drop it before the interpreter goes away.
 atexit.register(_core.set_log_sink, None)

@@ -32,6 +32,9 @@ inline const memory::LimitSpelling kMonitorLimits{"max_pyarrow_mb", "max_process
                                                   "min_system_available_mb"};
 inline const memory::LimitSpelling kMergeLimits{"merge_max_memory_mb", "merge_max_process_memory_mb",
                                                 "merge_min_system_available_mb"};
+/// Maintenance (compact_parquet_dataset, ...): the original names its budget memory_budget_mb.
+inline const memory::LimitSpelling kMaintenanceLimits{"memory_budget_mb", "max_process_memory_mb",
+                                                      "min_system_available_mb"};
 
 inline void ThrowIfError(const arrow::Status& status,
                          const memory::LimitSpelling& names = kMonitorLimits) {

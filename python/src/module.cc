@@ -37,6 +37,7 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitScan(m);
   fsspeckit::python::InitIo(m);
   fsspeckit::python::InitMerge(m);
+  fsspeckit::python::InitMaintenance(m);
   fsspeckit::python::InitTableMerge(m);
   fsspeckit::python::InitCli(m);
   fsspeckit::python::InitAtomicStore(m);

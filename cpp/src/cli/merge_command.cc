@@ -9,6 +9,7 @@
 #include <arrow/table.h>
 
 #include "cli/flags_internal.h"
+#include "cli/progress_bar_internal.h"
 #include "fsspeckit/memory/byte_text.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/read_parquet.h"
@@ -18,40 +19,6 @@
 #include "fsspeckit/perf/html_report.h"
 
 namespace fsspeckit::cli {
-namespace {
-
-// A one-line progress bar redrawn in place on `err`, with the live pressure level.
-class ProgressBar {
- public:
-  ProgressBar(std::ostream& err, memory::MemoryMonitor& monitor) : err_(err), monitor_(monitor) {}
-  void Update(int64_t done, int64_t total) {
-    auto now = std::chrono::steady_clock::now();
-    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    constexpr int kWidth = 30;
-    int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-    char line[160];
-    std::snprintf(line, sizeof(line), "\r[%-*s] %3d%%  %s/%s rows  memory: %-9s", kWidth,
-                  std::string(filled, '#').c_str(),
-                  total > 0 ? static_cast<int>(100 * done / total) : 100,
-                  perf::WithThousands(done).c_str(), perf::WithThousands(total).c_str(),
-                  std::string(memory::PressureLevelName(monitor_.Level())).c_str());
-    err_ << line << std::flush;
-    drawn_ = true;
-  }
-  void Finish() {
-    if (drawn_) err_ << "\n";
-  }
-
- private:
-  std::ostream& err_;
-  memory::MemoryMonitor& monitor_;
-  std::chrono::steady_clock::time_point last_{};
-  bool drawn_ = false;
-};
-
-}  // namespace
-
 std::string MergeUsage() {
   const merge::MergeOptions defaults;
   return "usage: fsspeckit merge SOURCE TARGET --key COL[,COL...] [--strategy upsert|insert|update]\n"

@@ -17,6 +17,7 @@ from fsspeckit._filesystems import arrow_filesystem, resolve
 from fsspeckit.core.incremental import MergeFileMetadata, MergeResult
 from fsspeckit.datasets.write_result import FileWriteMetadata, WriteDatasetResult
 
+from .maintenance import MaintenanceMethods
 from .sql_filter import sql_to_expression
 
 __all__ = ["DatasetError", "DatasetPathError", "PyarrowDatasetIO"]
@@ -114,8 +115,9 @@ def _merge_result(raw: dict) -> MergeResult:
     return result
 
 
-class PyarrowDatasetIO:
-    """Reads and writes Parquet files and datasets on local disk, S3 and fsspec."""
+class PyarrowDatasetIO(MaintenanceMethods):
+    """Reads and writes Parquet files and datasets on local disk, S3 and fsspec; merges;
+    compacts and deduplicates (MaintenanceMethods)."""
 
     def __init__(self, filesystem=None):
         arrow_filesystem(filesystem)  # reject unsupported kinds now, not at first use

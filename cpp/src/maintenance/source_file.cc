@@ -1,0 +1,80 @@
+// fsspeckit: a data file a maintenance task reads.
+#include "maintenance/source_file_internal.h"
+
+#include <arrow/buffer.h>
+#include <arrow/io/memory.h>
+
+#include "io/parquet_footer_internal.h"
+#include "maintenance/plan_internal.h"
+#include "merge/dataset_schema_internal.h"
+
+namespace fsspeckit::maintenance {
+
+arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const PlannedFile& file,
+                                         arrow::MemoryPool* pool, int64_t batch_rows,
+                                         bool use_threads) {
+  arrow::fs::FileInfo info(file.path, arrow::fs::FileType::File);
+  info.set_size(file.size_bytes);  // object stores skip a HEAD request
+  std::shared_ptr<arrow::io::RandomAccessFile> input;
+  auto opened = fs.OpenInputFile(info);
+  int64_t size_bytes = -1;
+  if (opened.ok()) {
+    input = *opened;
+    ARROW_ASSIGN_OR_RAISE(size_bytes, input->GetSize());
+  }
+  if (!opened.ok() || size_bytes != file.size_bytes) {
+    return arrow::Status::IOError("'", file.relative_path, "' changed since the maintenance was "
+                                  "planned (", opened.ok() ? "its size differs" : opened.status().message(),
+                                  "): plan again");
+  }
+  if (size_bytes <= kWholeFileReadBytes) {
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> bytes, arrow::AllocateBuffer(size_bytes, pool));
+    ARROW_ASSIGN_OR_RAISE(const int64_t read,
+                          input->ReadAt(0, size_bytes, bytes->mutable_data_as<void>()));
+    if (read != size_bytes) {
+      return arrow::Status::IOError("'", file.relative_path, "' ended after ", read, " of ",
+                                    size_bytes, " bytes: it changed since the maintenance was planned; plan again");
+    }
+    input = std::make_shared<arrow::io::BufferReader>(std::move(bytes));
+  }
+  SourceFile source;
+  ARROW_ASSIGN_OR_RAISE(auto footer, io::ReadFooter(input, file.path));
+  ARROW_ASSIGN_OR_RAISE(source.copy, io::CopySource::Open(input, file.path, footer));
+  parquet::ReaderProperties reader_properties(pool);
+  if (size_bytes > kWholeFileReadBytes) {
+    // Column chunks through a buffered stream from `pool`: read whole, they would be
+    // allocated by the file, outside the budget.
+    reader_properties.enable_buffered_stream();
+    reader_properties.set_buffer_size(int64_t{1} << 20);
+  }
+  parquet::ArrowReaderProperties properties;
+  properties.set_pre_buffer(false);
+  properties.set_use_threads(use_threads);
+  properties.set_batch_size(batch_rows);
+  parquet::arrow::FileReaderBuilder builder;
+  ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties, footer));
+  builder.memory_pool(pool);
+  builder.properties(properties);
+  ARROW_ASSIGN_OR_RAISE(source.reader, builder.Build());
+  return source;
+}
+
+arrow::Status ReadRowGroup(SourceFile& source, int row_group, const arrow::Schema& schema,
+                           arrow::MemoryPool* pool,
+                           const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each) {
+  ARROW_ASSIGN_OR_RAISE(auto reader, source.reader->GetRecordBatchReader({row_group}));
+  const std::string where = "'" + source.copy.path + "'s rewrite";
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(auto batch, reader->Next());
+    if (!batch) break;
+    if (batch->schema()->Equals(schema, /*check_metadata=*/false)) {
+      ARROW_RETURN_NOT_OK(each(std::move(batch)));
+    } else {
+      ARROW_ASSIGN_OR_RAISE(auto conformed, merge::ConformTo(*batch, schema, where, pool));
+      ARROW_RETURN_NOT_OK(each(std::move(conformed)));
+    }
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace fsspeckit::maintenance

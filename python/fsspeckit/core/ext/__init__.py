@@ -1,0 +1,1 @@
+"""Extensions of fsspec filesystems (the original's ``fsspeckit.core.ext``)."""

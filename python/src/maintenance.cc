@@ -1,0 +1,410 @@
+// fsspeckit: bindings for dataset maintenance (the original's plan_parquet_* and
+// execute_maintenance_plan): plans and results cross as plain dicts.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <arrow/table.h>
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/unique_ptr.h>
+#include <nanobind/stl/vector.h>
+
+#include "argument.h"
+#include "arrow_stream.h"
+#include "errors.h"
+#include "filesystem.h"
+#include "fsspeckit/maintenance/maintenance.h"
+#include "fsspeckit/maintenance/maintenance_report.h"
+#include "fsspeckit/maintenance/plan.h"
+#include "init.h"
+#include "interrupt.h"
+#include "memory_convert.h"
+#include "perf.h"
+#include "py_object.h"
+#include "test_hooks.h"
+
+namespace nb = nanobind;
+
+namespace fsspeckit::python {
+namespace {
+
+// A plan held for execute_maintenance_plan, with how it is to be executed.
+struct NativePlan {
+  maintenance::MaintenancePlan plan;
+  maintenance::ExecuteOptions execute;
+};
+
+// Kept beside the Python MaintenanceResult for its write_report().
+struct MaintenanceReport {
+  maintenance::MaintenanceResult result;
+  std::string dataset_path;
+};
+
+nb::object OptionalInt(const std::optional<int64_t>& value) {
+  return value ? nb::object(nb::int_(*value)) : nb::none();
+}
+
+nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
+  nb::dict d;
+  d["operation"] = std::string(maintenance::OperationName(plan.operation));
+  d["dataset_path"] = plan.dataset_dir;
+  d["atomic_rename"] = plan.atomic_rename;
+  nb::list files;
+  for (const maintenance::PlannedFile& f : plan.files) {
+    files.append(nb::make_tuple(f.relative_path, f.path, f.size_bytes, f.num_rows, f.codec));
+  }
+  d["files"] = files;
+  nb::dict mtimes;
+  for (const maintenance::SnapshotEntry& entry : plan.snapshot) mtimes[entry.path.c_str()] = entry.mtime_ns;
+  d["mtimes_ns"] = mtimes;
+  d["partition_filter"] = plan.partition_filter;
+  d["partition_paths"] = plan.partition_paths;
+  d["schema"] = nb::cast(TableStream{arrow::Table::MakeEmpty(plan.schema).ValueOrDie()});
+  d["schema_promoted"] = plan.schema_promoted;
+  d["codec"] = plan.codec;
+  d["max_rows_per_file"] = OptionalInt(plan.max_rows_per_file);
+  d["target_byte_size"] = OptionalInt(plan.target_bytes);
+  nb::list groups;
+  for (const maintenance::Group& g : plan.groups) {
+    groups.append(nb::make_tuple(g.partition, std::vector<int>(g.files), g.num_rows, g.size_bytes));
+  }
+  d["groups"] = groups;
+  nb::list skipped;
+  for (const maintenance::SkippedFile& s : plan.skipped) skipped.append(nb::make_tuple(s.file, s.reason));
+  d["skipped"] = skipped;
+  d["key_columns"] = plan.key_columns;
+  d["deduplicating"] = !maintenance::KeepsRows(plan);
+  d["partition_columns"] = plan.partition_columns;
+  nb::list order;
+  for (const maintenance::OrderColumn& o : plan.order_by) order.append(nb::make_tuple(o.column, o.descending));
+  d["order_by"] = order;
+  nb::list sort_keys;
+  for (const maintenance::SortColumn& k : plan.sort_keys) {
+    sort_keys.append(nb::make_tuple(k.column, k.descending, k.nulls_first));
+  }
+  d["sort_keys"] = sort_keys;
+  return d;
+}
+
+nb::dict ResultDict(const maintenance::MaintenanceResult& r) {
+  nb::dict d;
+  d["succeeded"] = r.succeeded;
+  d["committed"] = r.committed;
+  d["error"] = r.succeeded ? nb::object(nb::none())
+                           : nb::object(nb::str(maintenance::FailureMessage(r, kMaintenanceLimits).c_str()));
+  nb::list phases;
+  for (const maintenance::PhaseOutcome& p : r.phases) {
+    nb::object error =
+        p.succeeded ? nb::object(nb::none())
+                    : nb::object(nb::str(memory::SpellBudgetError(r.status, kMaintenanceLimits).message().c_str()));
+    phases.append(nb::make_tuple(p.phase, p.succeeded, error, p.seconds));
+  }
+  d["phases"] = phases;
+  d["validated"] = r.validated ? nb::object(nb::bool_(*r.validated)) : nb::none();
+  d["staged_rows"] = r.staged_rows;
+  d["expected_rows"] = r.expected_rows;
+  nb::list published;
+  for (const io::WrittenFile& f : r.published) published.append(nb::make_tuple(f.path, f.row_count, f.size_bytes));
+  d["published"] = published;
+  d["removed"] = r.removed;
+  d["files_before"] = r.files_before;
+  d["files_after"] = r.files_after;
+  d["bytes_before"] = r.bytes_before;
+  d["bytes_after"] = r.bytes_after;
+  d["rows_before"] = r.rows_before;
+  d["rows_after"] = r.rows_after;
+  d["row_groups_copied"] = r.row_groups_copied;
+  d["row_groups_encoded"] = r.row_groups_encoded;
+  nb::dict metrics = MetricsDict(r.metrics);
+  nb::list tasks;
+  for (const maintenance::TaskRecord& t : r.tasks) {
+    nb::dict task;
+    task["partition"] = t.partition;
+    task["files_read"] = t.files_read;
+    task["files_written"] = t.files_written;
+    task["rows_read"] = t.rows_read;
+    task["rows_written"] = t.rows_written;
+    task["row_groups_copied"] = t.row_groups_copied;
+    task["row_groups_encoded"] = t.row_groups_encoded;
+    task["spill_buckets"] = t.spill_buckets;
+    task["seconds"] = t.seconds;
+    task["memory_peak_mb"] = BytesToMb(t.memory_peak_bytes);
+    tasks.append(task);
+  }
+  metrics["tasks"] = tasks;
+  d["metrics"] = metrics;
+  return d;
+}
+
+std::optional<double> OptionalMb(nb::handle value) {
+  return OptionalArgument<double>(value, "target_mb_per_file", "a number or None");
+}
+
+std::optional<int64_t> OptionalRows(nb::handle value) {
+  return OptionalArgument<int64_t>(value, "target_rows_per_file", "an int or None");
+}
+
+// The execution settings every plan_* takes: memory_budget_mb, single_writer, durable.
+maintenance::ExecuteOptions ExecuteFrom(nb::handle memory_budget_mb, bool single_writer, bool durable) {
+  maintenance::ExecuteOptions options;
+  const double budget_mb =
+      memory_budget_mb.is_none()
+          ? BytesToMb(maintenance::kDefaultMaintenanceMaxPoolBytes)
+          : Argument<double>(memory_budget_mb, "memory_budget_mb", "a number or None");
+  options.limits = LimitsFromMb(budget_mb, std::nullopt,
+                                BytesToMb(memory::kDefaultMinSystemAvailableBytes), kMaintenanceLimits);
+  ThrowIfError(options.limits.Validate(), kMaintenanceLimits);
+  options.commit.single_writer = single_writer;
+  options.commit.durable = durable;
+  return options;
+}
+
+// sort_keys items: the original's strings ("col", "-col") or (column, descending,
+// nulls_first) tuples (SortKey, converted in Python).
+std::vector<maintenance::SortColumn> SortColumns(nb::handle items) {
+  std::vector<maintenance::SortColumn> keys;
+  for (nb::handle item : items) {
+    if (nb::isinstance<nb::str>(item)) {
+      keys.push_back(ValueOrThrow(maintenance::ParseSortKey(nb::cast<std::string>(item))));
+    } else {
+      auto [column, descending, nulls_first] = nb::cast<std::tuple<std::string, bool, bool>>(item);
+      keys.push_back({column, descending, nulls_first});
+    }
+  }
+  return keys;
+}
+
+io::Location Resolve(nb::handle filesystem, const std::string& path) {
+  return ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path), kMaintenanceLimits);
+}
+
+}  // namespace
+
+void InitMaintenance(nb::module_& m) {
+  nb::dict defaults;
+  defaults["memory_budget_mb"] = LimitMb(maintenance::kDefaultMaintenanceMaxPoolBytes);
+  defaults["codec"] = maintenance::kDefaultCodec;
+  m.attr("MAINTENANCE_DEFAULTS") = defaults;
+
+  nb::class_<NativePlan>(m, "MaintenancePlanHandle",
+                         "A maintenance plan as C++ holds it, with its execution settings.")
+      .def_prop_ro("info", [](const NativePlan& self) { return PlanDict(self.plan); });
+
+  nb::class_<MaintenanceReport>(m, "MaintenanceReport")
+      .def(
+          "write",
+          [](const MaintenanceReport& self, const std::string& path) {
+            ThrowIfError(maintenance::WriteMaintenanceReport(self.result, self.dataset_path, path));
+          },
+          nb::arg("path"));
+
+  m.def(
+      "plan_compaction",
+      [](const std::string& path, nb::handle filesystem, nb::handle target_mb_per_file,
+         nb::handle target_rows_per_file, std::vector<std::string> partition_filter,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::CompactionOptions options;
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanCompaction(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("target_mb_per_file").none(),
+      nb::arg("target_rows_per_file").none(), nb::arg("partition_filter"),
+      nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
+      nb::arg("durable"),
+      "Plans a compaction from listings and footers; writes nothing.");
+
+  m.def(
+      "plan_deduplication",
+      [](const std::string& path, nb::handle filesystem, std::optional<std::vector<std::string>> key_columns,
+         std::vector<std::string> dedup_order_by, nb::handle target_mb_per_file,
+         nb::handle target_rows_per_file, std::vector<std::string> partition_filter,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::DeduplicationOptions options;
+        options.key_columns = std::move(key_columns);
+        options.dedup_order_by = std::move(dedup_order_by);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanDeduplication(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("key_columns").none(),
+      nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
+      nb::arg("target_rows_per_file").none(), nb::arg("partition_filter"),
+      nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
+      nb::arg("durable"),
+      "Plans a partition-local deduplication from listings and footers; writes nothing.");
+
+  m.def(
+      "plan_ordered_compaction",
+      [](const std::string& path, nb::handle filesystem, nb::handle sort_keys,
+         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::vector<std::string> partition_filter, std::optional<std::string> compression,
+         nb::handle memory_budget_mb, bool single_writer, bool durable) {
+        maintenance::OrderedCompactionOptions options;
+        options.sort_keys = SortColumns(sort_keys);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanOrderedCompaction(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("sort_keys"),
+      nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
+      nb::arg("partition_filter"), nb::arg("compression").none(), nb::arg("memory_budget_mb").none(),
+      nb::arg("single_writer"), nb::arg("durable"),
+      "Plans an ordered compaction from listings and footers; writes nothing.");
+
+  m.def(
+      "plan_optimization",
+      [](const std::string& path, nb::handle filesystem,
+         std::optional<std::vector<std::string>> deduplicate_key_columns,
+         std::vector<std::string> dedup_order_by, nb::handle target_mb_per_file,
+         nb::handle target_rows_per_file, std::vector<std::string> partition_filter,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::OptimizationOptions options;
+        options.deduplicate_key_columns = std::move(deduplicate_key_columns);
+        options.dedup_order_by = std::move(dedup_order_by);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.partition_filter = std::move(partition_filter);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanOptimization(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("deduplicate_key_columns").none(),
+      nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
+      nb::arg("target_rows_per_file").none(), nb::arg("partition_filter"),
+      nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
+      nb::arg("durable"),
+      "Plans an optimization (a deduplication with keys, else a compaction); writes nothing.");
+
+  m.def(
+      "plan_repartition",
+      [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
+         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::RepartitionOptions options;
+        options.partition_columns = std::move(partition_columns);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanRepartition(location, options), kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
+      nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
+      nb::arg("durable"),
+      "Plans a repartition from listings and footers; writes nothing.");
+
+  m.def(
+      "plan_deduplicate_repartition",
+      [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
+         std::optional<std::vector<std::string>> key_columns, std::vector<std::string> dedup_order_by,
+         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
+         bool durable) {
+        maintenance::DeduplicateRepartitionOptions options;
+        options.partition_columns = std::move(partition_columns);
+        options.key_columns = std::move(key_columns);
+        options.dedup_order_by = std::move(dedup_order_by);
+        options.target_mb_per_file = OptionalMb(target_mb_per_file);
+        options.target_rows_per_file = OptionalRows(target_rows_per_file);
+        options.compression = std::move(compression);
+        auto native = std::make_unique<NativePlan>();
+        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+        io::Location location = Resolve(filesystem, path);
+        {
+          nb::gil_scoped_release nogil;
+          native->plan = ValueOrThrow(maintenance::PlanDeduplicateAndRepartition(location, options),
+                                      kMaintenanceLimits);
+        }
+        return native;
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("key_columns").none(), nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
+      nb::arg("target_rows_per_file").none(), nb::arg("compression").none(),
+      nb::arg("memory_budget_mb").none(), nb::arg("single_writer"), nb::arg("durable"),
+      "Plans a global deduplication written into new hive folders; writes nothing.");
+
+  m.def(
+      "execute_maintenance",
+      [](const NativePlan& native, nb::handle filesystem, nb::object progress, nb::object collect) {
+        maintenance::ExecuteOptions options = native.execute;
+        if (!progress.is_none() && !PyCallable_Check(progress.ptr())) {
+          throw nb::type_error("progress_callback must be callable or None");
+        }
+        options.progress = ProgressStatusCallback(std::move(progress), "progress_callback");
+        options.collect = CollectHook(std::move(collect));
+        options.commit.hooks = InstalledTestHooks();
+        io::Location location = Resolve(filesystem, native.plan.dataset_dir);
+        const std::string operation(maintenance::OperationName(native.plan.operation));
+        InterruptScope interrupt;  // Ctrl-C cancels the run before its commit point
+        options.stop = interrupt.token();
+        arrow::Result<maintenance::MaintenanceResult> result = arrow::Status::UnknownError("not run");
+        {
+          nb::gil_scoped_release nogil;
+          result = maintenance::ExecuteMaintenance(native.plan, location, options);
+        }
+        arrow::Status outcome = result.ok() ? result->status : result.status();
+        interrupt.Finish(outcome, operation);
+        maintenance::MaintenanceResult done = ValueOrThrow(std::move(result), kMaintenanceLimits);
+        // Raised, not reported: a stop the caller asked for, and a callback's own exception.
+        if (done.status.IsCancelled() || dynamic_cast<const PythonErrorDetail*>(done.status.detail().get())) {
+          ThrowIfError(done.status, kMaintenanceLimits);
+        }
+        nb::dict d = ResultDict(done);
+        d["_report"] = nb::cast(MaintenanceReport{std::move(done), location.path});
+        return d;
+      },
+      nb::arg("plan"), nb::arg("filesystem").none(), nb::arg("progress").none(),
+      nb::arg("collect").none(),
+      "Executes a plan on the dataset it was made for; failures are in the result.");
+}
+
+}  // namespace fsspeckit::python
