@@ -15,7 +15,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 endif
 
-.PHONY: all install test test-cpp test-python test-sdk demo demo-memory report-demo bench bench-env bench-large soak fuzz cpp clean gtest
+.PHONY: all install test test-cpp test-python test-sdk demo demo-memory report-demo bench bench-env bench-large bench-faults soak fuzz cpp clean gtest
 
 all: install
 
@@ -120,6 +120,11 @@ bench: bench-env
 	$(PY) bench/bench_merge.py --large --rounds 1
 	$(PY) bench/bench_maintenance.py --rounds 2
 	$(PY) bench/bench_matrix.py
+
+# Merges and writes on an S3 answering 5% of requests 503 SlowDown (moto behind
+# tests/s3_proxy.py), each checked against an oracle; needs no peers.
+bench-faults: install
+	$(PY) bench/bench_object_store.py
 
 # The 3 GB merge against its peers (DuckDB held to the same 256 MiB): about 10 minutes,
 # plus about 5 to generate the data the first time.

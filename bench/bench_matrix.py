@@ -3,6 +3,7 @@ pyarrow and the rewrite ceiling, interleaved in one run.
 
 Run with `make bench`, or after `make bench-env`:
     .venv/bin/python bench/bench_matrix.py [--quick] [--rounds N] [--scale F] [--shapes a,b] [--contenders a,b] [--large]
+                                           [--baseline PYTHON]
 
 By default each shape's dataset is at half the size listed in SHAPES (--scale 1 for all of
 it) and two rounds run: about 6 minutes on a busy 2-core machine. --quick: a quarter of
@@ -16,7 +17,9 @@ contender, then round 2, ... Each result is checked: row count, distinct keys, a
 number of rows carrying the source's values (column `v` is negative only in the source).
 
 Contenders:
-- fsspeckit: PyarrowDatasetIO.merge(source, path, "upsert", ["id"]).
+- fsspeckit: PyarrowDatasetIO.merge(source, path, "upsert", ["id"]), in a fresh process as
+  a CLI call or a scheduled job runs it.
+- fsspeckit warm: the same in a process that has already merged once (a service).
 - DuckDB: read every file, anti-join the source, write the union (PER_THREAD_OUTPUT),
   memory_limit set to the same budget as fsspeckit's merge_max_memory_mb.
 - delta-rs: DeltaTable.merge(...).when_matched_update_all().when_not_matched_insert_all();
@@ -28,6 +31,10 @@ Contenders:
   row group on two threads, with the writer settings fsspeckit's rewrites use (snappy, the
   file's row group size, no dictionary for columns >= 9 in 10 distinct): what a rewrite
   that decodes and encodes every affected byte costs, without finding a single key.
+
+--baseline PYTHON: also run fsspeckit from another build (the python of a venv where an
+earlier checkout is installed), as the contender "fsspeckit@baseline", interleaved like the
+others: an A/B of two builds on every shape.
 
 --large: 130M rows / 52 files (3.1 GB), a 1M-row upsert over every file, 256 MiB budget,
 one round; plain pyarrow and the original are left out (they hold the whole dataset).
@@ -71,6 +78,14 @@ def random_narrow(ids, rng, source):
     n = len(ids)
     v = rng.integers(0, 2**62, n)
     return {"v": pa.array(-v - 1 if source else v), "score": pa.array(rng.random(n))}
+
+
+def unique_string(ids, rng, source):
+    """Narrow, with one column of unique strings (user ids, urls): a dictionary saves nothing."""
+    salt = pa.array(rng.integers(0, 1 << 40, len(ids)))
+    return {"v": pc.negate(pc.add(ids, 1)) if source else ids,
+            "uid": pc.binary_join_element_wise(
+                "user-", pc.cast(ids, pa.string()), "-", pc.cast(salt, pa.string()), "")}
 
 
 def _nulls(rng, array, fraction=0.1):
@@ -169,6 +184,8 @@ WIDE = Dataset("wide", wide, 1_000_000, 8)
 STRINGS = Dataset("strings", strings, 1_500_000, 8)
 NESTED = Dataset("nested", nested, 2_000_000, 8)
 LARGE = Dataset("large", compressible, 130_000_000, 52)
+UNIQUE = Dataset("unique-string", unique_string, 5_000_000, 10)
+SMALL_FILES = Dataset("small-files", random_narrow, 5_000_000, 2000, row_group=2_500)
 
 SHAPES = [
     Shape("compressible-strided-all", "6 compressible columns, 5% updates evenly strided over every file, 5% new",
@@ -185,6 +202,10 @@ SHAPES = [
           STRINGS, "random", 0.05, 0.05),
     Shape("nested-strided-all", "list<int32> and struct<x, label> columns, 5% updates evenly strided over every file, 5% new",
           NESTED, "strided", 0.05, 0.05),
+    Shape("unique-string-random", "int64 + one unique-string column, 5% updates at random positions, 5% new",
+          UNIQUE, "random", 0.05, 0.05),
+    Shape("small-files-random", "2,000 files of 2,500 rows (3 narrow columns), 0.5% updates at random positions, 0.5% new",
+          SMALL_FILES, "random", 0.005, 0.005),
 ]
 LARGE_SHAPE = Shape("large-3GB-all", "130M rows / 52 files, 500,000 updates strided over every file, 500,000 new",
                     LARGE, "strided", 500_000 / 130_000_000, 500_000 / 130_000_000)
@@ -287,6 +308,20 @@ result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_me
 report(time.perf_counter() - start, result.metrics["memory_peak_mb"])
 """
 
+# The same merge in a process that has merged before (a long-running service): a warm-up
+# merge into a copy of the dataset first, untimed.
+OURS_WARM = SETUP + """
+import shutil
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+warm = TARGET.rstrip("/") + "-warm-up"
+shutil.copytree(TARGET, warm)
+PyarrowDatasetIO().merge(source, warm, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
+shutil.rmtree(warm)
+start = begin()
+result = PyarrowDatasetIO().merge(source, TARGET, "upsert", ["id"], merge_max_memory_mb=BUDGET_MB)
+report(time.perf_counter() - start, result.metrics["memory_peak_mb"])
+"""
+
 ORIGINAL = SETUP + """
 from loguru import logger
 logger.remove()
@@ -374,6 +409,7 @@ def contenders(large):
     original = peer_env.original_python()
     peers = {
         OURS_NAME: (sys.executable, OURS),
+        OURS_NAME + " warm": (sys.executable, OURS_WARM),
         "DuckDB": (sys.executable, DUCKDB),
         "delta-rs": (sys.executable, DELTA),
         "original 0.29.0": (original, ORIGINAL),
@@ -519,6 +555,8 @@ def main():
     scale = 1.0 if large else scale  # the 3 GB case is the point of --large
     budget_mb = 256 if large else 1024
     peers = contenders(large)
+    if "--baseline" in args:
+        peers[OURS_NAME + "@baseline"] = (args[args.index("--baseline") + 1], OURS)
     if "--contenders" in args:  # for iterating on one contender: e.g. fsspeckit,DuckDB,ceiling
         wanted = args[args.index("--contenders") + 1].split(",")
         peers = {name: peer for name, peer in peers.items() if name in wanted}

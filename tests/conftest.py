@@ -51,3 +51,49 @@ def s3(s3_endpoint):
     bucket = f"bucket-{uuid.uuid4().hex[:12]}"
     fs.create_dir(bucket)
     return fs, bucket
+
+
+@pytest.fixture(scope="session")
+def s3_proxy_server():
+    """One S3 proxy process (tests/s3_proxy.py: moto behind latency, faults and counts)."""
+    from s3_proxy import S3Proxy
+
+    proxy = S3Proxy.start()
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def s3_proxy(s3_proxy_server):
+    """The S3 proxy with no latency nor faults, counters at zero and a fresh bucket;
+    yields (proxy, bucket). Tests configure() it; it is put back after each."""
+    proxy = s3_proxy_server
+    proxy.configure()
+    bucket = proxy.make_bucket()
+    proxy.reset()
+    yield proxy, bucket
+    proxy.configure()
+
+
+def _kill_task_hook(marker):
+    def install():
+        from fsspeckit import _core
+        _core._set_test_hooks(kill_task_marker=marker)
+    return install
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    """A 2-CPU local Ray cluster. Its workers install a test hook on start: the marker
+    exists (disarmed) until a test removes it; the first rewrite that recreates it kills
+    its own worker."""
+    ray = pytest.importorskip("ray")
+    marker = tmp_path_factory.mktemp("ray") / "kill-marker"
+    marker.touch()
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 << 20,
+             runtime_env={"worker_process_setup_hook": _kill_task_hook(str(marker))},
+             logging_level="ERROR", log_to_driver=False)
+    yield {"address": ray.get_runtime_context().gcs_address, "marker": marker}
+    ray.shutdown()

@@ -67,7 +67,10 @@ def test_the_s3_server_honours_conditional_writes(s3, s3_endpoint, client):
 
 
 def test_filesystems_without_atomic_create_need_a_declared_single_writer():
-    memory = fsspec.filesystem("memory")
+    # A filesystem fsspeckit knows no atomic create for (fsspec's dir: wrapper, which
+    # could hold anything); fsspec's memory filesystem beneath it keeps the files.
+    from fsspec.implementations.dirfs import DirFileSystem
+    memory = DirFileSystem(path="/unlockable", fs=fsspec.filesystem("memory"))
     io = PyarrowDatasetIO(memory)
     for call in (lambda: io.write_dataset(ids_table(range(3), "a"), "/refused/ds"),
                  lambda: io.merge(ids_table(range(3), "a"), "/refused/ds", "upsert", "id")):
@@ -79,6 +82,90 @@ def test_filesystems_without_atomic_create_need_a_declared_single_writer():
         io.recover("/refused/ds")
     assert io.recover("/refused/ds", single_writer=True) is False
     assert state(io, "/refused/ds") == [(0, "a"), (1, "a"), (2, "a")]
+
+
+def test_the_memory_filesystem_is_locked_in_process():
+    """fsspec's memory filesystem lives in this process: its lock is a compare-and-swap
+    under a mutex, taken without single_writer, and held against a second writer."""
+    memory = fsspec.filesystem("memory")
+    io = PyarrowDatasetIO(memory)
+    path = "/locked-in-memory/ds"
+    io.write_dataset(ids_table(range(10), "old"), path)
+    store = store_of(memory)
+    lock = f"{path}/{LOCK}"
+    seen = {}
+
+    def progress(done, total):
+        if seen:
+            return
+        seen["held"] = store.read(lock) is not None
+        try:
+            PyarrowDatasetIO(fsspec.filesystem("memory")).merge(
+                ids_table([3], "intruder"), path, "upsert", "id")
+            seen["intruder"] = "merged"
+        except OSError as error:
+            seen["intruder"] = str(error)
+
+    io.merge(ids_table([1, 50], "new"), path, "upsert", "id", merge_progress_callback=progress)
+    assert seen["held"]
+    assert "another merge or write is running" in seen["intruder"]
+    assert state(io, path) == upsert([(i, "old") for i in range(10)], [1, 50], "new")
+    assert not memory.exists(lock)
+    assert io.recover(path) is False  # recover locks too, without single_writer
+
+    etag = store.create(lock, b"one")
+    assert etag and store.create(lock, b"two") is None
+    assert store.replace(lock, b"three", "not-the-etag") is None
+    new_etag = store.replace(lock, b"three", etag)
+    assert store.read(lock) == (b"three", new_etag)
+    assert store.delete(lock, etag) is False and store.delete(lock, new_etag) is True
+
+
+def test_threads_upserting_overlapping_keys_in_memory_end_in_a_serial_order():
+    import threading
+
+    memory = fsspec.filesystem("memory")
+    path = "/racing-in-memory/ds"
+    PyarrowDatasetIO(memory).write_dataset(ids_table(range(1000), "old"), path,
+                                           max_rows_per_file=250)
+    before = state(PyarrowDatasetIO(memory), path)
+    writers = (("A", 500, 1500), ("B", 0, 1200), ("C", 900, 1100))
+    start = threading.Barrier(len(writers))
+    refusals, errors = [], []
+
+    def race(name, lo, hi):
+        io = PyarrowDatasetIO(fsspec.filesystem("memory"))
+        start.wait()
+        while True:  # the loser waits and tries again: that is a serial order
+            try:
+                io.merge(ids_table(range(lo, hi), name), path, "upsert", "id",
+                         max_rows_per_file=300)
+                return
+            except OSError as error:
+                if "another merge" not in str(error) and "changed since" not in str(error):
+                    errors.append(error)
+                    return
+                refusals.append(name)
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=race, args=w) for w in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    print("refusals:", len(refusals))
+    after = state(PyarrowDatasetIO(memory), path)
+    orders = []
+    import itertools
+    for order in itertools.permutations(writers):
+        expected = before
+        for name, lo, hi in order:
+            expected = upsert(expected, range(lo, hi), name)
+        orders.append(expected)
+    assert len(after) == len({i for i, _ in after}) == 1500  # no key twice, none lost
+    assert after in orders
+    assert not [p for p in memory.find(path) if "_fsspeckit" in p]
 
 
 RACER = r"""

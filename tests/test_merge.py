@@ -55,8 +55,9 @@ def test_strategies_match_the_oracle(tmp_path, strategy):
     if strategy == "insert":
         assert result.rewritten_files == []
     else:
-        # Only files holding ids 3, 7 and 19 were rewritten; the others were not touched.
-        assert len(result.rewritten_files) == 3
+        # Only files holding ids 3, 7 and 19 were rewritten (the two small ones side by side
+        # holding 3 and 7 as one file); the others were not touched.
+        assert len(result.rewritten_files) == 2
         assert len(result.preserved_files) == 2
     assert result.metrics["files_processed"] == len(result.rewritten_files)
 
@@ -315,10 +316,11 @@ def test_rewrites_keep_a_dictionary_only_where_it_pays(tmp_path):
     pq.write_table(table, tmp_path / "data.parquet", use_dictionary=["name", "id"])
     before = pq.ParquetFile(tmp_path / "data.parquet").metadata.row_group(0)
     assert "RLE_DICTIONARY" in before.column(0).encodings  # the original writer built one
-    # Key 3 is updated, keys 100-139 are new: the inserted file follows the same choices.
+    # Key 3 is updated, keys 100-139 are new: the inserted file follows the same choices
+    # (the file is full at max_rows_per_file=50, so the new keys get a file of their own).
     result = PyarrowDatasetIO().merge(pa.Table.from_pylist(rows([3, *range(100, 140)], "new"),
                                                            schema=SCHEMA),
-                                      str(tmp_path), "upsert", "id")
+                                      str(tmp_path), "upsert", "id", max_rows_per_file=50)
     assert len(result.rewritten_files) == 1 and len(result.inserted_files) == 1
     for written in (result.rewritten_files[0], result.inserted_files[0]):
         meta = pq.ParquetFile(written).metadata.row_group(0)
@@ -412,7 +414,7 @@ def test_the_local_executor_reports_its_tasks(tmp_path):
     io.write_dataset(pa.table({"id": list(range(20)), "name": ["old"] * 20}), str(tmp_path),
                      max_rows_per_file=10)
     result = io.merge(pa.table({"id": [1, 15, 30], "name": ["new"] * 3}), str(tmp_path),
-                      "upsert", "id")
+                      "upsert", "id", max_rows_per_file=10)  # files full: an insert task
     assert result.metrics["executor"] == "local"
     tasks = result.metrics["tasks"]
     assert sorted(t["kind"] for t in tasks) == ["insert", "rewrite", "rewrite"]
@@ -489,3 +491,29 @@ def test_rewrites_reuse_the_keys_the_plan_read(tmp_path, budget_mb):
     columns = ["b", "tags", "a", "v"]
     got = sorted_rows(ds.dataset(str(tmp_path)).to_table().to_pylist(), columns)
     assert got == expected_rows(target, source, ["a", "b"], "upsert", columns)
+
+
+def test_a_dataset_merged_every_day_keeps_its_file_count(tmp_path):
+    """Upserts of a few updates and new keys add no small file each: the new keys go into a
+    file rewritten anyway (issue 21: 60 such merges used to leave 60 files of 5 KiB)."""
+    io = PyarrowDatasetIO()
+    n = 8 * 1000
+    io.write_dataset(pa.table({"id": pa.array(range(n), pa.int64()), "name": ["old"] * n}),
+                     str(tmp_path), max_rows_per_file=1000)
+    files_before = len(list(tmp_path.glob("*.parquet")))
+    expected = {i: "old" for i in range(n)}
+    next_id = n
+    for day in range(10):
+        updates = list(range(day * 13 % n, n, 997))[:8]
+        new = list(range(next_id, next_id + 20))
+        next_id += 20
+        ids = updates + new
+        result = io.merge(pa.table({"id": pa.array(ids, pa.int64()), "name": [f"d{day}"] * len(ids)}),
+                          str(tmp_path), "upsert", "id")
+        assert (result.updated, result.inserted) == (len(updates), len(new))
+        assert result.inserted_files == []
+        expected.update({i: f"d{day}" for i in ids})
+    # The small files touched together were joined; no merge added one.
+    assert 1 <= len(list(tmp_path.glob("*.parquet"))) <= files_before
+    table = pq.read_table(str(tmp_path))
+    assert dict(zip(table["id"].to_pylist(), table["name"].to_pylist())) == expected

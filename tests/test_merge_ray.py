@@ -22,29 +22,6 @@ ray = pytest.importorskip("ray")  # in requirements-dev.txt: make test always ru
 from fsspeckit.distributed import RayExecutor  # noqa: E402
 
 
-def _kill_task_hook(marker):
-    def install():
-        from fsspeckit import _core
-        _core._set_test_hooks(kill_task_marker=marker)
-    return install
-
-
-@pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory):
-    """A 2-CPU local Ray cluster. Its workers install a test hook on start: the marker
-    exists (disarmed) until a test removes it; the first rewrite that recreates it kills
-    its own worker."""
-    marker = tmp_path_factory.mktemp("ray") / "kill-marker"
-    marker.touch()
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 << 20,
-             runtime_env={"worker_process_setup_hook": _kill_task_hook(str(marker))},
-             logging_level="ERROR", log_to_driver=False)
-    yield {"address": ray.get_runtime_context().gcs_address, "marker": marker}
-    ray.shutdown()
-
-
 def table_rows(path):
     table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
     columns = sorted(table.column_names)
@@ -170,6 +147,7 @@ def test_merge_on_s3_through_ray(ray_cluster, s3):
     calls = []
     result = io.merge(pa.table({"id": [5, 25, 31], "name": ["new"] * 3}), path, "upsert", "id",
                       executor=RayExecutor(max_tasks_in_flight=1),
+                      max_rows_per_file=10,  # the files are full: the new key is an insert task
                       merge_progress_callback=lambda done, total: calls.append((done, total)))
     assert (result.updated, result.inserted, len(result.rewritten_files)) == (2, 1, 2)
     assert calls == [(10, 21), (20, 21), (21, 21)]  # per finished task: two rewrites, the insert
@@ -199,8 +177,9 @@ DRIVER = textwrap.dedent(r"""
     ray.init(address=address, logging_level="ERROR", log_to_driver=False)
     executor = KilledBeforeCommit() if moment == "before" else RayExecutor()
     ids = list(range(0, 90, 3)) + [200, 201]
+    # Files full (max_rows_per_file): a task and a move per file, the commit has moves to die in.
     PyarrowDatasetIO().merge(pa.table({"id": ids, "name": ["new"] * len(ids)}), path,
-                             "upsert", "id", executor=executor)
+                             "upsert", "id", executor=executor, max_rows_per_file=15)
     print("done")
 """)
 
@@ -265,7 +244,8 @@ TWO_NODES = textwrap.dedent(r"""
                     cluster.remove_node(node.pop())
         try:
             result = io.merge(source, path, "upsert", "id", merge_progress_callback=progress,
-                              executor=RayExecutor(max_retries=3))
+                              executor=RayExecutor(max_retries=3),
+                              max_rows_per_file=25)  # files full: a task per file
             out[case] = {"nodes": len({t["node"] for t in result.metrics["tasks"]}),
                          "tasks": len(result.metrics["tasks"]), "error": None}
         except Exception as error:

@@ -47,6 +47,36 @@ def filesystem(protocol: str = "file", **storage_options):
     return fsspec.filesystem(protocol, **storage_options)
 
 
+def configure_retries(*, max_attempts: int | None = None, base_delay_ms: int | None = None,
+                      max_delay_ms: int | None = None) -> dict:
+    """How transient answers of object stores (503 SlowDown, 500, 429, timeouts, broken
+    connections) are tried again; returns the settings now in force.
+
+    ``max_attempts`` counts the first attempt (1 turns retries off); before attempt n+1
+    fsspeckit waits a random time up to ``min(max_delay_ms, base_delay_ms * 2**(n-1))``.
+    Defaults: 10 attempts, 100 ms, 5000 ms (or the environment's
+    ``FSSPECKIT_RETRY_MAX_ATTEMPTS``, ``FSSPECKIT_RETRY_BASE_DELAY_MS``,
+    ``FSSPECKIT_RETRY_MAX_DELAY_MS``). They apply to every S3 request (s3:// URIs and
+    pyarrow ``S3FileSystem`` objects, which fsspeckit uses through a copy carrying this
+    strategy), to the dataset lock's requests, and to a commit's moves after its commit
+    point. Options not given keep their value; operations started afterwards use them.
+    """
+    current = _core.retry_options()
+    for name, value, least in (("max_attempts", max_attempts, 1),
+                               ("base_delay_ms", base_delay_ms, 0),
+                               ("max_delay_ms", max_delay_ms, 0)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < least:
+            raise ValueError(f"{name} must be at least {least}, got {value}")
+        current[name] = value
+    _core.set_retry_options(current["max_attempts"], current["base_delay_ms"],
+                            current["max_delay_ms"])
+    return _core.retry_options()
+
+
 # The original's maintenance methods on every fsspec filesystem (fs.compact_parquet_dataset).
 from .core.ext import register as _register  # noqa: E402
 

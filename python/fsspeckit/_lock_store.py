@@ -1,12 +1,17 @@
-"""Conditional writes on S3 for the C++ dataset lock (io/atomic_object_store.h).
+"""Conditional writes for the C++ dataset lock (io/atomic_object_store.h).
 
 Arrow's S3FileSystem cannot write conditionally (apache/arrow #44281), so the lock's
 four requests are made here with botocore, configured from the filesystem's own
-settings: a pyarrow S3FileSystem's options, or an s3fs filesystem's own client. The C++
-lock decides everything (leases, takeover, errors); this module only makes requests.
+settings: a pyarrow S3FileSystem's options, or an s3fs filesystem's own client. fsspec's
+memory filesystem lives in this process, so there a mutex makes each compare-and-swap
+exact. The C++ lock decides everything (leases, takeover, errors); this module only
+makes requests.
 """
 
 from __future__ import annotations
+
+import hashlib
+import threading
 
 import pyarrow.fs as pafs
 
@@ -26,11 +31,16 @@ def store_for(capsule):
     if isinstance(filesystem, pafs.PyFileSystem):
         handler = filesystem.handler
         inner = getattr(handler, "fs", None)
+        if not isinstance(handler, pafs.FSSpecHandler):
+            return None
+        from fsspec.implementations.memory import MemoryFileSystem
+        if isinstance(inner, MemoryFileSystem):
+            return _MemoryStore(inner)
         try:
             import s3fs
         except ImportError:
             return None
-        if isinstance(handler, pafs.FSSpecHandler) and isinstance(inner, s3fs.S3FileSystem):
+        if isinstance(inner, s3fs.S3FileSystem):
             # s3fs caches listings, which another process's commit makes stale: whoever
             # takes or renews the lock drops them, so it plans and checks on fresh ones.
             return _S3Store(_s3fs_call(inner), after_write=inner.invalidate_cache)
@@ -49,8 +59,16 @@ def _pyarrow_s3_call(filesystem: pafs.S3FileSystem):
     if endpoint:
         client_args["endpoint_url"] = endpoint if "://" in endpoint else (
             f"{options['scheme']}://{endpoint}")
+    # Transient answers are retried as the rest of fsspeckit's S3 requests are (botocore's
+    # standard mode: 503/500/429, throttling codes, timeouts and broken connections).
+    # Retrying a conditional write is safe: the lock reads back its owner when a retried
+    # create or renewal finds the condition failed (lease_lock.cc).
+    from . import _core
+
     config = {"s3": {"addressing_style": "virtual" if options["force_virtual_addressing"]
-                     else ("path" if endpoint else "auto")}}
+                     else ("path" if endpoint else "auto")},
+              "retries": {"mode": "standard",
+                          "total_max_attempts": _core.retry_options()["max_attempts"]}}
     if options["anonymous"]:
         config["signature_version"] = UNSIGNED
     elif options["access_key"]:
@@ -146,3 +164,50 @@ class _S3Store:
                 return False
             raise
         return True
+
+
+class _MemoryStore:
+    """The AtomicObjectStore requests on fsspec's memory filesystem, whose files are one
+    dict shared by every MemoryFileSystem of the process: each check-and-write holds one
+    process-wide mutex, so it is as atomic as S3's conditional writes (writers in other
+    processes cannot see this memory at all). The ETag is the body's MD5, as S3's: lock
+    bodies name their owner and lease end, so two writes never leave equal bodies."""
+
+    _mutex = threading.Lock()
+
+    def __init__(self, filesystem):
+        self._fs = filesystem
+
+    def _current(self, path: str):
+        try:
+            body = bytes(self._fs.cat_file(path))
+        except FileNotFoundError:
+            return None
+        return body, hashlib.md5(body).hexdigest()
+
+    def _write(self, path: str, body: bytes) -> str:
+        self._fs.pipe_file(path, bytes(body))
+        return hashlib.md5(bytes(body)).hexdigest()
+
+    def read(self, path: str):
+        with self._mutex:
+            return self._current(path)
+
+    def create(self, path: str, body: bytes):
+        with self._mutex:
+            return None if self._current(path) is not None else self._write(path, body)
+
+    def replace(self, path: str, body: bytes, etag: str):
+        with self._mutex:
+            current = self._current(path)
+            if current is None or current[1] != etag:
+                return None
+            return self._write(path, body)
+
+    def delete(self, path: str, etag: str) -> bool:
+        with self._mutex:
+            current = self._current(path)
+            if current is None or current[1] != etag:
+                return False
+            self._fs.rm_file(path)
+            return True

@@ -17,6 +17,7 @@
 #include "filesystem.h"
 #include "fsspeckit/io/dataset_stats.h"
 #include "fsspeckit/io/read_parquet.h"
+#include "fsspeckit/io/retry_options.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "init.h"
@@ -34,6 +35,25 @@ io::Location Resolve(nb::handle filesystem, const std::string& path) {
 }  // namespace
 
 void InitIo(nb::module_& m) {
+  m.def(
+      "set_retry_options",
+      [](int max_attempts, int64_t base_delay_ms, int64_t max_delay_ms) {
+        io::SetRetryOptions(io::RetryOptions{max_attempts, base_delay_ms, max_delay_ms});
+      },
+      nb::arg("max_attempts"), nb::arg("base_delay_ms"), nb::arg("max_delay_ms"),
+      "Retries of transient store answers, for operations that start from now on.");
+  m.def(
+      "retry_options",
+      [] {
+        io::RetryOptions options = io::GetRetryOptions();
+        nb::dict out;
+        out["max_attempts"] = options.max_attempts;
+        out["base_delay_ms"] = options.base_delay_ms;
+        out["max_delay_ms"] = options.max_delay_ms;
+        return out;
+      },
+      "The process's retry options as a dict.");
+
   m.def(
       "read_parquet",
       [](const std::string& path, nb::handle filesystem,

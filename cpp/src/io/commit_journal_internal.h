@@ -36,9 +36,14 @@ struct Journal {
 /// `durable` (local disks): the staged files and their folders are synced first, then
 /// the journal and the dataset folder, so the commit also survives a power loss.
 /// IOError naming the journal's path and the cause (a full disk) when it cannot be
-/// written; then nothing was committed.
+/// written; then nothing was committed, unless IsCommitUnknown(error): the final rename
+/// failed and whether it happened could not be read back (the store stopped answering),
+/// so the staged files must stay for Recover() to settle.
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal, bool durable = true);
+
+/// The error of a WriteJournal whose outcome is unknown (see there).
+bool IsCommitUnknown(const arrow::Status& status);
 
 class DatasetLock;
 struct DatasetSnapshot;

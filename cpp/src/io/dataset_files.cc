@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "io/commit_journal_internal.h"
@@ -46,7 +47,7 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
   ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
   std::vector<std::string> files;
   for (const auto& info : infos) {
-    if (!info.IsFile() || info.path().ends_with(kStagedSuffix)) continue;
+    if (!info.IsFile() || info.path().ends_with(kStagedSuffix) || IsDirectoryMarker(info)) continue;
     if (!IsHidden(RelativePath(dir, info.path())) ||
         (hidden == HiddenFiles::kInclude && info.path().ends_with(".parquet"))) {
       files.push_back(info.path());
@@ -54,6 +55,30 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> UnifyDataSchemas(
+    const std::vector<std::shared_ptr<arrow::Schema>>& schemas) {
+  std::set<std::string> encoded, plain;
+  for (const auto& schema : schemas) {
+    for (const auto& field : schema->fields()) {
+      (field->type()->id() == arrow::Type::DICTIONARY ? encoded : plain).insert(field->name());
+    }
+  }
+  std::vector<std::shared_ptr<arrow::Schema>> decoded;
+  for (const auto& schema : schemas) {
+    arrow::FieldVector fields;
+    for (const auto& field : schema->fields()) {
+      const bool mixed = encoded.count(field->name()) && plain.count(field->name());
+      fields.push_back(
+          !mixed || field->type()->id() != arrow::Type::DICTIONARY
+              ? field
+              : field->WithType(
+                    static_cast<const arrow::DictionaryType&>(*field->type()).value_type()));
+    }
+    decoded.push_back(arrow::schema(std::move(fields), schema->metadata()));
+  }
+  return arrow::UnifySchemas(decoded, arrow::Field::MergeOptions::Permissive());
 }
 
 std::shared_ptr<arrow::dataset::PartitioningFactory> HivePartitioningFactory() {
@@ -74,6 +99,11 @@ arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& d
     ARROW_RETURN_NOT_OK(CheckLinkInside(root, info.path()));
   }
   return arrow::Status::OK();
+}
+
+bool IsDirectoryMarker(const arrow::fs::FileInfo& info) {
+  const std::string& path = info.path();
+  return path.ends_with('/') || path.ends_with(kHadoopFolderSuffix);
 }
 
 bool IsHidden(const std::string& relative) {

@@ -7,6 +7,7 @@
 #include <arrow/dataset/partition.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/result.h>
+#include <arrow/type.h>
 
 namespace fsspeckit::io {
 
@@ -16,11 +17,21 @@ enum class HiddenFiles { kSkip, kInclude };
 /// starting with `_` or `.` (pyarrow's selector_ignore_prefixes, applied to every segment).
 bool IsHidden(const std::string& relative);
 
+/// Hadoop's (and EMR's) marker of an empty folder `<folder>_$folder$`, a zero-byte key.
+inline constexpr const char* kHadoopFolderSuffix = "_$folder$";
+
+/// Whether a listed file is an object store's directory marker, never data: a key
+/// ending in "/" (the S3 console, Arrow's S3FileSystem.create_dir, Spark and Hadoop
+/// write them; Arrow lists them as folders, s3fs as zero-byte files named "dir/") or a
+/// `*_$folder$` key.
+bool IsDirectoryMarker(const arrow::fs::FileInfo& info);
+
 /// The data files below `dir`, sorted; none when `dir` does not exist. The rule is
 /// pyarrow's dataset discovery: every file, whatever its extension ("part-00000" is
 /// data), except under a name starting with `_` or `.` (staging folders, the journal
-/// and lock, `_SUCCESS`, `.crc` files) and staged files (`*.staged`). kInclude adds the
-/// hidden `.parquet` files (an overwrite removes leftovers of other tools too).
+/// and lock, `_SUCCESS`, `.crc` files), staged files (`*.staged`) and directory markers
+/// (IsDirectoryMarker), on every filesystem. kInclude adds the hidden `.parquet` files
+/// (an overwrite removes leftovers of other tools too).
 /// Symbolic links are followed, as pyarrow's reader does.
 arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
                                                       const std::string& dir,
@@ -32,6 +43,14 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
 /// links; writes refuse them. Only local folders have links: elsewhere this is OK.
 arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& dir,
                                  HiddenFiles hidden = HiddenFiles::kSkip);
+
+/// The files' schemas as one dataset schema, for reads, scans and merges alike: Arrow's
+/// permissive unification (a column in the type all its files widen to: int32 and int64
+/// give int64), except that a column dictionary-encoded in some files and plain in
+/// others has the values' type in all (Arrow merges dictionaries only with
+/// dictionaries; the encoding is how a file stores a column, not what it holds).
+arrow::Result<std::shared_ptr<arrow::Schema>> UnifyDataSchemas(
+    const std::vector<std::shared_ptr<arrow::Schema>>& schemas);
 
 /// Hive partitioning as pyarrow reads (and writes) it: `key=/` is the empty string and
 /// `key=__HIVE_DEFAULT_PARTITION__` null. (Arrow C++'s factory defaults read `key=/` as

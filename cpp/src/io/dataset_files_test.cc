@@ -14,6 +14,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "fsspeckit/io/read_parquet.h"
+#include "io/dataset_snapshot_internal.h"
 
 #include "testing/status_assertions.h"
 #include "testing/temp_dir.h"
@@ -39,6 +40,42 @@ TEST(DatasetFilesTest, EveryVisibleFileIsDataWhateverItsExtension) {
   EXPECT_EQ(files.size(), 5u);
   ASSERT_OK_AND_ASSIGN(files, ListDataFiles(fs, tmp.path() + "/missing"));
   EXPECT_TRUE(files.empty());
+}
+
+// Lists what an object store lists beside the files: directory markers. (s3fs reports a
+// "dir/" key as a zero-byte file of that name; Hadoop writes "dir_$folder$" keys.)
+class MarkedFileSystem : public arrow::fs::LocalFileSystem {
+ public:
+  std::vector<std::string> markers;
+  using LocalFileSystem::GetFileInfo;
+  arrow::Result<std::vector<arrow::fs::FileInfo>> GetFileInfo(
+      const arrow::fs::FileSelector& selector) override {
+    ARROW_ASSIGN_OR_RAISE(auto infos, LocalFileSystem::GetFileInfo(selector));
+    for (const std::string& marker : markers) {
+      infos.emplace_back(marker, arrow::fs::FileType::File).set_size(0);
+    }
+    return infos;
+  }
+};
+
+TEST(DatasetFilesTest, DirectoryMarkersAreNeverData) {
+  TempDir tmp;
+  tmp.Write("region=eu/a.parquet", "x");
+  MarkedFileSystem fs;
+  for (const char* marker : {"/", "/region=eu/", "/region=us/", "/region=eu_$folder$",
+                             "/region=eu/sub_$folder$"}) {
+    fs.markers.push_back(tmp.path() + marker);
+  }
+  for (HiddenFiles hidden : {HiddenFiles::kSkip, HiddenFiles::kInclude}) {
+    ASSERT_OK_AND_ASSIGN(auto files, ListDataFiles(fs, tmp.path(), hidden));
+    EXPECT_EQ(files, std::vector<std::string>{tmp.path() + "/region=eu/a.parquet"});
+  }
+  // Nor part of what a commit checks for changes.
+  ASSERT_OK_AND_ASSIGN(DatasetSnapshot snapshot, TakeSnapshot(fs, tmp.path()));
+  EXPECT_EQ(snapshot.files.size(), 1u);
+  EXPECT_TRUE(IsDirectoryMarker(arrow::fs::FileInfo("b/ds/region=eu/", arrow::fs::FileType::File)));
+  EXPECT_TRUE(IsDirectoryMarker(arrow::fs::FileInfo("b/ds_$folder$", arrow::fs::FileType::File)));
+  EXPECT_FALSE(IsDirectoryMarker(arrow::fs::FileInfo("b/ds/part-0", arrow::fs::FileType::File)));
 }
 
 TEST(DatasetFilesTest, WritersRefuseLinksOutOfTheDatasetOnly) {
@@ -95,6 +132,41 @@ TEST(DatasetFilesTest, HiveEmptyAndNullValuesReadAsPyarrowReadsThem) {
     EXPECT_TRUE(got->Equals(*want)) << "id " << ids->Value(i) << ": " << got->ToString();
   }
   EXPECT_EQ(sorted->num_rows(), 3);
+}
+
+// One column dictionary-encoded in one file and plain in another is read in the values'
+// type; columns dictionary-encoded everywhere stay dictionaries.
+TEST(DatasetFilesTest, DictionaryAndPlainFilesReadInTheValuesType) {
+  ASSERT_OK(arrow::compute::Initialize());
+  arrow::dataset::internal::Initialize();
+  auto dictionary = arrow::dictionary(arrow::int32(), arrow::utf8());
+  auto a = arrow::schema({arrow::field("k", dictionary), arrow::field("d", dictionary)});
+  auto b = arrow::schema({arrow::field("k", arrow::utf8()), arrow::field("d", dictionary)});
+  ASSERT_OK_AND_ASSIGN(auto unified, UnifyDataSchemas({a, b}));
+  EXPECT_EQ(unified->ToString(), arrow::schema({arrow::field("k", arrow::utf8()),
+                                                arrow::field("d", dictionary)})->ToString());
+  auto large = arrow::schema({arrow::field("k", arrow::large_utf8())});
+  ASSERT_OK_AND_ASSIGN(unified, UnifyDataSchemas({large, a}));
+  EXPECT_EQ(unified->field(0)->type()->id(), arrow::Type::LARGE_STRING);
+
+  TempDir tmp;
+  for (const auto& [name, schema] : {std::pair{"a.parquet", a}, std::pair{"b.parquet", b}}) {
+    std::vector<std::shared_ptr<arrow::Array>> columns;
+    for (const auto& field : schema->fields()) {
+      columns.push_back(arrow::json::ArrayFromJSONString(field->type(), R"(["x", null])").ValueOrDie());
+    }
+    auto out = arrow::io::FileOutputStream::Open(tmp.path() + "/" + name).ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*arrow::Table::Make(schema, columns),
+                                         arrow::default_memory_pool(), out, 16));
+    ASSERT_OK(out->Close());
+  }
+  ReadParquetOptions options;
+  options.use_threads = false;
+  ASSERT_OK_AND_ASSIGN(auto table, ReadParquet({std::make_shared<arrow::fs::LocalFileSystem>(),
+                                                tmp.path()}, options));
+  EXPECT_EQ(table->num_rows(), 4);
+  EXPECT_EQ(table->schema()->GetFieldByName("k")->type()->id(), arrow::Type::STRING);
+  EXPECT_EQ(table->GetColumnByName("k")->null_count(), 2);
 }
 
 }  // namespace

@@ -17,7 +17,8 @@ inline constexpr const char* kLockName = "_fsspeckit_merge.lock";
 /// Held for the duration of a merge or dataset write, as `_fsspeckit_merge.lock`:
 /// - local disk: an flock, released by the kernel when the holder exits however it
 ///   exits (a file left by a killed holder is simply locked again);
-/// - filesystems with conditional writes (S3, see atomic_object_store.h): a LeaseLock,
+/// - filesystems with conditional writes (S3; fsspec's memory filesystem, under an
+///   in-process mutex; see atomic_object_store.h): a LeaseLock,
 ///   renewed in the background; a killed holder blocks others until its lease ends
 ///   (30 s; FSSPECKIT_LOCK_LEASE_MS overrides it, for tests);
 /// - anything else: no lock can be taken atomically, so Acquire refuses unless the

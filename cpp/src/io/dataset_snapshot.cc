@@ -14,7 +14,7 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
   DatasetSnapshot snapshot;
   for (const auto& info : infos) {
     if (!info.IsFile() || !info.path().starts_with(dir + "/")) continue;
-    if (IsHidden(info.path().substr(dir.size() + 1))) continue;
+    if (IsHidden(info.path().substr(dir.size() + 1)) || IsDirectoryMarker(info)) continue;
     const auto mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(
         info.mtime().time_since_epoch());
     snapshot.files[info.path()] = {info.size(), mtime.count()};

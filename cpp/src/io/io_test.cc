@@ -4,6 +4,7 @@
 
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_primitive.h>
+#include <arrow/array/util.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/dataset/plan.h>
 #include <arrow/filesystem/localfs.h>
@@ -14,6 +15,7 @@
 
 #include "io/compression_internal.h"
 #include "io/dataset_lock_internal.h"
+#include "io/write_files_internal.h"
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/io/write_dataset.h"
@@ -223,6 +225,19 @@ TEST_F(IoTest, PartitionFlavorsAndSchemaCasts) {
   auto bad = WriteDataset(Reader(MakeTable(0, 4)), At("bad"), options);
   ASSERT_RAISES(TypeError, bad.status());
   EXPECT_NE(bad.status().message().find("cannot cast column 'day'"), std::string::npos);
+}
+
+// Arrow 26's CanCast(halffloat, halffloat) is false: a column already of the schema's
+// type is not refused (in-memory merges conform their source this way).
+TEST_F(IoTest, CastToSchemaKeepsColumnsAlreadyOfTheType) {
+  auto schema = arrow::schema({arrow::field("h", arrow::float16())});
+  auto batch = arrow::RecordBatch::Make(
+      schema, 2, {arrow::MakeArrayOfNull(arrow::float16(), 2).ValueOrDie()});
+  ASSERT_OK_AND_ASSIGN(auto reader,
+                       CastToSchema(arrow::RecordBatchReader::Make({batch}).ValueOrDie(), schema));
+  ASSERT_OK_AND_ASSIGN(auto table, reader->ToTable());
+  EXPECT_TRUE(table->schema()->Equals(*schema));
+  EXPECT_EQ(table->num_rows(), 2);
 }
 
 TEST_F(IoTest, BadDatasetOptionsAreInvalid) {

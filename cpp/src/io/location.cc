@@ -7,6 +7,8 @@
 
 #include <arrow/filesystem/localfs.h>
 
+#include "io/retry_internal.h"
+
 namespace fsspeckit::io {
 namespace {
 
@@ -67,6 +69,7 @@ arrow::Result<Location> ResolveLocation(std::shared_ptr<arrow::fs::FileSystem> f
       return PathError(normal.status().code(),
                        "invalid path '" + uri_or_path + "': " + normal.status().message());
     }
+    ARROW_ASSIGN_OR_RAISE(filesystem, WithRetries(std::move(filesystem)));
     return Location{std::move(filesystem), std::move(*normal)};
   }
   if (scheme.empty()) {
@@ -85,7 +88,7 @@ arrow::Result<Location> ResolveLocation(std::shared_ptr<arrow::fs::FileSystem> f
     return PathError(resolved.status().code(),
                      "cannot open '" + uri_or_path + "': " + resolved.status().message());
   }
-  location.filesystem = *resolved;
+  ARROW_ASSIGN_OR_RAISE(location.filesystem, WithRetries(*resolved));
   return location;
 }
 

@@ -49,6 +49,11 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
   ds::FinishOptions finish;
   finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
   finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
+  auto schemas = (*factory)->InspectSchemas(finish.inspect_options);  // partitions' last
+  if (!schemas.ok()) return Unreadable(location, schemas.status());
+  auto unified = UnifyDataSchemas(*schemas);  // a dictionary column beside a plain one too
+  if (!unified.ok()) return Unreadable(location, unified.status());
+  finish.schema = *unified;
   auto dataset = (*factory)->Finish(finish);
   if (!dataset.ok()) return Unreadable(location, dataset.status());
   return dataset;

@@ -1,6 +1,7 @@
 // fsspeckit: the one commit protocol of dataset writes and merges (staging folder + journal).
 #include "staged_commit_internal.h"
 
+#include "io/retry_internal.h"
 #include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
@@ -35,9 +36,18 @@ arrow::Status StagedCommit::Commit(const std::string& operation, DatasetLock& lo
                                    const DatasetSnapshot& planned, const CommitOptions& options) {
   const bool durable = options.durable;
   if (journal_.moves.empty() && journal_.deletes.empty()) return arrow::Status::OK();  // dtor cleans
-  ARROW_RETURN_NOT_OK(CommitJournal(*fs_, dataset_dir_, journal_, lock, planned, operation, durable));
+  if (auto status = CommitJournal(*fs_, dataset_dir_, journal_, lock, planned, operation, durable);
+      !status.ok()) {
+    if (IsCommitUnknown(status)) settled_ = true;  // its staged files are Recover()'s now
+    return status;
+  }
   settled_ = true;  // committed: from here a failure (or a crash) is completed by Recover()
-  if (auto status = ApplyJournal(*fs_, dataset_dir_, journal_, durable, options.hooks.get()); !status.ok()) {
+  // The journal can be applied any number of times, so a store that failed transiently
+  // (its client already retried each request) is given more tries before recover is asked for.
+  auto status = RetryTransient(GetRetryOptions(), [&] {
+    return ApplyJournal(*fs_, dataset_dir_, journal_, durable, options.hooks.get());
+  });
+  if (!status.ok()) {
     return arrow::Status::IOError("the ", operation, " is committed but its files could not all be "
                                   "moved into place (", status.message(), "); run recover on '",
                                   dataset_dir_, "' (or any later write or merge) to complete it");

@@ -85,6 +85,7 @@ namespace {
 // Checks what can be checked on the data's schema alone, before anything is created.
 arrow::Status ValidateFor(const arrow::Schema& data, const WriteDatasetOptions& options) {
   ARROW_RETURN_NOT_OK(ValidateWriteOptions(options));
+  ARROW_RETURN_NOT_OK(CheckParquetStores(*WithoutViewTypes(std::make_shared<arrow::Schema>(data))));
   for (const std::string& column : options.partition_by) {
     if (!data.GetFieldByName(column) &&
         !(options.schema && options.schema->GetFieldByName(column))) {
@@ -110,7 +111,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(
                                       "' is required by the schema (not nullable) but missing "
                                       "from the data");
       }
-    } else if (!cp::CanCast(*existing->type(), *field->type())) {
+    } else if (!existing->type()->Equals(*field->type()) &&  // CanCast(halffloat, halffloat) is false
+               !cp::CanCast(*existing->type(), *field->type())) {
       return arrow::Status::TypeError("cannot cast column '", field->name(), "' from ",
                                       existing->type()->ToString(), " to ",
                                       field->type()->ToString());

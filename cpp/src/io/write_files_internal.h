@@ -22,6 +22,10 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
                                                    const std::string& dir,
                                                    const WriteDatasetOptions& options);
 
+/// TypeError naming the first column Parquet cannot store (intervals, unions, run-end
+/// encoded arrays, ...) and its type. Writers call it before creating anything.
+arrow::Status CheckParquetStores(const arrow::Schema& schema);
+
 /// `data` with its batches cast to `schema` (see WriteDatasetOptions::schema); TypeError
 /// naming the column when a type cannot be cast.
 arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> CastToSchema(

@@ -7,6 +7,7 @@
 #include <arrow/io/interfaces.h>
 #include <arrow/memory_pool.h>
 #include <arrow/table.h>
+#include <parquet/arrow/schema.h>
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
@@ -14,16 +15,47 @@
 #include "io/durable_sync_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
+#include "io/write_files_internal.h"
+#include "io/write_parquet_internal.h"
 
 namespace fsspeckit::io {
 
-arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
-                           const Location& location, const WriteParquetOptions& options) {
+arrow::Status CheckParquetStores(const arrow::Schema& schema) {
+  const auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  for (const auto& field : schema.fields()) {
+    std::shared_ptr<parquet::SchemaDescriptor> converted;
+    arrow::Status status = parquet::arrow::ToParquetSchema(
+        arrow::schema({field}).get(), *parquet::default_writer_properties(), *arrow_properties,
+        &converted);
+    if (!status.ok()) {
+      return arrow::Status::TypeError("column '", field->name(), "' is ", field->type()->ToString(),
+                                      ", which Parquet cannot store (", status.message(),
+                                      "); convert it to a type Parquet stores (its parts as a "
+                                      "struct, or a string) before writing");
+    }
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Result<std::shared_ptr<parquet::WriterProperties>> ParquetWriterProperties(
+    const WriteParquetOptions& options) {
   if (options.row_group_size && *options.row_group_size <= 0) {
     return arrow::Status::Invalid("row_group_size must be > 0, got: ", *options.row_group_size);
   }
   ARROW_ASSIGN_OR_RAISE(arrow::Compression::type codec, ParseCompression(options.compression));
+  parquet::WriterProperties::Builder properties;
+  properties.memory_pool(options.pool ? options.pool : arrow::default_memory_pool());
+  properties.compression(codec);
+  if (options.row_group_size) properties.max_row_group_length(*options.row_group_size);
+  for (const std::string& column : options.plain_columns) properties.disable_dictionary(column);
+  return properties.build();
+}
+
+arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
+                           const Location& location, const WriteParquetOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(auto properties, ParquetWriterProperties(options));
   ARROW_ASSIGN_OR_RAISE(data, WithoutViewTypes(std::move(data)));
+  ARROW_RETURN_NOT_OK(CheckParquetStores(*data->schema()));
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string parent = ParentPath(location.path);
   if (!parent.empty()) {
@@ -35,16 +67,10 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
 
   auto write = [&]() -> arrow::Status {
     arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
-    parquet::WriterProperties::Builder properties;
-    properties.memory_pool(pool);
-    properties.compression(codec);
-    if (options.row_group_size) properties.max_row_group_length(*options.row_group_size);
-    for (const std::string& column : options.plain_columns) properties.disable_dictionary(column);
     ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
     ARROW_ASSIGN_OR_RAISE(
         auto writer,
-        parquet::arrow::FileWriter::Open(*data->schema(), pool, out,
-                                         properties.build(),
+        parquet::arrow::FileWriter::Open(*data->schema(), pool, out, properties,
                                          parquet::ArrowWriterProperties::Builder()
                                              .store_schema()
                                              ->build()));

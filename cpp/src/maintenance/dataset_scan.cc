@@ -16,7 +16,7 @@
 #include "io/parquet_footer_internal.h"
 #include "io/thread_edge_internal.h"
 #include "merge/dataset_schema_internal.h"
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 
 namespace fsspeckit::maintenance {
 namespace {
@@ -135,8 +135,8 @@ arrow::Result<ScannedDataset> ScanDataset(const io::Location& location,
   std::vector<arrow::Status> statuses(scanned.files.size());
   // Footers are small reads: a few at once hide a local disk's latency, many an object
   // store's.
-  const int workers = fs.type_name() == "local" ? 4 : 16;
-  merge::ParallelFor(0, scanned.files.size(), workers, [&](size_t f) {
+  const int workers = io::WorkersFor(fs, 4);
+  io::ParallelFor(0, scanned.files.size(), workers, [&](size_t f) {
     statuses[f] = io::CatchAtEdge("reading a footer", [&] {
       return ReadFacts(fs, scanned.files[f], scanned.schemas[f]);
     });

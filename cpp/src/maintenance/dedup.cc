@@ -18,6 +18,7 @@
 #include <arrow/buffer_builder.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/cast.h>
+#include <arrow/compute/initialize.h>
 #include <arrow/table.h>
 #include <arrow/util/bit_util.h>
 #include <parquet/arrow/schema.h>
@@ -226,6 +227,7 @@ class Deduplication {
   // Marks the surviving row of every key of `keys` (rows numbered by kRowColumn).
   arrow::Status Resolve(std::shared_ptr<arrow::Table> keys) {
     if (keys->num_rows() == 0) return arrow::Status::OK();
+    ARROW_RETURN_NOT_OK(cp::Initialize());  // the sort and take kernels (idempotent, cheap)
     cp::ExecContext context(&run_.pool);
     std::shared_ptr<arrow::Table> ordered = std::move(keys);
     if (!plan_.order_by.empty()) {

@@ -8,7 +8,7 @@
 
 #include "fsspeckit/maintenance/commit.h"
 #include "fsspeckit/maintenance/task.h"
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 
 namespace fsspeckit::maintenance {
 namespace {
@@ -48,7 +48,7 @@ arrow::Result<std::vector<TaskResult>> RunLocally(PreparedMaintenance& prepared,
   };
   std::vector<TaskOutput> outputs(plan.groups.size());
   auto run = [&](size_t first, size_t last, int workers) {
-    merge::ParallelFor(first, last, workers, [&](size_t g) {
+    io::ParallelFor(first, last, workers, [&](size_t g) {
       outputs[g] = RunTask(plan, prepared.staging_dir(), static_cast<int64_t>(g), fs, task_options);
       return outputs[g]->ok();
     });

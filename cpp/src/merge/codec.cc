@@ -4,6 +4,7 @@
 
 #include <arrow/buffer.h>
 #include <arrow/io/memory.h>
+#include <arrow/ipc/dictionary.h>
 #include <arrow/ipc/reader.h>
 #include <arrow/ipc/writer.h>
 
@@ -109,12 +110,15 @@ std::string SchemaBytes(const std::shared_ptr<arrow::Schema>& schema) {
 arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromBytes(const std::string& bytes) {
   if (bytes.empty()) return nullptr;
   arrow::io::BufferReader reader(arrow::Buffer::FromString(bytes));
-  auto schema = arrow::ipc::ReadSchema(&reader, nullptr);
+  // A memo is needed even though no dictionary batches follow: without one, a schema
+  // with a dictionary column crashes the reader.
+  arrow::ipc::DictionaryMemo dictionaries;
+  auto schema = arrow::ipc::ReadSchema(&reader, &dictionaries);
   if (!schema.ok()) return arrow::Status::Invalid("damaged merge plan (schema)");
   return schema;
 }
 
-constexpr std::string_view kPlanTag = "fsspeckit merge plan v1";
+constexpr std::string_view kPlanTag = "fsspeckit merge plan v2";
 constexpr std::string_view kResultTag = "fsspeckit merge task result v1";
 
 }  // namespace
@@ -144,6 +148,11 @@ std::string Plan::Serialize() const {
     w.String(t.file);
     w.Vector(t.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
     w.Vector(t.source_rows, [&](int64_t row) { w.Number(row); });
+    w.Vector(t.appended_rows, [&](int64_t row) { w.Number(row); });
+    w.Vector(t.joined, [&](const JoinedFile& f) {
+      w.String(f.path);
+      w.Vector(f.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
+    });
     w.Number(t.work_rows);
     w.Number(t.estimated_bytes);
   });
@@ -185,6 +194,13 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
     t.file = r.String();
     t.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
     t.source_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
+    t.appended_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
+    t.joined = r.Vector<JoinedFile>([&] {
+      JoinedFile f;
+      f.path = r.String();
+      f.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
+      return f;
+    });
     t.work_rows = r.Number<int64_t>();
     t.estimated_bytes = r.Number<int64_t>();
     return t;

@@ -105,6 +105,13 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
       touched.insert(final_path);
       total_bytes += file.size_bytes;
     }
+    result.inserted += static_cast<int64_t>(task.appended_rows.size());  // a rewrite's inserts
+    // A joined file's rows are in task.file's place now: it goes, and is listed nowhere
+    // (rewritten_files are the files written; preserved_files those left as they were).
+    for (const JoinedFile& joined : task.joined) {
+      commit.AddDelete(joined.path);
+      touched.insert(joined.path);
+    }
     result.tasks.push_back({std::string(TaskKindName(task.kind)), task.file, done.rows_written,
                             done.seconds, done.memory_peak_bytes});
     if (task.kind == TaskKind::kRewrite) state.perf->AddFiles(1);

@@ -61,6 +61,12 @@ Kind KindOf(const arrow::DataType& type) {
   }
 }
 
+// Dictionary encoding is how a file stores a column, not what it holds.
+std::shared_ptr<arrow::Field> WithoutDictionary(const std::shared_ptr<arrow::Field>& field) {
+  if (field->type()->id() != arrow::Type::DICTIONARY) return field;
+  return field->WithType(static_cast<const arrow::DictionaryType&>(*field->type()).value_type());
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> HiveSegments(const std::string& dir,
@@ -110,6 +116,12 @@ arrow::Result<std::shared_ptr<arrow::Schema>> UnifyFileSchemas(
         continue;
       }
       auto merged = (*it)->MergeWith(*field, arrow::Field::MergeOptions::Permissive());
+      if (!merged.ok()) {
+        // A dictionary column in one file and a plain one in another (Arrow merges only
+        // dictionaries with dictionaries): one column of the values' type.
+        merged = WithoutDictionary(*it)->MergeWith(*WithoutDictionary(field),
+                                                   arrow::Field::MergeOptions::Permissive());
+      }
       if (!merged.ok()) {
         const size_t other = first_file[it - fields.begin()];
         return arrow::Status::Invalid(

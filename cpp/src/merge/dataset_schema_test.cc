@@ -51,6 +51,18 @@ TEST(DatasetSchemaTest, FilesUnifyByFirstSeenOrderAndSafeWidening) {
       << clash.status().message();
 }
 
+// A dictionary is how a file stores a column: beside a plain one it is the values' type.
+TEST(DatasetSchemaTest, DictionaryAndPlainFilesUnifyToTheValuesType) {
+  auto dictionary = arrow::schema({arrow::field("k", arrow::dictionary(arrow::int32(), arrow::utf8()))});
+  auto plain = arrow::schema({arrow::field("k", arrow::large_utf8())});
+  ASSERT_OK_AND_ASSIGN(auto unified, UnifyFileSchemas({"a", "b"}, {dictionary, plain}));
+  EXPECT_EQ(unified->field(0)->type()->ToString(), "large_string");
+  ASSERT_OK_AND_ASSIGN(unified, UnifyFileSchemas({"b", "a"}, {plain, dictionary}));
+  EXPECT_EQ(unified->field(0)->type()->ToString(), "large_string");
+  auto numbers = arrow::schema({arrow::field("k", arrow::dictionary(arrow::int8(), arrow::int64()))});
+  ASSERT_TRUE(UnifyFileSchemas({"a", "c"}, {dictionary, numbers}).status().IsInvalid());
+}
+
 TEST(DatasetSchemaTest, SafeCastsStayWithinOneKindOfData) {
   EXPECT_TRUE(IsSafeCast(*arrow::int32(), *arrow::int64()));
   EXPECT_TRUE(IsSafeCast(*arrow::int64(), *arrow::float64()));  // values checked when cast

@@ -18,12 +18,20 @@
 
 namespace fsspeckit::merge {
 
-/// The type keys are compared in: integers as int64 (int32 1 equals int64 1), floats as
-/// float64 with every NaN equal to every NaN and -0.0 equal to 0.0, string kinds as utf8,
-/// binary kinds as binary, dictionaries as their values; other types as they are.
+/// The type keys are compared in: integers as int64, uint64 as uint64 (int32 1 equals
+/// int64 1 equals uint64 1; 2^63 as a uint64 equals no int64), floats as float64 with
+/// every NaN equal to every NaN and -0.0 equal to 0.0, string kinds as utf8, binary kinds
+/// (fixed_size_binary too) as binary, dates as date64, times as time64[ns], dictionaries
+/// as their values, extension types (uuid, ...) as their storage; timestamps, durations
+/// and decimals as they are (another unit or scale is compared by value on lookup).
 std::shared_ptr<arrow::DataType> CanonicalKeyType(const std::shared_ptr<arrow::DataType>& type);
 
-/// `keys` cast to `canonical` (from CanonicalKeyType), NaN and -0.0 normalised.
+/// TypeError naming the column and its type when `type` cannot be a key (lists, structs,
+/// maps, null, ...): only scalars have one value to compare.
+arrow::Status CheckKeyType(const std::string& column, const std::shared_ptr<arrow::DataType>& type);
+
+/// `keys` cast to `canonical` (from CanonicalKeyType of their own type), NaN and -0.0
+/// normalised.
 arrow::Result<std::shared_ptr<arrow::Array>> CanonicalKeys(
     const std::shared_ptr<arrow::Array>& keys, const std::shared_ptr<arrow::DataType>& canonical);
 
@@ -50,11 +58,14 @@ class KeyIndex {
       arrow::MemoryPool* pool = arrow::default_memory_pool());
 
   /// TypeError naming the column when `target`'s key columns cannot be compared with
-  /// the source's (string against int64, say); KeyError when one is missing.
+  /// the source's (string against int64, say); KeyError when one is missing. Types of one
+  /// kind compare by value: integers of any width and sign, timestamps of any unit (with
+  /// a time zone or both without), durations, decimals of any precision and scale.
   arrow::Status CheckComparable(const arrow::Schema& target, const std::string& target_name) const;
 
   /// Per row of `batch` (which holds the key columns, found by name): the key's id in
-  /// the source, or null when the source does not have that key.
+  /// the source, or null when the source does not have that key (a value the source's
+  /// type cannot hold, such as a uint64 past 2^63 against int64 keys, has none).
   arrow::Result<std::shared_ptr<arrow::UInt32Array>> Lookup(const arrow::RecordBatch& batch);
 
   /// Distinct keys in the source.
@@ -71,13 +82,21 @@ class KeyIndex {
  private:
   KeyIndex() = default;
   // For one integer key column: the source's distinct keys ascending, with their ids.
+  // Keys are held as int64 in an order-preserving form (uint64 with its top bit
+  // flipped), so one walk serves both signs.
   arrow::Status MakeGrouper();
   arrow::Status BuildSorted(std::vector<std::pair<int64_t, int64_t>> pairs);
   arrow::Status HashSortedKeys();
   // Ids by walking `keys` (non-null, ascending) beside sorted_keys_; null when they do not
   // ascend, for the Grouper to answer.
-  arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const arrow::Int64Array& keys) const;
+  arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const arrow::Array& keys) const;
+  // Lookup of keys already in the canonical types.
+  arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupCanonical(std::vector<arrow::Datum> keys,
+                                                                     int64_t num_rows);
+  template <typename T>
+  arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const T* values, int64_t n) const;
   std::vector<std::string> key_columns_;
+  std::vector<std::shared_ptr<arrow::DataType>> key_types_;  // the source's, for messages
   std::vector<std::shared_ptr<arrow::DataType>> canonical_types_;
   std::unique_ptr<arrow::compute::ExecContext> context_;  // the grouper's pool
   std::mutex mutex_;  // guards grouper_'s lookups
@@ -85,7 +104,7 @@ class KeyIndex {
   std::vector<int64_t> winning_rows_;
   // Read-only after Make, so lookups through them need no lock; in the Arrow pool, so the
   // merge's memory budget sees them (12 bytes per distinct key).
-  std::shared_ptr<arrow::Buffer> sorted_keys_;  // int64, ascending, distinct
+  std::shared_ptr<arrow::Buffer> sorted_keys_;  // int64 (order-preserving form), ascending, distinct
   int64_t num_sorted_ = 0;
 };
 

@@ -1,11 +1,20 @@
+// Key matching: rows numbered across batches, the last row wins, null equals null, by value
+// across integer widths and signs (uint64 over its whole range), other units and scales,
+// storage types; and the types that cannot be keys.
+#include "merge/key_index_internal.h"
+
 #include <gtest/gtest.h>
 
+#include <arrow/compute/api_vector.h>
+#include <arrow/extension/uuid.h>
+#include <arrow/io/file.h>
 #include <arrow/table.h>
+#include <parquet/arrow/writer.h>
 
+#include "fsspeckit/merge/merge.h"
 #include "merge/merge_test_fixture.h"
-#include "testing/status_assertions.h"
-#include "merge/key_index_internal.h"
 #include "merge/target_scan_internal.h"
+#include "testing/status_assertions.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -109,6 +118,173 @@ TEST(KeyIndexTest, IncomparableTypesAndMissingColumnsAreNamed) {
   EXPECT_NE(st.message().find("key column 'id' cannot be compared"), std::string::npos);
   ASSERT_RAISES(KeyError, index->CheckComparable(*arrow::schema({}), "t.parquet"));
   ASSERT_RAISES(Invalid, KeyIndex::Make(*source, {"nope"}).status());
+}
+
+// Per probe row: the source row its key matched, or -1.
+std::vector<int64_t> Rows(KeyIndex& index, const arrow::RecordBatch& probe) {
+  auto ids = index.Lookup(probe).ValueOrDie();
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < ids->length(); ++i) {
+    rows.push_back(ids->IsValid(i) ? index.winning_rows()[ids->Value(i)] : -1);
+  }
+  return rows;
+}
+
+std::shared_ptr<arrow::RecordBatch> Keys(const std::shared_ptr<arrow::DataType>& type,
+                                         const std::string& json) {
+  return Batch({"k"}, {Json(type, json)});
+}
+
+constexpr const char* kU64Max = "18446744073709551615";
+constexpr const char* kTwo63 = "9223372036854775808";
+constexpr const char* kI64Max = "9223372036854775807";
+
+// The sorted walk (ascending probes) and the hash table (the others) give the same answers.
+TEST(KeyIndexTypesTest, Uint64KeysMatchOverTheirWholeRange) {
+  auto source = Keys(arrow::uint64(), std::string("[") + kU64Max + ", 0, " + kTwo63 + ", 5, " +
+                                          kI64Max + "]");
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  EXPECT_EQ(index->num_keys(), 5);
+  EXPECT_EQ(Rows(*index, *Keys(arrow::uint64(), std::string("[0, 5, 6, ") + kI64Max + ", " +
+                                                    kTwo63 + ", " + kU64Max + "]")),
+            (std::vector<int64_t>{1, 3, -1, 4, 2, 0}));
+  EXPECT_EQ(Rows(*index, *Keys(arrow::uint64(), std::string("[") + kU64Max + ", 5, " + kTwo63 +
+                                                    ", 7, 0]")),
+            (std::vector<int64_t>{0, 3, 2, -1, 1}));
+  // int64 probes by value: -1 is not 2^64-1, INT64_MAX is INT64_MAX.
+  EXPECT_EQ(Rows(*index, *Keys(arrow::int64(), std::string("[-1, 0, 5, ") + kI64Max + "]")),
+            (std::vector<int64_t>{-1, 1, 3, 4}));
+  EXPECT_EQ(Rows(*index, *Keys(arrow::int8(), "[5, -128, 0, null]")),
+            (std::vector<int64_t>{3, -1, 1, -1}));
+  ASSERT_OK_AND_ASSIGN(SourceRange range,
+                       MakeSourceRange(*arrow::Table::FromRecordBatches({source}).ValueOrDie(), "k"));
+  EXPECT_EQ(std::get<std::vector<uint64_t>>(range.values),
+            (std::vector<uint64_t>{0, 5, (uint64_t{1} << 63) - 1, uint64_t{1} << 63, ~uint64_t{0}}));
+}
+
+TEST(KeyIndexTypesTest, Int64KeysNeverMatchUint64ValuesPast2To63) {
+  auto source = Keys(arrow::int64(), std::string("[-1, 5, ") + kI64Max + ", -9223372036854775808]");
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  const std::string ascending = std::string("[0, 5, ") + kI64Max + ", " + kTwo63 + ", " + kU64Max + "]";
+  EXPECT_EQ(Rows(*index, *Keys(arrow::uint64(), ascending)), (std::vector<int64_t>{-1, 1, 2, -1, -1}));
+  const std::string unordered = std::string("[") + kU64Max + ", " + kTwo63 + ", 5, 0, " + kI64Max + "]";
+  EXPECT_EQ(Rows(*index, *Keys(arrow::uint64(), unordered)), (std::vector<int64_t>{-1, -1, 1, -1, 2}));
+  const std::string with_null = std::string("[null, ") + kU64Max + ", 5]";
+  EXPECT_EQ(Rows(*index, *Keys(arrow::uint64(), with_null)), (std::vector<int64_t>{-1, -1, 1}));
+}
+
+TEST(KeyIndexTypesTest, CompositeKeysWithUint64AndNulls) {
+  auto source = Batch({"a", "b"}, {Json(arrow::uint64(), std::string("[") + kU64Max + ", " +
+                                                             kU64Max + ", null, 1]"),
+                                   Json(arrow::utf8(), R"(["x", "y", "x", null])")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"a", "b"}));
+  auto probe = Batch({"a", "b"}, {Json(arrow::int64(), "[-1, 1, null, 1]"),
+                                  Json(arrow::large_utf8(), R"(["x", null, "x", "x"])")});
+  EXPECT_EQ(Rows(*index, *probe), (std::vector<int64_t>{-1, 3, 2, -1}));
+  auto same = Batch({"a", "b"}, {Json(arrow::uint64(), std::string("[") + kU64Max + ", " +
+                                                           kU64Max + "]"),
+                                 Json(arrow::utf8(), R"(["y", "x"])")});
+  EXPECT_EQ(Rows(*index, *same), (std::vector<int64_t>{1, 0}));
+}
+
+// Another unit or scale is compared by value: a value the source's type cannot hold
+// exactly matches nothing.
+TEST(KeyIndexTypesTest, OtherUnitsAndScalesMatchByValue) {
+  auto seconds = Keys(arrow::timestamp(arrow::TimeUnit::SECOND), "[1, 2, -3]");
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*seconds, {"k"}));
+  EXPECT_EQ(Rows(*index, *Keys(arrow::timestamp(arrow::TimeUnit::MILLI), "[1000, 1500, -3000, 2000]")),
+            (std::vector<int64_t>{0, -1, 2, 1}));
+  // Past what nanoseconds hold: no match, no error.
+  auto far = Keys(arrow::timestamp(arrow::TimeUnit::SECOND), "[253402300799, 1]");
+  auto nanos = Keys(arrow::timestamp(arrow::TimeUnit::NANO), "[1000000000, 9223372036854775807]");
+  ASSERT_OK_AND_ASSIGN(auto far_index, KeyIndex::Make(*nanos, {"k"}));
+  EXPECT_EQ(Rows(*far_index, *far), (std::vector<int64_t>{-1, 0}));
+  ASSERT_OK_AND_ASSIGN(auto decimals, KeyIndex::Make(*Keys(arrow::decimal128(10, 2), R"(["1.50", "-2.00"])"), {"k"}));
+  EXPECT_EQ(Rows(*decimals, *Keys(arrow::decimal128(12, 3), R"(["1.500", "1.505", "-2.000"])")),
+            (std::vector<int64_t>{0, -1, 1}));
+  EXPECT_EQ(Rows(*decimals, *Keys(arrow::decimal256(40, 0), R"(["2", "-2"])")),
+            (std::vector<int64_t>{-1, 1}));
+  ASSERT_OK_AND_ASSIGN(auto dates, KeyIndex::Make(*Keys(arrow::date32(), "[0, 19000]"), {"k"}));
+  EXPECT_EQ(Rows(*dates, *Keys(arrow::date64(), "[1641600000000, 0, 1]")),
+            (std::vector<int64_t>{1, 0, -1}));
+  ASSERT_OK_AND_ASSIGN(auto times, KeyIndex::Make(*Keys(arrow::time32(arrow::TimeUnit::SECOND), "[1, 86399]"), {"k"}));
+  EXPECT_EQ(Rows(*times, *Keys(arrow::time64(arrow::TimeUnit::MICRO), "[86399000000, 1000001, 1000000]")),
+            (std::vector<int64_t>{1, -1, 0}));
+  auto instants = Keys(arrow::timestamp(arrow::TimeUnit::SECOND, "UTC"), "[1]");
+  ASSERT_OK_AND_ASSIGN(auto instant_index, KeyIndex::Make(*instants, {"k"}));
+  EXPECT_EQ(Rows(*instant_index, *Keys(arrow::timestamp(arrow::TimeUnit::MILLI, "Asia/Kolkata"), "[1000]")),
+            (std::vector<int64_t>{0}));
+  // A wall-clock time is not an instant.
+  auto naive = arrow::schema({arrow::field("k", arrow::timestamp(arrow::TimeUnit::SECOND))});
+  ASSERT_RAISES(TypeError, instant_index->CheckComparable(*naive, "t.parquet"));
+  ASSERT_OK(index->CheckComparable(
+      *arrow::schema({arrow::field("k", arrow::timestamp(arrow::TimeUnit::NANO))}), "t.parquet"));
+}
+
+// Dictionaries, fixed-size binaries and extension types are compared by what they hold.
+TEST(KeyIndexTypesTest, StorageDoesNotChangeAKey) {
+  auto plain = Keys(arrow::utf8(), R"(["a", "b"])");
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*plain, {"k"}));
+  auto dictionary = Json(arrow::utf8(), R"(["b", "c", "a", "b"])");
+  ASSERT_OK_AND_ASSIGN(arrow::Datum encoded, arrow::compute::DictionaryEncode(dictionary));
+  EXPECT_EQ(Rows(*index, *Batch({"k"}, {encoded.make_array()})), (std::vector<int64_t>{1, -1, 0, 1}));
+
+  auto uuid = arrow::extension::uuid();
+  auto storage = Json(arrow::fixed_size_binary(16), R"(["0123456789abcdef", "fedcba9876543210"])");
+  auto uuids = arrow::ExtensionType::WrapArray(uuid, storage);
+  ASSERT_OK_AND_ASSIGN(auto uuid_index, KeyIndex::Make(*Batch({"k"}, {uuids}), {"k"}));
+  EXPECT_EQ(Rows(*uuid_index, *Keys(arrow::binary(), R"(["fedcba9876543210", "0123456789abcdeX"])")),
+            (std::vector<int64_t>{1, -1}));
+  EXPECT_EQ(Rows(*uuid_index, *Batch({"k"}, {storage})), (std::vector<int64_t>{0, 1}));
+}
+
+TEST(KeyIndexTypesTest, NestedAndNullTypesAreRefusedByName) {
+  struct Case {
+    std::shared_ptr<arrow::DataType> type;
+    std::string json;
+  };
+  for (const Case& c : std::vector<Case>{
+           {arrow::list(arrow::utf8()), R"([["a"]])"},
+           {arrow::struct_({arrow::field("a", arrow::int64())}), R"([{"a": 1}])"},
+           {arrow::map(arrow::utf8(), arrow::int64()), R"([[["a", 1]]])"},
+           {arrow::fixed_size_list(arrow::int32(), 2), "[[1, 2]]"},
+           {arrow::null(), "[null]"},
+           {arrow::month_day_nano_interval(), "[[1, 2, 3]]"}}) {
+    auto source = Batch({"id", "tags"}, {Json(arrow::int64(), "[1]"), Json(c.type, c.json)});
+    auto made = KeyIndex::Make(*source, {"id", "tags"});
+    ASSERT_RAISES(TypeError, made.status());
+    EXPECT_NE(made.status().message().find("key column 'tags' is " + c.type->ToString() +
+                                           ": a key must be a scalar type"),
+              std::string::npos)
+        << made.status().message();
+  }
+}
+
+// Row-group statistics of either sign prune against keys of the other: a row group of
+// uint64 values past 2^63 holds no int64 key, one of negative int64s no uint64 key.
+TEST_F(MergeTest, StatisticsPruneAcrossIntegerSigns) {
+  auto write = [&](const std::string& name, const std::shared_ptr<arrow::DataType>& type,
+                   const std::string& json) {
+    auto table = arrow::Table::Make(arrow::schema({arrow::field("id", type)}), {Json(type, json)});
+    auto out = arrow::io::FileOutputStream::Open(tmp_.path() + "/" + name).ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, 2));
+    ASSERT_OK(out->Close());
+  };
+  write("high.parquet", arrow::uint64(), std::string("[") + kI64Max + ", " + kU64Max + "]");
+  write("low.parquet", arrow::int64(), "[-5, -1]");
+  auto plan = [&](const std::shared_ptr<arrow::Array>& keys) {
+    auto source = arrow::Table::Make(arrow::schema({arrow::field("id", keys->type())}), {keys});
+    auto index = KeyIndex::Make(*source, {"id"}).ValueOrDie();
+    SourceRange range = MakeSourceRange(*source, "id").ValueOrDie();
+    return ScanTargets(*fs_, tmp_.path(), *index, range, *source, {}, false).ValueOrDie();
+  };
+  TargetScan signed_keys = plan(Json(arrow::int64(), "[-1, 3]"));
+  EXPECT_EQ(signed_keys.candidate_files, 1);  // high.parquet ruled out by its statistics
+  EXPECT_EQ(signed_keys.files[1].matched_rows, 1);
+  // (Within int64: the files' schemas unify to int64, which the source must fit.)
+  TargetScan unsigned_keys = plan(Json(arrow::uint64(), std::string("[3, ") + kI64Max + "]"));
+  EXPECT_EQ(unsigned_keys.candidate_files, 1);  // low.parquet ruled out
+  EXPECT_EQ(unsigned_keys.files[0].matched_rows, 1);
 }
 
 }  // namespace

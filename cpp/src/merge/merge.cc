@@ -14,7 +14,7 @@
 #include "io/dataset_lock_internal.h"
 #include "fsspeckit/merge/plan.h"
 #include "fsspeckit/merge/commit.h"
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 #include "merge/planned_merge_internal.h"
 #include "merge/task_internal.h"
 
@@ -58,7 +58,7 @@ using TaskOutput = std::optional<arrow::Result<TaskResult>>;  // empty: not star
 void RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem>& fs,
               size_t first, size_t last, int workers, const TaskOptions& options,
               const LocalTaskContext& local, std::vector<TaskOutput>& outputs) {
-  ParallelFor(first, last, workers, [&](size_t t) {
+  io::ParallelFor(first, last, workers, [&](size_t t) {
     outputs[t] = RunTask(planned.plan(), t, planned.local_input(), fs, options, local);
     return outputs[t]->ok();
   });

@@ -38,6 +38,7 @@ class MergeReportTest : public ::testing::Test {
     options.key_columns = {"id"};
     options.limits = {budget_bytes, std::nullopt, 0};  // the pool alone is judged
     options.collect = [this] { ++collections_; };
+    options.max_rows_per_file = 4000;  // files full: new keys are an insert task, a phase
     return options;
   }
   fsspeckit::testing::TempDir tmp_;

@@ -104,6 +104,9 @@ class TwoFileMergeTest : public MergeTest {
     WriteFile("a.parquet", 0, 6, 2);
     WriteFile("b.parquet", 10, 6, 2);
     options_.key_columns = {"id"};
+    // Both files are full: new keys are a task of their own (an insert task), not rows
+    // appended to a rewritten file (that case: MergeTest.NewKeysGoIntoAFileRewrittenAnyway).
+    options_.max_rows_per_file = 6;
   }
   MergeOptions options_;
 };

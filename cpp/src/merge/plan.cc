@@ -1,11 +1,17 @@
 // fsspeckit: the first step of a merge: validate, load the source, lock, plan the tasks.
 #include <algorithm>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <optional>
 #include <thread>
 
+#include <arrow/scalar.h>
 #include <arrow/table.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
+#include "io/parallel_for_internal.h"
 #include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
@@ -13,6 +19,7 @@
 #include "fsspeckit/io/write_parquet.h"
 #include "merge/target_scan_internal.h"
 #include "merge/planned_merge_internal.h"
+#include "merge/dataset_schema_internal.h"
 #include "merge/missing_columns_internal.h"
 
 namespace fsspeckit::merge {
@@ -64,17 +71,117 @@ int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& writ
   return 3 * largest_decoded + largest_compressed + output_bytes;
 }
 
+// A joined file holds up to this many rows: files few and large enough to scan fast,
+// and still several rewrites to run side by side where a merge touches many small files.
+constexpr int64_t kJoinedRowsCap = int64_t{1} << 20;
+
+// A small file rewritten beside another of the same folder (the one before it in path
+// order, itself small or already joining others) is written with it, as one file, when
+// their rows fit max_rows_per_file and kJoinedRowsCap: a merge touching many small files
+// of a partition leaves few files there, not as many as it found. Their row groups are
+// decoded and joined into full-size ones. False when `task` stays a task of its own.
+bool JoinsInto(MergeTask& into, MergeTask& task, const std::optional<int64_t>& max_rows_per_file) {
+  const int64_t limit = std::min(kJoinedRowsCap, max_rows_per_file.value_or(kJoinedRowsCap));
+  if (io::ParentPath(into.file) != io::ParentPath(task.file) ||
+      (into.joined.empty() && into.work_rows >= kSmallRows) || into.work_rows > limit - task.work_rows) {
+    return false;
+  }
+  into.joined.push_back({std::move(task.file), std::move(task.row_groups)});
+  std::vector<int64_t> rows;
+  rows.reserve(into.source_rows.size() + task.source_rows.size());
+  std::merge(into.source_rows.begin(), into.source_rows.end(), task.source_rows.begin(),
+             task.source_rows.end(), std::back_inserter(rows));
+  into.source_rows = std::move(rows);
+  into.work_rows += task.work_rows;
+  // The files are read one after the other (MakeTasks adds the row group being joined).
+  into.estimated_bytes = std::max(into.estimated_bytes, task.estimated_bytes);
+  return true;
+}
+
+// The partition of a hive folder or of a source row, as text equal where the values are:
+// each partition column's value in the source's type, as Arrow prints it. Empty for an
+// unpartitioned dataset; nullopt for a folder whose value is not of the source's type.
+std::optional<std::string> FolderPartition(const TargetFile& file, const Plan& plan,
+                                           const arrow::Schema& source) {
+  std::string key;
+  for (const std::string& column : plan.partition_by) {
+    auto value = file.partition_values.find(column);
+    if (value == file.partition_values.end()) return std::nullopt;
+    if (value->second == kHiveNull) {
+      key += std::string("\0null\0", 6);
+      continue;
+    }
+    auto parsed = arrow::Scalar::Parse(source.GetFieldByName(column)->type(), value->second);
+    if (!parsed.ok()) return std::nullopt;
+    key += (*parsed)->ToString() + std::string(1, '\0');
+  }
+  return key;
+}
+
+arrow::Result<std::string> RowPartition(const arrow::Table& source, int64_t row, const Plan& plan) {
+  std::string key;
+  for (const std::string& column : plan.partition_by) {
+    ARROW_ASSIGN_OR_RAISE(auto value, source.GetColumnByName(column)->GetScalar(row));
+    key += value->is_valid ? value->ToString() + std::string(1, '\0') : std::string("\0null\0", 6);
+  }
+  return key;
+}
+
+// Few inserted rows (a small file's worth) go into files that are rewritten anyway: the
+// rows of each partition into the file of that partition (its hive folder) with the
+// fewest rows that has room for them under max_rows_per_file. A merge then leaves no new
+// small file behind, where daily merges would otherwise add one a day. The rows that find
+// no such file stay in `insert`; false when none is left there.
+arrow::Result<bool> AppendToRewrites(MergeTask& insert, std::vector<MergeTask>& rewrites,
+                                     const Plan& plan, const TargetScan& found,
+                                     const arrow::Table& source) {
+  if (insert.work_rows >= kSmallRows || rewrites.empty()) return false;
+  std::map<std::string, const TargetFile*> files;
+  for (const TargetFile& file : found.files) files[file.path] = &file;
+  std::map<std::string, std::vector<int64_t>> rows_by_partition;  // in source order
+  for (int64_t row : insert.source_rows) {
+    ARROW_ASSIGN_OR_RAISE(std::string partition, RowPartition(source, row, plan));
+    rows_by_partition[partition].push_back(row);
+  }
+  const int64_t limit = plan.write.max_rows_per_file.value_or(std::numeric_limits<int64_t>::max());
+  const int64_t bytes_per_row = insert.estimated_bytes / std::max<int64_t>(1, insert.work_rows);
+  std::vector<int64_t> left;
+  for (auto& [partition, rows] : rows_by_partition) {
+    const int64_t n = static_cast<int64_t>(rows.size());
+    MergeTask* chosen = nullptr;
+    for (MergeTask& task : rewrites) {
+      if (task.work_rows > limit - n || (chosen && task.work_rows >= chosen->work_rows)) continue;
+      if (FolderPartition(*files.at(task.file), plan, *source.schema()) == partition) chosen = &task;
+    }
+    if (!chosen) {
+      left.insert(left.end(), rows.begin(), rows.end());
+      continue;
+    }
+    chosen->appended_rows = std::move(rows);
+    chosen->work_rows += n;
+    chosen->estimated_bytes += bytes_per_row * n;
+  }
+  std::sort(left.begin(), left.end());  // the source's order
+  insert.work_rows = static_cast<int64_t>(left.size());
+  insert.estimated_bytes = bytes_per_row * insert.work_rows;
+  insert.source_rows = std::move(left);
+  return insert.source_rows.empty();
+}
+
 // The tasks of the writing phase: rewrites largest first (the last to finish are
 // short), then the inserted rows as one task. An insert holds its rows three times
 // (gathered, queued in the dataset writer, concatenated into a row group), four when
 // partitioned (measured: 2.7x and 3.3x).
-std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, const Plan& plan,
-                                 int64_t source_bytes, int64_t source_num_rows) {
+arrow::Result<std::vector<MergeTask>> MakeTasks(const TargetScan& found, const KeyIndex& keys,
+                                                const Plan& plan, int64_t source_bytes,
+                                                const arrow::Table& source) {
+  const int64_t source_num_rows = source.num_rows();
   const bool rewrites = plan.strategy != Strategy::kInsert;
   const bool inserts = plan.strategy != Strategy::kUpdate;
   const int64_t source_row_bytes = source_bytes / std::max<int64_t>(1, source_num_rows);
   std::vector<MergeTask> tasks;
   std::vector<int64_t> compressed;
+  size_t previous_file = 0;  // the last file given a task
   for (size_t f = 0; rewrites && f < found.files.size(); ++f) {
     const TargetFile& file = found.files[f];
     if (file.matched_rows == 0) continue;
@@ -87,8 +194,22 @@ std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, 
     std::sort(task.source_rows.begin(), task.source_rows.end());
     task.work_rows = file.num_rows();
     task.estimated_bytes = RewriteBytes(file, plan.write, source_row_bytes);
+    // Joined only with the file just before it in the listing: the dataset's row order
+    // (by path, then row) stays as it was.
+    const bool follows = !tasks.empty() && previous_file + 1 == f;
+    previous_file = f;
+    if (file.num_rows() < kSmallRows && follows &&
+        JoinsInto(tasks.back(), task, plan.write.max_rows_per_file)) {
+      compressed.back() += CompressedBytes(*file.metadata);
+      continue;
+    }
     tasks.push_back(std::move(task));
     compressed.push_back(CompressedBytes(*file.metadata));
+  }
+  // A joined task also holds the row group it joins: at most all its files' rows, as the
+  // writer buffers them (compressed).
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    if (!tasks[t].joined.empty()) tasks[t].estimated_bytes += compressed[t];
   }
   std::vector<size_t> order(tasks.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -108,9 +229,19 @@ std::vector<MergeTask> MakeTasks(const TargetScan& found, const KeyIndex& keys, 
     // Divided first: the product could overflow.
     insert.estimated_bytes = copies * (source_bytes / std::max<int64_t>(1, keys.num_keys())) *
                              insert.work_rows;
-    ordered.push_back(std::move(insert));
+    ARROW_ASSIGN_OR_RAISE(bool appended, AppendToRewrites(insert, ordered, plan, found, source));
+    if (!appended) ordered.push_back(std::move(insert));
   }
   return ordered;
+}
+
+// Files the plan scans at once: two on a local disk (decoding key columns is the work), more
+// on an object store (round trips are), as many as the budget has room for: a scan holds a
+// file's key columns, guessed at 64 MiB at most.
+int ScanWorkers(const arrow::fs::FileSystem& fs, memory::Budget& budget) {
+  const int local = std::thread::hardware_concurrency() > 1 ? 2 : 1;
+  const int64_t room = budget.pool()->available_bytes() / (int64_t{64} << 20);
+  return static_cast<int>(std::clamp<int64_t>(room, local, io::WorkersFor(fs, local)));
 }
 
 // Loads and indexes the source; refuses one larger than the budget.
@@ -186,6 +317,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_RETURN_NOT_OK(CheckColumns(*reader->schema(), options.partition_columns,
                                    "Partition column(s) not found in source: "));
   ARROW_RETURN_NOT_OK(io::ValidateWriteOptions(plan.write));  // codec and sizes, before any work
+  ARROW_RETURN_NOT_OK(io::CheckParquetStores(*reader->schema()));  // intervals, unions: named
   state->perf = perf::PerformanceMonitor::Make(state->budget->monitor());
   state->perf->StartOp("key_index");
   SourceRange range;
@@ -215,7 +347,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : state->budget->planned_keys_bytes();
   ARROW_ASSIGN_OR_RAISE(TargetScan found, ScanTargets(fs, dir, keys, range, source,
                                                    options.partition_columns, rewrites,
-                                                   keep_keys_bytes));
+                                                   keep_keys_bytes, ScanWorkers(fs, *state->budget)));
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));
   if (found.files.empty() && options.strategy == Strategy::kUpdate) {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
@@ -235,7 +367,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   if (rewrites) {
     for (uint8_t matched : found.key_matched) plan.updated += matched ? 1 : 0;
   }
-  plan.tasks = MakeTasks(found, keys, plan, state->source_bytes, source.num_rows());
+  ARROW_ASSIGN_OR_RAISE(plan.tasks, MakeTasks(found, keys, plan, state->source_bytes, source));
   state->staging.emplace(location.filesystem, dir);
   plan.staging_dir = state->staging->dir();
   if (stage_source && !plan.tasks.empty()) ARROW_RETURN_NOT_OK(StageSource(*state));

@@ -28,8 +28,15 @@ struct TaskSource {
   SourceRows rows;
   std::shared_ptr<KeyIndex> keys;
   bool routed = false;
+  /// Routed: where the task's MergeTask::appended_rows are in `rows` (after its own).
+  std::vector<int64_t> appended_rows;
   std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
 };
+
+/// Fewer rows than this make a small row group, or a small file: a rewrite joins row
+/// groups this small on average, and inserted rows this few go into a file rewritten
+/// anyway rather than into a file of their own.
+inline constexpr int64_t kSmallRows = 64 * 1024;
 
 struct PlannedMerge::State {
   /// First: everything below may hold buffers from its pool.

@@ -30,7 +30,8 @@ class RewriteReader : public arrow::RecordBatchReader {
   RewriteReader(std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file,
                 KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
                 std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool,
-                int64_t& matched_rows, std::map<int, PlannedKeys>* planned)
+                int64_t& matched_rows, std::map<int, PlannedKeys>* planned,
+                std::set<int> skipped)
       : reader_(std::move(reader)),
         file_(file),
         keys_(keys),
@@ -40,6 +41,7 @@ class RewriteReader : public arrow::RecordBatchReader {
         pool_(pool),
         matched_rows_(matched_rows),
         matched_(file.matched_row_groups.begin(), file.matched_row_groups.end()),
+        skipped_(std::move(skipped)),
         planned_(planned) {}
 
   // Which leaves to read where the key columns are planned, and where those go back.
@@ -73,6 +75,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     std::shared_ptr<arrow::RecordBatch> batch;
     while (!batch) {
       if (!row_group_) {
+        while (skipped_.count(next_)) ++next_;  // copied by the caller, never read
         if (next_ >= file_.metadata->num_row_groups()) return arrow::Status::OK();
         ARROW_RETURN_NOT_OK(ladder_.Step());
         ARROW_RETURN_NOT_OK(StartRowGroup(next_++));
@@ -163,6 +166,7 @@ class RewriteReader : public arrow::RecordBatchReader {
   arrow::MemoryPool* pool_;
   int64_t& matched_rows_;
   std::set<int> matched_;
+  std::set<int> skipped_;
   int next_ = 0;
   int rg_ = -1;  // the row group being read, by row_group_
   std::unique_ptr<arrow::RecordBatchReader> row_group_;
@@ -179,9 +183,10 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> MakeRewriteReader(
     std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file, KeyIndex& keys,
     const SourceRows& source, memory::DegradationLadder& ladder,
     std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool, int64_t& matched_rows,
-    std::map<int, PlannedKeys>* planned) {
+    std::map<int, PlannedKeys>* planned, std::set<int> skipped) {
   auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, keys, source, ladder,
-                                                 std::move(advance), pool, matched_rows, planned);
+                                                 std::move(advance), pool, matched_rows, planned,
+                                                 std::move(skipped));
   ARROW_RETURN_NOT_OK(rewrite->Init());
   return rewrite;
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <arrow/record_batch.h>
 #include <parquet/arrow/reader.h>
@@ -22,11 +23,12 @@ namespace fsspeckit::merge {
 /// row group; `advance` is told the rows of every batch; `matched_rows` counts
 /// replacements. `planned`: the key columns the plan read from this file, by row group (may
 /// be nullptr); the row groups found there are read without their key columns, and each
-/// entry is freed once used.
+/// entry is freed once used. Row groups in `skipped` are not read at all (the caller
+/// copies them raw).
 arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> MakeRewriteReader(
     std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file, KeyIndex& keys,
     const SourceRows& source, memory::DegradationLadder& ladder,
     std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool, int64_t& matched_rows,
-    std::map<int, PlannedKeys>* planned);
+    std::map<int, PlannedKeys>* planned, std::set<int> skipped = {});
 
 }  // namespace fsspeckit::merge

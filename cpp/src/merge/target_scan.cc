@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -25,7 +27,7 @@
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
 #include "merge/dataset_schema_internal.h"
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -49,11 +51,13 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
   if (!column) return arrow::Status::Invalid("key column '", key_column, "' is not in the source");
   const std::shared_ptr<arrow::DataType> type = CanonicalKeyType(column->type());
   const arrow::Type::type id = type->id();
-  if (id != arrow::Type::INT64 && id != arrow::Type::DOUBLE && id != arrow::Type::STRING) {
+  if (id != arrow::Type::INT64 && id != arrow::Type::UINT64 && id != arrow::Type::DOUBLE &&
+      id != arrow::Type::STRING) {
     return SourceRange{};  // statistics do not prune this type
   }
   SourceRange range;
   std::vector<int64_t> ints;
+  std::vector<uint64_t> uints;
   std::vector<double> doubles;
   std::vector<std::string> strings;
   for (const std::shared_ptr<arrow::Array>& chunk : column->chunks()) {
@@ -63,6 +67,8 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
       if (canonical->IsNull(i)) continue;
       if (id == arrow::Type::INT64) {
         ints.push_back(static_cast<const arrow::Int64Array&>(*canonical).Value(i));
+      } else if (id == arrow::Type::UINT64) {
+        uints.push_back(static_cast<const arrow::UInt64Array&>(*canonical).Value(i));
       } else if (id == arrow::Type::DOUBLE) {
         const double value = static_cast<const arrow::DoubleArray&>(*canonical).Value(i);
         // NaN keys: statistics exclude NaN, so files must be read to find them.
@@ -76,6 +82,9 @@ arrow::Result<SourceRange> MakeSourceRange(const arrow::Table& source,
   if (id == arrow::Type::INT64) {
     SortUnique(ints);
     range.values = std::move(ints);
+  } else if (id == arrow::Type::UINT64) {
+    SortUnique(uints);
+    range.values = std::move(uints);
   } else if (id == arrow::Type::DOUBLE) {
     SortUnique(doubles);
     range.values = std::move(doubles);
@@ -94,6 +103,34 @@ bool AnyInRange(const std::vector<T>& sorted, const T& lo, const T& hi) {
   return it != sorted.end() && !(hi < *it);
 }
 
+// Integer statistics of any width and sign as [lo, hi] in 128 bits; nullopt for others.
+std::optional<std::pair<__int128, __int128>> IntegerBounds(const arrow::Scalar& min,
+                                                           const arrow::Scalar& max) {
+  auto value = [](const arrow::Scalar& scalar) -> std::optional<__int128> {
+    if (!scalar.is_valid || !arrow::is_integer(scalar.type->id())) return std::nullopt;
+    if (arrow::is_unsigned_integer(scalar.type->id())) {
+      auto cast = scalar.CastTo(arrow::uint64());
+      if (!cast.ok()) return std::nullopt;
+      return static_cast<const arrow::UInt64Scalar&>(**cast).value;
+    }
+    auto cast = scalar.CastTo(arrow::int64());
+    if (!cast.ok()) return std::nullopt;
+    return static_cast<const arrow::Int64Scalar&>(**cast).value;
+  };
+  auto lo = value(min), hi = value(max);
+  if (!lo || !hi) return std::nullopt;
+  return std::make_pair(*lo, *hi);
+}
+
+// Whether a sorted key of type T lies in [lo, hi], bounds of any integer type: bounds
+// past T's range are clamped (a uint64 row group above 2^63 holds no int64 key).
+template <typename T>
+bool AnyIntegerInRange(const std::vector<T>& sorted, __int128 lo, __int128 hi) {
+  const __int128 min = std::numeric_limits<T>::min(), max = std::numeric_limits<T>::max();
+  if (hi < min || lo > max || lo > hi) return false;
+  return AnyInRange(sorted, static_cast<T>(std::max(lo, min)), static_cast<T>(std::min(hi, max)));
+}
+
 // Could this row group hold one of the source's keys? True whenever unsure.
 bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
                       const SourceRange& range, const std::shared_ptr<arrow::DataType>& canonical) {
@@ -107,12 +144,16 @@ bool RowGroupMayMatch(const parquet::RowGroupMetaData& row_group, int leaf,
   if (!stats->HasMinMax()) return !(stats->HasNullCount() && stats->num_values() == 0);
   std::shared_ptr<arrow::Scalar> min, max;
   if (!parquet::arrow::StatisticsAsScalars(*stats, &min, &max).ok()) return true;
+  auto* ints = std::get_if<std::vector<int64_t>>(&range.values);
+  auto* uints = std::get_if<std::vector<uint64_t>>(&range.values);
+  if (ints || uints) {
+    auto bounds = IntegerBounds(*min, *max);
+    if (!bounds) return true;
+    return ints ? AnyIntegerInRange(*ints, bounds->first, bounds->second)
+                : AnyIntegerInRange(*uints, bounds->first, bounds->second);
+  }
   auto lo = min->CastTo(canonical), hi = max->CastTo(canonical);
   if (!lo.ok() || !hi.ok()) return true;
-  if (auto* ints = std::get_if<std::vector<int64_t>>(&range.values)) {
-    return AnyInRange(*ints, static_cast<const arrow::Int64Scalar&>(**lo).value,
-                      static_cast<const arrow::Int64Scalar&>(**hi).value);
-  }
   if (auto* doubles = std::get_if<std::vector<double>>(&range.values)) {
     return AnyInRange(*doubles, static_cast<const arrow::DoubleScalar&>(**lo).value,
                       static_cast<const arrow::DoubleScalar&>(**hi).value);
@@ -385,7 +426,7 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
-                                   bool check_partitions, int64_t keep_keys_bytes) {
+                                   bool check_partitions, int64_t keep_keys_bytes, int workers) {
   TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
   ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
@@ -394,11 +435,11 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
   const std::vector<std::string> no_checks;
   const std::vector<std::string>& check_columns = check_partitions ? partitioning.checked : no_checks;
 
-  // Files are scanned two at a time (footers and key columns only); the results are
+  // Files are scanned `workers` at a time (footers and key columns only); the results are
   // combined in path order, so the plan does not depend on the scheduling.
   std::vector<arrow::Result<FileScan>> scans(paths.size(), arrow::Status::UnknownError("unscanned"));
   std::atomic<int64_t> kept_bytes{0};
-  ParallelFor(0, paths.size(), std::thread::hardware_concurrency() > 1 ? 2 : 1, [&](size_t i) {
+  io::ParallelFor(0, paths.size(), std::max(1, workers), [&](size_t i) {
     arrow::Status thrown = io::CatchAtEdge("", [&] {
       scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns, keep_keys_bytes,
                           kept_bytes);

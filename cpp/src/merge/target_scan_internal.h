@@ -41,7 +41,8 @@ struct TargetFile {
 /// The first key column's distinct non-null source values, sorted, in the canonical
 /// type's C++ form; monostate when statistics cannot prune that type (or NaN keys).
 struct SourceRange {
-  std::variant<std::monostate, std::vector<int64_t>, std::vector<double>, std::vector<std::string>>
+  std::variant<std::monostate, std::vector<int64_t>, std::vector<uint64_t>, std::vector<double>,
+               std::vector<std::string>>
       values;
   bool has_null = false;
 };
@@ -76,10 +77,12 @@ struct TargetScan {
 /// Invalid, wherever the value is stored. Ends by checking that the source fits the
 /// dataset's schema (CheckSourceFits): nothing has been written when a check fails.
 /// Up to `keep_keys_bytes` of the key columns read are kept in TargetFile::planned_keys.
+/// `workers` files are scanned at once.
 arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
-                                   bool check_partitions, int64_t keep_keys_bytes = 0);
+                                   bool check_partitions, int64_t keep_keys_bytes = 0,
+                                   int workers = 2);
 
 }  // namespace fsspeckit::merge

@@ -28,7 +28,10 @@
 #include "merge/planned_merge_internal.h"
 #include "merge/rewrite_reader_internal.h"
 #include "merge/task_internal.h"
+#include "io/durable_sync_internal.h"
 #include "io/parquet_footer_internal.h"
+#include "io/row_group_copier_internal.h"
+#include "io/write_parquet_internal.h"
 #include "io/thread_edge_internal.h"
 #include "merge/plain_columns_internal.h"
 #include "merge/row_replacement_internal.h"
@@ -44,9 +47,7 @@ namespace cp = arrow::compute;
 // bench_matrix's random shapes). Several row groups under 64Ki rows on average are
 // joined: few rows per group make slow scans, and a rewrite is the moment to mend that.
 bool KeepsRowGroups(const parquet::FileMetaData& metadata) {
-  constexpr int64_t kJoinedBelowRows = 64 * 1024;
-  return metadata.num_row_groups() <= 1 ||
-         metadata.num_rows() >= kJoinedBelowRows * metadata.num_row_groups();
+  return metadata.num_row_groups() <= 1 || metadata.num_rows() >= kSmallRows * metadata.num_row_groups();
 }
 
 int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
@@ -198,11 +199,11 @@ class GatherReader : public arrow::RecordBatchReader {
 // The file as the task finds it, checked against the plan: a file changed since the
 // plan (another writer, without the lock) must not be rewritten from stale row groups.
 arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan& plan,
-                                          const MergeTask& task,
+                                          const std::string& path, const std::vector<int>& row_groups,
                                           std::shared_ptr<arrow::io::RandomAccessFile>& input) {
   TargetFile file;
-  file.path = task.file;
-  file.matched_row_groups = task.row_groups;
+  file.path = path;
+  file.matched_row_groups = row_groups;
   ARROW_ASSIGN_OR_RAISE(input, fs.OpenInputFile(file.path));
   ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   auto planned = std::find_if(plan.files.begin(), plan.files.end(),
@@ -240,27 +241,212 @@ struct TaskRun {
   int64_t matched = 0;
 };
 
-arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
-  std::shared_ptr<arrow::io::RandomAccessFile> input;
-  ARROW_ASSIGN_OR_RAISE(TargetFile file, OpenPlannedFile(*run.fs, run.plan, run.task, input));
-  const int64_t rows_per_read = RowsPerRead(file, run.plan.source_row_bytes, run.pool);
-  ARROW_ASSIGN_OR_RAISE(auto reader,
-                        OpenTarget(input, file, &run.pool, rows_per_read, run.decode_in_parallel));
-  // Where a tight budget has row groups read in slices, the slices are joined again (not
-  // written one by one), and the keys are read again rather than the plan's used.
-  const bool whole_row_groups = rows_per_read >= LargestRowGroupRows(*file.metadata);
-  const bool keep_row_groups = KeepsRowGroups(*file.metadata) && whole_row_groups;
-  std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *input);
-  auto planned = run.source.planned_keys.find(file.path);
-  std::map<int, PlannedKeys>* planned_keys =
-      planned == run.source.planned_keys.end() || !whole_row_groups ? nullptr : &planned->second;
+// Batches of `first`, then of `second`: a rewritten file's rows, then the rows appended.
+class ChainReader : public arrow::RecordBatchReader {
+ public:
+  ChainReader(std::shared_ptr<arrow::RecordBatchReader> first,
+              std::shared_ptr<arrow::RecordBatchReader> second)
+      : schema_(first->schema()), first_(std::move(first)), second_(std::move(second)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    if (first_) {
+      ARROW_RETURN_NOT_OK(first_->ReadNext(out));
+      if (*out) return arrow::Status::OK();
+      first_.reset();
+    }
+    return second_->ReadNext(out);
+  }
+
+ private:
+  std::shared_ptr<arrow::Schema> schema_;
+  std::shared_ptr<arrow::RecordBatchReader> first_, second_;  // first_: until it ends
+};
+
+// The rewritten file, one row group at a time, each as it was: one that holds no source
+// key is copied raw (never decoded: io/row_group_copier), the others are read with their
+// rows replaced and encoded again. Rows appended go after the file's, together with its
+// last row group when that one is small, so that appending keeps row groups full.
+arrow::Result<std::vector<io::WrittenFile>> RewriteCopying(
+    TaskRun& run, const TargetFile& file, std::shared_ptr<arrow::io::RandomAccessFile> input,
+    std::unique_ptr<parquet::arrow::FileReader> reader, std::map<int, PlannedKeys>* planned_keys,
+    std::vector<std::string> plain_columns, std::shared_ptr<arrow::RecordBatchReader> appended) {
+  const io::WriteDatasetOptions& write = run.plan.write;
+  ARROW_ASSIGN_OR_RAISE(auto properties,
+                        io::ParquetWriterProperties({write.compression, write.row_group_size,
+                                                     std::move(plain_columns), false, &run.pool}));
+  const std::string path = run.dir + "/part-0" + io::kStagedSuffix;
+  (void)run.fs->CreateDir(run.dir, /*recursive=*/true);  // object stores may not need it
+  ARROW_ASSIGN_OR_RAISE(auto out, run.fs->OpenOutputStream(path));
+  io::RowGroupCopierOptions copier_options;
+  copier_options.writer_properties = properties;
+  copier_options.pool = &run.pool;
+  ARROW_ASSIGN_OR_RAISE(auto copier, io::RowGroupCopier::Make(out, file.schema, copier_options));
+  ARROW_ASSIGN_OR_RAISE(auto source, io::CopySource::Open(input, file.path, file.metadata));
+  const parquet::FileMetaData& metadata = *file.metadata;
+  const int last = metadata.num_row_groups() - 1;
+  const std::set<int> matched(file.matched_row_groups.begin(), file.matched_row_groups.end());
+  const bool join_last = appended && last >= 0 &&
+                         metadata.RowGroup(last)->num_rows() < properties->max_row_group_length();
+  std::set<int> copied;
+  for (int rg = 0; rg <= last; ++rg) {
+    if (!matched.count(rg) && !(join_last && rg == last) && copier->CanCopy(source, rg).ok()) {
+      copied.insert(rg);
+    }
+  }
   ARROW_ASSIGN_OR_RAISE(auto rewrite,
                         MakeRewriteReader(std::move(reader), file, *run.source.keys,
                                           run.source.rows, run.ladder, run.advance, &run.pool,
-                                          run.matched, planned_keys));
-  auto written = WriteRewrite(rewrite, run.fs, run.dir + "/part-", run.plan.write,
-                              std::move(plain_columns), &run.pool, keep_row_groups);
-  if (planned != run.source.planned_keys.end()) planned->second.clear();  // any not used
+                                          run.matched, planned_keys, copied));
+  for (int rg = 0; rg <= last; ++rg) {
+    const int64_t rows = metadata.RowGroup(rg)->num_rows();
+    if (copied.count(rg)) {
+      ARROW_RETURN_NOT_OK(copier->CopyRowGroup(source, rg));
+      ARROW_RETURN_NOT_OK(run.advance(rows));
+      continue;
+    }
+    arrow::RecordBatchVector batches;
+    for (int64_t read = 0; read < rows;) {
+      ARROW_ASSIGN_OR_RAISE(auto batch, rewrite->Next());
+      if (!batch) return arrow::Status::IOError("'", file.path, "' ended inside row group ", rg);
+      read += batch->num_rows();
+      batches.push_back(std::move(batch));
+    }
+    if (join_last && rg == last) {
+      ARROW_ASSIGN_OR_RAISE(auto more, appended->ToRecordBatches());
+      batches.insert(batches.end(), more.begin(), more.end());
+      appended.reset();
+    }
+    ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(file.schema, batches));
+    ARROW_RETURN_NOT_OK(copier->WriteTable(*table));
+  }
+  if (appended) {  // after a last row group that was copied, or in place of none
+    ARROW_ASSIGN_OR_RAISE(auto table, appended->ToTable());
+    ARROW_RETURN_NOT_OK(copier->WriteTable(*table));
+  }
+  ARROW_RETURN_NOT_OK(copier->Close());
+  ARROW_RETURN_NOT_OK(out->Close());
+  io::StartWriteback(*run.fs, path);  // as write_parquet does: the commit's rename won't wait
+  return std::vector<io::WrittenFile>{{path, copier->num_rows(), 0}};
+}
+
+// A file of a rewrite task, opened: checked against the plan, its reader sized to the
+// budget, the key columns the plan kept for it (when its row groups are read whole).
+struct OpenedFile {
+  TargetFile file;
+  std::shared_ptr<arrow::io::RandomAccessFile> input;
+  std::unique_ptr<parquet::arrow::FileReader> reader;
+  bool whole_row_groups = true;
+  std::map<int, PlannedKeys>* planned_keys = nullptr;
+};
+
+arrow::Result<std::unique_ptr<OpenedFile>> OpenForRewrite(TaskRun& run, const std::string& path,
+                                                          const std::vector<int>& row_groups) {
+  auto opened = std::make_unique<OpenedFile>();
+  ARROW_ASSIGN_OR_RAISE(opened->file,
+                        OpenPlannedFile(*run.fs, run.plan, path, row_groups, opened->input));
+  const int64_t rows_per_read = RowsPerRead(opened->file, run.plan.source_row_bytes, run.pool);
+  ARROW_ASSIGN_OR_RAISE(opened->reader, OpenTarget(opened->input, opened->file, &run.pool,
+                                                   rows_per_read, run.decode_in_parallel));
+  // Where a tight budget has row groups read in slices, the slices are joined again (not
+  // written one by one), and the keys are read again rather than the plan's used.
+  opened->whole_row_groups = rows_per_read >= LargestRowGroupRows(*opened->file.metadata);
+  auto planned = run.source.planned_keys.find(path);
+  if (planned != run.source.planned_keys.end() && opened->whole_row_groups) {
+    opened->planned_keys = &planned->second;
+  }
+  return opened;
+}
+
+// The planned keys of `path` not used by its rewrite: freed.
+void FreePlannedKeys(TaskRun& run, const std::string& path) {
+  auto planned = run.source.planned_keys.find(path);
+  if (planned != run.source.planned_keys.end()) planned->second.clear();
+}
+
+// The rows of a task's files one after the other (its own, then the joined ones: see
+// MergeTask::joined), each file opened when the one before it ends.
+class JoinedFilesReader : public arrow::RecordBatchReader {
+ public:
+  JoinedFilesReader(TaskRun& run, std::unique_ptr<OpenedFile> first)
+      : run_(run), schema_(first->file.schema), opened_(std::move(first)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    while (true) {
+      if (!rows_) {
+        if (next_ > run_.task.joined.size()) {
+          *out = nullptr;
+          return arrow::Status::OK();
+        }
+        if (next_ > 0) {
+          const JoinedFile& joined = run_.task.joined[next_ - 1];
+          ARROW_ASSIGN_OR_RAISE(opened_, OpenForRewrite(run_, joined.path, joined.row_groups));
+        }
+        ++next_;
+        ARROW_ASSIGN_OR_RAISE(rows_, MakeRewriteReader(std::move(opened_->reader), opened_->file,
+                                                       *run_.source.keys, run_.source.rows,
+                                                       run_.ladder, run_.advance, &run_.pool,
+                                                       run_.matched, opened_->planned_keys));
+      }
+      ARROW_RETURN_NOT_OK(rows_->ReadNext(out));
+      if (*out) {
+        if (!(*out)->schema()->Equals(*schema_, /*check_metadata=*/false)) {
+          return arrow::Status::Invalid("'", opened_->file.path, "' was read in another schema");
+        }
+        ARROW_ASSIGN_OR_RAISE(*out, (*out)->ReplaceSchema(schema_));  // the first file's metadata
+        return arrow::Status::OK();
+      }
+      rows_.reset();  // before its file goes
+      FreePlannedKeys(run_, opened_->file.path);
+    }
+  }
+
+ private:
+  TaskRun& run_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::unique_ptr<OpenedFile> opened_;  // the file rows_ reads
+  std::shared_ptr<arrow::RecordBatchReader> rows_;
+  size_t next_ = 0;  // 0: the task's own file, i: joined[i - 1]
+};
+
+arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
+  ARROW_ASSIGN_OR_RAISE(auto opened, OpenForRewrite(run, run.task.file, run.task.row_groups));
+  const TargetFile& file = opened->file;
+  const bool keep_row_groups = KeepsRowGroups(*file.metadata) && opened->whole_row_groups;
+  std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *opened->input);
+  // Inserted rows this rewrite takes (MergeTask::appended_rows), after the files' own.
+  const std::vector<int64_t>& appended_rows =
+      run.source.routed ? run.source.appended_rows : run.task.appended_rows;
+  std::shared_ptr<arrow::RecordBatchReader> appended;
+  if (!appended_rows.empty()) {
+    appended = std::make_shared<GatherReader>(run.source.rows, appended_rows, file.schema,
+                                              run.plan.chunk_size_rows, &run.pool);
+  }
+  const io::WriteDatasetOptions& write = run.plan.write;
+  const int64_t total_rows = file.num_rows() + static_cast<int64_t>(appended_rows.size());
+  arrow::Result<std::vector<io::WrittenFile>> written;
+  // Copying pays where a row group holds no source key; where all do, every row group is
+  // encoded again and the copier's in-memory encoding would only add a copy of each.
+  const bool untouched_row_group =
+      static_cast<int>(file.matched_row_groups.size()) < file.metadata->num_row_groups();
+  if (run.task.joined.empty() && keep_row_groups && untouched_row_group &&
+      total_rows <= write.max_rows_per_file.value_or(total_rows) &&
+      LargestRowGroupRows(*file.metadata) <= write.row_group_size.value_or(total_rows)) {
+    const std::string path = file.path;
+    written = RewriteCopying(run, file, opened->input, std::move(opened->reader),
+                             opened->planned_keys, std::move(plain_columns), std::move(appended));
+    FreePlannedKeys(run, path);
+  } else {
+    // Joined files are small: their row groups are joined too.
+    const bool row_group_per_batch = keep_row_groups && run.task.joined.empty();
+    std::shared_ptr<arrow::RecordBatchReader> rows =
+        std::make_shared<JoinedFilesReader>(run, std::move(opened));
+    if (appended) rows = std::make_shared<ChainReader>(std::move(rows), std::move(appended));
+    written = WriteRewrite(rows, run.fs, run.dir + "/part-", write, std::move(plain_columns),
+                           &run.pool, row_group_per_batch);
+  }
+  if (!appended_rows.empty() && written.ok()) {
+    ARROW_RETURN_NOT_OK(run.advance(static_cast<int64_t>(appended_rows.size())));
+  }
   return written;
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include <arrow/table.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
 
@@ -67,7 +68,13 @@ arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
   ARROW_ASSIGN_OR_RAISE(auto rows, ReadSourceRows(*fs, plan, task.source_rows));
   auto source = std::make_shared<TaskSource>();
   source->routed = true;
-  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(rows));
+  std::shared_ptr<arrow::Table> all = rows;
+  if (!task.appended_rows.empty()) {  // after the replacing rows, which the index covers
+    ARROW_ASSIGN_OR_RAISE(auto appended, ReadSourceRows(*fs, plan, task.appended_rows));
+    ARROW_ASSIGN_OR_RAISE(all, arrow::ConcatenateTables({rows, appended}));
+    for (int64_t i = 0; i < appended->num_rows(); ++i) source->appended_rows.push_back(rows->num_rows() + i);
+  }
+  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(all));
   if (task.kind == TaskKind::kRewrite) {
     // The rows replacing keys of this file: distinct keys, so the index is exact.
     ARROW_ASSIGN_OR_RAISE(source->keys, KeyIndex::Make(*rows, plan.key_columns));

@@ -263,7 +263,7 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
       ARROW_ASSIGN_OR_RAISE(file_schemas.emplace_back(), FileSchema(*part.metadata, file));
       state->parts.push_back(std::move(part));
     }
-    auto unified = arrow::UnifySchemas(file_schemas, arrow::Field::MergeOptions::Permissive());
+    auto unified = io::UnifyDataSchemas(file_schemas);
     if (!unified.ok()) {
       return arrow::Status::IOError("cannot open Parquet dataset '", path,
                                     "': ", unified.status().message());

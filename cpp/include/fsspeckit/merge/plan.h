@@ -38,11 +38,23 @@ struct PlannedFile {
 /// One independent unit of work: rewrite `file` (its `row_groups` hold source keys),
 /// or write inserted rows as new files. `source_rows` are row numbers of the source:
 /// the rows replacing keys found in the file, or the rows inserted (in source order).
+/// A rewrite may also take inserted rows, `appended_rows` (in source order), written
+/// after the file's own: a file rewritten anyway takes the new keys rather than a new
+/// small file being left behind by every merge. And it may join further small files of
+/// the same folder (`joined`), whose rows follow in the one file written in `file`'s
+/// place; they are removed. `source_rows` then covers every file's keys.
+struct JoinedFile {
+  std::string path;
+  std::vector<int> row_groups;  ///< those holding source keys
+};
+
 struct MergeTask {
   TaskKind kind = TaskKind::kRewrite;
   std::string file;
   std::vector<int> row_groups;
   std::vector<int64_t> source_rows;
+  std::vector<int64_t> appended_rows;
+  std::vector<JoinedFile> joined;
   int64_t work_rows = 0;         ///< rows read and written (progress)
   int64_t estimated_bytes = 0;   ///< memory the task holds at its peak (admission)
 };

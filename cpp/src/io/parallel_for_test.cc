@@ -1,4 +1,4 @@
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 
 #include <atomic>
 #include <mutex>
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace fsspeckit::merge {
+namespace fsspeckit::io {
 namespace {
 
 TEST(ParallelForTest, EachIndexOnceOnSeveralThreads) {
@@ -36,4 +36,4 @@ TEST(ParallelForTest, AFailureStartsNoFurtherIndex) {
 }
 
 }  // namespace
-}  // namespace fsspeckit::merge
+}  // namespace fsspeckit::io

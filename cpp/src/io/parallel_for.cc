@@ -1,11 +1,11 @@
 // fsspeckit: one loop over indices on a few threads, the caller's among them.
-#include "merge/parallel_for_internal.h"
+#include "io/parallel_for_internal.h"
 
 #include <atomic>
 #include <thread>
 #include <vector>
 
-namespace fsspeckit::merge {
+namespace fsspeckit::io {
 
 void ParallelFor(size_t first, size_t last, int workers, const std::function<bool(size_t)>& body) {
   std::atomic<size_t> next{first};
@@ -20,4 +20,8 @@ void ParallelFor(size_t first, size_t last, int workers, const std::function<boo
   work();
 }
 
-}  // namespace fsspeckit::merge
+int WorkersFor(const arrow::fs::FileSystem& fs, int local_workers) {
+  return fs.type_name() == "local" ? local_workers : kObjectStoreCallsInFlight;
+}
+
+}  // namespace fsspeckit::io

@@ -1,0 +1,24 @@
+// fsspeckit: one loop over indices on a few threads, the caller's among them.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include <arrow/filesystem/filesystem.h>
+
+namespace fsspeckit::io {
+
+/// Calls `body(i)` once for each i in [first, last), taking indices in increasing order
+/// on up to `workers` threads (the caller's thread is one of them). Once a call returns
+/// false (a failure), no further index starts. `body` must not throw (io::CatchAtEdge).
+void ParallelFor(size_t first, size_t last, int workers, const std::function<bool(size_t)>& body);
+
+/// Calls in flight at once on an object store: each mostly waits a round trip (20 ms is a
+/// usual first byte on S3), so many overlap (the S3 SDK's pool holds 25 connections).
+inline constexpr int kObjectStoreCallsInFlight = 16;
+
+/// Workers for a loop whose calls each wait on `fs`: `local_workers` on a local disk (where
+/// the work is the CPU's), kObjectStoreCallsInFlight elsewhere.
+int WorkersFor(const arrow::fs::FileSystem& fs, int local_workers);
+
+}  // namespace fsspeckit::io
