@@ -41,19 +41,30 @@ arrow::Status CheckLinkInside(const std::filesystem::path& root, const std::stri
 
 }  // namespace
 
-arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
-                                                      const std::string& dir,
-                                                      HiddenFiles hidden) {
+arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(arrow::fs::FileSystem& fs,
+                                                                  const std::string& dir,
+                                                                  HiddenFiles hidden) {
   ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
-  std::vector<std::string> files;
-  for (const auto& info : infos) {
+  std::vector<arrow::fs::FileInfo> files;
+  for (auto& info : infos) {
     if (!info.IsFile() || info.path().ends_with(kStagedSuffix) || IsDirectoryMarker(info)) continue;
     if (!IsHidden(RelativePath(dir, info.path())) ||
         (hidden == HiddenFiles::kInclude && info.path().ends_with(".parquet"))) {
-      files.push_back(info.path());
+      files.push_back(std::move(info));
     }
   }
-  std::sort(files.begin(), files.end());
+  std::sort(files.begin(), files.end(),
+            [](const arrow::fs::FileInfo& a, const arrow::fs::FileInfo& b) { return a.path() < b.path(); });
+  return files;
+}
+
+arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
+                                                      const std::string& dir,
+                                                      HiddenFiles hidden) {
+  ARROW_ASSIGN_OR_RAISE(auto infos, ListDataFileInfos(fs, dir, hidden));
+  std::vector<std::string> files;
+  files.reserve(infos.size());
+  for (const auto& info : infos) files.push_back(info.path());
   return files;
 }
 

@@ -37,6 +37,11 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
                                                       const std::string& dir,
                                                       HiddenFiles hidden = HiddenFiles::kSkip);
 
+/// The same files with what the listing says of them (sizes): opened by their FileInfo,
+/// an object store needs no HEAD request to learn a file's size.
+arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(
+    arrow::fs::FileSystem& fs, const std::string& dir, HiddenFiles hidden = HiddenFiles::kSkip);
+
 /// Writers call this first: Invalid, naming the link, when an entry below `dir` (a
 /// visible one; with kInclude any) is a symbolic link resolving outside `dir`, so a
 /// merge or write never changes a file outside the dataset root. Reads follow such

@@ -254,15 +254,15 @@ struct FileScan {
 // `check_columns`: the partition columns whose stored values matched rows must keep.
 // `kept_bytes`: the key columns kept so far by all scans, up to `keep_keys_bytes`.
 arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& dir,
-                                 const std::string& path, KeyIndex& keys,
+                                 const arrow::fs::FileInfo& listed, KeyIndex& keys,
                                  const SourceRange& range, const arrow::Table& source,
                                  const std::vector<std::string>& check_columns,
                                  int64_t keep_keys_bytes, std::atomic<int64_t>& kept_bytes) {
   FileScan scan;
   TargetFile& file = scan.file;
-  file.path = path;
+  file.path = listed.path();
   for (auto& [key, value] : HiveSegments(dir, file.path)) file.partition_values[key] = value;
-  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(file.path));
+  ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(listed));  // its size as listed: no HEAD
   ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   ARROW_ASSIGN_OR_RAISE(file.metadata, io::ReadFooter(input, file.path));
   ARROW_RETURN_NOT_OK(io::ParquetReadError(
@@ -429,7 +429,9 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
                                    bool check_partitions, int64_t keep_keys_bytes, int workers) {
   TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
-  ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
+  ARROW_ASSIGN_OR_RAISE(auto listed, io::ListDataFileInfos(fs, dir));
+  std::vector<std::string> paths;
+  for (const auto& info : listed) paths.push_back(info.path());
   ARROW_ASSIGN_OR_RAISE(Partitioning partitioning,
                         DetectPartitioning(dir, paths, source, partition_columns));
   const std::vector<std::string> no_checks;
@@ -441,7 +443,7 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
   std::atomic<int64_t> kept_bytes{0};
   io::ParallelFor(0, paths.size(), std::max(1, workers), [&](size_t i) {
     arrow::Status thrown = io::CatchAtEdge("", [&] {
-      scans[i] = ScanFile(fs, dir, paths[i], keys, range, source, check_columns, keep_keys_bytes,
+      scans[i] = ScanFile(fs, dir, listed[i], keys, range, source, check_columns, keep_keys_bytes,
                           kept_bytes);
       return arrow::Status::OK();
     });

@@ -204,10 +204,18 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
   TargetFile file;
   file.path = path;
   file.matched_row_groups = row_groups;
-  ARROW_ASSIGN_OR_RAISE(input, fs.OpenInputFile(file.path));
-  ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   auto planned = std::find_if(plan.files.begin(), plan.files.end(),
                               [&](const PlannedFile& f) { return f.path == file.path; });
+  if (planned != plan.files.end() && fs.type_name() != "local") {
+    // On an object store the size the plan listed saves a HEAD; a file changed since is
+    // refused at the commit (its listing no longer matches the plan's).
+    arrow::fs::FileInfo info(path, arrow::fs::FileType::File);
+    info.set_size(planned->size_bytes);
+    ARROW_ASSIGN_OR_RAISE(input, fs.OpenInputFile(info));
+  } else {
+    ARROW_ASSIGN_OR_RAISE(input, fs.OpenInputFile(file.path));
+  }
+  ARROW_ASSIGN_OR_RAISE(file.size_bytes, input->GetSize());
   if (planned == plan.files.end() || planned->size_bytes != file.size_bytes) {
     return arrow::Status::IOError("'", file.path, "' changed after the merge was planned; run "
                                   "the merge again");
