@@ -11,12 +11,15 @@
 //     row group in which every row survives is copied raw.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include <arrow/array.h>
 #include <arrow/array/concatenate.h>
 #include <arrow/buffer_builder.h>
 #include <arrow/compute/api_vector.h>
+#include <arrow/compute/cast.h>
+#include <arrow/compute/row/grouper.h>
 #include <arrow/compute/cast.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/table.h>
@@ -225,9 +228,99 @@ class Deduplication {
   }
 
   // Marks the surviving row of every key of `keys` (rows numbered by kRowColumn).
+  // One order column of numbers or times (the usual "-ts"): each key's best row in one
+  // pass over the rows, numbered by a Grouper, instead of sorting every row. The rule
+  // is the sort's: the greatest (descending) or least value wins, NaN after every
+  // number, null last, ties to the first row in dataset order.
+  static bool SingleNumericOrder(const MaintenancePlan& plan, const arrow::Schema& keys) {
+    if (plan.order_by.size() != 1) return false;
+    const auto field = keys.GetFieldByName(plan.order_by[0].column);
+    if (!field) return false;
+    const arrow::Type::type id = field->type()->id();
+    return arrow::is_integer(id) || arrow::is_floating(id) || id == arrow::Type::TIMESTAMP ||
+           id == arrow::Type::DATE32 || id == arrow::Type::DATE64 || id == arrow::Type::DURATION ||
+           id == arrow::Type::TIME32 || id == arrow::Type::TIME64;
+  }
+
+  arrow::Status ResolveByOneColumn(const arrow::Table& keys) {
+    cp::ExecContext context(&run_.pool);
+    std::vector<arrow::TypeHolder> types;
+    for (const std::string& key : key_names_) {
+      types.emplace_back(merge::CanonicalKeyType(keys.GetColumnByName(key)->type()));
+    }
+    ARROW_ASSIGN_OR_RAISE(auto grouper, cp::Grouper::Make(types, &context));
+    const OrderColumn& order = plan_.order_by[0];
+    const auto& order_type = keys.GetColumnByName(order.column)->type();
+    const bool floating = arrow::is_floating(order_type->id());
+    const bool unsigned_64 = order_type->id() == arrow::Type::UINT64;
+    // Values compared as double (floats, uint64 beyond int64) or int64 (the rest).
+    const auto compare_as = floating || unsigned_64 ? arrow::float64() : arrow::int64();
+    struct Best {
+      int64_t row = -1;
+      int rank = 3;  // 0 a number, 1 NaN, 2 null; 3 nothing yet
+      double real = 0;
+      int64_t integer = 0;
+    };
+    std::vector<Best> best;
+    arrow::TableBatchReader reader(keys);
+    std::shared_ptr<arrow::RecordBatch> batch;
+    while (true) {
+      ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
+      if (!batch) break;
+      std::vector<arrow::Datum> columns;
+      for (const std::string& key : key_names_) {
+        std::shared_ptr<arrow::Array> column = batch->GetColumnByName(key);
+        ARROW_ASSIGN_OR_RAISE(auto canonical, merge::CanonicalKeys(column, merge::CanonicalKeyType(column->type())));
+        columns.emplace_back(std::move(canonical));
+      }
+      cp::ExecBatch exec(std::move(columns), batch->num_rows());
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum ids_datum, grouper->Consume(cp::ExecSpan(exec)));
+      const auto ids = std::static_pointer_cast<arrow::UInt32Array>(ids_datum.make_array());
+      std::shared_ptr<arrow::Array> values = batch->GetColumnByName(order.column);
+      if (values->type_id() == arrow::Type::DATE32 || values->type_id() == arrow::Type::TIME32) {
+        ARROW_ASSIGN_OR_RAISE(arrow::Datum raw, cp::Cast(values, arrow::int32(), cp::CastOptions::Unsafe(), &context));
+        values = raw.make_array();
+      }
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum cast, cp::Cast(values, compare_as, cp::CastOptions::Unsafe(), &context));
+      values = cast.make_array();
+      const auto& rows = static_cast<const arrow::Int64Array&>(*batch->GetColumnByName(kRowColumn));
+      best.resize(grouper->num_groups());
+      for (int64_t i = 0; i < batch->num_rows(); ++i) {
+        Best& current = best[ids->Value(i)];
+        Best candidate;
+        candidate.row = rows.Value(i);
+        if (values->IsNull(i)) {
+          candidate.rank = 2;
+        } else if (compare_as->id() == arrow::Type::DOUBLE) {
+          candidate.real = static_cast<const arrow::DoubleArray&>(*values).Value(i);
+          candidate.rank = std::isnan(candidate.real) ? 1 : 0;
+        } else {
+          candidate.integer = static_cast<const arrow::Int64Array&>(*values).Value(i);
+          candidate.rank = 0;
+        }
+        // Negative: the candidate comes first in the order; zero: equal.
+        int cmp = candidate.rank - current.rank;
+        if (cmp == 0 && candidate.rank == 0) {
+          if (compare_as->id() == arrow::Type::DOUBLE) {
+            cmp = candidate.real < current.real ? -1 : candidate.real > current.real ? 1 : 0;
+          } else {
+            cmp = candidate.integer < current.integer ? -1 : candidate.integer > current.integer ? 1 : 0;
+          }
+          if (order.descending) cmp = -cmp;
+        }
+        if (cmp < 0 || (cmp == 0 && candidate.row < current.row)) current = candidate;
+      }
+    }
+    for (const Best& winner : best) {
+      if (winner.row >= 0) survivors_[winner.row] = true;
+    }
+    return arrow::Status::OK();
+  }
+
   arrow::Status Resolve(std::shared_ptr<arrow::Table> keys) {
     if (keys->num_rows() == 0) return arrow::Status::OK();
     ARROW_RETURN_NOT_OK(cp::Initialize());  // the sort and take kernels (idempotent, cheap)
+    if (SingleNumericOrder(plan_, *keys->schema())) return ResolveByOneColumn(*keys);
     cp::ExecContext context(&run_.pool);
     std::shared_ptr<arrow::Table> ordered = std::move(keys);
     if (!plan_.order_by.empty()) {

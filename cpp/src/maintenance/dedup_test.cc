@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "fsspeckit/maintenance/maintenance.h"
 #include "fsspeckit/maintenance/plan.h"
 #include "maintenance/maintenance_test_fixture.h"
@@ -57,6 +59,31 @@ TEST(DeduplicationTest, AnOrderPicksTheFirstRowInItNullsLast) {
   options.dedup_order_by = {"v"};
   Deduplicate(dir.path(), options);
   EXPECT_EQ(Column(dir.path(), "v"), (std::vector<int64_t>{7, 3}));
+}
+
+TEST(DeduplicationTest, OneOrderColumnPicksWhatTheSortPicks) {
+  // "-v" alone takes the one-pass path, ("-v", "k") the sort; with k the key they agree.
+  std::mt19937_64 random(3);
+  TempDir one, sorted;
+  for (int f = 0; f < 3; ++f) {
+    std::string keys = "[", values = "[";
+    for (int i = 0; i < 2000; ++i) {
+      const std::string sep = i == 0 ? "" : ", ";
+      keys += sep + std::to_string(random() % 300);
+      values += sep + (random() % 10 == 0 ? std::string("null") : std::to_string(random() % 50));
+    }
+    for (const std::string* dir : {&one.path(), &sorted.path()}) {
+      WriteFile(*dir, "part-" + std::to_string(f) + ".parquet", KeysValues(keys + "]", values + "]"));
+    }
+  }
+  DeduplicationOptions options;
+  options.key_columns = std::vector<std::string>{"k"};
+  options.dedup_order_by = {"-v"};
+  Deduplicate(one.path(), options);
+  options.dedup_order_by = {"-v", "k"};
+  Deduplicate(sorted.path(), options);
+  EXPECT_EQ(Column(one.path(), "k"), Column(sorted.path(), "k"));
+  EXPECT_EQ(Column(one.path(), "v"), Column(sorted.path(), "v"));
 }
 
 TEST(DeduplicationTest, WithoutKeysExactDuplicateRowsGo) {
