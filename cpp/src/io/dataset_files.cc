@@ -6,6 +6,7 @@
 #include <set>
 #include <system_error>
 
+#include "fsspeckit/io/location.h"
 #include "io/commit_journal_internal.h"
 
 namespace fsspeckit::io {
@@ -100,7 +101,7 @@ std::shared_ptr<arrow::dataset::PartitioningFactory> HivePartitioningFactory() {
 
 arrow::Status CheckNoLinkOutside(arrow::fs::FileSystem& fs, const std::string& dir,
                                  HiddenFiles hidden) {
-  if (fs.type_name() != "local") return arrow::Status::OK();
+  if (!IsLocalDisk(fs)) return arrow::Status::OK();
   std::error_code error;
   const std::filesystem::path root = std::filesystem::weakly_canonical(dir, error);
   if (error) return arrow::Status::IOError("cannot resolve '", dir, "': ", error.message());

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fsspeckit/io/location.h"
 #include "fsspeckit/io/atomic_object_store.h"
 
 namespace fsspeckit::io {
@@ -59,7 +60,7 @@ arrow::Result<std::unique_ptr<DatasetLock>> DatasetLock::Acquire(
     const CommitOptions& options) {
   auto lock = std::unique_ptr<DatasetLock>(new DatasetLock());
   lock->path_ = dataset_dir + "/" + kLockName;
-  if (fs->type_name() == "local") {
+  if (IsLocalDisk(*fs)) {
     (void)fs->CreateDir(dataset_dir, /*recursive=*/true);
     ARROW_ASSIGN_OR_RAISE(lock->fd_, LockLocalFile(lock->path_));
     return lock;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "fsspeckit/io/location.h"
 #include "io/unique_name_internal.h"
 
 namespace fsspeckit::io {
@@ -31,7 +32,7 @@ arrow::Status Fsync(const std::string& path, int flags) {
 }  // namespace
 
 void StartWriteback(arrow::fs::FileSystem& fs, const std::string& file) {
-  if (fs.type_name() != "local") return;
+  if (!IsLocalDisk(fs)) return;
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -39,7 +40,7 @@ void StartWriteback(arrow::fs::FileSystem& fs, const std::string& file) {
 }
 
 arrow::Status SyncFiles(arrow::fs::FileSystem& fs, const std::vector<std::string>& files) {
-  if (fs.type_name() != "local") return arrow::Status::OK();
+  if (!IsLocalDisk(fs)) return arrow::Status::OK();
   // Queue every file's writeback first: the disk then works on all of them at once
   // instead of one fsync round trip after another.
   for (const std::string& file : files) StartWriteback(fs, file);
@@ -49,7 +50,7 @@ arrow::Status SyncFiles(arrow::fs::FileSystem& fs, const std::vector<std::string
 
 arrow::Status SyncFolders(arrow::fs::FileSystem& fs, const std::string& root,
                           const std::vector<std::string>& paths) {
-  if (fs.type_name() != "local") return arrow::Status::OK();
+  if (!IsLocalDisk(fs)) return arrow::Status::OK();
   std::set<std::string> folders{root};
   for (const std::string& path : paths) {
     for (std::string folder = ParentPath(path); folder.starts_with(root + "/");

@@ -60,7 +60,7 @@ arrow::Result<Location> ResolveLocation(std::shared_ptr<arrow::fs::FileSystem> f
 
   if (filesystem) {
     std::string path = scheme.empty() ? uri_or_path : uri_or_path.substr(scheme_end + 3);
-    if (filesystem->type_name() == "local") {
+    if (IsLocalDisk(*filesystem)) {
       ARROW_ASSIGN_OR_RAISE(path, AbsoluteLocal(path));
     }
     // The filesystem's own spelling (fsspec's memory filesystem roots paths at "/").

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "fsspeckit/io/location.h"
+
 namespace fsspeckit::io {
 
 void ParallelFor(size_t first, size_t last, int workers, const std::function<bool(size_t)>& body) {
@@ -21,7 +23,7 @@ void ParallelFor(size_t first, size_t last, int workers, const std::function<boo
 }
 
 int WorkersFor(const arrow::fs::FileSystem& fs, int local_workers) {
-  return fs.type_name() == "local" ? local_workers : kObjectStoreCallsInFlight;
+  return IsLocalDisk(fs) ? local_workers : kObjectStoreCallsInFlight;
 }
 
 }  // namespace fsspeckit::io

@@ -9,6 +9,7 @@
 
 #include <parquet/arrow/schema.h>
 
+#include "fsspeckit/io/location.h"
 #include "io/commit_journal_internal.h"
 #include "io/parquet_footer_internal.h"
 #include "io/unique_name_internal.h"
@@ -132,7 +133,7 @@ arrow::Status Validate(State& state, const std::vector<TaskResult>& results,
 // folders to leave behind.
 void RemoveEmptiedFolders(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                           const std::vector<std::string>& removed) {
-  if (fs.type_name() != "local") return;
+  if (!io::IsLocalDisk(fs)) return;
   std::set<std::string> folders;
   for (const std::string& path : removed) {
     for (std::string folder = io::ParentPath(path);

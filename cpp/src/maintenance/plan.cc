@@ -11,6 +11,7 @@
 #include <arrow/type_traits.h>
 #include <arrow/util/compression.h>
 
+#include "fsspeckit/io/location.h"
 #include "fsspeckit/io/write_dataset.h"
 #include "io/compression_internal.h"
 #include "io/unique_name_internal.h"
@@ -65,7 +66,7 @@ MaintenancePlan StartPlan(Operation operation, const io::Location& location, con
   MaintenancePlan plan;
   plan.operation = operation;
   plan.dataset_dir = location.path;
-  plan.atomic_rename = location.filesystem->type_name() == "local";
+  plan.atomic_rename = io::IsLocalDisk(*location.filesystem);
   plan.files = scanned.files;
   plan.snapshot = scanned.snapshot;
   plan.partition_filter = targets.partition_filter;

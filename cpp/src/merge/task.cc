@@ -18,6 +18,7 @@
 #include <parquet/exception.h>
 #include <parquet/properties.h>
 
+#include "fsspeckit/io/location.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
 #include "io/write_files_internal.h"
@@ -206,7 +207,7 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
   file.matched_row_groups = row_groups;
   auto planned = std::find_if(plan.files.begin(), plan.files.end(),
                               [&](const PlannedFile& f) { return f.path == file.path; });
-  if (planned != plan.files.end() && fs.type_name() != "local") {
+  if (planned != plan.files.end() && !io::IsLocalDisk(fs)) {
     // On an object store the size the plan listed saves a HEAD; a file changed since is
     // refused at the commit (its listing no longer matches the plan's).
     arrow::fs::FileInfo info(path, arrow::fs::FileType::File);

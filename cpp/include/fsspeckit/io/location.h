@@ -31,4 +31,9 @@ bool IsPathError(const arrow::Status& status);
 /// IOError path error "Dataset path does not exist: <path>" unless `path` exists.
 arrow::Status CheckExists(const Location& location);
 
+/// Whether `fs` is this machine's own disk (Arrow's LocalFileSystem): renames are atomic
+/// and cheap, folders exist, links may lead out; everything else is an object store or
+/// a store behind Python (fsspec), where each call is a request.
+inline bool IsLocalDisk(const arrow::fs::FileSystem& fs) { return fs.type_name() == "local"; }
+
 }  // namespace fsspeckit::io
