@@ -187,6 +187,33 @@ io::Location Resolve(nb::handle filesystem, const std::string& path) {
   return ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path), kMaintenanceLimits);
 }
 
+// What every plan_* binding shares: where the dataset is, the budget and commit options
+// its execution will use, and the plan made without the GIL (budget errors spelled as the
+// original's memory_budget_mb).
+template <typename Options, typename Planner>
+std::unique_ptr<NativePlan> MakeNativePlan(const std::string& path, nb::handle filesystem,
+                                           nb::handle memory_budget_mb, bool single_writer,
+                                           bool durable, const Options& options, Planner planner) {
+  auto native = std::make_unique<NativePlan>();
+  native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
+  io::Location location = Resolve(filesystem, path);
+  {
+    nb::gil_scoped_release nogil;
+    native->plan = ValueOrThrow(planner(location, options), kMaintenanceLimits);
+  }
+  return native;
+}
+
+// The output sizes, partition filter and codec most operations take.
+template <typename Options>
+void SetFileSizes(Options& options, nb::handle target_mb_per_file, nb::handle target_rows_per_file,
+                  std::vector<std::string> partition_filter, std::optional<std::string> compression) {
+  options.target_mb_per_file = OptionalMb(target_mb_per_file);
+  options.target_rows_per_file = OptionalRows(target_rows_per_file);
+  options.partition_filter = std::move(partition_filter);
+  options.compression = std::move(compression);
+}
+
 }  // namespace
 
 void InitMaintenance(nb::module_& m) {
@@ -214,18 +241,10 @@ void InitMaintenance(nb::module_& m) {
          std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
          bool durable) {
         maintenance::CompactionOptions options;
-        options.target_mb_per_file = OptionalMb(target_mb_per_file);
-        options.target_rows_per_file = OptionalRows(target_rows_per_file);
-        options.partition_filter = std::move(partition_filter);
-        options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanCompaction(location, options), kMaintenanceLimits);
-        }
-        return native;
+        SetFileSizes(options, target_mb_per_file, target_rows_per_file, std::move(partition_filter),
+                     std::move(compression));
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanCompaction);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("target_mb_per_file").none(),
       nb::arg("target_rows_per_file").none(), nb::arg("partition_filter"),
@@ -243,18 +262,10 @@ void InitMaintenance(nb::module_& m) {
         maintenance::DeduplicationOptions options;
         options.key_columns = std::move(key_columns);
         options.dedup_order_by = std::move(dedup_order_by);
-        options.target_mb_per_file = OptionalMb(target_mb_per_file);
-        options.target_rows_per_file = OptionalRows(target_rows_per_file);
-        options.partition_filter = std::move(partition_filter);
-        options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanDeduplication(location, options), kMaintenanceLimits);
-        }
-        return native;
+        SetFileSizes(options, target_mb_per_file, target_rows_per_file, std::move(partition_filter),
+                     std::move(compression));
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanDeduplication);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("key_columns").none(),
       nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
@@ -271,18 +282,10 @@ void InitMaintenance(nb::module_& m) {
          nb::handle memory_budget_mb, bool single_writer, bool durable) {
         maintenance::OrderedCompactionOptions options;
         options.sort_keys = SortColumns(sort_keys);
-        options.target_mb_per_file = OptionalMb(target_mb_per_file);
-        options.target_rows_per_file = OptionalRows(target_rows_per_file);
-        options.partition_filter = std::move(partition_filter);
-        options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanOrderedCompaction(location, options), kMaintenanceLimits);
-        }
-        return native;
+        SetFileSizes(options, target_mb_per_file, target_rows_per_file, std::move(partition_filter),
+                     std::move(compression));
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanOrderedCompaction);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("sort_keys"),
       nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
@@ -301,18 +304,10 @@ void InitMaintenance(nb::module_& m) {
         maintenance::OptimizationOptions options;
         options.deduplicate_key_columns = std::move(deduplicate_key_columns);
         options.dedup_order_by = std::move(dedup_order_by);
-        options.target_mb_per_file = OptionalMb(target_mb_per_file);
-        options.target_rows_per_file = OptionalRows(target_rows_per_file);
-        options.partition_filter = std::move(partition_filter);
-        options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanOptimization(location, options), kMaintenanceLimits);
-        }
-        return native;
+        SetFileSizes(options, target_mb_per_file, target_rows_per_file, std::move(partition_filter),
+                     std::move(compression));
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanOptimization);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("deduplicate_key_columns").none(),
       nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
@@ -332,14 +327,8 @@ void InitMaintenance(nb::module_& m) {
         options.target_mb_per_file = OptionalMb(target_mb_per_file);
         options.target_rows_per_file = OptionalRows(target_rows_per_file);
         options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanRepartition(location, options), kMaintenanceLimits);
-        }
-        return native;
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanRepartition);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
       nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
@@ -361,15 +350,8 @@ void InitMaintenance(nb::module_& m) {
         options.target_mb_per_file = OptionalMb(target_mb_per_file);
         options.target_rows_per_file = OptionalRows(target_rows_per_file);
         options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanDeduplicateAndRepartition(location, options),
-                                      kMaintenanceLimits);
-        }
-        return native;
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanDeduplicateAndRepartition);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
       nb::arg("key_columns").none(), nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
@@ -386,18 +368,10 @@ void InitMaintenance(nb::module_& m) {
         maintenance::SchemaRewriteOptions options;
         options.target_schema = ImportSchema(target_schema);
         options.cast_policy = ValueOrThrow(maintenance::ParseCastPolicy(cast_policy));
-        options.target_mb_per_file = OptionalMb(target_mb_per_file);
-        options.target_rows_per_file = OptionalRows(target_rows_per_file);
-        options.partition_filter = std::move(partition_filter);
-        options.compression = std::move(compression);
-        auto native = std::make_unique<NativePlan>();
-        native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-        io::Location location = Resolve(filesystem, path);
-        {
-          nb::gil_scoped_release nogil;
-          native->plan = ValueOrThrow(maintenance::PlanSchemaRewrite(location, options), kMaintenanceLimits);
-        }
-        return native;
+        SetFileSizes(options, target_mb_per_file, target_rows_per_file, std::move(partition_filter),
+                     std::move(compression));
+        return MakeNativePlan(path, filesystem, memory_budget_mb, single_writer, durable, options,
+                              maintenance::PlanSchemaRewrite);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("target_schema"), nb::arg("cast_policy"),
       nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
