@@ -7,6 +7,7 @@
 #include <arrow/compute/initialize.h>
 
 #include "fsspeckit/memory/degradation_ladder.h"
+#include "io/task_pace_internal.h"
 #include "io/dataset_files_internal.h"
 #include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
@@ -111,28 +112,13 @@ arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::s
   TaskResult result;
   result.group = group_index;
   result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
-  std::shared_ptr<memory::Budget> budget = options.budget;
-  if (!budget) {
-    ARROW_ASSIGN_OR_RAISE(budget, memory::Budget::Make(options.limits));
-  }
-  const std::shared_ptr<memory::MemoryMonitor>& monitor = budget->monitor();
-  memory::DegradationLadderOptions ladder_options;
-  ladder_options.requested_chunk_size_rows = 1;
-  ladder_options.collect = options.collect;
-  ladder_options.observer = options.perf;
-  memory::DegradationLadder ladder(monitor, ladder_options);
-  result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
-  int64_t row_groups_done = 0;
-  auto advance = [&](int64_t rows) -> arrow::Status {
-    ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, OperationName(plan.operation)));
-    if (options.hooks && options.hooks->after_rewrite_row_group) {
-      options.hooks->after_rewrite_row_group(++row_groups_done);
-    }
-    result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
-    return options.advance ? options.advance(rows) : arrow::Status::OK();
-  };
+  ARROW_ASSIGN_OR_RAISE(
+      auto pace, io::TaskPace::Make({options.budget, options.limits, options.collect, options.perf,
+                                     options.stop, std::string(OperationName(plan.operation)),
+                                     options.hooks.get(), options.advance}));
+  auto advance = [&](int64_t rows) { return pace->Advance(rows); };
   TaskRun run{plan, plan.groups[group_index], fs, TaskDir(staging_dir, group_index, result.attempt),
-              ladder, advance, *budget->pool(), result, options.use_threads};
+              pace->ladder(), advance, *pace->budget().pool(), result, options.use_threads};
   ARROW_ASSIGN_OR_RAISE(result.staged, plan.operation == Operation::kOrderedCompaction ? SortGroup(run)
                                         : plan.operation == Operation::kRepartition ||
                                                   plan.operation == Operation::kGlobalRepartitionDeduplication
@@ -140,6 +126,7 @@ arrow::Result<TaskResult> RunUnchecked(const MaintenancePlan& plan, const std::s
                                         : KeepsRows(plan)                                 ? Compact(run)
                                                                                           : Deduplicate(run));
   for (const io::WrittenFile& file : result.staged) result.rows_written += file.row_count;
+  result.memory_peak_bytes = pace->memory_peak_bytes();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

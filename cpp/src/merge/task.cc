@@ -33,6 +33,7 @@
 #include "io/parquet_footer_internal.h"
 #include "io/row_group_copier_internal.h"
 #include "io/write_parquet_internal.h"
+#include "io/task_pace_internal.h"
 #include "io/thread_edge_internal.h"
 #include "merge/plain_columns_internal.h"
 #include "merge/row_replacement_internal.h"
@@ -530,30 +531,14 @@ arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
   TaskResult result;
   result.task = task_index;
   result.attempt = options.attempt.empty() ? io::UniqueId() : options.attempt;
-  // Elsewhere the task has a budget of its own: the merge's limits, in this process.
-  std::shared_ptr<memory::Budget> budget = options.budget;
-  if (!budget) {
-    ARROW_ASSIGN_OR_RAISE(budget, memory::Budget::Make(options.limits));
-  }
-  const std::shared_ptr<memory::MemoryMonitor>& monitor = budget->monitor();
-  memory::DegradationLadderOptions ladder_options;
-  ladder_options.requested_chunk_size_rows = 1;
-  ladder_options.collect = options.collect;
-  ladder_options.observer = local.perf;
-  memory::DegradationLadder ladder(monitor, ladder_options);
-  result.memory_peak_bytes = monitor->Snapshot().pool_bytes;
-  int64_t row_groups_done = 0;
-  auto advance = [&](int64_t rows) -> arrow::Status {
-    ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));  // at every row group
-    if (task.kind == TaskKind::kRewrite && options.hooks && options.hooks->after_rewrite_row_group) {
-      options.hooks->after_rewrite_row_group(++row_groups_done);
-    }
-    // Sampled at every row group: the task's peak is what admission must plan for.
-    result.memory_peak_bytes = std::max(result.memory_peak_bytes, monitor->Snapshot().pool_bytes);
-    return options.advance ? options.advance(rows) : arrow::Status::OK();
-  };
-  TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt), ladder,
-              advance, *budget->pool(), local.decode_in_parallel};
+  ARROW_ASSIGN_OR_RAISE(
+      auto pace,
+      io::TaskPace::Make({options.budget, options.limits, options.collect, local.perf, options.stop,
+                          "merge", task.kind == TaskKind::kRewrite ? options.hooks.get() : nullptr,
+                          options.advance}));
+  auto advance = [&](int64_t rows) { return pace->Advance(rows); };
+  TaskRun run{plan, task, *input.source, fs, TaskDir(plan, task_index, result.attempt),
+              pace->ladder(), advance, *pace->budget().pool(), local.decode_in_parallel};
   ARROW_ASSIGN_OR_RAISE(result.staged,
                         task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
   for (io::WrittenFile& file : result.staged) {
@@ -562,6 +547,7 @@ arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
     result.rows_written += file.row_count;
   }
   result.matched_keys = run.matched;
+  result.memory_peak_bytes = pace->memory_peak_bytes();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
