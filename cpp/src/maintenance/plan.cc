@@ -242,32 +242,53 @@ arrow::Result<MaintenancePlan> PlanCompaction(const io::Location& location,
   return plan;
 }
 
+namespace {
+
+// A deduplication's keys (none: whole rows) and order, checked as arguments before any
+// I/O, then against the dataset's schema once it is known.
+struct DedupKeys {
+  std::optional<std::vector<std::string>> keys;
+  std::vector<OrderColumn> order_by;
+};
+
+arrow::Result<DedupKeys> ParseDedupKeys(const std::optional<std::vector<std::string>>& key_columns,
+                                        const std::vector<std::string>& dedup_order_by) {
+  DedupKeys dedup;
+  if (key_columns) {
+    ARROW_ASSIGN_OR_RAISE(dedup.keys, ColumnList(*key_columns, "key_columns"));
+  }
+  for (const std::string& item : dedup_order_by) {
+    ARROW_ASSIGN_OR_RAISE(OrderColumn order, ParseOrderColumn(item));
+    dedup.order_by.push_back(order);
+  }
+  return dedup;
+}
+
+arrow::Status SetDedupKeys(MaintenancePlan& plan, DedupKeys dedup) {
+  if (dedup.keys) {
+    ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, *dedup.keys, "key_columns", plan.files));
+    plan.key_columns = *dedup.keys;
+  } else {
+    for (const auto& field : plan.schema->fields()) plan.key_columns.push_back(field->name());
+  }
+  std::vector<std::string> order_names;
+  for (const OrderColumn& order : dedup.order_by) order_names.push_back(order.column);
+  ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, order_names, "dedup_order_by", plan.files));
+  plan.order_by = std::move(dedup.order_by);
+  return arrow::Status::OK();
+}
+
+}  // namespace
+
 arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
                                                  const DeduplicationOptions& options) {
   ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
                                                       options.target_rows_per_file,
                                                       options.compression, options.partition_filter));
-  std::optional<std::vector<std::string>> keys;
-  if (options.key_columns) {
-    ARROW_ASSIGN_OR_RAISE(keys, ColumnList(*options.key_columns, "key_columns"));
-  }
-  std::vector<OrderColumn> order_by;
-  for (const std::string& item : options.dedup_order_by) {
-    ARROW_ASSIGN_OR_RAISE(OrderColumn order, ParseOrderColumn(item));
-    order_by.push_back(order);
-  }
+  ARROW_ASSIGN_OR_RAISE(DedupKeys dedup, ParseDedupKeys(options.key_columns, options.dedup_order_by));
   ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
   MaintenancePlan plan = StartPlan(Operation::kPartitionLocalDeduplication, location, targets, scanned);
-  if (keys) {
-    ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, *keys, "key_columns", plan.files));
-    plan.key_columns = *keys;
-  } else {
-    for (const auto& field : plan.schema->fields()) plan.key_columns.push_back(field->name());
-  }
-  std::vector<std::string> order_names;
-  for (const OrderColumn& order : order_by) order_names.push_back(order.column);
-  ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, order_names, "dedup_order_by", plan.files));
-  plan.order_by = std::move(order_by);
+  ARROW_RETURN_NOT_OK(SetDedupKeys(plan, std::move(dedup)));
   for (const auto& [partition, files] : ByPartition(plan.files)) {
     Group group;
     group.partition = partition;
@@ -387,15 +408,7 @@ arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
 
 arrow::Result<MaintenancePlan> PlanDeduplicateAndRepartition(
     const io::Location& location, const DeduplicateRepartitionOptions& options) {
-  std::optional<std::vector<std::string>> keys;
-  if (options.key_columns) {
-    ARROW_ASSIGN_OR_RAISE(keys, ColumnList(*options.key_columns, "key_columns"));
-  }
-  std::vector<OrderColumn> order_by;
-  for (const std::string& item : options.dedup_order_by) {
-    ARROW_ASSIGN_OR_RAISE(OrderColumn order, ParseOrderColumn(item));
-    order_by.push_back(order);
-  }
+  ARROW_ASSIGN_OR_RAISE(DedupKeys dedup, ParseDedupKeys(options.key_columns, options.dedup_order_by));
   RepartitionOptions repartition;
   repartition.partition_columns = options.partition_columns;
   repartition.target_mb_per_file = options.target_mb_per_file;
@@ -403,16 +416,7 @@ arrow::Result<MaintenancePlan> PlanDeduplicateAndRepartition(
   repartition.compression = options.compression;
   ARROW_ASSIGN_OR_RAISE(MaintenancePlan plan, PlanRepartition(location, repartition));
   plan.operation = Operation::kGlobalRepartitionDeduplication;
-  if (keys) {
-    ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, *keys, "key_columns", plan.files));
-    plan.key_columns = *keys;
-  } else {
-    for (const auto& field : plan.schema->fields()) plan.key_columns.push_back(field->name());
-  }
-  std::vector<std::string> order_names;
-  for (const OrderColumn& order : order_by) order_names.push_back(order.column);
-  ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, order_names, "dedup_order_by", plan.files));
-  plan.order_by = std::move(order_by);
+  ARROW_RETURN_NOT_OK(SetDedupKeys(plan, std::move(dedup)));
   return plan;
 }
 
