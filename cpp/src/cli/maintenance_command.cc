@@ -192,18 +192,12 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
     PrintPlan(*plan, out);
     return 0;
   }
-  auto limits_ok = options.limits.Validate();
-  if (!limits_ok.ok()) return fail(limits_ok);
-  auto monitor = memory::MemoryMonitor::Make({options.limits});
+  // One monitor: the budget watches it, and the progress bar shows its level.
+  auto monitor = WatchLimits(options.limits);
   if (!monitor.ok()) return fail(monitor.status());
   options.monitor = std::move(*monitor);
   ProgressBar bar(err, *options.monitor);
-  if (!quiet) {
-    options.progress = [&](int64_t done, int64_t total) {
-      bar.Update(done, total);
-      return arrow::Status::OK();
-    };
-  }
+  options.progress = bar.Callback(quiet);
   auto result = maintenance::ExecuteMaintenance(*plan, *location, options);
   bar.Finish();
   if (!result.ok()) return fail(result.status());

@@ -101,19 +101,12 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return 2;
     }
   }
-  // One monitor: the merge's budget watches it, and the progress bar shows its level.
-  auto limits_ok = options.limits.Validate();
-  if (!limits_ok.ok()) return fail(limits_ok);
-  auto monitor = memory::MemoryMonitor::Make({options.limits});
+  // One monitor: the budget watches it, and the progress bar shows its level.
+  auto monitor = WatchLimits(options.limits);
   if (!monitor.ok()) return fail(monitor.status());
   options.monitor = std::move(*monitor);
   ProgressBar bar(err, *options.monitor);
-  if (!quiet) {
-    options.progress = [&](int64_t done, int64_t total) {
-      bar.Update(done, total);
-      return arrow::Status::OK();
-    };
-  }
+  options.progress = bar.Callback(quiet);
 
   auto started = std::chrono::steady_clock::now();
   auto source_location = io::ResolveLocation(nullptr, positional[0]);

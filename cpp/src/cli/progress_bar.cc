@@ -28,4 +28,17 @@ void ProgressBar::Finish() {
   if (drawn_) err_ << "\n";
 }
 
+std::function<arrow::Status(int64_t, int64_t)> ProgressBar::Callback(bool quiet) {
+  if (quiet) return nullptr;
+  return [this](int64_t done, int64_t total) {
+    Update(done, total);
+    return arrow::Status::OK();
+  };
+}
+
+arrow::Result<std::shared_ptr<memory::MemoryMonitor>> WatchLimits(const memory::MemoryLimits& limits) {
+  ARROW_RETURN_NOT_OK(limits.Validate());
+  return memory::MemoryMonitor::Make({limits});
+}
+
 }  // namespace fsspeckit::cli

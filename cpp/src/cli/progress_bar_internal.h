@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <ostream>
+
+#include <arrow/result.h>
 
 #include "fsspeckit/memory/memory_monitor.h"
 
@@ -17,6 +21,8 @@ class ProgressBar {
   void Update(int64_t done, int64_t total);
   /// Ends the line, if one was drawn.
   void Finish();
+  /// What an operation's `progress` option takes: Update on this bar; empty when `quiet`.
+  std::function<arrow::Status(int64_t, int64_t)> Callback(bool quiet);
 
  private:
   std::ostream& err_;
@@ -24,5 +30,9 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_{};
   bool drawn_ = false;
 };
+
+/// The monitor a command's operation runs under and its progress bar reads: one, made from
+/// `limits` (Invalid, a BudgetError, for limits out of range).
+arrow::Result<std::shared_ptr<memory::MemoryMonitor>> WatchLimits(const memory::MemoryLimits& limits);
 
 }  // namespace fsspeckit::cli
