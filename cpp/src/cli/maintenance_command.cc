@@ -140,14 +140,18 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
   const std::optional<double> target_mb =
       target_bytes > 0 ? std::optional<double>(static_cast<double>(target_bytes) / memory::kBytesInMiB)
                        : std::nullopt;
+  // The output sizes and codec every operation takes, and the partitions most filter on.
+  auto set_sizes = [&](auto& options) {
+    options.target_mb_per_file = target_mb;
+    options.target_rows_per_file = target_rows;
+    options.compression = compression;
+    if constexpr (requires { options.partition_filter; }) options.partition_filter = partitions;
+  };
   auto started = std::chrono::steady_clock::now();
   arrow::Result<maintenance::MaintenancePlan> plan = arrow::Status::UnknownError("not planned");
   if (command == "compact") {
     maintenance::CompactionOptions compaction;
-    compaction.target_mb_per_file = target_mb;
-    compaction.target_rows_per_file = target_rows;
-    compaction.partition_filter = partitions;
-    compaction.compression = compression;
+    set_sizes(compaction);
     plan = maintenance::PlanCompaction(*location, compaction);
   } else if (command == "sort") {
     maintenance::OrderedCompactionOptions ordered;
@@ -156,35 +160,24 @@ int RunMaintenance(const std::string& command, const std::vector<std::string>& a
       if (!parsed.ok()) return fail(parsed.status());
       ordered.sort_keys.push_back(*parsed);
     }
-    ordered.target_mb_per_file = target_mb;
-    ordered.target_rows_per_file = target_rows;
-    ordered.partition_filter = partitions;
-    ordered.compression = compression;
+    set_sizes(ordered);
     plan = maintenance::PlanOrderedCompaction(*location, ordered);
   } else if (command == "repartition") {
     maintenance::RepartitionOptions repartition;
     repartition.partition_columns = sort_by;
-    repartition.target_mb_per_file = target_mb;
-    repartition.target_rows_per_file = target_rows;
-    repartition.compression = compression;
+    set_sizes(repartition);
     plan = maintenance::PlanRepartition(*location, repartition);
   } else if (command == "optimize") {
     maintenance::OptimizationOptions optimization;
     if (!keys.empty()) optimization.deduplicate_key_columns = keys;
     optimization.dedup_order_by = order_by;
-    optimization.target_mb_per_file = target_mb;
-    optimization.target_rows_per_file = target_rows;
-    optimization.partition_filter = partitions;
-    optimization.compression = compression;
+    set_sizes(optimization);
     plan = maintenance::PlanOptimization(*location, optimization);
   } else {
     maintenance::DeduplicationOptions deduplication;
     if (!keys.empty()) deduplication.key_columns = keys;
     deduplication.dedup_order_by = order_by;
-    deduplication.target_mb_per_file = target_mb;
-    deduplication.target_rows_per_file = target_rows;
-    deduplication.partition_filter = partitions;
-    deduplication.compression = compression;
+    set_sizes(deduplication);
     plan = maintenance::PlanDeduplication(*location, deduplication);
   }
   if (!plan.ok()) return fail(plan.status());

@@ -61,6 +61,13 @@ arrow::Result<Targets> CheckTargets(std::optional<double> target_mb_per_file,
   return targets;
 }
 
+// CheckTargets of an operation's options (sizes, codec, partition filter).
+template <typename Options>
+arrow::Result<Targets> TargetsOf(const Options& options) {
+  return CheckTargets(options.target_mb_per_file, options.target_rows_per_file,
+                      options.compression, options.partition_filter);
+}
+
 MaintenancePlan StartPlan(Operation operation, const io::Location& location, const Targets& targets,
                           const ScannedDataset& scanned) {
   MaintenancePlan plan;
@@ -215,9 +222,7 @@ arrow::Status FinishGroup(const ScannedDataset& scanned, MaintenancePlan& plan, 
 
 arrow::Result<MaintenancePlan> PlanCompaction(const io::Location& location,
                                               const CompactionOptions& options) {
-  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
-                                                      options.target_rows_per_file,
-                                                      options.compression, options.partition_filter));
+  ARROW_ASSIGN_OR_RAISE(Targets targets, TargetsOf(options));
   if (!targets.target_bytes && !targets.max_rows_per_file) {
     return arrow::Status::Invalid(
         "Must provide at least one of target_mb_per_file or target_rows_per_file: compaction "
@@ -282,9 +287,7 @@ arrow::Status SetDedupKeys(MaintenancePlan& plan, DedupKeys dedup) {
 
 arrow::Result<MaintenancePlan> PlanDeduplication(const io::Location& location,
                                                  const DeduplicationOptions& options) {
-  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
-                                                      options.target_rows_per_file,
-                                                      options.compression, options.partition_filter));
+  ARROW_ASSIGN_OR_RAISE(Targets targets, TargetsOf(options));
   ARROW_ASSIGN_OR_RAISE(DedupKeys dedup, ParseDedupKeys(options.key_columns, options.dedup_order_by));
   ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
   MaintenancePlan plan = StartPlan(Operation::kPartitionLocalDeduplication, location, targets, scanned);
@@ -325,9 +328,7 @@ arrow::Result<MaintenancePlan> PlanOrderedCompaction(const io::Location& locatio
   std::vector<std::string> names;
   for (const SortColumn& key : options.sort_keys) names.push_back(key.column);
   ARROW_RETURN_NOT_OK(ColumnList(names, "sort_keys").status());
-  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
-                                                      options.target_rows_per_file,
-                                                      options.compression, options.partition_filter));
+  ARROW_ASSIGN_OR_RAISE(Targets targets, TargetsOf(options));
   ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
   MaintenancePlan plan = StartPlan(Operation::kOrderedCompaction, location, targets, scanned);
   ARROW_RETURN_NOT_OK(CheckColumns(*plan.schema, names, "sort_keys", plan.files));
@@ -467,9 +468,7 @@ bool IsPromotion(const arrow::DataType& from, const arrow::DataType& to) {
 arrow::Result<MaintenancePlan> PlanSchemaRewrite(const io::Location& location,
                                                  const SchemaRewriteOptions& options) {
   if (!options.target_schema) return arrow::Status::Invalid("target_schema must be a pyarrow.Schema");
-  ARROW_ASSIGN_OR_RAISE(Targets targets, CheckTargets(options.target_mb_per_file,
-                                                      options.target_rows_per_file,
-                                                      options.compression, options.partition_filter));
+  ARROW_ASSIGN_OR_RAISE(Targets targets, TargetsOf(options));
   ARROW_ASSIGN_OR_RAISE(ScannedDataset scanned, ScanDataset(location, targets.partition_filter));
   MaintenancePlan plan = StartPlan(Operation::kSchemaRewrite, location, targets, scanned);
   const arrow::Schema& target = *options.target_schema;
