@@ -218,9 +218,9 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
     if (!pending) return arrow::Status::OK();  // moved before an interruption
     if (hooks && hooks->before_commit_move) hooks->before_commit_move(moved++);
-    // Folders exist on a local disk only; on an object store creating one costs round
-    // trips and leaves a marker object (see IsDirectoryMarker).
-    if (IsLocalDisk(fs)) (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
+    // Some filesystems need the folder (local disks, fsspec's, HDFS); object stores may
+    // refuse folder markers without needing them.
+    (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     return fs.Move(from, to);
   }));
   ARROW_RETURN_NOT_OK(each(journal.deletes.size(), [&](size_t i) -> arrow::Status {
