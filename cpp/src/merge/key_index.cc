@@ -362,7 +362,30 @@ arrow::Status KeyIndex::HashSortedKeys() {
     keys = std::make_shared<arrow::Int64Array>(num_sorted_, sorted_keys_);
   }
   cp::ExecBatch batch({arrow::Datum(keys)}, num_sorted_);
-  return grouper_->Consume(cp::ExecSpan(batch)).status();
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum consumed, grouper_->Consume(cp::ExecSpan(batch)));
+  // The Grouper numbers new keys in its own order (by hash within a minibatch), not in
+  // the order given: its id -> the key's sorted position, unless they already agree.
+  const auto& ids = static_cast<const arrow::UInt32Array&>(*consumed.make_array());
+  bool in_order = true;
+  for (int64_t i = 0; i < num_sorted_ && in_order; ++i) in_order = ids.Value(i) == i;
+  if (in_order) return arrow::Status::OK();
+  ARROW_ASSIGN_OR_RAISE(sorted_positions_, arrow::AllocateBuffer(num_sorted_ * sizeof(uint32_t),
+                                                                 context_->memory_pool()));
+  auto* positions = reinterpret_cast<uint32_t*>(sorted_positions_->mutable_data());
+  for (int64_t i = 0; i < num_sorted_; ++i) positions[ids.Value(i)] = static_cast<uint32_t>(i);
+  return arrow::Status::OK();
+}
+
+// Grouper ids as sorted positions (see HashSortedKeys); `ids` is the lookup's own array.
+std::shared_ptr<arrow::UInt32Array> KeyIndex::AsSortedPositions(
+    std::shared_ptr<arrow::UInt32Array> ids) const {
+  if (!sorted_positions_) return ids;
+  const auto* positions = reinterpret_cast<const uint32_t*>(sorted_positions_->data());
+  auto* values = ids->data()->GetMutableValues<uint32_t>(1);
+  for (int64_t i = 0; i < ids->length(); ++i) {
+    if (ids->IsValid(i)) values[i] = positions[values[i]];
+  }
+  return ids;
 }
 
 arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::LookupAscending(
@@ -453,7 +476,7 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::LookupCanonical(
   std::lock_guard<std::mutex> lock(mutex_);
   if (!grouper_) ARROW_RETURN_NOT_OK(HashSortedKeys());
   ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, grouper_->Lookup(cp::ExecSpan(exec_batch)));
-  return std::static_pointer_cast<arrow::UInt32Array>(ids.make_array());
+  return AsSortedPositions(std::static_pointer_cast<arrow::UInt32Array>(ids.make_array()));
 }
 
 }  // namespace fsspeckit::merge

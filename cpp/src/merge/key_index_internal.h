@@ -87,6 +87,7 @@ class KeyIndex {
   arrow::Status MakeGrouper();
   arrow::Status BuildSorted(std::vector<std::pair<int64_t, int64_t>> pairs);
   arrow::Status HashSortedKeys();
+  std::shared_ptr<arrow::UInt32Array> AsSortedPositions(std::shared_ptr<arrow::UInt32Array> ids) const;
   // Ids by walking `keys` (non-null, ascending) beside sorted_keys_; null when they do not
   // ascend, for the Grouper to answer.
   arrow::Result<std::shared_ptr<arrow::UInt32Array>> LookupAscending(const arrow::Array& keys) const;
@@ -106,6 +107,8 @@ class KeyIndex {
   // merge's memory budget sees them (12 bytes per distinct key).
   std::shared_ptr<arrow::Buffer> sorted_keys_;  // int64 (order-preserving form), ascending, distinct
   int64_t num_sorted_ = 0;
+  // Per Grouper id, the key's sorted position; null when the two agree (set with grouper_).
+  std::shared_ptr<arrow::Buffer> sorted_positions_;
 };
 
 }  // namespace fsspeckit::merge

@@ -76,6 +76,50 @@ TEST(KeyIndexTest, AscendingAndUnorderedKeysGetTheSameIds) {
   EXPECT_EQ(Ids(*index, *ascending->Slice(5, 3)), (std::vector<int64_t>{up[5], up[6], -1}));
 }
 
+// Sorted source keys (integers without nulls) answer an unordered probe through a hash
+// table filled from them: its ids must be the sorted positions the walk gives.
+TEST(KeyIndexTest, SortedSourceKeysAnswerUnorderedProbesWithTheWalksIds) {
+  auto source = Batch({"k"}, {Json(arrow::int64(), "[2148, 7, 2020, 99, 7, 1500, 3]")});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  auto ascending = Batch({"k"}, {Json(arrow::int64(), "[3, 7, 99, 1500, 2020, 2148]")});
+  auto unordered = Batch({"k"}, {Json(arrow::int64(), "[2148, 2020, 5, 1500, 7, 3, 99]")});
+  std::vector<int64_t> up = Ids(*index, *ascending);
+  std::vector<int64_t> mixed = Ids(*index, *unordered);
+  std::vector<int64_t> rows;
+  for (int64_t id : mixed) rows.push_back(id < 0 ? -1 : index->winning_rows()[id]);
+  EXPECT_EQ(rows, (std::vector<int64_t>{0, 2, -1, 5, 4, 6, 3}));
+  EXPECT_EQ(mixed, (std::vector<int64_t>{up[5], up[4], -1, up[3], up[1], up[0], up[2]}));
+}
+
+// Past the hash table's minibatch (1024 rows), every row still gets its own key's id:
+// a file whose keys ascend for 1025 rows and then fall back (an appended run).
+TEST(KeyIndexTest, SortedSourceKeysAnswerLongUnorderedProbes) {
+  arrow::Int64Builder source_keys, probe_keys;
+  for (int64_t k : {1557, 603, 512, 1396, 469, 1548, 313, 916, 334, 1092, 1494, 1210, 2188,
+                    468, 1875, 1135, 441, 187, 1211, 50, 59, 375, 1693, 471, 163, 769, 981,
+                    1724, 663, 473, 1846, 685, 988, 651, 421, 1782, 1549, 1204, 1037, 1953,
+                    2220, 2221, 2222, 2223, 2224, 2225, 2226, 2227, 2228, 2229}) {
+    ASSERT_OK(source_keys.Append(k));
+  }
+  for (int64_t k = 0; k <= 2048; k += 2) ASSERT_OK(probe_keys.Append(k));
+  for (int64_t k = 2020; k <= 2218; k += 2) ASSERT_OK(probe_keys.Append(k));
+  ASSERT_OK_AND_ASSIGN(auto source_array, source_keys.Finish());
+  ASSERT_OK_AND_ASSIGN(auto probe_array, probe_keys.Finish());
+  auto source = Batch({"k"}, {source_array});
+  ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
+  auto probe = Batch({"k"}, {probe_array});
+  std::vector<int64_t> ids = Ids(*index, *probe);
+  const auto& source_values = static_cast<const arrow::Int64Array&>(*source_array);
+  const auto& probe_values = static_cast<const arrow::Int64Array&>(*probe_array);
+  int64_t matched = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0) continue;
+    ++matched;
+    EXPECT_EQ(source_values.Value(index->winning_rows()[ids[i]]), probe_values.Value(i)) << i;
+  }
+  EXPECT_EQ(matched, 16);  // the even source keys below 2049, and 2188 in the second run
+}
+
 TEST(KeyIndexTest, IntegersMatchByValueAcrossWidths) {
   auto source = Batch({"k"}, {Json(arrow::int32(), "[5, -7]")});
   ASSERT_OK_AND_ASSIGN(auto index, KeyIndex::Make(*source, {"k"}));
