@@ -3,8 +3,6 @@
 
 #include <arrow/memory_pool.h>
 
-#include "fsspeckit/memory/byte_text.h"
-
 namespace fsspeckit::memory {
 
 Budget::Budget(const MemoryLimits& limits, std::shared_ptr<MemoryMonitor> monitor)
@@ -19,14 +17,6 @@ arrow::Result<std::shared_ptr<Budget>> Budget::Make(const MemoryLimits& limits,
     ARROW_ASSIGN_OR_RAISE(monitor, MemoryMonitor::Make({limits, kDefaultCacheTtlMs}));
   }
   return std::shared_ptr<Budget>(new Budget(limits, std::move(monitor)));
-}
-
-arrow::Status Budget::CheckSource(std::string_view what, int64_t bytes,
-                                  std::string alternative) const {
-  if (bytes <= source_bytes()) return arrow::Status::OK();
-  return BudgetExceeded(std::string(what) + " is " + MibText(bytes) + ", more than its budget of " +
-                            MibText(source_bytes()),
-                        {Limit::kPool}, std::move(alternative));
 }
 
 }  // namespace fsspeckit::memory

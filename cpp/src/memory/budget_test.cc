@@ -30,10 +30,9 @@ TEST(BudgetTest, InvalidLimitsAreRefusedWithATypedDetail) {
             "--max-memory must be positive: give the Arrow memory budget in MiB, got 0");
 }
 
-TEST(BudgetTest, ASourceOverItsShareIsRefusedAndEachFrontEndNamesItsOption) {
-  ASSERT_OK_AND_ASSIGN(auto budget, Budget::Make({MiB(4), std::nullopt, 0}));
-  ASSERT_OK(budget->CheckSource("the source table", MiB(4), "merge it in smaller parts"));
-  arrow::Status refused = budget->CheckSource("the source table", MiB(9), "merge it in smaller parts");
+TEST(BudgetTest, APoolBudgetExceededIsSpelledByEachFrontEndWithItsOption) {
+  arrow::Status refused = BudgetExceeded("the source table is 9.0 MiB, more than its budget of 4.0 MiB",
+                                         {Limit::kPool}, "merge it in smaller parts");
   ASSERT_RAISES(OutOfMemory, refused);
   EXPECT_EQ(refused.message(), "the source table is 9.0 MiB, more than its budget of 4.0 MiB");
   EXPECT_EQ(SpellBudgetError(refused, kPython).message(),

@@ -118,7 +118,7 @@ arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromBytes(const std::string&
   return schema;
 }
 
-constexpr std::string_view kPlanTag = "fsspeckit merge plan v2";
+constexpr std::string_view kPlanTag = "fsspeckit merge plan v3";
 constexpr std::string_view kResultTag = "fsspeckit merge task result v1";
 
 }  // namespace
@@ -129,6 +129,10 @@ std::string Plan::Serialize() const {
   w.String(staging_dir);
   w.String(source_path);
   w.Number(source_rows);
+  w.Number(staged_rows);
+  w.Number(spill.bytes);
+  w.Number(spill.parts);
+  w.Number(spill.passes);
   w.Number(strategy);
   w.Vector(key_columns, [&](const std::string& s) { w.String(s); });
   w.String(SchemaBytes(schema));
@@ -148,6 +152,8 @@ std::string Plan::Serialize() const {
     w.String(t.file);
     w.Vector(t.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
     w.Vector(t.source_rows, [&](int64_t row) { w.Number(row); });
+    w.Number(t.staged_span.first);
+    w.Number(t.staged_span.count);
     w.Vector(t.appended_rows, [&](int64_t row) { w.Number(row); });
     w.Vector(t.joined, [&](const JoinedFile& f) {
       w.String(f.path);
@@ -172,6 +178,10 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.staging_dir = r.String();
   p.source_path = r.String();
   p.source_rows = r.Number<int64_t>();
+  p.staged_rows = r.Number<int64_t>();
+  p.spill.bytes = r.Number<int64_t>();
+  p.spill.parts = r.Number<int64_t>();
+  p.spill.passes = r.Number<int64_t>();
   p.strategy = r.Number<Strategy>();
   p.key_columns = r.Vector<std::string>([&] { return r.String(); });
   const std::string schema = r.String();
@@ -194,6 +204,8 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
     t.file = r.String();
     t.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
     t.source_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
+    t.staged_span.first = r.Number<int64_t>();
+    t.staged_span.count = r.Number<int64_t>();
     t.appended_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
     t.joined = r.Vector<JoinedFile>([&] {
       JoinedFile f;

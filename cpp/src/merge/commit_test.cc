@@ -156,7 +156,7 @@ TEST_F(MergeStepsTest, TasksNeedAStagedSourceAndARealTask) {
   ASSERT_OK_AND_ASSIGN(auto planned, MakePlan(Source("[3]"), Location(), options_, false));
   ASSERT_RAISES(Invalid, LoadTaskInput(planned->plan(), 0, fs_).status());
   ASSERT_RAISES(IndexError, LoadTaskInput(planned->plan(), 5, fs_).status());
-  ASSERT_RAISES(IndexError, RunTask(planned->plan(), -1, planned->local_input(), fs_, {}).status());
+  ASSERT_RAISES(IndexError, RunTask(planned->plan(), -1, *planned->local_input(0), fs_, {}).status());
 }
 
 }  // namespace

@@ -59,7 +59,9 @@ void RunTasks(PlannedMerge& planned, const std::shared_ptr<arrow::fs::FileSystem
               size_t first, size_t last, int workers, const TaskOptions& options,
               const LocalTaskContext& local, std::vector<TaskOutput>& outputs) {
   io::ParallelFor(first, last, workers, [&](size_t t) {
-    outputs[t] = RunTask(planned.plan(), t, planned.local_input(), fs, options, local);
+    arrow::Result<TaskInput> input = planned.local_input(static_cast<int64_t>(t));
+    outputs[t] = input.ok() ? RunTask(planned.plan(), t, *input, fs, options, local)
+                            : arrow::Result<TaskResult>(input.status());
     return outputs[t]->ok();
   });
 }
@@ -93,9 +95,14 @@ arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
   const Plan& plan = planned.plan();
   const Admission admission = Admit(plan, *planned.budget());
   const size_t tasks = plan.tasks.size();
-  const bool has_insert = tasks > 0 && plan.tasks.back().kind == TaskKind::kInsert;
-  const bool beside = has_insert && admission.inserts_beside_rewrites;
-  const size_t together = has_insert && !beside ? tasks - 1 : tasks;
+  // Inserts come last: one task, or several where a spilled merge has many new rows.
+  const size_t first_insert = static_cast<size_t>(
+      std::find_if(plan.tasks.begin(), plan.tasks.end(),
+                   [](const MergeTask& task) { return task.kind == TaskKind::kInsert; }) -
+      plan.tasks.begin());
+  const bool has_insert = first_insert < tasks;
+  const bool beside = has_insert && tasks - first_insert == 1 && admission.inserts_beside_rewrites;
+  const size_t together = has_insert && !beside ? first_insert : tasks;
   const int workers = beside ? 2 : admission.rewrite_workers;
   std::vector<TaskOutput> outputs(tasks);
   LocalTaskContext local;

@@ -21,6 +21,8 @@
 #include "merge/planned_merge_internal.h"
 #include "merge/dataset_schema_internal.h"
 #include "merge/missing_columns_internal.h"
+#include "merge/plan_internal.h"
+#include "merge/spilled_source_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -53,6 +55,8 @@ int64_t CompressedBytes(const parquet::FileMetaData& metadata) {
 // per row). A decoded row group is sized from the footer or, when larger, from the
 // source's bytes per row: a footer counts dictionary-encoded columns encoded, far below
 // their decoded size.
+}  // namespace
+
 int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& write,
                      int64_t source_row_bytes) {
   const parquet::FileMetaData& metadata = *file.metadata;
@@ -70,6 +74,8 @@ int64_t RewriteBytes(const TargetFile& file, const io::WriteDatasetOptions& writ
   const int64_t output_bytes = rows == 0 ? 0 : CompressedBytes(metadata) * output_rows / rows;
   return 3 * largest_decoded + largest_compressed + output_bytes;
 }
+
+namespace {
 
 // A joined file holds up to this many rows: files few and large enough to scan fast,
 // and still several rewrites to run side by side where a merge touches many small files.
@@ -251,23 +257,39 @@ arrow::Result<std::vector<MergeTask>> MakeTasks(const TargetScan& found, const K
 // Files the plan scans at once: two on a local disk (decoding key columns is the work), more
 // on an object store (round trips are), as many as the budget has room for: a scan holds a
 // file's key columns, guessed at 64 MiB at most.
+}  // namespace
+
 int ScanWorkers(const arrow::fs::FileSystem& fs, memory::Budget& budget) {
   const int local = std::thread::hardware_concurrency() > 1 ? 2 : 1;
   const int64_t room = budget.pool()->available_bytes() / (int64_t{64} << 20);
   return static_cast<int>(std::clamp<int64_t>(room, local, io::WorkersFor(fs, local)));
 }
 
-// Loads and indexes the source; refuses one larger than the budget.
-arrow::Status LoadSource(std::shared_ptr<arrow::RecordBatchReader> reader,
+arrow::Status OpenDataset(PlannedMerge::State& state) {
+  arrow::fs::FileSystem& fs = *state.location.filesystem;
+  const std::string& dir = state.location.path;
+  ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
+  if (dir_info.type() == arrow::fs::FileType::NotFound &&
+      state.options.strategy == Strategy::kUpdate) {
+    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
+                                  "' does not exist");
+  }
+  ARROW_ASSIGN_OR_RAISE(state.lock,
+                        io::DatasetLock::Acquire(state.location.filesystem, dir, state.options.commit));
+  ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
+  ARROW_RETURN_NOT_OK(io::CheckNotStopped(state.options.stop, "merge"));
+  ARROW_ASSIGN_OR_RAISE(state.planned_files, io::TakeSnapshot(fs, dir));
+  return arrow::Status::OK();
+}
+
+namespace {
+
+// Indexes a source that fits its share of the budget (the whole of it, read as `head`).
+arrow::Status LoadSource(SourceHead head, const std::shared_ptr<arrow::Schema>& schema,
                          PlannedMerge::State& state, SourceRange& range) {
   const MergeOptions& options = state.options;
-  ARROW_ASSIGN_OR_RAISE(auto table, reader->ToTable());
-  // Referenced bytes, not TotalBufferSize: that one de-duplicates buffers and counts the
-  // batches of a C-stream import (how Python tables arrive) as one.
-  ARROW_ASSIGN_OR_RAISE(state.source_bytes, arrow::util::ReferencedBufferSize(*table));
-  ARROW_RETURN_NOT_OK(state.budget->CheckSource(
-      "the source table", state.source_bytes,
-      "merge it in smaller parts (a merge holds its source in memory)"));
+  ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(schema, std::move(head.batches)));
+  state.source_bytes = head.bytes;
   state.source = std::make_shared<TaskSource>();
   ARROW_ASSIGN_OR_RAISE(state.source->rows, SourceRows::Make(std::move(table)));
   const arrow::Table& source = state.source->rows.table();
@@ -291,6 +313,7 @@ arrow::Status LoadSource(std::shared_ptr<arrow::RecordBatchReader> reader,
 // file, rows in the source's order (plans name rows by number).
 arrow::Status StageSource(PlannedMerge::State& state) {
   state.plan.source_path = state.plan.staging_dir + "/source.parquet";
+  state.plan.staged_rows = state.plan.source_rows;
   auto reader = std::make_shared<arrow::TableBatchReader>(state.source->rows.table());
   io::WriteParquetOptions options;
   options.compression = "lz4";
@@ -333,8 +356,11 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   ARROW_RETURN_NOT_OK(io::CheckParquetStores(*reader->schema()));  // intervals, unions: named
   state->perf = perf::PerformanceMonitor::Make(state->budget->monitor());
   state->perf->StartOp("key_index");
+  ARROW_ASSIGN_OR_RAISE(SourceHead head, ReadSourceHead(*reader, state->budget->source_bytes(),
+                                                         *state->budget->pool()));
+  if (!head.complete) return MakeSpilledPlan(std::move(head), *reader, std::move(state));
   SourceRange range;
-  ARROW_RETURN_NOT_OK(LoadSource(std::move(reader), *state, range));
+  ARROW_RETURN_NOT_OK(LoadSource(std::move(head), reader->schema(), *state, range));
   state->perf->StartOp("planning");
   KeyIndex& keys = *state->source->keys;
   const arrow::Table& source = state->source->rows.table();
@@ -343,16 +369,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
 
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& dir = location.path;
-  ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
-  if (dir_info.type() == arrow::fs::FileType::NotFound && options.strategy == Strategy::kUpdate) {
-    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
-                                  "' does not exist");
-  }
-  ARROW_ASSIGN_OR_RAISE(state->lock,
-                        io::DatasetLock::Acquire(location.filesystem, dir, options.commit));
-  ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
-  ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));  // the source is read and indexed
-  ARROW_ASSIGN_OR_RAISE(state->planned_files, io::TakeSnapshot(fs, dir));
+  ARROW_RETURN_NOT_OK(OpenDataset(*state));
 
   const bool rewrites = options.strategy != Strategy::kInsert;
   // Key columns read by the plan are kept for the rewrites in this process, within their
@@ -392,7 +409,10 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
 PlannedMerge::PlannedMerge(std::unique_ptr<State> state) : state_(std::move(state)) {}
 PlannedMerge::~PlannedMerge() = default;
 const Plan& PlannedMerge::plan() const { return state_->plan; }
-TaskInput PlannedMerge::local_input() const { return {state_->source}; }
+arrow::Result<TaskInput> PlannedMerge::local_input(int64_t task) const {
+  if (state_->source) return TaskInput{state_->source};
+  return LoadTaskInput(state_->plan, task, state_->location.filesystem, state_->budget->pool());
+}
 const std::shared_ptr<memory::Budget>& PlannedMerge::budget() const { return state_->budget; }
 perf::PerformanceMonitor& PlannedMerge::perf() { return *state_->perf; }
 

@@ -23,7 +23,9 @@ namespace fsspeckit::memory {
 ///                        max_pool_bytes fails (BudgetError kPool) instead of overshooting;
 ///  - monitor():          levels for the degradation ladder (UsageLevel: relieve above
 ///                        kWarningUsage, shrink above kCriticalUsage, stop at the limit);
-///  - source_bytes():     what the operation's input may hold in memory (CheckSource);
+///  - source_bytes():     what a merge's source (or one pass of a spilled source) may
+///                        hold in memory: half, the rest is for its index, the scan and
+///                        the tasks;
 ///  - planned_keys_bytes(): key columns a merge's plan keeps for its rewrites;
 ///  - admission_bytes():  tasks run side by side only while their estimated peaks, beside
 ///                        what the pool holds, stay below where the ladder starts relieving.
@@ -38,15 +40,12 @@ class Budget {
   CappedMemoryPool* pool() { return pool_.get(); }
   const std::shared_ptr<MemoryMonitor>& monitor() const { return monitor_; }
 
-  int64_t source_bytes() const { return limits_.max_pool_bytes; }
+  int64_t source_bytes() const { return limits_.max_pool_bytes / 2; }
   int64_t planned_keys_bytes() const { return limits_.max_pool_bytes / 16; }
   int64_t admission_bytes() const {
     return static_cast<int64_t>(static_cast<double>(limits_.max_pool_bytes) * kWarningUsage);
   }
 
-  /// OutOfMemory (BudgetError kPool, with `alternative`) when `what`, of `bytes`, is more
-  /// than source_bytes(): "the source table is 92 MiB, more than its budget of 64 MiB".
-  arrow::Status CheckSource(std::string_view what, int64_t bytes, std::string alternative) const;
 
  private:
   Budget(const MemoryLimits& limits, std::shared_ptr<MemoryMonitor> monitor);

@@ -48,15 +48,31 @@ struct JoinedFile {
   std::vector<int> row_groups;  ///< those holding source keys
 };
 
+/// Rows `first`.. `first + count - 1` of the staged source.
+struct RowSpan {
+  int64_t first = 0;
+  int64_t count = 0;
+};
+
 struct MergeTask {
   TaskKind kind = TaskKind::kRewrite;
   std::string file;
   std::vector<int> row_groups;
   std::vector<int64_t> source_rows;
+  /// A spilled merge's task reads its rows as this span of the staged source (laid out
+  /// task by task), and `source_rows` is empty.
+  RowSpan staged_span;
   std::vector<int64_t> appended_rows;
   std::vector<JoinedFile> joined;
   int64_t work_rows = 0;         ///< rows read and written (progress)
   int64_t estimated_bytes = 0;   ///< memory the task holds at its peak (admission)
+};
+
+/// What spilling a source larger than its share of the budget took (spilled_plan.cc).
+struct SpillStats {
+  int64_t bytes = 0;   ///< written to the staging folder, re-splits included
+  int64_t parts = 0;   ///< parts the source was split into by a hash of its key
+  int64_t passes = 0;  ///< scans of the dataset's keys, each for the parts that fit at once
 };
 
 /// What the planner decided, as a value another process can run tasks from.
@@ -67,6 +83,8 @@ struct Plan {
   /// tasks that run elsewhere; empty when only in-process tasks run.
   std::string source_path;
   int64_t source_rows = 0;       ///< rows of the (cast) source before de-duplication
+  int64_t staged_rows = 0;       ///< rows of the staged source file
+  SpillStats spill;              ///< zero unless the source was spilled
   Strategy strategy = Strategy::kUpsert;
   std::vector<std::string> key_columns;
   /// The dataset's schema (its files' union, partition folders excluded; the source's
@@ -97,8 +115,9 @@ class PlannedMerge {
   ~PlannedMerge();
 
   const Plan& plan() const;
-  /// The in-memory source, for tasks run in this process.
-  TaskInput local_input() const;  // task.h
+  /// What task `task` reads when it runs in this process: the source in memory, or
+  /// (a spilled merge) its rows read back from the staged source into the budget's pool.
+  arrow::Result<TaskInput> local_input(int64_t task) const;  // task.h
   /// The merge's budget (options.limits, watched by options.monitor when given).
   const std::shared_ptr<memory::Budget>& budget() const;
   perf::PerformanceMonitor& perf();

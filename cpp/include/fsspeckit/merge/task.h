@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <arrow/filesystem/filesystem.h>
+#include <arrow/memory_pool.h>
 #include <arrow/result.h>
 #include <arrow/util/cancel.h>
 
@@ -67,9 +68,11 @@ struct TaskOptions {
   std::shared_ptr<const io::TestHooks> hooks;
 };
 
-/// Reads the staged source (plan.source_path) for `task`: only its rows are kept.
+/// Reads the staged source (plan.source_path) for `task`: only its rows are kept, in
+/// `pool` (the task's budget).
 arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task,
-                                       std::shared_ptr<arrow::fs::FileSystem> fs);
+                                       std::shared_ptr<arrow::fs::FileSystem> fs,
+                                       arrow::MemoryPool* pool = arrow::default_memory_pool());
 
 /// Runs one task of `plan`, writing only under TaskDir(plan, task, attempt).
 arrow::Result<TaskResult> RunTask(const Plan& plan, int64_t task, const TaskInput& input,

@@ -1,0 +1,320 @@
+// fsspeckit: planning a merge whose source is larger than its share of the budget. The
+// source is spilled in parts by a hash of its key (equal keys share a part, so "the last
+// row of a key wins" holds part by part); the dataset's keys are scanned once per pass,
+// a pass being as many parts as fit at once; each file's replacing rows and the new rows
+// are written out as found, then staged task by task, so every task reads one span.
+#include <algorithm>
+#include <set>
+
+#include <arrow/ipc/reader.h>
+#include <arrow/ipc/writer.h>
+#include <arrow/table.h>
+
+#include "fsspeckit/io/write_parquet.h"
+#include "fsspeckit/memory/budget_error.h"
+#include "fsspeckit/memory/byte_text.h"
+#include "merge/plan_internal.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+// Rows a pass wrote for a file (or as new keys): batch `batch` of pass file `pass`.
+struct Piece {
+  int pass = 0;
+  int batch = 0;
+  int64_t rows = 0;
+};
+
+// What the passes found, file by file in path order (the first pass's listing).
+struct Matches {
+  std::vector<TargetFile> files;
+  std::vector<std::vector<Piece>> replacing;  // per file
+  std::vector<std::set<int>> row_groups;      // per file: those holding source keys
+  std::vector<Piece> inserted;
+};
+
+// New rows are written (and later inserted) this many at most per batch.
+constexpr int64_t kInsertBatchRows = 64 * 1024;
+
+std::string PassPath(const std::string& spill_dir, int pass) {
+  return spill_dir + "/pass-" + std::to_string(pass) + ".arrow";
+}
+
+// Consecutive parts whose rows fit in memory together: one scan of the dataset each.
+std::vector<std::vector<SourcePart>> GroupIntoPasses(const std::vector<SourcePart>& parts,
+                                                     int64_t pass_bytes) {
+  std::vector<std::vector<SourcePart>> passes;
+  int64_t bytes = 0;
+  for (const SourcePart& part : parts) {
+    if (passes.empty() || bytes + part.bytes > pass_bytes) {
+      passes.emplace_back();
+      bytes = 0;
+    }
+    passes.back().push_back(part);
+    bytes += part.bytes;
+  }
+  return passes;
+}
+
+class PassWriter {
+ public:
+  static arrow::Result<PassWriter> Open(arrow::fs::FileSystem& fs, const std::string& path,
+                                        const std::shared_ptr<arrow::Schema>& schema,
+                                        arrow::MemoryPool* pool) {
+    PassWriter writer;
+    ARROW_ASSIGN_OR_RAISE(writer.out_, fs.OpenOutputStream(path));
+    auto options = arrow::ipc::IpcWriteOptions::Defaults();
+    options.memory_pool = pool;
+    ARROW_ASSIGN_OR_RAISE(writer.writer_, arrow::ipc::MakeFileWriter(writer.out_, schema, options));
+    return writer;
+  }
+  // The batch's number in the file.
+  arrow::Result<int> Write(const arrow::RecordBatch& batch) {
+    ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
+    return batches_++;
+  }
+  arrow::Result<int64_t> Close() {
+    ARROW_RETURN_NOT_OK(writer_->Close());
+    ARROW_ASSIGN_OR_RAISE(int64_t bytes, out_->Tell());
+    ARROW_RETURN_NOT_OK(out_->Close());
+    return bytes;
+  }
+
+ private:
+  std::shared_ptr<arrow::io::OutputStream> out_;
+  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
+  int batches_ = 0;
+};
+
+// One pass: the parts' keys matched against the dataset; the winning rows of keys found
+// in a file are written for that file, those of keys found nowhere as new rows.
+arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>& parts, int pass,
+                       const std::string& spill_dir, Matches& matches) {
+  const MergeOptions& options = state.options;
+  Plan& plan = state.plan;
+  arrow::MemoryPool* pool = state.budget->pool();
+  arrow::fs::FileSystem& fs = *state.location.filesystem;
+  ARROW_ASSIGN_OR_RAISE(auto table, ReadParts(fs, parts, pool));
+  ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(*table, options.key_columns, pool));
+  ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(*table, options.key_columns[0]));
+  const bool rewrites = options.strategy != Strategy::kInsert;
+  ARROW_ASSIGN_OR_RAISE(TargetScan found,
+                        ScanTargets(fs, state.location.path, *keys, range, *table,
+                                    options.partition_columns, rewrites, 0,
+                                    ScanWorkers(fs, *state.budget)));
+  if (pass == 0) {
+    plan.schema = found.schema;
+    plan.partition_by = found.partition_by;
+    plan.target_rows = found.target_rows;
+    matches.replacing.resize(found.files.size());
+    matches.row_groups.resize(found.files.size());
+  } else if (found.files.size() != matches.files.size()) {
+    return arrow::Status::IOError("the dataset '", state.location.path,
+                                  "' changed while the merge held its lock");
+  }
+  ARROW_ASSIGN_OR_RAISE(SourceRows rows, SourceRows::Make(table));
+  ARROW_ASSIGN_OR_RAISE(PassWriter out, PassWriter::Open(fs, PassPath(spill_dir, pass),
+                                                         table->schema(), pool));
+  auto write = [&](std::vector<int64_t> winning, std::vector<Piece>& pieces) -> arrow::Status {
+    std::sort(winning.begin(), winning.end());  // the source's order
+    for (size_t at = 0; at < winning.size(); at += kInsertBatchRows) {
+      std::vector<int64_t> some(winning.begin() + at,
+                                winning.begin() + std::min(winning.size(), at + kInsertBatchRows));
+      ARROW_ASSIGN_OR_RAISE(auto batch, rows.Gather(some, pool));
+      ARROW_ASSIGN_OR_RAISE(int number, out.Write(*batch));
+      pieces.push_back({pass, number, batch->num_rows()});
+    }
+    return arrow::Status::OK();
+  };
+  for (size_t f = 0; rewrites && f < found.file_keys.size(); ++f) {
+    if (found.file_keys[f].empty()) continue;
+    std::vector<int64_t> winning;
+    for (uint32_t id : found.file_keys[f]) winning.push_back(keys->winning_rows()[id]);
+    ARROW_RETURN_NOT_OK(write(std::move(winning), matches.replacing[f]));
+    const auto& matched = found.files[f].matched_row_groups;
+    matches.row_groups[f].insert(matched.begin(), matched.end());
+  }
+  std::vector<int64_t> inserted;
+  for (int64_t id = 0; id < keys->num_keys(); ++id) {
+    if (found.key_matched[id]) {
+      plan.updated += rewrites ? 1 : 0;
+    } else if (options.strategy != Strategy::kUpdate) {
+      inserted.push_back(keys->winning_rows()[id]);
+    }
+  }
+  ARROW_RETURN_NOT_OK(write(std::move(inserted), matches.inserted));
+  ARROW_ASSIGN_OR_RAISE(int64_t written, out.Close());
+  if (pass == 0) {  // footers and paths, kept for the tasks (no key columns: none kept)
+    matches.files = std::move(found.files);
+  }
+  plan.spill.bytes += written;
+  plan.source_count += keys->num_keys();
+  plan.keys_in_several_files += found.keys_in_several_files;
+  return arrow::Status::OK();
+}
+
+// The pieces, in the order given, read back from the pass files.
+class PieceReader : public arrow::RecordBatchReader {
+ public:
+  PieceReader(std::shared_ptr<arrow::Schema> schema,
+              std::vector<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> passes,
+              std::vector<Piece> pieces)
+      : schema_(std::move(schema)), passes_(std::move(passes)), pieces_(std::move(pieces)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    if (next_ == pieces_.size()) {
+      batch->reset();
+      return arrow::Status::OK();
+    }
+    const Piece& piece = pieces_[next_++];
+    return passes_[piece.pass]->ReadRecordBatch(piece.batch).Value(batch);
+  }
+
+ private:
+  std::shared_ptr<arrow::Schema> schema_;
+  std::vector<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> passes_;
+  std::vector<Piece> pieces_;
+  size_t next_ = 0;
+};
+
+// The tasks, each with its span of the staged source: rewrites largest first (as the
+// in-memory plan orders them), then the new rows in tasks of `insert_rows` at most.
+std::vector<Piece> MakeTasks(PlannedMerge::State& state, const Matches& matches, int64_t insert_rows) {
+  Plan& plan = state.plan;
+  std::vector<size_t> order;
+  for (size_t f = 0; f < matches.files.size(); ++f) {
+    if (!matches.replacing[f].empty()) order.push_back(f);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return matches.files[a].size_bytes > matches.files[b].size_bytes;
+  });
+  std::vector<Piece> layout;
+  int64_t next_row = 0;
+  for (size_t f : order) {
+    const TargetFile& file = matches.files[f];
+    MergeTask task;
+    task.kind = TaskKind::kRewrite;
+    task.file = file.path;
+    task.row_groups.assign(matches.row_groups[f].begin(), matches.row_groups[f].end());
+    task.staged_span.first = next_row;
+    for (const Piece& piece : matches.replacing[f]) {
+      task.staged_span.count += piece.rows;
+      layout.push_back(piece);
+    }
+    next_row += task.staged_span.count;
+    task.work_rows = file.num_rows();
+    // The replacing rows are held as read and as indexed beside the rewrite.
+    task.estimated_bytes = RewriteBytes(file, plan.write, plan.source_row_bytes) +
+                           2 * task.staged_span.count * plan.source_row_bytes;
+    plan.tasks.push_back(std::move(task));
+  }
+  const int64_t copies = plan.partition_by.empty() ? 3 : 4;  // as plan.cc's inserts
+  for (const Piece& piece : matches.inserted) {
+    if (plan.tasks.empty() || plan.tasks.back().kind != TaskKind::kInsert ||
+        plan.tasks.back().staged_span.count + piece.rows > insert_rows) {
+      MergeTask task;
+      task.kind = TaskKind::kInsert;
+      task.staged_span.first = next_row;
+      plan.tasks.push_back(std::move(task));
+    }
+    MergeTask& task = plan.tasks.back();
+    task.staged_span.count += piece.rows;
+    task.work_rows = task.staged_span.count;
+    task.estimated_bytes = copies * plan.source_row_bytes * task.work_rows;
+    next_row += piece.rows;
+    layout.push_back(piece);
+  }
+  plan.staged_rows = next_row;
+  return layout;
+}
+
+// Writes the staged source in the tasks' layout; the pass files are removed after.
+arrow::Status StageLayout(PlannedMerge::State& state, const std::string& spill_dir, int passes,
+                          std::shared_ptr<arrow::Schema> schema, std::vector<Piece> layout) {
+  arrow::fs::FileSystem& fs = *state.location.filesystem;
+  arrow::MemoryPool* pool = state.budget->pool();
+  std::vector<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> readers;
+  for (int pass = 0; pass < passes; ++pass) {
+    ARROW_ASSIGN_OR_RAISE(auto file, fs.OpenInputFile(PassPath(spill_dir, pass)));
+    auto options = arrow::ipc::IpcReadOptions::Defaults();
+    options.memory_pool = pool;
+    ARROW_ASSIGN_OR_RAISE(readers.emplace_back(), arrow::ipc::RecordBatchFileReader::Open(file, options));
+  }
+  state.plan.source_path = state.plan.staging_dir + "/source.parquet";
+  io::WriteParquetOptions options;
+  options.compression = "lz4";
+  options.row_group_size = 64 * 1024;  // tasks read only the row groups of their span
+  options.pool = pool;
+  ARROW_RETURN_NOT_OK(io::WriteParquet(
+      std::make_shared<PieceReader>(std::move(schema), std::move(readers), std::move(layout)),
+      {state.location.filesystem, state.plan.source_path}, options));
+  return fs.DeleteDir(spill_dir);
+}
+
+}  // namespace
+
+arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
+    SourceHead head, arrow::RecordBatchReader& reader, std::unique_ptr<PlannedMerge::State> state) {
+  Plan& plan = state->plan;
+  memory::Budget& budget = *state->budget;
+  ARROW_RETURN_NOT_OK(OpenDataset(*state));
+  state->staging.emplace(state->location.filesystem, state->location.path);
+  plan.staging_dir = state->staging->dir();
+  const std::string spill_dir = plan.staging_dir + "/spill";
+  state->perf->StartOp("spill");
+  // A pass holds its parts, their index and the scan: half the room the pool has left
+  // (the caller's source, handed over in memory, stays in the pool all along).
+  const int64_t pass_bytes = std::min(budget.source_bytes(), budget.pool()->available_bytes() / 2);
+  if (pass_bytes < budget.source_bytes() / 4) {
+    return memory::BudgetExceeded(
+        "the Arrow pool holds " + memory::MibText(budget.pool()->limit_bytes() - budget.pool()->available_bytes()) +
+            " before the merge reads its source (a source handed over in memory is held there), "
+            "leaving too little of the budget of " + memory::MibText(budget.pool()->limit_bytes()) +
+            " to merge it part by part",
+        {memory::Limit::kPool},
+        "hand the source over as a stream (a RecordBatchReader, a pyarrow dataset or a Parquet "
+        "path), read once part by part");
+  }
+  ARROW_ASSIGN_OR_RAISE(SpilledSource spilled,
+                        SpillSource(std::move(head), reader, *state->location.filesystem,
+                                    spill_dir, state->options.key_columns, pass_bytes,
+                                    budget.pool()));
+  int64_t spilled_bytes = 0;
+  for (const SourcePart& part : spilled.parts) spilled_bytes += part.bytes;
+  plan.source_rows = spilled.rows;
+  plan.source_row_bytes = spilled_bytes / std::max<int64_t>(1, spilled.rows);
+  plan.spill.bytes = spilled.bytes_written;
+  plan.spill.parts = static_cast<int64_t>(spilled.parts.size());
+  ARROW_RETURN_NOT_OK(io::CheckNotStopped(state->options.stop, "merge"));
+
+  state->perf->StartOp("planning");
+  const auto passes = GroupIntoPasses(spilled.parts, pass_bytes);
+  plan.spill.passes = static_cast<int64_t>(passes.size());
+  Matches matches;
+  for (size_t pass = 0; pass < passes.size(); ++pass) {
+    ARROW_RETURN_NOT_OK(ScanPass(*state, passes[pass], static_cast<int>(pass), spill_dir, matches));
+    for (const SourcePart& part : passes[pass]) {
+      ARROW_RETURN_NOT_OK(state->location.filesystem->DeleteFile(part.path));
+    }
+    ARROW_RETURN_NOT_OK(io::CheckNotStopped(state->options.stop, "merge"));
+  }
+  if (matches.files.empty() && state->options.strategy == Strategy::kUpdate) {
+    return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
+                                  state->location.path, "'");
+  }
+  for (const TargetFile& file : matches.files) {
+    plan.files.push_back({file.path, file.size_bytes, file.num_rows()});
+  }
+  // New rows per insert task: as many as fit the admission share at their peak.
+  const int64_t copies = plan.partition_by.empty() ? 3 : 4;
+  const int64_t insert_rows = std::max<int64_t>(
+      kSmallRows, budget.admission_bytes() / (2 * copies * std::max<int64_t>(1, plan.source_row_bytes)));
+  std::vector<Piece> layout = MakeTasks(*state, matches, insert_rows);
+  state->perf->StartOp("staging");
+  ARROW_RETURN_NOT_OK(StageLayout(*state, spill_dir, static_cast<int>(passes.size()),
+                                  spilled.schema, std::move(layout)));
+  state->perf->StartOp("tasks");
+  return std::make_unique<PlannedMerge>(std::move(state));
+}
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,271 @@
+// fsspeckit: spilling a merge source in parts by a hash of its key (grace partitioning).
+#include "merge/spilled_source_internal.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <string_view>
+
+#include <arrow/array.h>
+#include <arrow/array/builder_primitive.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/ipc/reader.h>
+#include <arrow/ipc/writer.h>
+#include <arrow/util/byte_size.h>
+#include <arrow/util/compression.h>
+
+#include "fsspeckit/io/location.h"
+#include "merge/key_index_internal.h"
+
+namespace fsspeckit::merge {
+namespace {
+
+namespace cp = arrow::compute;
+
+// A part is split this many ways at first; parts that grow past their size again.
+constexpr int kFirstFanout = 16;
+// Splitting a part again uses another hash; a key too common to split stays whole.
+constexpr int kMaxSplitLevels = 4;
+
+uint64_t Mix(uint64_t x) {  // MurmurHash3's finalizer: every input bit moves every output bit
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  return x ^ (x >> 33);
+}
+
+// Folds one key column (in its canonical type, so equal keys have equal bytes) into
+// `hashes`, row by row.
+void HashColumn(const arrow::Array& keys, std::vector<uint64_t>& hashes) {
+  const arrow::DataType& type = *keys.type();
+  for (int64_t i = 0; i < keys.length(); ++i) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL;  // null
+    if (keys.IsValid(i)) {
+      if (type.id() == arrow::Type::BOOL) {
+        h = static_cast<const arrow::BooleanArray&>(keys).Value(i) ? 1 : 2;
+      } else if (arrow::is_binary_like(type.id())) {
+        h = std::hash<std::string_view>{}(static_cast<const arrow::BinaryArray&>(keys).GetView(i));
+      } else {  // fixed width: int64, double, temporal, decimals
+        const int width = type.byte_width();
+        const uint8_t* value = keys.data()->GetValues<uint8_t>(1, 0) + (keys.offset() + i) * width;
+        h = 0;
+        for (int at = 0; at < width; at += 8) {
+          uint64_t word = 0;
+          std::memcpy(&word, value + at, std::min(8, width - at));
+          h = Mix(h ^ word);
+        }
+      }
+    }
+    hashes[i] = Mix(hashes[i] * 31 + h);
+  }
+}
+
+// Per row of `batch`, its part among `fanout` (a hash of its keys under `seed`).
+arrow::Result<std::vector<std::vector<int64_t>>> RowsByPart(
+    const arrow::RecordBatch& batch, const std::vector<std::string>& key_columns, int fanout,
+    uint64_t seed) {
+  std::vector<uint64_t> hashes(batch.num_rows(), seed);
+  for (const std::string& name : key_columns) {
+    std::shared_ptr<arrow::Array> column = batch.GetColumnByName(name);
+    if (!column) return arrow::Status::Invalid("key column '", name, "' is not in the source");
+    ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, CanonicalKeyType(column->type())));
+    HashColumn(*canonical, hashes);
+  }
+  std::vector<std::vector<int64_t>> rows(fanout);
+  for (int64_t i = 0; i < batch.num_rows(); ++i) {
+    rows[Mix(hashes[i] + seed) % static_cast<uint64_t>(fanout)].push_back(i);
+  }
+  return rows;
+}
+
+// Parts being written: batches routed to each, buffered up to `flush_bytes` a part.
+class PartWriters {
+ public:
+  PartWriters(arrow::fs::FileSystem& fs, std::string prefix, std::shared_ptr<arrow::Schema> schema,
+              const std::vector<std::string>& key_columns, int fanout, uint64_t seed,
+              int64_t flush_bytes, arrow::MemoryPool* pool)
+      : fs_(fs), prefix_(std::move(prefix)), schema_(std::move(schema)), key_columns_(key_columns),
+        seed_(seed), flush_bytes_(flush_bytes), pool_(pool), parts_(fanout) {
+    options_.memory_pool = pool;
+    if (!io::IsLocalDisk(fs)) {  // a round trip costs more than compressing
+      options_.codec = arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME).ValueOrDie();
+    }
+  }
+
+  arrow::Status Add(const std::shared_ptr<arrow::RecordBatch>& batch) {
+    ARROW_ASSIGN_OR_RAISE(auto rows, RowsByPart(*batch, key_columns_, static_cast<int>(parts_.size()), seed_));
+    cp::ExecContext context(pool_);
+    for (size_t p = 0; p < parts_.size(); ++p) {
+      if (rows[p].empty()) continue;
+      arrow::Int64Builder indices(pool_);
+      ARROW_RETURN_NOT_OK(indices.AppendValues(rows[p]));
+      ARROW_ASSIGN_OR_RAISE(auto taken_indices, indices.Finish());
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum taken,
+                            cp::Take(batch, taken_indices, cp::TakeOptions::NoBoundsCheck(), &context));
+      Part& part = parts_[p];
+      part.buffered.push_back(taken.record_batch());
+      ARROW_ASSIGN_OR_RAISE(int64_t bytes, arrow::util::ReferencedBufferSize(*part.buffered.back()));
+      part.buffered_bytes += bytes;
+      part.info.rows += part.buffered.back()->num_rows();
+      part.info.bytes += bytes;
+      if (part.buffered_bytes >= flush_bytes_) ARROW_RETURN_NOT_OK(Flush(p));
+    }
+    return arrow::Status::OK();
+  }
+
+  // Every part written and closed; the parts that received rows.
+  arrow::Result<std::vector<SourcePart>> Finish(int64_t& bytes_written) {
+    std::vector<SourcePart> out;
+    for (size_t p = 0; p < parts_.size(); ++p) {
+      ARROW_RETURN_NOT_OK(Flush(p));
+      Part& part = parts_[p];
+      if (!part.writer) continue;
+      ARROW_RETURN_NOT_OK(part.writer->Close());
+      ARROW_ASSIGN_OR_RAISE(int64_t written, part.out->Tell());
+      ARROW_RETURN_NOT_OK(part.out->Close());
+      bytes_written += written;
+      out.push_back(part.info);
+    }
+    return out;
+  }
+
+ private:
+  struct Part {
+    SourcePart info;
+    std::shared_ptr<arrow::io::OutputStream> out;
+    std::shared_ptr<arrow::ipc::RecordBatchWriter> writer;
+    std::vector<std::shared_ptr<arrow::RecordBatch>> buffered;
+    int64_t buffered_bytes = 0;
+  };
+
+  arrow::Status Flush(size_t p) {
+    Part& part = parts_[p];
+    if (part.buffered.empty()) return arrow::Status::OK();
+    if (!part.writer) {
+      part.info.path = prefix_ + std::to_string(p) + ".arrow";
+      ARROW_ASSIGN_OR_RAISE(part.out, fs_.OpenOutputStream(part.info.path));
+      ARROW_ASSIGN_OR_RAISE(part.writer, arrow::ipc::MakeFileWriter(part.out, schema_, options_));
+    }
+    // Written as one batch: parts read back in few chunks.
+    ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(schema_, part.buffered));
+    ARROW_ASSIGN_OR_RAISE(auto batch, table->CombineChunksToBatch(pool_));
+    part.buffered.clear();
+    part.buffered_bytes = 0;
+    return part.writer->WriteRecordBatch(*batch);
+  }
+
+  arrow::fs::FileSystem& fs_;
+  std::string prefix_;
+  std::shared_ptr<arrow::Schema> schema_;
+  const std::vector<std::string>& key_columns_;
+  uint64_t seed_;
+  int64_t flush_bytes_;
+  arrow::MemoryPool* pool_;
+  arrow::ipc::IpcWriteOptions options_ = arrow::ipc::IpcWriteOptions::Defaults();
+  std::vector<Part> parts_;
+};
+
+arrow::Result<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> OpenPart(
+    arrow::fs::FileSystem& fs, const SourcePart& part, arrow::MemoryPool* pool) {
+  ARROW_ASSIGN_OR_RAISE(auto file, fs.OpenInputFile(part.path));
+  arrow::ipc::IpcReadOptions options = arrow::ipc::IpcReadOptions::Defaults();
+  options.memory_pool = pool;
+  return arrow::ipc::RecordBatchFileReader::Open(file, options);
+}
+
+int64_t FlushBytes(int64_t part_bytes, int fanout) {
+  return std::max<int64_t>(int64_t{64} << 10, part_bytes / (4 * fanout));
+}
+
+}  // namespace
+
+arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64_t in_memory_bytes,
+                                         const memory::CappedMemoryPool& pool) {
+  SourceHead head;
+  auto pool_bytes = [&] { return pool.limit_bytes() - pool.available_bytes(); };
+  while (head.bytes <= in_memory_bytes && pool_bytes() <= in_memory_bytes) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
+    if (!batch) {
+      head.complete = true;
+      break;
+    }
+    // Referenced bytes: a C-stream import's batches share buffers other counts merge.
+    ARROW_ASSIGN_OR_RAISE(int64_t bytes, arrow::util::ReferencedBufferSize(*batch));
+    head.bytes += bytes;
+    head.batches.push_back(std::move(batch));
+  }
+  return head;
+}
+
+arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchReader& reader,
+                                         arrow::fs::FileSystem& fs, const std::string& dir,
+                                         const std::vector<std::string>& key_columns,
+                                         int64_t part_bytes, arrow::MemoryPool* pool) {
+  SpilledSource spilled;
+  spilled.schema = reader.schema();
+  ARROW_RETURN_NOT_OK(fs.CreateDir(dir, /*recursive=*/true));
+  PartWriters first(fs, dir + "/part-", spilled.schema, key_columns, kFirstFanout, 0,
+                    FlushBytes(part_bytes, kFirstFanout), pool);
+  for (auto& batch : head.batches) {
+    spilled.rows += batch->num_rows();
+    ARROW_RETURN_NOT_OK(first.Add(batch));
+    batch.reset();  // the head is released as it is written
+  }
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
+    if (!batch) break;
+    spilled.rows += batch->num_rows();
+    ARROW_RETURN_NOT_OK(first.Add(batch));
+  }
+  ARROW_ASSIGN_OR_RAISE(std::vector<SourcePart> parts, first.Finish(spilled.bytes_written));
+  // Parts too large for a pass are split again, each with a hash of its own level.
+  std::vector<std::pair<SourcePart, int>> pending;
+  for (SourcePart& part : parts) pending.emplace_back(std::move(part), 1);
+  while (!pending.empty()) {
+    auto [part, level] = std::move(pending.back());
+    pending.pop_back();
+    if (part.bytes <= part_bytes || level > kMaxSplitLevels) {
+      spilled.parts.push_back(std::move(part));
+      continue;
+    }
+    const int fanout = static_cast<int>(std::clamp<int64_t>(2 * (part.bytes / part_bytes + 1), 2, 64));
+    std::string prefix = part.path.substr(0, part.path.size() - 6) + "-";  // without ".arrow"
+    PartWriters again(fs, prefix, spilled.schema, key_columns, fanout,
+                      static_cast<uint64_t>(level), FlushBytes(part_bytes, fanout), pool);
+    {
+      ARROW_ASSIGN_OR_RAISE(auto reader_of_part, OpenPart(fs, part, pool));
+      for (int b = 0; b < reader_of_part->num_record_batches(); ++b) {
+        ARROW_ASSIGN_OR_RAISE(auto batch, reader_of_part->ReadRecordBatch(b));
+        ARROW_RETURN_NOT_OK(again.Add(batch));
+      }
+    }
+    ARROW_ASSIGN_OR_RAISE(std::vector<SourcePart> split, again.Finish(spilled.bytes_written));
+    ARROW_RETURN_NOT_OK(fs.DeleteFile(part.path));
+    for (SourcePart& piece : split) pending.emplace_back(std::move(piece), level + 1);
+  }
+  // In the order written, so passes and their files come out the same every time.
+  std::sort(spilled.parts.begin(), spilled.parts.end(),
+            [](const SourcePart& a, const SourcePart& b) { return a.path < b.path; });
+  return spilled;
+}
+
+arrow::Result<std::shared_ptr<arrow::Table>> ReadParts(arrow::fs::FileSystem& fs,
+                                                       const std::vector<SourcePart>& parts,
+                                                       arrow::MemoryPool* pool) {
+  std::shared_ptr<arrow::Schema> schema;
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  for (const SourcePart& part : parts) {
+    ARROW_ASSIGN_OR_RAISE(auto reader, OpenPart(fs, part, pool));
+    schema = reader->schema();
+    for (int b = 0; b < reader->num_record_batches(); ++b) {
+      ARROW_ASSIGN_OR_RAISE(batches.emplace_back(), reader->ReadRecordBatch(b));
+    }
+  }
+  return arrow::Table::FromRecordBatches(schema, std::move(batches));
+}
+
+}  // namespace fsspeckit::merge

@@ -1,0 +1,60 @@
+// fsspeckit: a merge source larger than its share of the budget, spilled to the dataset's
+// staging folder in parts by a hash of the key, so equal keys share a part.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/memory_pool.h>
+#include <arrow/record_batch.h>
+#include <arrow/result.h>
+#include <arrow/table.h>
+
+#include "fsspeckit/memory/capped_pool.h"
+
+namespace fsspeckit::merge {
+
+/// The source's first batches, read until they (or the Arrow pool, which also holds what
+/// the source's producer reads ahead) hold more than `in_memory_bytes`, or the source
+/// ends (`complete`): a source that fits is never written anywhere.
+struct SourceHead {
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  int64_t bytes = 0;
+  bool complete = false;
+};
+arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64_t in_memory_bytes,
+                                         const memory::CappedMemoryPool& pool);
+
+/// One part of a spilled source (an Arrow IPC file): its rows keep the source's order,
+/// so within a part, as in the whole source, the last row of a key wins.
+struct SourcePart {
+  std::string path;
+  int64_t rows = 0;
+  int64_t bytes = 0;  ///< in memory, as read back
+};
+
+struct SpilledSource {
+  std::shared_ptr<arrow::Schema> schema;
+  std::vector<SourcePart> parts;  ///< each at most the part size asked for
+  int64_t rows = 0;
+  int64_t bytes_written = 0;      ///< spilled to disk, re-splits included
+};
+
+/// Writes `head` and the rest of `reader` to parts under `dir`, by a hash of
+/// `key_columns` (equal keys, in any storage, share a part); a part that grows past
+/// `part_bytes` is split again with another hash. Buffers at most about `part_bytes` / 4
+/// per pass in `pool`.
+arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchReader& reader,
+                                         arrow::fs::FileSystem& fs, const std::string& dir,
+                                         const std::vector<std::string>& key_columns,
+                                         int64_t part_bytes, arrow::MemoryPool* pool);
+
+/// The parts' rows, one after the other, as one table in `pool`.
+arrow::Result<std::shared_ptr<arrow::Table>> ReadParts(arrow::fs::FileSystem& fs,
+                                                       const std::vector<SourcePart>& parts,
+                                                       arrow::MemoryPool* pool);
+
+}  // namespace fsspeckit::merge
