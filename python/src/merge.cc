@@ -65,6 +65,11 @@ nb::dict ResultDict(const merge::MergeResult& r) {
     tasks.append(record);
   }
   metrics["tasks"] = tasks;
+  nb::dict spill;  // all zero unless the source was larger than half the budget
+  spill["bytes"] = r.spill.bytes;
+  spill["parts"] = r.spill.parts;
+  spill["passes"] = r.spill.passes;
+  metrics["spill"] = spill;
   d["metrics"] = metrics;
   return d;
 }

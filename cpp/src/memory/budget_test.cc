@@ -15,7 +15,7 @@ const LimitSpelling kCli{"--max-memory", "--max-process", "--min-available"};
 
 TEST(BudgetTest, SharesComeFromThePoolLimit) {
   ASSERT_OK_AND_ASSIGN(auto budget, Budget::Make({MiB(64), std::nullopt, 0}));
-  EXPECT_EQ(budget->source_bytes(), MiB(64));
+  EXPECT_EQ(budget->source_bytes(), MiB(32));  // the rest: its index, the scan, the tasks
   EXPECT_EQ(budget->planned_keys_bytes(), MiB(4));
   EXPECT_EQ(budget->admission_bytes(), MiB(64) * 7 / 10);  // where WARNING starts
   EXPECT_EQ(budget->pool()->limit_bytes(), MiB(64));

@@ -73,6 +73,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
   result.target_count_before = plan.target_rows;
   result.updated = plan.updated;
   result.keys_in_several_files = plan.keys_in_several_files;
+  result.spill = plan.spill;
   io::StagedCommit& commit = *state.staging;
   std::set<std::string> touched;
   int64_t total_bytes = 0;

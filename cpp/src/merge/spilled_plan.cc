@@ -243,7 +243,8 @@ arrow::Status StageLayout(PlannedMerge::State& state, const std::string& spill_d
   state.plan.source_path = state.plan.staging_dir + "/source.parquet";
   io::WriteParquetOptions options;
   options.compression = "lz4";
-  options.row_group_size = 64 * 1024;  // tasks read only the row groups of their span
+  options.row_group_size = kInsertBatchRows;  // tasks read only the row groups of their span
+  options.row_group_per_batch = true;  // pieces are written as they come, never buffered
   options.pool = pool;
   ARROW_RETURN_NOT_OK(io::WriteParquet(
       std::make_shared<PieceReader>(std::move(schema), std::move(readers), std::move(layout)),
@@ -257,24 +258,25 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
     SourceHead head, arrow::RecordBatchReader& reader, std::unique_ptr<PlannedMerge::State> state) {
   Plan& plan = state->plan;
   memory::Budget& budget = *state->budget;
+  // A pass holds its parts, their index and the scan: half the room the pool has once
+  // the head is spilled (a caller's source handed over in memory stays in the pool).
+  const int64_t room = budget.pool()->available_bytes() + head.bytes;
+  const int64_t pass_bytes = std::min(budget.source_bytes(), room / 2);
+  if (pass_bytes < budget.source_bytes() / 4) {
+    return memory::BudgetExceeded(
+        "the Arrow pool holds " + memory::MibText(budget.pool()->limit_bytes() - room) +
+            " besides the merge (a source handed over in memory is held there), leaving too "
+            "little of the budget of " + memory::MibText(budget.pool()->limit_bytes()) +
+            " to merge a source this large part by part",
+        {memory::Limit::kPool},
+        "hand the source over as a stream (a RecordBatchReader, a pyarrow dataset or a Parquet "
+        "path), read once part by part");
+  }
   ARROW_RETURN_NOT_OK(OpenDataset(*state));
   state->staging.emplace(state->location.filesystem, state->location.path);
   plan.staging_dir = state->staging->dir();
   const std::string spill_dir = plan.staging_dir + "/spill";
   state->perf->StartOp("spill");
-  // A pass holds its parts, their index and the scan: half the room the pool has left
-  // (the caller's source, handed over in memory, stays in the pool all along).
-  const int64_t pass_bytes = std::min(budget.source_bytes(), budget.pool()->available_bytes() / 2);
-  if (pass_bytes < budget.source_bytes() / 4) {
-    return memory::BudgetExceeded(
-        "the Arrow pool holds " + memory::MibText(budget.pool()->limit_bytes() - budget.pool()->available_bytes()) +
-            " before the merge reads its source (a source handed over in memory is held there), "
-            "leaving too little of the budget of " + memory::MibText(budget.pool()->limit_bytes()) +
-            " to merge it part by part",
-        {memory::Limit::kPool},
-        "hand the source over as a stream (a RecordBatchReader, a pyarrow dataset or a Parquet "
-        "path), read once part by part");
-  }
   ARROW_ASSIGN_OR_RAISE(SpilledSource spilled,
                         SpillSource(std::move(head), reader, *state->location.filesystem,
                                     spill_dir, state->options.key_columns, pass_bytes,

@@ -185,7 +185,8 @@ arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64
                                          const memory::CappedMemoryPool& pool) {
   SourceHead head;
   auto pool_bytes = [&] { return pool.limit_bytes() - pool.available_bytes(); };
-  while (head.bytes <= in_memory_bytes && pool_bytes() <= in_memory_bytes) {
+  const int64_t pool_before = pool_bytes();  // what others hold is not the source's
+  while (head.bytes <= in_memory_bytes && pool_bytes() - pool_before <= in_memory_bytes) {
     std::shared_ptr<arrow::RecordBatch> batch;
     ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
     if (!batch) {

@@ -17,8 +17,8 @@
 
 namespace fsspeckit::merge {
 
-/// The source's first batches, read until they (or the Arrow pool, which also holds what
-/// the source's producer reads ahead) hold more than `in_memory_bytes`, or the source
+/// The source's first batches, read until they (or the Arrow pool's growth meanwhile: a
+/// producer reads ahead) hold more than `in_memory_bytes`, or the source
 /// ends (`complete`): a source that fits is never written anywhere.
 struct SourceHead {
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;

@@ -87,6 +87,13 @@ struct TaskRecord {
   int64_t memory_peak_bytes = 0;
 };
 
+/// What spilling a source larger than its share of the budget took (merge/spilled_plan.cc).
+struct SpillStats {
+  int64_t bytes = 0;   ///< written to the staging folder, re-splits included
+  int64_t parts = 0;   ///< parts the source was split into by a hash of its key
+  int64_t passes = 0;  ///< scans of the dataset's keys, each for the parts that fit at once
+};
+
 struct MergeResult {
   Strategy strategy = Strategy::kUpsert;
   int64_t source_count = 0;         ///< source rows after de-duplication (last wins)
@@ -103,6 +110,7 @@ struct MergeResult {
   /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
   std::vector<TaskRecord> tasks;    ///< in the plan's task order
+  SpillStats spill;                 ///< what spilling the source took (zero: it fit)
 };
 
 /// Merges `source` into the Parquet dataset folder at `location`:

@@ -68,13 +68,6 @@ struct MergeTask {
   int64_t estimated_bytes = 0;   ///< memory the task holds at its peak (admission)
 };
 
-/// What spilling a source larger than its share of the budget took (spilled_plan.cc).
-struct SpillStats {
-  int64_t bytes = 0;   ///< written to the staging folder, re-splits included
-  int64_t parts = 0;   ///< parts the source was split into by a hash of its key
-  int64_t passes = 0;  ///< scans of the dataset's keys, each for the parts that fit at once
-};
-
 /// What the planner decided, as a value another process can run tasks from.
 struct Plan {
   std::string dataset_dir;

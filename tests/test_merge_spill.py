@@ -1,0 +1,81 @@
+"""A source larger than half the merge's budget is spilled (issue 20): split by a hash
+of its key under the staging folder, matched pass by pass, staged in the tasks' layout.
+The merge stays exact (the last row of a key wins, across batches and parts), within
+its budget, and leaves nothing behind."""
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+
+BUDGET_MB = 16
+ROWS_PER_BATCH = 20_000
+
+
+def source_batches(ids, tag, region=None):
+    """Batches made one at a time, as a stream's producer would: never all in memory."""
+    for start in range(0, len(ids), ROWS_PER_BATCH):
+        chunk = ids[start:start + ROWS_PER_BATCH]
+        columns = {"id": pa.array(chunk, pa.int64()),
+                   "name": pa.array([f"{tag}-{i}-{start}" for i in chunk]),
+                   "value": pa.array(np.full(len(chunk), start, dtype=np.float64))}
+        if region is not None:
+            columns["region"] = pa.array([region(i) for i in chunk])
+        yield pa.RecordBatch.from_pydict(columns)
+
+
+def stream(ids, tag, region=None):
+    first = next(source_batches(ids[:1], tag, region))
+    return pa.RecordBatchReader.from_batches(first.schema, source_batches(ids, tag, region))
+
+
+def expected(target_ids, ids, tag):
+    """id -> name after an upsert of `ids` (the last occurrence wins) into `target_ids`."""
+    rows = {int(i): f"old-{i}" for i in target_ids}
+    for start in range(0, len(ids), ROWS_PER_BATCH):
+        for i in ids[start:start + ROWS_PER_BATCH]:
+            rows[int(i)] = f"{tag}-{i}-{start}"
+    return rows
+
+
+def read(path, columns=("id", "name")):
+    table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
+    return table.select(list(columns))
+
+
+def write_target(path, ids, partition_by=None, region=None):
+    columns = {"id": pa.array(ids, pa.int64()), "name": [f"old-{i}" for i in ids],
+               "value": pa.array(np.zeros(len(ids)))}
+    if region is not None:
+        columns["region"] = [region(i) for i in ids]
+    PyarrowDatasetIO().write_dataset(pa.table(columns), str(path), partition_by=partition_by,
+                                     max_rows_per_file=100_000, row_group_size=20_000)
+
+
+def staging_left(path):
+    return [name for name in os.listdir(path) if name.startswith("_fsspeckit")]
+
+
+def test_a_stream_over_half_the_budget_spills_and_merges_exactly(tmp_path):
+    target_ids = np.arange(0, 400_000, 2)
+    write_target(tmp_path, target_ids)
+    rng = np.random.default_rng(7)
+    ids = np.concatenate([rng.choice(target_ids, 120_000, replace=False),
+                          np.arange(1, 240_001, 2)])  # updates, then new odd keys
+    rng.shuffle(ids)
+    ids = np.concatenate([ids, ids[:30_000]])  # keys again in later batches: the last wins
+    result = PyarrowDatasetIO().merge(stream(ids, "new"), str(tmp_path), "upsert", "id",
+                                      merge_max_memory_mb=BUDGET_MB)
+    spill = result.metrics["spill"]
+    assert spill["parts"] >= 2 and spill["passes"] >= 2 and spill["bytes"] > 0
+    want = expected(target_ids, ids, "new")
+    got = read(tmp_path)
+    assert got.num_rows == len(want)
+    assert dict(zip(got["id"].to_pylist(), got["name"].to_pylist())) == want
+    assert (result.updated, result.inserted) == (120_000, 120_000)
+    assert result.source_count == 240_000
+    assert result.metrics["memory_peak_mb"] <= BUDGET_MB  # the Arrow pool
+    assert staging_left(tmp_path) == []
