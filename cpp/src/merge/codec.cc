@@ -129,7 +129,7 @@ std::string Plan::Serialize() const {
   w.String(staging_dir);
   w.String(source_path);
   w.Number(source_rows);
-  w.Number(staged_rows);
+  w.Vector(spill_files, [&](const std::string& s) { w.String(s); });
   w.Number(spill.bytes);
   w.Number(spill.parts);
   w.Number(spill.passes);
@@ -152,8 +152,11 @@ std::string Plan::Serialize() const {
     w.String(t.file);
     w.Vector(t.row_groups, [&](int rg) { w.Number<int32_t>(rg); });
     w.Vector(t.source_rows, [&](int64_t row) { w.Number(row); });
-    w.Number(t.staged_span.first);
-    w.Number(t.staged_span.count);
+    w.Vector(t.spilled_rows, [&](const SpilledRows& rows) {
+      w.Number(rows.file);
+      w.Number(rows.batch);
+      w.Number(rows.rows);
+    });
     w.Vector(t.appended_rows, [&](int64_t row) { w.Number(row); });
     w.Vector(t.joined, [&](const JoinedFile& f) {
       w.String(f.path);
@@ -178,7 +181,7 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.staging_dir = r.String();
   p.source_path = r.String();
   p.source_rows = r.Number<int64_t>();
-  p.staged_rows = r.Number<int64_t>();
+  p.spill_files = r.Vector<std::string>([&] { return r.String(); });
   p.spill.bytes = r.Number<int64_t>();
   p.spill.parts = r.Number<int64_t>();
   p.spill.passes = r.Number<int64_t>();
@@ -204,8 +207,13 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
     t.file = r.String();
     t.row_groups = r.Vector<int>([&] { return static_cast<int>(r.Number<int32_t>()); });
     t.source_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
-    t.staged_span.first = r.Number<int64_t>();
-    t.staged_span.count = r.Number<int64_t>();
+    t.spilled_rows = r.Vector<SpilledRows>([&] {
+      SpilledRows rows;
+      rows.file = r.Number<int32_t>();
+      rows.batch = r.Number<int32_t>();
+      rows.rows = r.Number<int64_t>();
+      return rows;
+    });
     t.appended_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });
     t.joined = r.Vector<JoinedFile>([&] {
       JoinedFile f;

@@ -73,7 +73,7 @@ TEST_F(MergeCodecTest, APlanKeepsDictionaryAndExtensionColumns) {
 TEST_F(MergeCodecTest, DamagedOrForeignBytesAreRefused) {
   Plan plan;
   plan.key_columns = {"id"};
-  plan.tasks.push_back({TaskKind::kRewrite, "/d/a.parquet", {0, 2}, {5, 6}, {3, 4}, {7}, {{"/d/b.parquet", {1}}}, 10, 100});
+  plan.tasks.push_back({TaskKind::kRewrite, "/d/a.parquet", {0, 2}, {5, 6}, {{0, 3, 4}}, {7}, {{"/d/b.parquet", {1}}}, 10, 100});
   const std::string bytes = plan.Serialize();
   auto truncated = Plan::Deserialize(std::string_view(bytes).substr(0, bytes.size() - 3));
   ASSERT_RAISES(Invalid, truncated.status());

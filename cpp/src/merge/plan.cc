@@ -313,7 +313,6 @@ arrow::Status LoadSource(SourceHead head, const std::shared_ptr<arrow::Schema>& 
 // file, rows in the source's order (plans name rows by number).
 arrow::Status StageSource(PlannedMerge::State& state) {
   state.plan.source_path = state.plan.staging_dir + "/source.parquet";
-  state.plan.staged_rows = state.plan.source_rows;
   auto reader = std::make_shared<arrow::TableBatchReader>(state.source->rows.table());
   io::WriteParquetOptions options;
   options.compression = "lz4";

@@ -2,7 +2,7 @@
 // source is spilled in parts by a hash of its key (equal keys share a part, so "the last
 // row of a key wins" holds part by part); the dataset's keys are scanned once per pass,
 // a pass being as many parts as fit at once; each file's replacing rows and the new rows
-// are written out as found, then staged task by task, so every task reads one span.
+// are written out as found, batch by batch, and each task reads its batches back.
 #include <algorithm>
 #include <set>
 
@@ -10,7 +10,6 @@
 #include <arrow/ipc/writer.h>
 #include <arrow/table.h>
 
-#include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/budget_error.h"
 #include "fsspeckit/memory/byte_text.h"
 #include "merge/plan_internal.h"
@@ -18,23 +17,16 @@
 namespace fsspeckit::merge {
 namespace {
 
-// Rows a pass wrote for a file (or as new keys): batch `batch` of pass file `pass`.
-struct Piece {
-  int pass = 0;
-  int batch = 0;
-  int64_t rows = 0;
-};
-
 // What the passes found, file by file in path order (the first pass's listing).
 struct Matches {
   std::vector<TargetFile> files;
-  std::vector<std::vector<Piece>> replacing;  // per file
+  std::vector<std::vector<SpilledRows>> replacing;  // per file
   std::vector<std::set<int>> row_groups;      // per file: those holding source keys
-  std::vector<Piece> inserted;
+  std::vector<SpilledRows> inserted;
 };
 
-// New rows are written (and later inserted) this many at most per batch.
-constexpr int64_t kInsertBatchRows = 64 * 1024;
+// Rows are written for tasks this many at most per batch (a task reads whole batches).
+constexpr int64_t kSpilledBatchRows = 64 * 1024;
 
 std::string PassPath(const std::string& spill_dir, int pass) {
   return spill_dir + "/pass-" + std::to_string(pass) + ".arrow";
@@ -115,11 +107,11 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
   ARROW_ASSIGN_OR_RAISE(SourceRows rows, SourceRows::Make(table));
   ARROW_ASSIGN_OR_RAISE(PassWriter out, PassWriter::Open(fs, PassPath(spill_dir, pass),
                                                          table->schema(), pool));
-  auto write = [&](std::vector<int64_t> winning, std::vector<Piece>& pieces) -> arrow::Status {
+  auto write = [&](std::vector<int64_t> winning, std::vector<SpilledRows>& pieces) -> arrow::Status {
     std::sort(winning.begin(), winning.end());  // the source's order
-    for (size_t at = 0; at < winning.size(); at += kInsertBatchRows) {
+    for (size_t at = 0; at < winning.size(); at += kSpilledBatchRows) {
       std::vector<int64_t> some(winning.begin() + at,
-                                winning.begin() + std::min(winning.size(), at + kInsertBatchRows));
+                                winning.begin() + std::min(winning.size(), at + kSpilledBatchRows));
       ARROW_ASSIGN_OR_RAISE(auto batch, rows.Gather(some, pool));
       ARROW_ASSIGN_OR_RAISE(int number, out.Write(*batch));
       pieces.push_back({pass, number, batch->num_rows()});
@@ -153,34 +145,9 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
   return arrow::Status::OK();
 }
 
-// The pieces, in the order given, read back from the pass files.
-class PieceReader : public arrow::RecordBatchReader {
- public:
-  PieceReader(std::shared_ptr<arrow::Schema> schema,
-              std::vector<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> passes,
-              std::vector<Piece> pieces)
-      : schema_(std::move(schema)), passes_(std::move(passes)), pieces_(std::move(pieces)) {}
-  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
-  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
-    if (next_ == pieces_.size()) {
-      batch->reset();
-      return arrow::Status::OK();
-    }
-    const Piece& piece = pieces_[next_++];
-    return passes_[piece.pass]->ReadRecordBatch(piece.batch).Value(batch);
-  }
-
- private:
-  std::shared_ptr<arrow::Schema> schema_;
-  std::vector<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> passes_;
-  std::vector<Piece> pieces_;
-  size_t next_ = 0;
-};
-
-// The tasks, each with its span of the staged source: rewrites largest first (as the
-// in-memory plan orders them), then the new rows in tasks of `insert_rows` at most.
-std::vector<Piece> MakeTasks(PlannedMerge::State& state, const Matches& matches, int64_t insert_rows) {
-  Plan& plan = state.plan;
+// The tasks: rewrites largest first (as the in-memory plan orders them), each with the
+// rows the passes wrote for its file, then the new rows in tasks of `insert_rows` at most.
+void MakeTasks(Plan& plan, Matches& matches, int64_t insert_rows) {
   std::vector<size_t> order;
   for (size_t f = 0; f < matches.files.size(); ++f) {
     if (!matches.replacing[f].empty()) order.push_back(f);
@@ -188,68 +155,32 @@ std::vector<Piece> MakeTasks(PlannedMerge::State& state, const Matches& matches,
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return matches.files[a].size_bytes > matches.files[b].size_bytes;
   });
-  std::vector<Piece> layout;
-  int64_t next_row = 0;
   for (size_t f : order) {
     const TargetFile& file = matches.files[f];
     MergeTask task;
     task.kind = TaskKind::kRewrite;
     task.file = file.path;
     task.row_groups.assign(matches.row_groups[f].begin(), matches.row_groups[f].end());
-    task.staged_span.first = next_row;
-    for (const Piece& piece : matches.replacing[f]) {
-      task.staged_span.count += piece.rows;
-      layout.push_back(piece);
-    }
-    next_row += task.staged_span.count;
+    int64_t rows = 0;
+    for (const SpilledRows& piece : matches.replacing[f]) rows += piece.rows;
+    task.spilled_rows = std::move(matches.replacing[f]);
     task.work_rows = file.num_rows();
     // The replacing rows are held as read and as indexed beside the rewrite.
     task.estimated_bytes = RewriteBytes(file, plan.write, plan.source_row_bytes) +
-                           2 * task.staged_span.count * plan.source_row_bytes;
+                           2 * rows * plan.source_row_bytes;
     plan.tasks.push_back(std::move(task));
   }
   const int64_t copies = plan.partition_by.empty() ? 3 : 4;  // as plan.cc's inserts
-  for (const Piece& piece : matches.inserted) {
+  for (const SpilledRows& piece : matches.inserted) {
     if (plan.tasks.empty() || plan.tasks.back().kind != TaskKind::kInsert ||
-        plan.tasks.back().staged_span.count + piece.rows > insert_rows) {
-      MergeTask task;
-      task.kind = TaskKind::kInsert;
-      task.staged_span.first = next_row;
-      plan.tasks.push_back(std::move(task));
+        plan.tasks.back().work_rows + piece.rows > insert_rows) {
+      plan.tasks.emplace_back().kind = TaskKind::kInsert;
     }
     MergeTask& task = plan.tasks.back();
-    task.staged_span.count += piece.rows;
-    task.work_rows = task.staged_span.count;
+    task.spilled_rows.push_back(piece);
+    task.work_rows += piece.rows;
     task.estimated_bytes = copies * plan.source_row_bytes * task.work_rows;
-    next_row += piece.rows;
-    layout.push_back(piece);
   }
-  plan.staged_rows = next_row;
-  return layout;
-}
-
-// Writes the staged source in the tasks' layout; the pass files are removed after.
-arrow::Status StageLayout(PlannedMerge::State& state, const std::string& spill_dir, int passes,
-                          std::shared_ptr<arrow::Schema> schema, std::vector<Piece> layout) {
-  arrow::fs::FileSystem& fs = *state.location.filesystem;
-  arrow::MemoryPool* pool = state.budget->pool();
-  std::vector<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> readers;
-  for (int pass = 0; pass < passes; ++pass) {
-    ARROW_ASSIGN_OR_RAISE(auto file, fs.OpenInputFile(PassPath(spill_dir, pass)));
-    auto options = arrow::ipc::IpcReadOptions::Defaults();
-    options.memory_pool = pool;
-    ARROW_ASSIGN_OR_RAISE(readers.emplace_back(), arrow::ipc::RecordBatchFileReader::Open(file, options));
-  }
-  state.plan.source_path = state.plan.staging_dir + "/source.parquet";
-  io::WriteParquetOptions options;
-  options.compression = "lz4";
-  options.row_group_size = kInsertBatchRows;  // tasks read only the row groups of their span
-  options.row_group_per_batch = true;  // pieces are written as they come, never buffered
-  options.pool = pool;
-  ARROW_RETURN_NOT_OK(io::WriteParquet(
-      std::make_shared<PieceReader>(std::move(schema), std::move(readers), std::move(layout)),
-      {state.location.filesystem, state.plan.source_path}, options));
-  return fs.DeleteDir(spill_dir);
 }
 
 }  // namespace
@@ -294,6 +225,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
   plan.spill.passes = static_cast<int64_t>(passes.size());
   Matches matches;
   for (size_t pass = 0; pass < passes.size(); ++pass) {
+    plan.spill_files.push_back(PassPath(spill_dir, static_cast<int>(pass)));
     ARROW_RETURN_NOT_OK(ScanPass(*state, passes[pass], static_cast<int>(pass), spill_dir, matches));
     for (const SourcePart& part : passes[pass]) {
       ARROW_RETURN_NOT_OK(state->location.filesystem->DeleteFile(part.path));
@@ -311,10 +243,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
   const int64_t copies = plan.partition_by.empty() ? 3 : 4;
   const int64_t insert_rows = std::max<int64_t>(
       kSmallRows, budget.admission_bytes() / (2 * copies * std::max<int64_t>(1, plan.source_row_bytes)));
-  std::vector<Piece> layout = MakeTasks(*state, matches, insert_rows);
-  state->perf->StartOp("staging");
-  ARROW_RETURN_NOT_OK(StageLayout(*state, spill_dir, static_cast<int>(passes.size()),
-                                  spilled.schema, std::move(layout)));
+  MakeTasks(plan, matches, insert_rows);
   state->perf->StartOp("tasks");
   return std::make_unique<PlannedMerge>(std::move(state));
 }

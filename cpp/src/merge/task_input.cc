@@ -1,10 +1,12 @@
 // fsspeckit: what a task run outside the planning process reads of the source: its own
 // rows, from the staged source file.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
 #include <arrow/table.h>
+#include <arrow/ipc/reader.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
 
@@ -23,9 +25,9 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenStagedSource(
   builder.memory_pool(pool);
   ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
   const int64_t rows = reader->parquet_reader()->metadata()->num_rows();
-  if (rows != plan.staged_rows) {
+  if (rows != plan.source_rows) {
     return arrow::Status::IOError("the staged source '", plan.source_path, "' has ", rows,
-                                  " rows, the plan ", plan.staged_rows);
+                                  " rows, the plan ", plan.source_rows);
   }
   return reader;
 }
@@ -63,25 +65,32 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadSourceRows(arrow::fs::FileSyste
   return arrow::Table::FromRecordBatches({batch});
 }
 
-// The span's rows of the staged source (a spilled merge lays them out task by task).
-arrow::Result<std::shared_ptr<arrow::Table>> ReadSourceSpan(arrow::fs::FileSystem& fs,
-                                                            const Plan& plan, RowSpan span,
-                                                            arrow::MemoryPool* pool) {
-  ARROW_ASSIGN_OR_RAISE(auto reader, OpenStagedSource(fs, plan, pool));
-  const auto metadata = reader->parquet_reader()->metadata();
-  if (span.count <= 0 || span.first < 0 || span.first + span.count > metadata->num_rows()) {
-    return arrow::Status::Invalid("a task names rows past the source");
+// A spilled merge's rows for a task, from the files its plan wrote them to.
+arrow::Result<std::shared_ptr<arrow::Table>> ReadSpilledRows(arrow::fs::FileSystem& fs,
+                                                             const Plan& plan,
+                                                             const std::vector<SpilledRows>& pieces,
+                                                             arrow::MemoryPool* pool) {
+  std::map<int32_t, std::shared_ptr<arrow::ipc::RecordBatchFileReader>> files;
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  for (const SpilledRows& piece : pieces) {
+    if (piece.file < 0 || piece.file >= static_cast<int32_t>(plan.spill_files.size())) {
+      return arrow::Status::Invalid("a task names spilled rows the plan does not have");
+    }
+    auto& reader = files[piece.file];
+    if (!reader) {
+      ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(plan.spill_files[piece.file]));
+      auto options = arrow::ipc::IpcReadOptions::Defaults();
+      options.memory_pool = pool;
+      ARROW_ASSIGN_OR_RAISE(reader, arrow::ipc::RecordBatchFileReader::Open(input, options));
+    }
+    ARROW_ASSIGN_OR_RAISE(batches.emplace_back(), reader->ReadRecordBatch(piece.batch));
+    if (batches.back()->num_rows() != piece.rows) {
+      return arrow::Status::IOError("the spilled rows in '", plan.spill_files[piece.file],
+                                    "' are not the ones the plan wrote");
+    }
   }
-  std::vector<int> groups;
-  int64_t first = 0, skipped = 0;
-  for (int rg = 0; rg < metadata->num_row_groups(); ++rg) {
-    const int64_t end = first + metadata->RowGroup(rg)->num_rows();
-    if (end <= span.first) skipped = end;
-    if (end > span.first && first < span.first + span.count) groups.push_back(rg);
-    first = end;
-  }
-  ARROW_ASSIGN_OR_RAISE(auto table, reader->ReadRowGroups(groups));
-  return table->Slice(span.first - skipped, span.count);
+  if (batches.empty()) return arrow::Status::Invalid("the task names no source rows");
+  return arrow::Table::FromRecordBatches(std::move(batches));
 }
 
 }  // namespace
@@ -92,14 +101,14 @@ arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
   if (task_index < 0 || task_index >= static_cast<int64_t>(plan.tasks.size())) {
     return arrow::Status::IndexError("the plan has no task ", task_index);
   }
-  if (plan.source_path.empty()) {
+  if (plan.source_path.empty() && plan.spill_files.empty()) {
     return arrow::Status::Invalid("the plan's source was not staged: plan with stage_source "
                                   "to run tasks outside the planning process");
   }
   const MergeTask& task = plan.tasks[task_index];
   std::shared_ptr<arrow::Table> rows;
-  if (task.source_rows.empty()) {
-    ARROW_ASSIGN_OR_RAISE(rows, ReadSourceSpan(*fs, plan, task.staged_span, pool));
+  if (!task.spilled_rows.empty()) {
+    ARROW_ASSIGN_OR_RAISE(rows, ReadSpilledRows(*fs, plan, task.spilled_rows, pool));
   } else {
     ARROW_ASSIGN_OR_RAISE(rows, ReadSourceRows(*fs, plan, task.source_rows, pool));
   }

@@ -48,10 +48,12 @@ struct JoinedFile {
   std::vector<int> row_groups;  ///< those holding source keys
 };
 
-/// Rows `first`.. `first + count - 1` of the staged source.
-struct RowSpan {
-  int64_t first = 0;
-  int64_t count = 0;
+/// Rows a spilled merge wrote for a task while planning: batch `batch` of the Arrow IPC
+/// file Plan::spill_files[file].
+struct SpilledRows {
+  int32_t file = 0;
+  int32_t batch = 0;
+  int64_t rows = 0;
 };
 
 struct MergeTask {
@@ -59,9 +61,8 @@ struct MergeTask {
   std::string file;
   std::vector<int> row_groups;
   std::vector<int64_t> source_rows;
-  /// A spilled merge's task reads its rows as this span of the staged source (laid out
-  /// task by task), and `source_rows` is empty.
-  RowSpan staged_span;
+  /// A spilled merge's task reads its rows from these, in order (`source_rows` is empty).
+  std::vector<SpilledRows> spilled_rows;
   std::vector<int64_t> appended_rows;
   std::vector<JoinedFile> joined;
   int64_t work_rows = 0;         ///< rows read and written (progress)
@@ -76,7 +77,8 @@ struct Plan {
   /// tasks that run elsewhere; empty when only in-process tasks run.
   std::string source_path;
   int64_t source_rows = 0;       ///< rows of the (cast) source before de-duplication
-  int64_t staged_rows = 0;       ///< rows of the staged source file
+  /// A spilled merge's files of rows for its tasks, under staging_dir (no staged source).
+  std::vector<std::string> spill_files;
   SpillStats spill;              ///< zero unless the source was spilled
   Strategy strategy = Strategy::kUpsert;
   std::vector<std::string> key_columns;
