@@ -1,8 +1,13 @@
 """A source larger than half the merge's budget is spilled (issue 20): split by a hash
-of its key under the staging folder, matched pass by pass, staged in the tasks' layout.
-The merge stays exact (the last row of a key wins, across batches and parts), within
+of its key under the staging folder, matched pass by pass.
+Tasks read the rows the passes wrote for them. The merge stays exact (the last row of a key wins, across batches and parts), within
 its budget, and leaves nothing behind."""
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -121,3 +126,71 @@ def test_a_spilled_update_and_insert_keep_their_strategies(tmp_path):
     assert len(names) == 400_000
     assert names[150_000].startswith("u-") and names[300_000].startswith("i-")
     assert staging_left(tmp_path) == []
+
+
+def test_a_spilled_merge_runs_its_tasks_on_ray_with_the_same_result(ray_cluster, tmp_path):
+    target_ids = np.arange(0, 300_000, 2)
+    ids = np.concatenate([np.arange(0, 100_000, 2), np.arange(300_001, 500_001, 2)])
+    for name in ("local", "ray"):
+        write_target(tmp_path / name, target_ids)
+    local = PyarrowDatasetIO().merge(stream(ids, "new"), str(tmp_path / "local"), "upsert", "id",
+                                     merge_max_memory_mb=BUDGET_MB)
+    on_ray = PyarrowDatasetIO().merge(stream(ids, "new"), str(tmp_path / "ray"), "upsert", "id",
+                                      merge_max_memory_mb=BUDGET_MB, executor="ray")
+    assert on_ray.metrics["spill"]["parts"] > 0 and on_ray.metrics["executor"] == "ray"
+    assert (on_ray.updated, on_ray.inserted) == (local.updated, local.inserted) == (50_000, 100_000)
+    assert read(tmp_path / "ray").sort_by("id").equals(read(tmp_path / "local").sort_by("id"))
+    assert staging_left(tmp_path / "ray") == []
+
+
+CHILD = r"""
+import sys
+sys.path.insert(0, sys.argv[2])
+import numpy as np
+from test_merge_spill import stream, BUDGET_MB
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+ids = np.concatenate([np.arange(0, 300_000, 3), np.arange(300_000, 400_000)])
+print("ready", flush=True)
+PyarrowDatasetIO().merge(stream(ids, "new"), sys.argv[1], "upsert", "id",
+                         merge_max_memory_mb=BUDGET_MB)
+print("done", flush=True)
+"""
+
+
+def test_sigkill_at_any_moment_of_a_spilled_merge_leaves_old_or_new(tmp_path):
+    pristine = tmp_path / "pristine"
+    write_target(pristine, np.arange(0, 300_000))
+    finished = tmp_path / "finished"
+    shutil.copytree(pristine, finished)
+    tests = os.path.dirname(__file__)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(finished), tests],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    start = time.perf_counter()  # the merge alone, start-up excluded
+    assert child.wait() == 0
+    duration = time.perf_counter() - start
+    old, new = sorted_names(pristine), sorted_names(finished)
+    assert old != new
+    outcomes = {"old": 0, "new": 0}
+    points = 6
+    for point in range(points):
+        work = tmp_path / f"run{point}"
+        shutil.copytree(pristine, work)
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(work), tests],
+                                 stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(duration * 0.8 * point / (points - 1))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        PyarrowDatasetIO().recover(str(work))
+        state = sorted_names(work)
+        assert state in (old, new), f"kill point {point}: a mixed state"
+        outcomes["old" if state == old else "new"] += 1
+        assert [p for p in staging_left(work) if p != "_fsspeckit_merge.lock"] == []
+        shutil.rmtree(work)
+    assert outcomes["old"] > 0  # the kills landed during the merge
+
+
+def sorted_names(path):
+    table = read(path).sort_by("id")
+    return table["name"].to_pylist()
