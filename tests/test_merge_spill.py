@@ -20,10 +20,10 @@ BUDGET_MB = 16
 ROWS_PER_BATCH = 20_000
 
 
-def source_batches(ids, tag, region=None):
+def source_batches(ids, tag, region=None, rows_per_batch=ROWS_PER_BATCH):
     """Batches made one at a time, as a stream's producer would: never all in memory."""
-    for start in range(0, len(ids), ROWS_PER_BATCH):
-        chunk = ids[start:start + ROWS_PER_BATCH]
+    for start in range(0, len(ids), rows_per_batch):
+        chunk = ids[start:start + rows_per_batch]
         columns = {"id": pa.array(chunk, pa.int64()),
                    "name": pa.array([f"{tag}-{i}-{start}" for i in chunk]),
                    "value": pa.array(np.full(len(chunk), start, dtype=np.float64))}
@@ -130,7 +130,7 @@ def test_a_spilled_update_and_insert_keep_their_strategies(tmp_path):
 
 def test_a_spilled_merge_runs_its_tasks_on_ray_with_the_same_result(ray_cluster, tmp_path):
     target_ids = np.arange(0, 300_000, 2)
-    ids = np.concatenate([np.arange(0, 100_000, 2), np.arange(300_001, 500_001, 2)])
+    ids = np.concatenate([np.arange(0, 200_000, 2), np.arange(300_001, 700_001, 2)])
     for name in ("local", "ray"):
         write_target(tmp_path / name, target_ids)
     local = PyarrowDatasetIO().merge(stream(ids, "new"), str(tmp_path / "local"), "upsert", "id",
@@ -138,7 +138,7 @@ def test_a_spilled_merge_runs_its_tasks_on_ray_with_the_same_result(ray_cluster,
     on_ray = PyarrowDatasetIO().merge(stream(ids, "new"), str(tmp_path / "ray"), "upsert", "id",
                                       merge_max_memory_mb=BUDGET_MB, executor="ray")
     assert on_ray.metrics["spill"]["parts"] > 0 and on_ray.metrics["executor"] == "ray"
-    assert (on_ray.updated, on_ray.inserted) == (local.updated, local.inserted) == (50_000, 100_000)
+    assert (on_ray.updated, on_ray.inserted) == (local.updated, local.inserted) == (100_000, 200_000)
     assert read(tmp_path / "ray").sort_by("id").equals(read(tmp_path / "local").sort_by("id"))
     assert staging_left(tmp_path / "ray") == []
 
@@ -194,3 +194,30 @@ def test_sigkill_at_any_moment_of_a_spilled_merge_leaves_old_or_new(tmp_path):
 def sorted_names(path):
     table = read(path).sort_by("id")
     return table["name"].to_pylist()
+
+
+def test_a_parquet_path_or_dataset_as_source_is_read_once_and_spilled(tmp_path):
+    import pyarrow.parquet as pq
+    target_ids = np.arange(0, 300_000, 2)
+    ids = np.concatenate([np.arange(0, 300_000, 2), np.arange(300_001, 600_001, 2)])
+    source_dir = tmp_path / "changes"
+    source_dir.mkdir()
+    for start in range(0, len(ids), 50_000):  # a folder of files, as a CDC job leaves them
+        part = next(source_batches(ids[start:start + 50_000], f"p{start}", rows_per_batch=50_000))
+        pq.write_table(pa.Table.from_batches([part]), source_dir / f"{start:07d}.parquet",
+                       row_group_size=10_000)
+    want = expected(target_ids, [], "x")
+    for start in range(0, len(ids), 50_000):
+        for i in ids[start:start + 50_000]:
+            want[int(i)] = f"p{start}-{i}-0"
+    for name, source in (("path", str(source_dir)), ("dataset", ds.dataset(str(source_dir)))):
+        write_target(tmp_path / name, target_ids)
+        result = PyarrowDatasetIO().merge(source, str(tmp_path / name), "upsert", "id",
+                                          merge_max_memory_mb=BUDGET_MB)
+        assert result.metrics["spill"]["parts"] > 0, name
+        assert result.metrics["memory_peak_mb"] <= BUDGET_MB, name
+        got = read(tmp_path / name)
+        assert dict(zip(got["id"].to_pylist(), got["name"].to_pylist())) == want, name
+        del got  # the pool is the process's: a table the caller holds counts
+    with pytest.raises(OSError, match="nowhere"):
+        PyarrowDatasetIO().merge(str(tmp_path / "nowhere"), str(tmp_path / "path"), "upsert", "id")

@@ -58,6 +58,16 @@ void InitArrowStream(nb::module_& m) {
           },
           nb::arg("requested_schema").none() = nb::none())
       .def_prop_ro("num_rows", [](TableStream& self) { return self.table->num_rows(); });
+  nb::class_<ReaderStream>(m, "_ReaderStream")
+      .def(
+          "__arrow_c_stream__",
+          [](ReaderStream& self, nb::object /*requested_schema*/) {
+            if (!self.reader) {
+              throw nb::value_error("this Parquet source was read already: a stream is read once");
+            }
+            return ExportStream(std::move(self.reader));
+          },
+          nb::arg("requested_schema").none() = nb::none());
 }
 
 }  // namespace fsspeckit::python

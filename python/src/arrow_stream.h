@@ -14,6 +14,12 @@ struct TableStream {
   std::shared_ptr<arrow::Table> table;
 };
 
+/// A stream C++ reads (a Parquet source read row group by row group) handed to Python
+/// once: `__arrow_c_stream__` moves it out, as a RecordBatchReader's does.
+struct ReaderStream {
+  std::shared_ptr<arrow::RecordBatchReader> reader;
+};
+
 /// Any object with __arrow_c_stream__ (pa.Table, RecordBatchReader, polars, ...).
 /// TypeError otherwise. The returned reader never needs the GIL unless the producer is
 /// implemented in Python.
@@ -22,7 +28,7 @@ std::shared_ptr<arrow::RecordBatchReader> ImportStream(nanobind::handle obj);
 /// Any object with __arrow_c_schema__ (pa.Schema, pa.Field types, ...).
 std::shared_ptr<arrow::Schema> ImportSchema(nanobind::handle obj);
 
-/// Registers fsspeckit._core._TableStream.
+/// Registers fsspeckit._core._TableStream and _ReaderStream.
 void InitArrowStream(nanobind::module_& m);
 
 }  // namespace fsspeckit::python

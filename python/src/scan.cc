@@ -18,6 +18,8 @@
 #include "fsspeckit/scan/parquet_batch_source.h"
 #include "scan/prefetch_source_internal.h"
 #include "init.h"
+#include "memory_convert.h"
+#include "fsspeckit/scan/batch_source.h"
 #include "py_object.h"
 
 namespace nb = nanobind;
@@ -138,6 +140,35 @@ void InitScan(nb::module_& m) {
       nb::arg("collect").none(),
       "Chunks of a Parquet pyarrow.dataset.Dataset (a _fs_bridge dataset capsule) with an "
       "optional filter (a serialized Expression), read as scan_parquet reads a folder.");
+
+  m.def(
+      "parquet_source",
+      [](const std::string& path, nb::handle filesystem, double max_memory_mb) {
+        auto fs = FileSystemFromCapsule(filesystem);
+        nb::gil_scoped_release nogil;
+        io::Location location = ValueOrThrow(io::ResolveLocation(std::move(fs), path));
+        ThrowIfError(io::CheckExists(location));
+        auto source = ValueOrThrow(scan::ParquetBatchSource::Open(
+            location.filesystem, location.path, scan::OptionsForSourceOf(MbToBytes(max_memory_mb))));
+        return ReaderStream{scan::AsRecordBatchReader(std::move(source))};
+      },
+      nb::arg("path"), nb::arg("filesystem").none(), nb::arg("max_memory_mb"),
+      "A Parquet file or dataset folder as a stream read once, row group by row group, "
+      "reading ahead within a merge budget of max_memory_mb (a merge's source).");
+
+  m.def(
+      "parquet_dataset_source",
+      [](nb::handle dataset, nb::handle filter, double max_memory_mb) {
+        auto held = DatasetFromCapsule(dataset);
+        auto predicate = DeserializeExpression(filter);
+        nb::gil_scoped_release nogil;
+        auto source = ValueOrThrow(scan::ParquetBatchSource::Open(
+            held, std::move(predicate), scan::OptionsForSourceOf(MbToBytes(max_memory_mb))));
+        return ReaderStream{scan::AsRecordBatchReader(std::move(source))};
+      },
+      nb::arg("dataset"), nb::arg("filter").none(), nb::arg("max_memory_mb"),
+      "A Parquet pyarrow.dataset.Dataset (a _fs_bridge dataset capsule) as parquet_source "
+      "reads a folder.");
 
   m.def(
       "scan_stream",

@@ -186,7 +186,9 @@ arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64
   SourceHead head;
   auto pool_bytes = [&] { return pool.limit_bytes() - pool.available_bytes(); };
   const int64_t pool_before = pool_bytes();  // what others hold is not the source's
-  while (head.bytes <= in_memory_bytes && pool_bytes() - pool_before <= in_memory_bytes) {
+  // A quarter of the pool stays free for indexing the head, or for spilling it.
+  while (head.bytes <= in_memory_bytes && pool_bytes() - pool_before <= in_memory_bytes &&
+         pool.available_bytes() > pool.limit_bytes() / 4) {
     std::shared_ptr<arrow::RecordBatch> batch;
     ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
     if (!batch) {

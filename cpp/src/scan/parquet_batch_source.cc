@@ -222,6 +222,11 @@ ParquetBatchSourceOptions OptionsForBudget(int64_t max_pool_bytes) {
   return options;
 }
 
+ParquetBatchSourceOptions OptionsForSourceOf(int64_t max_pool_bytes) {
+  // The source's share is half the merge's budget (memory::Budget::source_bytes()).
+  return OptionsForBudget(max_pool_bytes / 2);
+}
+
 ParquetBatchSource::ParquetBatchSource(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 ParquetBatchSource::~ParquetBatchSource() {

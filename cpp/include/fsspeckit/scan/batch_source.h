@@ -34,4 +34,7 @@ class BatchSource {
 std::unique_ptr<BatchSource> MakeReaderSource(std::shared_ptr<arrow::RecordBatchReader> reader,
                                               int64_t total_rows);
 
+/// `source` read as a RecordBatchReader (a merge reads its source through one).
+std::shared_ptr<arrow::RecordBatchReader> AsRecordBatchReader(std::unique_ptr<BatchSource> source);
+
 }  // namespace fsspeckit::scan

@@ -39,6 +39,10 @@ struct ParquetBatchSourceOptions {
 /// consumer still holds and the row group being sliced.
 ParquetBatchSourceOptions OptionsForBudget(int64_t max_pool_bytes);
 
+/// Options for reading a merge's source under a merge budget of `max_pool_bytes`: as a
+/// scan within the source's share, so read-ahead never crowds out the spill.
+ParquetBatchSourceOptions OptionsForSourceOf(int64_t max_pool_bytes);
+
 /// Reads a Parquet file, or every Parquet file below a folder (hive partitions such as
 /// `day=2025-01-01/` become columns; names starting with `_` or `.` are skipped, so
 /// staging folders stay invisible), in order, one row group at a time. Pre-buffering

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
-from fsspeckit import _core
+from fsspeckit import _core, _fs_bridge
 from fsspeckit._core import DEFAULTS as _DEFAULTS, DatasetError, DatasetPathError
 import gc
 import os
@@ -87,6 +88,22 @@ def _stream(data):
             raise ValueError("data is an empty list: give at least one table")
         data = pa.concat_tables(data, promote_options="permissive")
     return data
+
+
+def _merge_source(data, filesystem, max_memory_mb):
+    """A merge's source for C++: a path (on the dataset's filesystem) or a Parquet
+    dataset is read by C++ once, row group by row group, within the merge's budget; any
+    other dataset through its scanner without read-ahead; the rest as _stream gives it."""
+    if isinstance(data, (str, os.PathLike)):
+        capsule, source_path = resolve(filesystem, os.fspath(data))
+        return _core.parquet_source(source_path, capsule, max_memory_mb)
+    if isinstance(data, ds.FileSystemDataset) and isinstance(data.format, ds.ParquetFileFormat):
+        return _core.parquet_dataset_source(_fs_bridge.dataset_capsule(data),
+                                            _filter_bytes(data._scan_options.get("filter")),
+                                            max_memory_mb)
+    if isinstance(data, ds.Dataset):
+        return data.scanner(batch_readahead=0, fragment_readahead=0).to_reader()
+    return _stream(data)
 
 
 def _executor(executor):
@@ -206,6 +223,15 @@ class PyarrowDatasetIO(MaintenanceMethods):
         ``durable=True`` (local disks) fsyncs the commit so it survives a power loss, not
         only the process dying; it adds about 0.1 s per commit (bench/RESULTS.md).
 
+        ``data``: a pyarrow Table or RecordBatchReader, any object with
+        ``__arrow_c_stream__`` (polars, DuckDB), a ``pyarrow.dataset`` or the path of a
+        Parquet file or folder (read once, row group by row group). A source larger than
+        half of ``merge_max_memory_mb`` is spilled under the dataset's staging folder in
+        parts by a hash of the key and matched part by part (``result.metrics["spill"]``):
+        its size is bounded by the disk, not the budget. A table already in memory stays
+        in the Arrow pool and counts against the budget; hand large sources over as a
+        stream, a dataset or a path.
+
         ``executor``: "local" (threads of this process), "ray" (Ray Core tasks on the
         current Ray connection, or a local cluster), or a
         ``fsspeckit.distributed.RayExecutor`` for its options. Either way the result is
@@ -223,11 +249,13 @@ class PyarrowDatasetIO(MaintenanceMethods):
             single_writer=single_writer, durable=durable)
         runner = _executor(executor)
         if runner is not None:
-            raw = runner.merge(_stream(data), path, self._filesystem, arguments,
+            source = _merge_source(data, self._filesystem, merge_max_memory_mb)
+            raw = runner.merge(source, path, self._filesystem, arguments,
                                progress=merge_progress_callback)
             return _merge_result(raw)
+        source = _merge_source(data, self._filesystem, merge_max_memory_mb)
         filesystem, path = resolve(self._filesystem, path)
-        raw = _core.merge(_stream(data), path, filesystem, merge_progress_callback, **arguments)
+        raw = _core.merge(source, path, filesystem, merge_progress_callback, **arguments)
         raw["metrics"]["executor"] = "local"
         for record in raw["metrics"]["tasks"]:
             record.update(pid=os.getpid(), node="local")
