@@ -94,3 +94,29 @@ def test_recover_of_a_missing_path_fails_and_creates_nothing(tmp_path):
     assert "does not exist" in result.stderr
     assert not (tmp_path / "typo").exists()
 
+
+
+def test_merge_of_a_source_folder_larger_than_the_budget_spills(tmp_path):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    target, changes = tmp_path / "target", tmp_path / "changes"
+    ids = np.arange(0, 600_000)
+    target.mkdir()
+    for start in range(0, 600_000, 200_000):  # files of 100,000 rows
+        pq.write_table(pa.table({"id": ids[start:start + 200_000:2], "name": ["old"] * 100_000}),
+                       target / f"t{start}.parquet", row_group_size=20_000)
+    changes.mkdir()
+    for start in range(0, 600_000, 100_000):  # every key: half of them updates
+        chunk = ids[start:start + 100_000]
+        pq.write_table(pa.table({"id": chunk, "name": [f"new-{i}" for i in chunk]}),
+                       changes / f"{start:07d}.parquet", row_group_size=20_000)
+    result = run("merge", str(changes), str(target), "--key", "id", "--max-memory", "16",
+                 "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "source spilled" in result.stdout and "inserted          300,000 rows" in result.stdout
+    table = ds.dataset(str(target)).to_table()
+    assert sorted(table["id"].to_pylist()) == list(range(600_000))
+    assert set(table["name"].to_pylist()) == {f"new-{i}" for i in range(600_000)}

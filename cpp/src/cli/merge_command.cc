@@ -12,9 +12,10 @@
 #include "cli/progress_bar_internal.h"
 #include "fsspeckit/memory/byte_text.h"
 #include "fsspeckit/io/location.h"
-#include "fsspeckit/io/read_parquet.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/merge/merge.h"
+#include "fsspeckit/scan/batch_source.h"
+#include "fsspeckit/scan/parquet_batch_source.h"
 #include "fsspeckit/merge/merge_report.h"
 #include "fsspeckit/perf/html_report.h"
 
@@ -111,12 +112,15 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto started = std::chrono::steady_clock::now();
   auto source_location = io::ResolveLocation(nullptr, positional[0]);
   if (!source_location.ok()) return fail(source_location.status());
-  auto source = io::ReadParquet(*source_location);
+  if (auto exists = io::CheckExists(*source_location); !exists.ok()) return fail(exists);
+  // Read once, row group by row group: a source larger than the budget spills.
+  auto source = scan::ParquetBatchSource::Open(
+      source_location->filesystem, source_location->path,
+      scan::OptionsForSourceOf(options.limits.max_pool_bytes));
   if (!source.ok()) return fail(source.status());
   auto target = io::ResolveLocation(nullptr, positional[1]);
   if (!target.ok()) return fail(target.status());
-  auto reader = std::make_shared<arrow::TableBatchReader>(*source);
-  auto result = merge::Merge(reader, *target, options);
+  auto result = merge::Merge(scan::AsRecordBatchReader(std::move(*source)), *target, options);
   bar.Finish();
   if (!result.ok()) return fail(result.status());
   double seconds =
@@ -142,6 +146,10 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
   out << "  peak Arrow memory " << memory::ByteSizeText(r.metrics.memory_peak_bytes) << " (budget "
       << memory::ByteSizeText(options.limits.max_pool_bytes) << ")\n"
       << "  peak process RSS  " << memory::ByteSizeText(r.metrics.process_memory_peak_bytes) << "\n";
+  if (r.spill.parts > 0) {  // the source did not fit half the budget
+    out << "  source spilled    " << memory::ByteSizeText(r.spill.bytes) << " in "
+        << r.spill.parts << " parts, matched in " << r.spill.passes << " passes\n";
+  }
   if (r.keys_in_several_files > 0) {
     out << "  note: " << perf::WithThousands(r.keys_in_several_files)
         << " keys were found in more than one file; each copy was updated\n";
