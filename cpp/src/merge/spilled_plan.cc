@@ -25,7 +25,8 @@ struct Matches {
   std::vector<SpilledRows> inserted;
 };
 
-// Rows are written for tasks this many at most per batch (a task reads whole batches).
+// Rows are written for tasks this many at most per batch (a task reads whole batches),
+// fewer where an eighth of a pass's share holds fewer (a batch is gathered, then written).
 constexpr int64_t kSpilledBatchRows = 64 * 1024;
 
 std::string PassPath(const std::string& spill_dir, int pass) {
@@ -81,7 +82,7 @@ class PassWriter {
 // One pass: the parts' keys matched against the dataset; the winning rows of keys found
 // in a file are written for that file, those of keys found nowhere as new rows.
 arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>& parts, int pass,
-                       const std::string& spill_dir, Matches& matches) {
+                       int64_t pass_bytes, const std::string& spill_dir, Matches& matches) {
   const MergeOptions& options = state.options;
   Plan& plan = state.plan;
   arrow::MemoryPool* pool = state.budget->pool();
@@ -107,11 +108,13 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
   ARROW_ASSIGN_OR_RAISE(SourceRows rows, SourceRows::Make(table));
   ARROW_ASSIGN_OR_RAISE(PassWriter out, PassWriter::Open(fs, PassPath(spill_dir, pass),
                                                          table->schema(), pool));
+  const size_t batch_rows = static_cast<size_t>(std::clamp<int64_t>(
+      pass_bytes / 8 / std::max<int64_t>(1, plan.source_row_bytes), 1024, kSpilledBatchRows));
   auto write = [&](std::vector<int64_t> winning, std::vector<SpilledRows>& pieces) -> arrow::Status {
     std::sort(winning.begin(), winning.end());  // the source's order
-    for (size_t at = 0; at < winning.size(); at += kSpilledBatchRows) {
+    for (size_t at = 0; at < winning.size(); at += batch_rows) {
       std::vector<int64_t> some(winning.begin() + at,
-                                winning.begin() + std::min(winning.size(), at + kSpilledBatchRows));
+                                winning.begin() + std::min(winning.size(), at + batch_rows));
       ARROW_ASSIGN_OR_RAISE(auto batch, rows.Gather(some, pool));
       ARROW_ASSIGN_OR_RAISE(int number, out.Write(*batch));
       pieces.push_back({pass, number, batch->num_rows()});
@@ -226,7 +229,8 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
   Matches matches;
   for (size_t pass = 0; pass < passes.size(); ++pass) {
     plan.spill_files.push_back(PassPath(spill_dir, static_cast<int>(pass)));
-    ARROW_RETURN_NOT_OK(ScanPass(*state, passes[pass], static_cast<int>(pass), spill_dir, matches));
+    ARROW_RETURN_NOT_OK(ScanPass(*state, passes[pass], static_cast<int>(pass), pass_bytes,
+                                 spill_dir, matches));
     for (const SourcePart& part : passes[pass]) {
       ARROW_RETURN_NOT_OK(state->location.filesystem->DeleteFile(part.path));
     }

@@ -186,9 +186,11 @@ arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64
   SourceHead head;
   auto pool_bytes = [&] { return pool.limit_bytes() - pool.available_bytes(); };
   const int64_t pool_before = pool_bytes();  // what others hold is not the source's
-  // A quarter of the pool stays free for indexing the head, or for spilling it.
-  while (head.bytes <= in_memory_bytes && pool_bytes() - pool_before <= in_memory_bytes &&
-         pool.available_bytes() > pool.limit_bytes() / 4) {
+  // The head may grow the pool by half the room left (the other half indexes it, or
+  // spills it). Batches already in the pool (a caller's table) cost nothing to keep, up
+  // to the whole budget; a producer allocating elsewhere is held to the same.
+  const int64_t growth_bytes = std::min(in_memory_bytes, pool.available_bytes() / 2);
+  while (head.bytes <= pool.limit_bytes() && pool_bytes() - pool_before <= growth_bytes) {
     std::shared_ptr<arrow::RecordBatch> batch;
     ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
     if (!batch) {

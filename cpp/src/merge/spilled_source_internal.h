@@ -17,9 +17,11 @@
 
 namespace fsspeckit::merge {
 
-/// The source's first batches, read until they (or the Arrow pool's growth meanwhile: a
-/// producer reads ahead) hold more than `in_memory_bytes`, or the source
-/// ends (`complete`): a source that fits is never written anywhere.
+/// The source's first batches, read until the Arrow pool grows by more than
+/// `in_memory_bytes` or half the room it has left (a producer's batches and read-ahead
+/// land there; what others hold stays), or the batches reference more than the whole
+/// budget (a caller's table is already in the pool: keeping it costs nothing), or the
+/// source ends (`complete`): a source that fits is never written anywhere.
 struct SourceHead {
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
   int64_t bytes = 0;
