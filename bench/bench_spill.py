@@ -3,6 +3,10 @@ with the same memory_limit and a temp directory, in fresh processes, interleaved
 
     .venv/bin/python bench/bench_spill.py [--rounds N] [--shapes a,b] [--python PY]
 
+Shapes: 4m-into-8m, 10x-budget (default), 20m-into-40m, tpch-sf10 (TPC-H SF10 lineitem,
+60M rows in 8 files from tpchgen-cli, with 1.2M late corrections and new orders on the
+composite key (l_orderkey, l_linenumber), 256 MiB; about 3 GB of disk).
+
 Each shape is a target dataset of 8+ files (keys ascending through them) and a source
 Parquet file (64Ki-row groups) of updates at random keys and new keys, handed over as a
 path, so neither contender holds it whole. DuckDB reads every target file, anti-joins the
@@ -27,14 +31,16 @@ import pyarrow.parquet as pq
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "spill"
 
-# name: (target rows, source rows, budget MiB, files, string bytes per row)
+# name: (target rows, source rows, budget MiB, files, string bytes per row); tpch-sf10 apart
 SHAPES = {
     "4m-into-8m": (8_000_000, 4_000_000, 64, 8, 8),
     # A source ten times the budget into a dataset of its size (files of 500k rows: a
     # rewrite holds every row replacing its file's keys, see README "Spilled merges").
     "10x-budget": (14_000_000, 14_000_000, 32, 28, 8),
     "20m-into-40m": (40_000_000, 20_000_000, 128, 40, 8),
+    "tpch-sf10": (60_000_000, 1_200_000, 256, 8, 0),
 }
+KEYS = {"tpch-sf10": ["l_orderkey", "l_linenumber"]}
 
 PEAK_RSS = """
 def peak_rss_mb():
@@ -46,9 +52,9 @@ def peak_rss_mb():
 FSSPECKIT = PEAK_RSS + """
 import json, sys, time
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
-target, source, budget = sys.argv[1], sys.argv[2], int(sys.argv[3])
+target, source, budget, keys = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(",")
 start = time.perf_counter()
-r = PyarrowDatasetIO().merge(source, target, "upsert", "id", merge_max_memory_mb=budget)
+r = PyarrowDatasetIO().merge(source, target, "upsert", keys, merge_max_memory_mb=budget)
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "pool_peak_mb": r.metrics["memory_peak_mb"],
                   "spill": r.metrics["spill"], "rss_mb": peak_rss_mb()}))
@@ -56,7 +62,8 @@ print(json.dumps({"seconds": seconds, "pool_peak_mb": r.metrics["memory_peak_mb"
 
 DUCKDB = PEAK_RSS + """
 import json, shutil, sys, time, duckdb
-target, source, budget = sys.argv[1], sys.argv[2], int(sys.argv[3])
+target, source, budget, keys = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split(",")
+on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
 start = time.perf_counter()
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
@@ -64,7 +71,7 @@ con.execute(f"SET memory_limit = '{budget}MB'")
 con.execute(f"SET temp_directory = '{target}.tmp'")
 out = target + ".new"
 con.execute(f'''COPY (SELECT t.* FROM read_parquet('{target}/**/*.parquet') t
-                      ANTI JOIN read_parquet('{source}') s ON t.id = s.id
+                      ANTI JOIN read_parquet('{source}') s ON {on}
                       UNION ALL SELECT * FROM read_parquet('{source}'))
                TO '{out}' (FORMAT parquet, PER_THREAD_OUTPUT)''')
 shutil.rmtree(target); shutil.move(out, target); shutil.rmtree(target + ".tmp", ignore_errors=True)
@@ -75,15 +82,45 @@ CHECKSUM = """
 import duckdb, sys
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
-print(con.execute(f"SELECT count(*), count(DISTINCT id), sum(hash(id, v)) % 1000000007 "
-                               f"FROM read_parquet('{sys.argv[1]}/**/*.parquet')").fetchall())
+rows = f"read_parquet('{sys.argv[1]}/**/*.parquet')"
+columns = ", ".join(c for (c,) in con.execute(f"SELECT name FROM (DESCRIBE SELECT * FROM {rows})").fetchall())
+print(con.execute(f"SELECT count(*), sum(hash({columns})) % 1000000007 FROM {rows}").fetchall())
 """
+
+
+def make_tpch(folder):
+    """lineitem at SF10 in 8 files; the source: 600k lines of existing orders corrected
+    (quantity and price), 600k lines of new orders past the largest key."""
+    import pyarrow.compute as pc
+    subprocess.run(["tpchgen-cli", "parquet", "-s", "10", "--tables=lineitem", "--parts=8",
+                    f"--output-dir={folder}"], check=True)
+    (folder / "lineitem").rename(folder / "target")
+    rng = np.random.default_rng(21)
+    files = sorted((folder / "target").glob("*.parquet"))
+    late = []
+    for path in files:
+        table = pq.read_table(path)
+        picked = table.take(pa.array(rng.choice(table.num_rows, 75_000, replace=False)))
+        late.append(picked.set_column(picked.schema.get_field_index("l_quantity"), "l_quantity",
+                                      pc.add(picked["l_quantity"], pa.scalar(1, picked["l_quantity"].type))))
+    late = pa.concat_tables(late)
+    top = pc.max(pq.read_table(files[-1], columns=["l_orderkey"])["l_orderkey"]).as_py()
+    new = late.set_column(0, "l_orderkey", pc.add(late["l_orderkey"], pa.scalar(top, late["l_orderkey"].type)))
+    source = pa.concat_tables([late, new])
+    source = source.take(pa.array(rng.permutation(source.num_rows)))
+    pq.write_table(source, folder / "source.parquet", row_group_size=64 * 1024)
 
 
 def make_shape(name):
     target_rows, source_rows, _, files, text_bytes = SHAPES[name]
     folder = DATA / name
     if (folder / "done").exists():
+        return folder
+    if name == "tpch-sf10":
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        make_tpch(folder)
+        (folder / "done").touch()
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "target").mkdir(parents=True)
@@ -111,8 +148,8 @@ def make_shape(name):
     return folder
 
 
-def run(python, code, work, source, budget):
-    proc = subprocess.run([python, "-c", code, str(work), str(source), str(budget)],
+def run(python, code, work, source, budget, keys):
+    proc = subprocess.run([python, "-c", code, str(work), str(source), str(budget), ",".join(keys)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1]}
@@ -138,7 +175,8 @@ def main():
                 work = folder / f"work-{contender}"
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.copytree(folder / "target", work)
-                out = run(python, code, work, folder / "source.parquet", budget)
+                out = run(python, code, work, folder / "source.parquet", budget,
+                          KEYS.get(name, ["id"]))
                 shutil.rmtree(work, ignore_errors=True)
                 results.setdefault((name, contender), []).append(out)
                 print(f"round {round_ + 1} {name:16s} {contender:9s} {json.dumps(out)}", flush=True)
