@@ -92,7 +92,7 @@ def make_tpch(folder):
     """lineitem at SF10 in 8 files; the source: 600k lines of existing orders corrected
     (quantity and price), 600k lines of new orders past the largest key."""
     import pyarrow.compute as pc
-    subprocess.run(["tpchgen-cli", "parquet", "-s", "10", "--tables=lineitem", "--parts=8",
+    subprocess.run([str(Path(sys.executable).parent / "tpchgen-cli"), "parquet", "-s", "10", "--tables=lineitem", "--parts=8",
                     f"--output-dir={folder}"], check=True)
     (folder / "lineitem").rename(folder / "target")
     rng = np.random.default_rng(21)
