@@ -69,6 +69,7 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   spill["bytes"] = r.spill.bytes;
   spill["parts"] = r.spill.parts;
   spill["passes"] = r.spill.passes;
+  spill["files_scanned"] = r.spill.files_scanned;
   metrics["spill"] = spill;
   d["metrics"] = metrics;
   return d;

@@ -133,6 +133,7 @@ std::string Plan::Serialize() const {
   w.Number(spill.bytes);
   w.Number(spill.parts);
   w.Number(spill.passes);
+  w.Number(spill.files_scanned);
   w.Number(strategy);
   w.Vector(key_columns, [&](const std::string& s) { w.String(s); });
   w.String(SchemaBytes(schema));
@@ -185,6 +186,7 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.spill.bytes = r.Number<int64_t>();
   p.spill.parts = r.Number<int64_t>();
   p.spill.passes = r.Number<int64_t>();
+  p.spill.files_scanned = r.Number<int64_t>();
   p.strategy = r.Number<Strategy>();
   p.key_columns = r.Vector<std::string>([&] { return r.String(); });
   const std::string schema = r.String();

@@ -145,6 +145,7 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
   plan.spill.bytes += written;
   plan.source_count += keys->num_keys();
   plan.keys_in_several_files += found.keys_in_several_files;
+  plan.spill.files_scanned += found.candidate_files;
   return arrow::Status::OK();
 }
 

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include <arrow/array.h>
@@ -62,32 +64,93 @@ void HashColumn(const arrow::Array& keys, std::vector<uint64_t>& hashes) {
   }
 }
 
-// Per row of `batch`, its part among `fanout` (a hash of its keys under `seed`).
-arrow::Result<std::vector<std::vector<int64_t>>> RowsByPart(
-    const arrow::RecordBatch& batch, const std::vector<std::string>& key_columns, int fanout,
-    uint64_t seed) {
-  std::vector<uint64_t> hashes(batch.num_rows(), seed);
-  for (const std::string& name : key_columns) {
-    std::shared_ptr<arrow::Array> column = batch.GetColumnByName(name);
-    if (!column) return arrow::Status::Invalid("key column '", name, "' is not in the source");
-    ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(column, CanonicalKeyType(column->type())));
-    HashColumn(*canonical, hashes);
+// Integer keys in their ordered form (uint64 with its top bit flipped), so one
+// comparison serves both signs; nullopt for other types.
+std::optional<int64_t> OrderedInteger(const arrow::Array& canonical, int64_t i) {
+  if (canonical.type_id() == arrow::Type::INT64) {
+    return static_cast<const arrow::Int64Array&>(canonical).Value(i);
   }
-  std::vector<std::vector<int64_t>> rows(fanout);
-  for (int64_t i = 0; i < batch.num_rows(); ++i) {
-    rows[Mix(hashes[i] + seed) % static_cast<uint64_t>(fanout)].push_back(i);
+  if (canonical.type_id() == arrow::Type::UINT64) {
+    return static_cast<int64_t>(static_cast<const arrow::UInt64Array&>(canonical).Value(i) ^
+                                (uint64_t{1} << 63));
   }
-  return rows;
+  return std::nullopt;
+}
+
+// Which part each row goes to: by ranges of the first key column where it is an integer
+// (equal keys, composite or not, share their first value; a pass of neighbouring ranges
+// then finds few files' statistics in range, so its scan reads few key columns), else by
+// a hash of every key column.
+struct Partitioner {
+  std::vector<std::string> key_columns;
+  int fanout = 1;
+  uint64_t seed = 0;
+  std::vector<int64_t> splitters;  // ordered integers, ascending; empty: by hash
+
+  arrow::Result<std::vector<std::vector<int64_t>>> RowsByPart(const arrow::RecordBatch& batch) const {
+    std::vector<std::shared_ptr<arrow::Array>> keys;
+    for (const std::string& name : key_columns) {
+      std::shared_ptr<arrow::Array> column = batch.GetColumnByName(name);
+      if (!column) return arrow::Status::Invalid("key column '", name, "' is not in the source");
+      ARROW_ASSIGN_OR_RAISE(keys.emplace_back(),
+                            CanonicalKeys(column, CanonicalKeyType(column->type())));
+    }
+    std::vector<std::vector<int64_t>> rows(fanout);
+    if (!splitters.empty()) {
+      for (int64_t i = 0; i < batch.num_rows(); ++i) {
+        const int part = keys[0]->IsNull(i) ? 0  // nulls equal each other: one part
+                         : static_cast<int>(std::upper_bound(splitters.begin(), splitters.end(),
+                                                             *OrderedInteger(*keys[0], i)) -
+                                            splitters.begin());
+        rows[part].push_back(i);
+      }
+      return rows;
+    }
+    std::vector<uint64_t> hashes(batch.num_rows(), seed);
+    for (const auto& canonical : keys) HashColumn(*canonical, hashes);
+    for (int64_t i = 0; i < batch.num_rows(); ++i) {
+      rows[Mix(hashes[i] + seed) % static_cast<uint64_t>(fanout)].push_back(i);
+    }
+    return rows;
+  }
+};
+
+// Range splitters for `fanout` parts from the head's first key column, when that is an
+// integer with enough distinct values; empty otherwise (parts by hash). A head that saw
+// only part of the keys (a source sorted by key) leaves the last part large: it is split
+// again by hash.
+arrow::Result<std::vector<int64_t>> RangeSplitters(
+    const std::vector<std::shared_ptr<arrow::RecordBatch>>& head, const std::string& column,
+    int fanout) {
+  std::vector<int64_t> sample;
+  for (const auto& batch : head) {
+    std::shared_ptr<arrow::Array> keys = batch->GetColumnByName(column);
+    if (!keys) return arrow::Status::Invalid("key column '", column, "' is not in the source");
+    ARROW_ASSIGN_OR_RAISE(auto canonical, CanonicalKeys(keys, CanonicalKeyType(keys->type())));
+    const int64_t step = std::max<int64_t>(1, canonical->length() / 4096);  // a sample suffices
+    for (int64_t i = 0; i < canonical->length(); i += step) {
+      if (canonical->IsNull(i)) continue;
+      std::optional<int64_t> value = OrderedInteger(*canonical, i);
+      if (!value) return std::vector<int64_t>{};
+      sample.push_back(*value);
+    }
+  }
+  std::sort(sample.begin(), sample.end());
+  sample.erase(std::unique(sample.begin(), sample.end()), sample.end());
+  if (static_cast<int>(sample.size()) < 4 * fanout) return std::vector<int64_t>{};
+  std::vector<int64_t> splitters;
+  for (int p = 1; p < fanout; ++p) splitters.push_back(sample[sample.size() * p / fanout]);
+  return splitters;
 }
 
 // Parts being written: batches routed to each, buffered up to `flush_bytes` a part.
 class PartWriters {
  public:
   PartWriters(arrow::fs::FileSystem& fs, std::string prefix, std::shared_ptr<arrow::Schema> schema,
-              const std::vector<std::string>& key_columns, int fanout, uint64_t seed,
-              int64_t flush_bytes, arrow::MemoryPool* pool)
-      : fs_(fs), prefix_(std::move(prefix)), schema_(std::move(schema)), key_columns_(key_columns),
-        seed_(seed), flush_bytes_(flush_bytes), pool_(pool), parts_(fanout) {
+              Partitioner partitioner, int64_t flush_bytes, arrow::MemoryPool* pool)
+      : fs_(fs), prefix_(std::move(prefix)), schema_(std::move(schema)),
+        partitioner_(std::move(partitioner)), flush_bytes_(flush_bytes), pool_(pool),
+        parts_(partitioner_.fanout) {
     options_.memory_pool = pool;
     if (!io::IsLocalDisk(fs)) {  // a round trip costs more than compressing
       options_.codec = arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME).ValueOrDie();
@@ -95,7 +158,7 @@ class PartWriters {
   }
 
   arrow::Status Add(const std::shared_ptr<arrow::RecordBatch>& batch) {
-    ARROW_ASSIGN_OR_RAISE(auto rows, RowsByPart(*batch, key_columns_, static_cast<int>(parts_.size()), seed_));
+    ARROW_ASSIGN_OR_RAISE(auto rows, partitioner_.RowsByPart(*batch));
     cp::ExecContext context(pool_);
     for (size_t p = 0; p < parts_.size(); ++p) {
       if (rows[p].empty()) continue;
@@ -144,7 +207,9 @@ class PartWriters {
     Part& part = parts_[p];
     if (part.buffered.empty()) return arrow::Status::OK();
     if (!part.writer) {
-      part.info.path = prefix_ + std::to_string(p) + ".arrow";
+      char number[16];  // zero-padded: paths sort as the parts' ranges do
+      std::snprintf(number, sizeof(number), "%03zu", p);
+      part.info.path = prefix_ + number + ".arrow";
       ARROW_ASSIGN_OR_RAISE(part.out, fs_.OpenOutputStream(part.info.path));
       ARROW_ASSIGN_OR_RAISE(part.writer, arrow::ipc::MakeFileWriter(part.out, schema_, options_));
     }
@@ -159,8 +224,7 @@ class PartWriters {
   arrow::fs::FileSystem& fs_;
   std::string prefix_;
   std::shared_ptr<arrow::Schema> schema_;
-  const std::vector<std::string>& key_columns_;
-  uint64_t seed_;
+  Partitioner partitioner_;
   int64_t flush_bytes_;
   arrow::MemoryPool* pool_;
   arrow::ipc::IpcWriteOptions options_ = arrow::ipc::IpcWriteOptions::Defaults();
@@ -212,7 +276,10 @@ arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchRead
   SpilledSource spilled;
   spilled.schema = reader.schema();
   ARROW_RETURN_NOT_OK(fs.CreateDir(dir, /*recursive=*/true));
-  PartWriters first(fs, dir + "/part-", spilled.schema, key_columns, kFirstFanout, 0,
+  ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> splitters,
+                        RangeSplitters(head.batches, key_columns[0], kFirstFanout));
+  PartWriters first(fs, dir + "/part-", spilled.schema,
+                    Partitioner{key_columns, kFirstFanout, 0, std::move(splitters)},
                     FlushBytes(part_bytes, kFirstFanout), pool);
   for (auto& batch : head.batches) {
     spilled.rows += batch->num_rows();
@@ -239,8 +306,9 @@ arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchRead
     }
     const int fanout = static_cast<int>(std::clamp<int64_t>(2 * (part.bytes / part_bytes + 1), 2, 64));
     std::string prefix = part.path.substr(0, part.path.size() - 6) + "-";  // without ".arrow"
-    PartWriters again(fs, prefix, spilled.schema, key_columns, fanout,
-                      static_cast<uint64_t>(level), FlushBytes(part_bytes, fanout), pool);
+    PartWriters again(fs, prefix, spilled.schema,
+                      Partitioner{key_columns, fanout, static_cast<uint64_t>(level), {}},
+                      FlushBytes(part_bytes, fanout), pool);
     {
       ARROW_ASSIGN_OR_RAISE(auto reader_of_part, OpenPart(fs, part, pool));
       for (int b = 0; b < reader_of_part->num_record_batches(); ++b) {

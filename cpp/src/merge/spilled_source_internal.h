@@ -1,5 +1,6 @@
 // fsspeckit: a merge source larger than its share of the budget, spilled to the dataset's
-// staging folder in parts by a hash of the key, so equal keys share a part.
+// staging folder in parts by ranges of an integer first key column (else by a hash of the
+// key), so equal keys share a part.
 #pragma once
 
 #include <cstdint>
@@ -45,9 +46,10 @@ struct SpilledSource {
   int64_t bytes_written = 0;      ///< spilled to disk, re-splits included
 };
 
-/// Writes `head` and the rest of `reader` to parts under `dir`, by a hash of
+/// Writes `head` and the rest of `reader` to parts under `dir`, by ranges of the first
+/// key column when it is an integer (splitters from the head) or else by a hash of
 /// `key_columns` (equal keys, in any storage, share a part); a part that grows past
-/// `part_bytes` is split again with another hash. Buffers at most about `part_bytes` / 4
+/// `part_bytes` is split again by a hash. Parts come out in path order, ranges ascending. Buffers at most about `part_bytes` / 4
 /// per pass in `pool`.
 arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchReader& reader,
                                          arrow::fs::FileSystem& fs, const std::string& dir,

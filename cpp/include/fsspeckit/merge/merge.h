@@ -92,6 +92,9 @@ struct SpillStats {
   int64_t bytes = 0;   ///< written to the staging folder, re-splits included
   int64_t parts = 0;   ///< parts the source was split into by a hash of its key
   int64_t passes = 0;  ///< scans of the dataset's keys, each for the parts that fit at once
+  /// Files whose key columns the passes read (statistics ruled the others out): about the
+  /// dataset's files once when the parts are key ranges, up to passes times as many.
+  int64_t files_scanned = 0;
 };
 
 struct MergeResult {
