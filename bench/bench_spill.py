@@ -92,14 +92,19 @@ def make_tpch(folder):
     """lineitem at SF10 in 8 files; the source: 600k lines of existing orders corrected
     (quantity and price), 600k lines of new orders past the largest key."""
     import pyarrow.compute as pc
-    subprocess.run([str(Path(sys.executable).parent / "tpchgen-cli"), "parquet", "-s", "10", "--tables=lineitem", "--parts=8",
-                    f"--output-dir={folder}"], check=True)
-    (folder / "lineitem").rename(folder / "target")
+    if not (folder / "target").exists():
+        subprocess.run([str(Path(sys.executable).parent / "tpchgen-cli"), "parquet", "-s", "10",
+                        "--tables=lineitem", "--parts=8", f"--output-dir={folder}"], check=True)
+        (folder / "lineitem").rename(folder / "target")
+
+    def plain(table):  # tpchgen-cli writes string_view columns
+        return table.cast(pa.schema([pa.field(f.name, pa.string() if f.type == pa.string_view()
+                                              else f.type) for f in table.schema]))
     rng = np.random.default_rng(21)
     files = sorted((folder / "target").glob("*.parquet"))
     late = []
     for path in files:
-        table = pq.read_table(path)
+        table = plain(pq.read_table(path))
         picked = table.take(pa.array(rng.choice(table.num_rows, 75_000, replace=False)))
         late.append(picked.set_column(picked.schema.get_field_index("l_quantity"), "l_quantity",
                                       pc.add(picked["l_quantity"], pa.scalar(1, picked["l_quantity"].type))))
@@ -117,8 +122,7 @@ def make_shape(name):
     if (folder / "done").exists():
         return folder
     if name == "tpch-sf10":
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
         make_tpch(folder)
         (folder / "done").touch()
         return folder
