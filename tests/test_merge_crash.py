@@ -14,6 +14,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+from kill_points import kill_at_moments
 
 POINTS = int(os.environ.get("FSSPECKIT_CRASH_POINTS", "12"))
 
@@ -58,25 +59,11 @@ def pristine(tmp_path_factory):
 def test_sigkill_at_any_moment_leaves_old_or_new(pristine, tmp_path):
     path, old, new, duration = pristine
     assert old != new
-    outcomes = {"old": 0, "new": 0}
-    for point in range(POINTS):
-        work = tmp_path / f"run{point}"
-        shutil.copytree(path, work)
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(work)],
-                                 stdout=subprocess.PIPE, text=True)
-        assert child.stdout.readline().strip() == "ready"
-        # Spread the kills over the merge itself (the start-up is excluded by "ready").
-        time.sleep(duration * 0.8 * point / max(POINTS - 1, 1))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        PyarrowDatasetIO().recover(str(work))
-        state = rows(work)
-        assert state in (old, new), f"kill point {point}: a mixed state"
-        outcomes["old" if state == old else "new"] += 1
-        leftovers = [p.name for p in work.iterdir()
-                     if p.name.startswith("_fsspeckit") and p.name != "_fsspeckit_merge.lock"]
-        assert leftovers == []
-        shutil.rmtree(work)
+    outcomes = kill_at_moments(
+        CHILD, path, tmp_path, [], duration, POINTS, rows, [old, new],
+        lambda work: [p.name for p in work.iterdir()
+                      if p.name.startswith("_fsspeckit") and p.name != "_fsspeckit_merge.lock"])
+    outcomes = {"old": outcomes[0], "new": outcomes[1]}
     assert outcomes["old"] > 0  # the kills did land during merges
     print(f"crash outcomes over {POINTS} kill points: {outcomes}")
 

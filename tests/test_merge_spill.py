@@ -4,7 +4,6 @@ Tasks read the rows the passes wrote for them. The merge stays exact (the last r
 its budget, and leaves nothing behind."""
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+from kill_points import kill_at_moments
 
 BUDGET_MB = 16
 ROWS_PER_BATCH = 20_000
@@ -180,24 +180,10 @@ def test_sigkill_at_any_moment_of_a_spilled_merge_leaves_old_or_new(tmp_path):
     duration = time.perf_counter() - start
     old, new = sorted_names(pristine), sorted_names(finished)
     assert old != new
-    outcomes = {"old": 0, "new": 0}
-    points = 6
-    for point in range(points):
-        work = tmp_path / f"run{point}"
-        shutil.copytree(pristine, work)
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(work), tests],
-                                 stdout=subprocess.PIPE, text=True)
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(duration * 0.8 * point / (points - 1))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        PyarrowDatasetIO().recover(str(work))
-        state = sorted_names(work)
-        assert state in (old, new), f"kill point {point}: a mixed state"
-        outcomes["old" if state == old else "new"] += 1
-        assert [p for p in staging_left(work) if p != "_fsspeckit_merge.lock"] == []
-        shutil.rmtree(work)
-    assert outcomes["old"] > 0  # the kills landed during the merge
+    outcomes = kill_at_moments(
+        CHILD, pristine, tmp_path, [tests], duration, 6, sorted_names, [old, new],
+        lambda work: [p for p in staging_left(work) if p != "_fsspeckit_merge.lock"])
+    assert outcomes[0] > 0  # the kills landed during the merge
 
 
 def sorted_names(path):
