@@ -83,7 +83,7 @@ import duckdb, sys
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 rows = f"read_parquet('{sys.argv[1]}/**/*.parquet')"
-columns = ", ".join(c for (c,) in con.execute(f"SELECT name FROM (DESCRIBE SELECT * FROM {rows})").fetchall())
+columns = ", ".join(c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {rows})").fetchall())
 print(con.execute(f"SELECT count(*), sum(hash({columns})) % 1000000007 FROM {rows}").fetchall())
 """
 
@@ -198,7 +198,7 @@ def main():
         spill = best["spill"]
         if duck:
             duck_best = min(duck, key=lambda o: o["seconds"])
-            same = "yes" if all(o["checksum"] == duck[0]["checksum"] for o in ok + duck) else "NO"
+            same = "yes" if duck[0]["checksum"] and all(o["checksum"] == duck[0]["checksum"] for o in ok + duck) else "NO"
             duck_text = f"{duck_best['seconds']:.2f} | {duck_best['seconds'] / best['seconds']:.2f}x"
             duck_rss = f"{duck_best['rss_mb']:.0f}"
         else:  # DuckDB could not do it within the same memory_limit
