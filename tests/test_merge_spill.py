@@ -217,3 +217,29 @@ def test_a_parquet_path_or_dataset_as_source_is_read_once_and_spilled(tmp_path):
         del got  # the pool is the process's: a table the caller holds counts
     with pytest.raises(OSError, match="nowhere"):
         PyarrowDatasetIO().merge(str(tmp_path / "nowhere"), str(tmp_path / "path"), "upsert", "id")
+
+
+FULL_DISK = r"""
+import resource, signal, sys
+sys.path.insert(0, sys.argv[2])
+import numpy as np
+from test_merge_spill import stream, BUDGET_MB
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))  # as a disk that fills
+try:
+    PyarrowDatasetIO().merge(stream(np.arange(0, 400_000), "new"), sys.argv[1], "upsert", "id",
+                             merge_max_memory_mb=BUDGET_MB)
+except OSError as error:
+    print("OSError:", error)
+"""
+
+
+def test_a_spill_that_cannot_be_written_fails_cleanly_and_changes_nothing(tmp_path):
+    write_target(tmp_path, np.arange(0, 200_000))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    out = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path), os.path.dirname(__file__)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "OSError:" in out.stdout and "_fsspeckit-staging" in out.stdout, out.stdout
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

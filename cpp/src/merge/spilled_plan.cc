@@ -106,8 +106,9 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
                                   "' changed while the merge held its lock");
   }
   ARROW_ASSIGN_OR_RAISE(SourceRows rows, SourceRows::Make(table));
-  ARROW_ASSIGN_OR_RAISE(PassWriter out, PassWriter::Open(fs, PassPath(spill_dir, pass),
-                                                         table->schema(), pool));
+  auto opened = PassWriter::Open(fs, PassPath(spill_dir, pass), table->schema(), pool);
+  ARROW_RETURN_NOT_OK(SpillWriteError(opened.status(), spill_dir));
+  PassWriter out = std::move(*opened);
   const size_t batch_rows = static_cast<size_t>(std::clamp<int64_t>(
       pass_bytes / 8 / std::max<int64_t>(1, plan.source_row_bytes), 1024, kSpilledBatchRows));
   auto write = [&](std::vector<int64_t> winning, std::vector<SpilledRows>& pieces) -> arrow::Status {
@@ -116,8 +117,9 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
       std::vector<int64_t> some(winning.begin() + at,
                                 winning.begin() + std::min(winning.size(), at + batch_rows));
       ARROW_ASSIGN_OR_RAISE(auto batch, rows.Gather(some, pool));
-      ARROW_ASSIGN_OR_RAISE(int number, out.Write(*batch));
-      pieces.push_back({pass, number, batch->num_rows()});
+      auto number = out.Write(*batch);
+      ARROW_RETURN_NOT_OK(SpillWriteError(number.status(), spill_dir));
+      pieces.push_back({pass, *number, batch->num_rows()});
     }
     return arrow::Status::OK();
   };
@@ -138,11 +140,12 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
     }
   }
   ARROW_RETURN_NOT_OK(write(std::move(inserted), matches.inserted));
-  ARROW_ASSIGN_OR_RAISE(int64_t written, out.Close());
+  auto written = out.Close();
+  ARROW_RETURN_NOT_OK(SpillWriteError(written.status(), spill_dir));
   if (pass == 0) {  // footers and paths, kept for the tasks (no key columns: none kept)
     matches.files = std::move(found.files);
   }
-  plan.spill.bytes += written;
+  plan.spill.bytes += *written;
   plan.source_count += keys->num_keys();
   plan.keys_in_several_files += found.keys_in_several_files;
   plan.spill.files_scanned += found.candidate_files;

@@ -148,7 +148,7 @@ class PartWriters {
  public:
   PartWriters(arrow::fs::FileSystem& fs, std::string prefix, std::shared_ptr<arrow::Schema> schema,
               Partitioner partitioner, int64_t flush_bytes, arrow::MemoryPool* pool)
-      : fs_(fs), prefix_(std::move(prefix)), schema_(std::move(schema)),
+      : fs_(fs), dir_(prefix.substr(0, prefix.rfind('/'))), prefix_(std::move(prefix)), schema_(std::move(schema)),
         partitioner_(std::move(partitioner)), flush_bytes_(flush_bytes), pool_(pool),
         parts_(partitioner_.fanout) {
     options_.memory_pool = pool;
@@ -173,13 +173,20 @@ class PartWriters {
       part.buffered_bytes += bytes;
       part.info.rows += part.buffered.back()->num_rows();
       part.info.bytes += bytes;
-      if (part.buffered_bytes >= flush_bytes_) ARROW_RETURN_NOT_OK(Flush(p));
+      if (part.buffered_bytes >= flush_bytes_) ARROW_RETURN_NOT_OK(SpillWriteError(Flush(p), dir_));
     }
     return arrow::Status::OK();
   }
 
   // Every part written and closed; the parts that received rows.
   arrow::Result<std::vector<SourcePart>> Finish(int64_t& bytes_written) {
+    auto parts = FinishWriting(bytes_written);
+    ARROW_RETURN_NOT_OK(SpillWriteError(parts.status(), dir_));
+    return parts;
+  }
+
+ private:
+  arrow::Result<std::vector<SourcePart>> FinishWriting(int64_t& bytes_written) {
     std::vector<SourcePart> out;
     for (size_t p = 0; p < parts_.size(); ++p) {
       ARROW_RETURN_NOT_OK(Flush(p));
@@ -194,7 +201,6 @@ class PartWriters {
     return out;
   }
 
- private:
   struct Part {
     SourcePart info;
     std::shared_ptr<arrow::io::OutputStream> out;
@@ -222,6 +228,7 @@ class PartWriters {
   }
 
   arrow::fs::FileSystem& fs_;
+  std::string dir_;     // the spill folder, for errors
   std::string prefix_;
   std::shared_ptr<arrow::Schema> schema_;
   Partitioner partitioner_;
@@ -244,6 +251,14 @@ int64_t FlushBytes(int64_t part_bytes, int fanout) {
 }
 
 }  // namespace
+
+arrow::Status SpillWriteError(const arrow::Status& status, const std::string& dir) {
+  if (status.ok() || !status.IsIOError()) return status;
+  return arrow::Status::IOError("cannot spill the merge's source to '", dir, "': ",
+                                status.message(), "; free space there (a spill takes about "
+                                "twice the source's size) or raise the memory budget: the "
+                                "dataset is unchanged");
+}
 
 arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64_t in_memory_bytes,
                                          const memory::CappedMemoryPool& pool) {
@@ -275,7 +290,7 @@ arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchRead
                                          int64_t part_bytes, arrow::MemoryPool* pool) {
   SpilledSource spilled;
   spilled.schema = reader.schema();
-  ARROW_RETURN_NOT_OK(fs.CreateDir(dir, /*recursive=*/true));
+  ARROW_RETURN_NOT_OK(SpillWriteError(fs.CreateDir(dir, /*recursive=*/true), dir));
   ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> splitters,
                         RangeSplitters(head.batches, key_columns[0], kFirstFanout));
   PartWriters first(fs, dir + "/part-", spilled.schema,

@@ -56,6 +56,10 @@ arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchRead
                                          const std::vector<std::string>& key_columns,
                                          int64_t part_bytes, arrow::MemoryPool* pool);
 
+/// A write to the spill folder `dir` that failed (a full disk, a quota) said as such,
+/// with the folder and what to do; other statuses as they are.
+arrow::Status SpillWriteError(const arrow::Status& status, const std::string& dir);
+
 /// The parts' rows, one after the other, as one table in `pool`.
 arrow::Result<std::shared_ptr<arrow::Table>> ReadParts(arrow::fs::FileSystem& fs,
                                                        const std::vector<SourcePart>& parts,
