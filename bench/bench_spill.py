@@ -153,10 +153,11 @@ def make_shape(name):
 
 
 def run(python, code, work, source, budget, keys):
-    proc = subprocess.run([python, "-c", code, str(work), str(source), str(budget), ",".join(keys)],
+    proc = subprocess.run([python, "-X", "faulthandler", "-c", code, str(work), str(source), str(budget), ",".join(keys)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1]}
+        lines = proc.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {proc.returncode}"}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["checksum"] = subprocess.run([sys.executable, "-c", CHECKSUM, str(work)],
                                      capture_output=True, text=True).stdout.strip()
