@@ -157,7 +157,8 @@ def run(python, code, work, source, budget, keys):
                           capture_output=True, text=True)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit status {proc.returncode}"}
+        said = [line for line in lines if "Error" in line] or lines
+        return {"error": said[-1] if said else f"exit status {proc.returncode}"}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["checksum"] = subprocess.run([sys.executable, "-c", CHECKSUM, str(work)],
                                      capture_output=True, text=True).stdout.strip()
