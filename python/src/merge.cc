@@ -53,6 +53,7 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   d["rewritten_files"] = r.rewritten_files;
   d["inserted_files"] = r.inserted_files;
   d["preserved_files"] = r.preserved_files;
+  d["removed_files"] = r.removed_files;
   nb::dict metrics = MetricsDict(r.metrics);
   nb::list tasks;
   for (const merge::TaskRecord& task : r.tasks) {

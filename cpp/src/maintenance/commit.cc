@@ -235,7 +235,7 @@ MaintenanceResult Commit(std::unique_ptr<PreparedMaintenance> prepared,
         const std::string below = io::ParentPath(file.path.substr(task_dir.size()));
         const std::string final_path = (below.empty() ? folder : plan.dataset_dir + "/" + below) +
                                        "/" + FinalName(plan.operation, id, part);
-        ARROW_RETURN_NOT_OK(staging.AddNew(file.path, final_path, "run the maintenance again"));
+        staging.AddMove(file.path, final_path);  // a fresh id: no request asks if it exists
         published.push_back({final_path, file.row_count, file.size_bytes});
       }
       for (int f : group.files) {

@@ -36,6 +36,11 @@ arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs
                                     "committed");
     }
     const std::string dir = TaskDir(plan, t, accepted[t]->attempt) + "/";
+    if (plan.tasks[t].kind == TaskKind::kRewrite && accepted[t]->staged.empty()) {
+      // The commit deletes the file a rewrite replaces: its rows must be somewhere.
+      return arrow::Status::Invalid(Describe(plan.tasks[t], t), " staged no file: nothing was "
+                                    "committed");
+    }
     for (const io::WrittenFile& file : accepted[t]->staged) {
       if (!file.path.starts_with(dir) || file.path.find("..") != std::string::npos) {
         return arrow::Status::Invalid(Describe(plan.tasks[t], t), " reports '", file.path,
@@ -49,11 +54,6 @@ arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs
     }
   }
   return accepted;
-}
-
-std::string Stem(const std::string& path) {
-  std::string name = io::BaseName(path);
-  return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
 }
 
 }  // namespace
@@ -83,19 +83,18 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
     for (size_t part = 0; part < done.staged.size(); ++part) {
       const io::WrittenFile& file = done.staged[part];
       std::string final_path;
-      if (task.kind == TaskKind::kRewrite && part == 0) {
-        final_path = task.file;  // the first part takes the file's place
-        commit.AddReplacement(file.path, final_path);
+      if (task.kind == TaskKind::kRewrite) {
+        // A rewritten file (and a file grown past max_rows_per_file continuing it) gets a
+        // new name beside the old one, which the journal deletes after every move: an
+        // object is never replaced under a reader that listed it.
+        final_path = io::ReplacementPath(task.file, part);
+        commit.AddMove(file.path, final_path);
       } else {
-        // A file grown past max_rows_per_file continues in new files beside it;
-        // inserts keep their (hive) folders below the task's folder.
+        // Inserts keep their (hive) folders below the task's folder.
         std::string relative = file.path.substr(dir.size());
         relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
-        final_path = task.kind == TaskKind::kRewrite
-                         ? io::ParentPath(task.file) + "/" + Stem(task.file) + "-" +
-                               io::UniqueId() + "-" + std::to_string(part) + ".parquet"
-                         : plan.dataset_dir + relative + ".parquet";
-        ARROW_RETURN_NOT_OK(commit.AddNew(file.path, final_path, "run the merge again"));
+        final_path = plan.dataset_dir + relative + ".parquet";
+        commit.AddMove(file.path, final_path);  // "part-<UniqueId>-<i>": fresh, not asked
       }
       const bool rewritten = task.kind == TaskKind::kRewrite;
       result.files.push_back({final_path, file.row_count, file.size_bytes,
@@ -106,10 +105,16 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
       total_bytes += file.size_bytes;
     }
     result.inserted += static_cast<int64_t>(task.appended_rows.size());  // a rewrite's inserts
-    // A joined file's rows are in task.file's place now: it goes, and is listed nowhere
-    // (rewritten_files are the files written; preserved_files those left as they were).
+    if (task.kind == TaskKind::kRewrite) {
+      commit.AddDelete(task.file);
+      result.removed_files.push_back(task.file);
+      touched.insert(task.file);
+    }
+    // A joined file's rows are in the rewritten file now: it goes too (rewritten_files
+    // are the files written, removed_files those they replace).
     for (const JoinedFile& joined : task.joined) {
       commit.AddDelete(joined.path);
+      result.removed_files.push_back(joined.path);
       touched.insert(joined.path);
     }
     result.tasks.push_back({std::string(TaskKindName(task.kind)), task.file, done.rows_written,

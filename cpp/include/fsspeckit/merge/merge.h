@@ -98,7 +98,10 @@ struct MergeResult {
   /// Source keys found in more than one file (each such file gets the new row).
   int64_t keys_in_several_files = 0;
   std::vector<MergedFile> files;    ///< rewritten, then inserted, then preserved
+  /// rewritten_files are new files (a rewrite never keeps its file's name), each
+  /// replacing one of removed_files (with the small files a rewrite joined).
   std::vector<std::string> rewritten_files, inserted_files, preserved_files;
+  std::vector<std::string> removed_files;
   /// dedup_efficiency here is the share of source rows dropped as duplicate keys (last
   /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
