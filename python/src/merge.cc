@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
@@ -66,6 +67,7 @@ nb::dict ResultDict(const merge::MergeResult& r) {
     tasks.append(record);
   }
   metrics["tasks"] = tasks;
+  metrics["requests"] = r.requests;
   d["metrics"] = metrics;
   return d;
 }

@@ -135,6 +135,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
     result.preserved_files.push_back(file.path);
   }
   result.target_count_after = result.target_count_before + result.inserted;
+  result.requests = state.requests->ByName();
   result.metrics =
       state.perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
   // The share of source rows dropped as duplicate keys (last wins).

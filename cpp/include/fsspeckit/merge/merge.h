@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,6 +107,11 @@ struct MergeResult {
   /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
   std::vector<TaskRecord> tasks;    ///< in the plan's task order
+  /// Calls this process made to the dataset's store, by kind ("list", "info", "open",
+  /// "read", "write", "delete", "move", "copy", "mkdir", "lock"; kinds never made are
+  /// absent): on an object store each is about one request. Tasks run elsewhere (Ray)
+  /// count in their own processes, not here.
+  std::map<std::string, int64_t> requests;
 };
 
 /// Merges `source` into the Parquet dataset folder at `location`:
