@@ -19,6 +19,17 @@ std::string Describe(const MergeTask& task, int64_t index) {
 // One result per task, each naming only files of its own attempt that exist as reported.
 arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs::FileSystem& fs,
                                                      const std::vector<TaskResult>& results) {
+  // What is staged, from one listing of the staging folder rather than a request per file
+  // (on an object store each is a round trip, and they would be made one after another).
+  arrow::fs::FileSelector staging;
+  staging.base_dir = plan.staging_dir;
+  staging.recursive = true;
+  staging.allow_not_found = true;
+  ARROW_ASSIGN_OR_RAISE(auto listed, fs.GetFileInfo(staging));
+  std::map<std::string, int64_t> staged_bytes;
+  for (const auto& info : listed) {
+    if (info.IsFile()) staged_bytes[info.path()] = info.size();
+  }
   std::vector<const TaskResult*> accepted(plan.tasks.size(), nullptr);
   for (const TaskResult& result : results) {
     if (result.task < 0 || result.task >= static_cast<int64_t>(plan.tasks.size())) {
@@ -46,8 +57,8 @@ arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs
         return arrow::Status::Invalid(Describe(plan.tasks[t], t), " reports '", file.path,
                                       "', outside its folder '", dir, "'");
       }
-      ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
-      if (!info.IsFile() || info.size() != file.size_bytes) {
+      auto found = staged_bytes.find(file.path);
+      if (found == staged_bytes.end() || found->second != file.size_bytes) {
         return arrow::Status::IOError(Describe(plan.tasks[t], t), " staged '", file.path,
                                       "', which is missing or not as reported; run the merge again");
       }
