@@ -69,3 +69,16 @@ def test_every_filesystem_is_counted(tmp_path):
         assert requests["list"] >= 1 and requests["read"] >= 2 and requests["move"] >= 2, (
             fs, requests)
         assert requests["delete"] >= 2, requests  # the two rewritten files' old names
+
+
+def test_maintenance_on_s3_counts_its_requests_too(s3_proxy):
+    proxy, bucket = s3_proxy
+    path = f"{bucket}/ds"
+    fs = proxy.pyarrow_fs()
+    write_files(fs, path)
+    result = PyarrowDatasetIO(fs).compact_parquet_dataset(path, target_rows_per_file=10_000)
+    assert result.succeeded and result.files_after == 1
+    requests = result.metrics["requests"]
+    # 4 files listed and read, replaced by 1 written and moved in; the 4 old ones deleted.
+    assert requests["list"] >= 1 and requests["read"] >= 4 and requests["write"] >= 1
+    assert requests["delete"] >= 4 and requests["lock"] >= 2, requests

@@ -19,13 +19,7 @@ perf::ReportContent MergeReportContent(const MergeResult& result, const std::str
     content.facts.emplace_back("keys found in several files", perf::WithThousands(result.keys_in_several_files));
   }
   if (!result.requests.empty()) {
-    std::string requests;
-    int64_t total = 0;
-    for (const auto& [kind, count] : result.requests) {
-      requests += (requests.empty() ? "" : ", ") + kind + " " + perf::WithThousands(count);
-      total += count;
-    }
-    content.facts.emplace_back("store requests", perf::WithThousands(total) + " (" + requests + ")");
+    content.facts.emplace_back("store requests", perf::RequestCountsText(result.requests));
   }
   content.metrics = result.metrics;
   return content;
