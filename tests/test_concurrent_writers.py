@@ -175,6 +175,9 @@ endpoint, client, path, name, first, last, go = sys.argv[1:8]
 if client == "pyarrow":
     fs = pafs.S3FileSystem(access_key="testing", secret_key="testing", region="us-east-1",
                            endpoint_override=f"http://{endpoint}")
+elif client == "gcsfs":
+    from gcsfs.core import GCSFileSystem
+    fs = GCSFileSystem(endpoint_url=endpoint, token="anon", project="test")
 else:
     import s3fs
     fs = s3fs.S3FileSystem(key="testing", secret="testing",
@@ -200,18 +203,18 @@ print(json.dumps({"refusals": refusals}), flush=True)
 """
 
 
-@pytest.mark.parametrize("client", ["pyarrow", "s3fs"])
-def test_two_processes_upserting_overlapping_keys_on_s3_end_in_a_serial_order(
-        s3, s3_endpoint, client, tmp_path):
-    fs, bucket = s3
-    io = PyarrowDatasetIO(fs)
+def race_two_processes(io, endpoint, client, bucket, leftovers, refresh=lambda: None):
+    """Two processes upsert overlapping keys at one moment, each retrying while refused;
+    the dataset ends as one of them then the other, with no key twice nor lost.
+    `leftovers(path)`: paths of fsspeckit's own files left in the dataset; `refresh()`
+    drops what this process's client cached of the dataset the children changed."""
     for trial in range(2):
         path = f"{bucket}/race{trial}"
         io.write_dataset(ids_table(range(1000), "old"), path, max_rows_per_file=250)
         before = state(io, path)
         go = time.time() + 2.0  # both start at this moment, imports done
         children = [subprocess.Popen(
-            [sys.executable, "-c", RACER, s3_endpoint, client, path, name, str(lo), str(hi),
+            [sys.executable, "-c", RACER, endpoint, client, path, name, str(lo), str(hi),
              str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for name, lo, hi in (("A", 500, 1500), ("B", 0, 1200))]
         for child in children:
@@ -222,11 +225,79 @@ def test_two_processes_upserting_overlapping_keys_on_s3_end_in_a_serial_order(
             assert child.returncode == 0, err
         a_then_b = upsert(upsert(before, range(500, 1500), "A"), range(0, 1200), "B")
         b_then_a = upsert(upsert(before, range(0, 1200), "B"), range(500, 1500), "A")
+        refresh()
         after = state(io, path)
         assert len(after) == len({i for i, _ in after}) == 1500  # no key twice, none lost
         assert after in (a_then_b, b_then_a)
+        assert leftovers(path) == []
+
+
+@pytest.mark.parametrize("client", ["pyarrow", "s3fs"])
+def test_two_processes_upserting_overlapping_keys_on_s3_end_in_a_serial_order(
+        s3, s3_endpoint, client):
+    fs, bucket = s3
+
+    def leftovers(path):
         listed = fs.get_file_info(pafs.FileSelector(path, recursive=True))
-        assert not [i.path for i in listed if "_fsspeckit" in i.path]
+        return [i.path for i in listed if "_fsspeckit" in i.path]
+    race_two_processes(PyarrowDatasetIO(fs), s3_endpoint, client, bucket, leftovers)
+
+
+def test_the_gcs_proxy_honours_generation_preconditions(gcs):
+    """The GCS lock rests on ifGenerationMatch: check the proxy in front of fake-gcs-server
+    (which ignores it) applies it, through the store the lock uses."""
+    proxy, fs, bucket = gcs
+    store = store_of(fs)
+    assert store is not None, "gcsfs has no lock store"
+    path = f"{bucket}/cond/{LOCK}"
+    assert store.read(path) is None
+    generation = store.create(path, b"one")
+    assert generation and store.create(path, b"two") is None
+    assert store.read(path) == (b"one", generation)
+    assert store.replace(path, b"three", "12345") is None
+    new_generation = store.replace(path, b"three", generation)
+    assert new_generation and new_generation != generation
+    assert store.read(path) == (b"three", new_generation)
+    assert store.delete(path, generation) is False
+    assert store.delete(path, new_generation) is True
+    assert store.read(path) is None
+
+
+def test_a_merge_on_gcs_takes_the_lock_without_single_writer(gcs):
+    proxy, fs, bucket = gcs
+    io = PyarrowDatasetIO(fs)
+    path = f"{bucket}/locked"
+    io.write_dataset(ids_table(range(10), "old"), path)
+    store = store_of(fs)
+    seen = {}
+
+    def progress(done, total):
+        if not seen:
+            seen["held"] = store.read(f"{path}/{LOCK}") is not None
+            try:
+                PyarrowDatasetIO(proxy.gcsfs()).merge(ids_table([3], "intruder"), path,
+                                                      "upsert", "id")
+                seen["intruder"] = "merged"
+            except OSError as error:
+                seen["intruder"] = str(error)
+
+    result = io.merge(ids_table([1, 50], "new"), path, "upsert", "id",
+                      merge_progress_callback=progress)
+    assert seen["held"] and "another merge or write is running" in seen["intruder"]
+    assert result.metrics["requests"]["lock"] >= 2  # taken and released
+    fs.invalidate_cache()
+    assert state(io, path) == upsert([(i, "old") for i in range(10)], [1, 50], "new")
+    assert not fs.exists(f"{path}/{LOCK}")
+
+
+def test_two_processes_upserting_overlapping_keys_on_gcs_end_in_a_serial_order(gcs):
+    proxy, fs, bucket = gcs
+
+    def leftovers(path):
+        fs.invalidate_cache()
+        return [p for p in fs.find(path) if "_fsspeckit" in p]
+    race_two_processes(PyarrowDatasetIO(fs), proxy.url, "gcsfs", bucket, leftovers,
+                       refresh=fs.invalidate_cache)
 
 
 STALLER = r"""

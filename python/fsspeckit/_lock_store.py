@@ -2,7 +2,8 @@
 
 Arrow's S3FileSystem cannot write conditionally (apache/arrow #44281), so the lock's
 four requests are made here with botocore, configured from the filesystem's own
-settings: a pyarrow S3FileSystem's options, or an s3fs filesystem's own client. fsspec's
+settings: a pyarrow S3FileSystem's options, or an s3fs filesystem's own client. On GCS
+they are gcsfs's own requests with generation preconditions. fsspec's
 memory filesystem lives in this process, so there a mutex makes each compare-and-swap
 exact. The C++ lock decides everything (leases, takeover, errors); this module only
 makes requests.
@@ -44,7 +45,18 @@ def store_for(capsule):
             # s3fs caches listings, which another process's commit makes stale: whoever
             # takes or renews the lock drops them, so it plans and checks on fresh ones.
             return _S3Store(_s3fs_call(inner), after_write=inner.invalidate_cache)
+        gcs = _gcsfs_class()
+        if gcs is not None and isinstance(inner, gcs):
+            return _GcsStore(inner)
     return None
+
+
+def _gcsfs_class():
+    try:
+        from gcsfs.core import GCSFileSystem
+    except ImportError:
+        return None
+    return GCSFileSystem
 
 
 def _pyarrow_s3_call(filesystem: pafs.S3FileSystem):
@@ -211,3 +223,61 @@ class _MemoryStore:
                 return False
             self._fs.rm_file(path)
             return True
+
+
+class _GcsStore:
+    """The AtomicObjectStore requests on GCS, through gcsfs's own session: generation
+    preconditions (https://cloud.google.com/storage/docs/request-preconditions) stand
+    for S3's ETags. Create uploads with ifGenerationMatch=0 (no live object); replace
+    and delete carry ifGenerationMatch=<the generation read>. The "etag" is the
+    generation number as text. gcsfs raises FileExistsError for 412 (the condition
+    failed) and FileNotFoundError for 404."""
+
+    def __init__(self, filesystem):
+        self._fs = filesystem
+
+    def _object_url(self, path: str) -> str:
+        from urllib.parse import quote
+
+        bucket, _, key = path.partition("/")
+        return f"{self._fs._location}/storage/v1/b/{quote(bucket, safe='')}/o/{quote(key, safe='')}"
+
+    def read(self, path: str):
+        # One request: the body and, in its headers, the generation it is of.
+        try:
+            headers, body = self._fs.call("GET", self._object_url(path), alt="media")
+        except FileNotFoundError:
+            return None
+        generation = headers.get("X-Goog-Generation") or headers.get("x-goog-generation")
+        if generation is None:
+            raise OSError(f"GCS answered a read of {path!r} without its generation")
+        return bytes(body), str(generation)
+
+    def _upload(self, path: str, body: bytes, generation: str):
+        import json
+        from urllib.parse import quote
+
+        bucket, _, key = path.partition("/")
+        url = f"{self._fs._location}/upload/storage/v1/b/{quote(bucket, safe='')}/o"
+        try:
+            _, answer = self._fs.call("POST", url, uploadType="media", name=key,
+                                      ifGenerationMatch=generation, data=bytes(body),
+                                      headers={"Content-Type": "application/octet-stream"})
+        except (FileExistsError, FileNotFoundError):
+            return None
+        self._fs.invalidate_cache()  # listings cached by gcsfs may predate another commit
+        return str(json.loads(answer)["generation"])
+
+    def create(self, path: str, body: bytes):
+        return self._upload(path, body, "0")
+
+    def replace(self, path: str, body: bytes, etag: str):
+        return self._upload(path, body, etag)
+
+    def delete(self, path: str, etag: str) -> bool:
+        try:
+            self._fs.call("DELETE", self._object_url(path), ifGenerationMatch=etag)
+        except (FileExistsError, FileNotFoundError):
+            return False
+        self._fs.invalidate_cache()
+        return True

@@ -7,6 +7,7 @@
 
 #include <arrow/table.h>
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -141,6 +142,7 @@ nb::dict ResultDict(const maintenance::MaintenanceResult& r) {
     tasks.append(task);
   }
   metrics["tasks"] = tasks;
+  metrics["requests"] = r.requests;
   d["metrics"] = metrics;
   return d;
 }

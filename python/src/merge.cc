@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/unique_ptr.h>
@@ -53,6 +54,7 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   d["rewritten_files"] = r.rewritten_files;
   d["inserted_files"] = r.inserted_files;
   d["preserved_files"] = r.preserved_files;
+  d["removed_files"] = r.removed_files;
   nb::dict metrics = MetricsDict(r.metrics);
   nb::list tasks;
   for (const merge::TaskRecord& task : r.tasks) {
@@ -71,6 +73,7 @@ nb::dict ResultDict(const merge::MergeResult& r) {
   spill["passes"] = r.spill.passes;
   spill["files_scanned"] = r.spill.files_scanned;
   metrics["spill"] = spill;
+  metrics["requests"] = r.requests;
   d["metrics"] = metrics;
   return d;
 }

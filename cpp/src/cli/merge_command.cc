@@ -135,7 +135,8 @@ int RunMerge(const std::vector<std::string>& args, std::ostream& out, std::ostre
       << "  files inserted    " << r.inserted_files.size() << "\n"
       << "  files untouched   " << r.preserved_files.size() << "\n"
       << "  dataset rows      " << perf::WithThousands(r.target_count_before) << " -> "
-      << perf::WithThousands(r.target_count_after) << "\n";
+      << perf::WithThousands(r.target_count_after) << "\n"
+      << "  store requests    " << perf::RequestCountsText(r.requests) << "\n";
   char line[160];
   std::snprintf(line, sizeof(line), "  time              %.2f s\n", seconds);
   out << line;

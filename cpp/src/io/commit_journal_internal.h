@@ -4,6 +4,7 @@
 #include "fsspeckit/io/test_hooks.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,12 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal, bool durable = true,
                            const TestHooks* hooks = nullptr);
+
+/// The journal of `dataset_dir` when one is there (a commit in progress, or one that
+/// crashed after its commit point), nullopt when none is. IOError when one is there but
+/// is not a complete fsspeckit journal (damage from outside: never guessed at).
+arrow::Result<std::optional<Journal>> ReadJournal(arrow::fs::FileSystem& fs,
+                                                  const std::string& dataset_dir);
 
 struct RecoveryReport {
   bool rolled_forward = false;     ///< a committed write was completed

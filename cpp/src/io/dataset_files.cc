@@ -40,6 +40,33 @@ arrow::Status CheckLinkInside(const std::filesystem::path& root, const std::stri
       "the link by a copy of what it points to, or write to the folder it points to");
 }
 
+// While a commit is applied (its journal is there), the files of one state, never a mix:
+// the new dataset once every file the journal moves is in place (its deletions left out,
+// done or not), else the old one (the files already moved in left out: deletions start
+// only after the last move). One GET of the journal, only while a commit runs.
+// Never fails: without a readable journal the listing stays as it is.
+arrow::Status KeepOneState(arrow::fs::FileSystem& fs, const std::string& dir,
+                           std::vector<arrow::fs::FileInfo>& files) {
+  auto read = ReadJournal(fs, dir);
+  // A journal that cannot be read is for recover to refuse (damage from outside); a
+  // reader reads the files as they are.
+  if (!read.ok()) return arrow::Status::OK();
+  std::optional<Journal>& journal = *read;
+  if (!journal) return arrow::Status::OK();  // completed meanwhile: the listing is one state
+  std::set<std::string> listed;
+  for (const auto& file : files) listed.insert(file.path());
+  bool moved = true;
+  for (const auto& move : journal->moves) moved = moved && listed.count(move.second) > 0;
+  std::set<std::string> left_out;
+  if (moved) {
+    left_out.insert(journal->deletes.begin(), journal->deletes.end());
+  } else {
+    for (const auto& move : journal->moves) left_out.insert(move.second);
+  }
+  std::erase_if(files, [&](const arrow::fs::FileInfo& file) { return left_out.count(file.path()) > 0; });
+  return arrow::Status::OK();
+}
+
 }  // namespace
 
 arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(arrow::fs::FileSystem& fs,
@@ -47,13 +74,16 @@ arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(arrow::fs::Fil
                                                                   HiddenFiles hidden) {
   ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
   std::vector<arrow::fs::FileInfo> files;
+  bool committing = false;
   for (auto& info : infos) {
+    committing = committing || (info.IsFile() && info.path() == dir + "/" + kJournalName);
     if (!info.IsFile() || info.path().ends_with(kStagedSuffix) || IsDirectoryMarker(info)) continue;
     if (!IsHidden(RelativePath(dir, info.path())) ||
         (hidden == HiddenFiles::kInclude && info.path().ends_with(".parquet"))) {
       files.push_back(std::move(info));
     }
   }
+  if (committing) ARROW_RETURN_NOT_OK(KeepOneState(fs, dir, files));
   std::sort(files.begin(), files.end(),
             [](const arrow::fs::FileInfo& a, const arrow::fs::FileInfo& b) { return a.path() < b.path(); });
   return files;

@@ -32,7 +32,9 @@ bool IsDirectoryMarker(const arrow::fs::FileInfo& info);
 /// and lock, `_SUCCESS`, `.crc` files), staged files (`*.staged`) and directory markers
 /// (IsDirectoryMarker), on every filesystem. kInclude adds the hidden `.parquet` files
 /// (an overwrite removes leftovers of other tools too).
-/// Symbolic links are followed, as pyarrow's reader does.
+/// Symbolic links are followed, as pyarrow's reader does. While a commit's journal is
+/// there, the files of the old or of the new dataset, never a mix (the journal says
+/// which; see dataset_files.cc: KeepOneState).
 arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
                                                       const std::string& dir,
                                                       HiddenFiles hidden = HiddenFiles::kSkip);

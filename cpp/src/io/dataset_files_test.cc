@@ -14,6 +14,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "fsspeckit/io/read_parquet.h"
+#include "io/commit_journal_internal.h"
 #include "io/dataset_snapshot_internal.h"
 
 #include "testing/status_assertions.h"
@@ -40,6 +41,39 @@ TEST(DatasetFilesTest, EveryVisibleFileIsDataWhateverItsExtension) {
   EXPECT_EQ(files.size(), 5u);
   ASSERT_OK_AND_ASSIGN(files, ListDataFiles(fs, tmp.path() + "/missing"));
   EXPECT_TRUE(files.empty());
+}
+
+// During a commit (its journal there), readers list the old files until every new one
+// is in place, then the new ones: never both the rewritten file and its replacement.
+TEST(DatasetFilesTest, DuringACommitTheListingIsTheOldOrTheNewDatasetNeverAMix) {
+  TempDir tmp;
+  arrow::fs::LocalFileSystem fs;
+  tmp.Write("keep.parquet", "x");
+  tmp.Write("a.parquet", "x");
+  tmp.Write("b.parquet", "x");
+  const std::string staging = tmp.path() + "/" + kStagingPrefix + "1";
+  tmp.Write(std::string(kStagingPrefix) + "1/a.staged", "x");
+  tmp.Write(std::string(kStagingPrefix) + "1/b.staged", "x");
+  Journal journal;
+  journal.staging_dir = staging;
+  journal.moves = {{staging + "/a.staged", tmp.path() + "/a-1-0.parquet"},
+                   {staging + "/b.staged", tmp.path() + "/b-1-0.parquet"}};
+  journal.deletes = {tmp.path() + "/a.parquet", tmp.path() + "/b.parquet"};
+  ASSERT_OK(WriteJournal(fs, tmp.path(), journal, /*durable=*/false));
+  const std::vector<std::string> old_files{tmp.path() + "/a.parquet", tmp.path() + "/b.parquet",
+                                           tmp.path() + "/keep.parquet"};
+  const std::vector<std::string> new_files{tmp.path() + "/a-1-0.parquet",
+                                           tmp.path() + "/b-1-0.parquet",
+                                           tmp.path() + "/keep.parquet"};
+  EXPECT_EQ(ListDataFiles(fs, tmp.path()).ValueOrDie(), old_files);  // nothing moved yet
+  ASSERT_OK(fs.Move(staging + "/a.staged", tmp.path() + "/a-1-0.parquet"));
+  EXPECT_EQ(ListDataFiles(fs, tmp.path()).ValueOrDie(), old_files);  // one of two moved
+  ASSERT_OK(fs.Move(staging + "/b.staged", tmp.path() + "/b-1-0.parquet"));
+  EXPECT_EQ(ListDataFiles(fs, tmp.path()).ValueOrDie(), new_files);  // all moved, none deleted
+  ASSERT_OK(fs.DeleteFile(tmp.path() + "/a.parquet"));
+  EXPECT_EQ(ListDataFiles(fs, tmp.path()).ValueOrDie(), new_files);
+  ASSERT_OK(ApplyJournal(fs, tmp.path(), journal, /*durable=*/false));  // done, journal gone
+  EXPECT_EQ(ListDataFiles(fs, tmp.path()).ValueOrDie(), new_files);
 }
 
 // Lists what an object store lists beside the files: directory markers. (s3fs reports a

@@ -1,5 +1,6 @@
 // fsspeckit: one merge or dataset write at a time per dataset.
 #include "io/dataset_lock_internal.h"
+#include "io/counting_filesystem_internal.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -65,7 +66,12 @@ arrow::Result<std::unique_ptr<DatasetLock>> DatasetLock::Acquire(
     ARROW_ASSIGN_OR_RAISE(lock->fd_, LockLocalFile(lock->path_));
     return lock;
   }
-  if (std::shared_ptr<AtomicObjectStore> store = AtomicStoreFor(fs)) {
+  // The conditional writes are the store's own (the provider knows its classes), counted
+  // when the operation counts its requests.
+  const auto counting = std::dynamic_pointer_cast<CountingFileSystem>(fs);
+  std::shared_ptr<AtomicObjectStore> store = AtomicStoreFor(counting ? counting->base() : fs);
+  if (store && counting) store = counting->Counted(std::move(store));
+  if (store) {
     ARROW_ASSIGN_OR_RAISE(lock->lease_, LeaseLock::Acquire(std::move(store), lock->path_, LeaseFor(options)));
     return lock;
   }

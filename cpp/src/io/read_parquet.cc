@@ -19,9 +19,14 @@ arrow::Status Unreadable(const Location& location, const arrow::Status& status) 
                                 "': ", status.message());
 }
 
-// The file, or the folder's data files with hive folders as columns. Discovery fails on
-// unreadable files (IOError naming the file).
-arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location) {
+// A folder read again whose files changed meanwhile (a commit removed one the read
+// had listed) is read again, up to this many times in all.
+constexpr int kReadsOfAChangingDataset = 4;
+
+// The file, or the folder's data files with hive folders as columns (`listed`: those
+// files; empty for a file). Discovery fails on unreadable files (IOError naming the file).
+arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location,
+                                                        std::vector<std::string>* listed = nullptr) {
   ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info,
                         location.filesystem->GetFileInfo(location.path));
   if (info.type() == arrow::fs::FileType::NotFound) {
@@ -38,6 +43,7 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
     // discovery: one rule everywhere.
     ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
                           ListDataFiles(*location.filesystem, location.path));
+    if (listed) *listed = files;
     factory_options.partitioning = HivePartitioningFactory();
     factory_options.partition_base_dir = location.path;
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, files, format,
@@ -66,10 +72,13 @@ arrow::Result<std::shared_ptr<arrow::Schema>> ReadParquetSchema(const Location& 
   return dataset->schema();
 }
 
-arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& location,
-                                                         const ReadParquetOptions& options) {
+namespace {
+
+arrow::Result<std::shared_ptr<arrow::Table>> ReadOnce(const Location& location,
+                                                      const ReadParquetOptions& options,
+                                                      std::vector<std::string>& listed) {
   // Bad columns and filters are the caller's (KeyError, Invalid, TypeError as they come).
-  ARROW_ASSIGN_OR_RAISE(auto dataset, OpenDataset(location));
+  ARROW_ASSIGN_OR_RAISE(auto dataset, OpenDataset(location, &listed));
   const auto& schema = dataset->schema();
   ARROW_ASSIGN_OR_RAISE(auto builder, dataset->NewScan());
   if (options.columns) {
@@ -87,6 +96,22 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& locatio
   auto table = scanner->ToTable();
   if (!table.ok()) return Unreadable(location, table.status());
   return table;
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<arrow::Table>> ReadParquet(const Location& location,
+                                                         const ReadParquetOptions& options) {
+  // A commit that ran while the folder was read may have removed a file the read had
+  // listed (files are replaced under new names and the old ones removed, never changed):
+  // the read is then of a dataset that no longer exists, and starts again.
+  for (int read = 1;; ++read) {
+    std::vector<std::string> listed;
+    auto table = ReadOnce(location, options, listed);
+    if (table.ok() || listed.empty() || read == kReadsOfAChangingDataset) return table;
+    auto now = ListDataFiles(*location.filesystem, location.path);
+    if (!now.ok() || *now == listed) return table;  // the same files: a real failure
+  }
 }
 
 }  // namespace fsspeckit::io

@@ -130,8 +130,10 @@ std::shared_ptr<arrow::fs::S3RetryStrategy> MakeS3RetryStrategy(const RetryOptio
 
 arrow::Result<std::shared_ptr<arrow::fs::FileSystem>> WithRetries(
     std::shared_ptr<arrow::fs::FileSystem> fs) {
-  if (!fs || fs->type_name() != "s3") return fs;
-  const auto& s3 = arrow::internal::checked_cast<const arrow::fs::S3FileSystem&>(*fs);
+  // By class, not type_name(): a CountingFileSystem says "s3" for the S3 it counts.
+  const auto* found = dynamic_cast<const arrow::fs::S3FileSystem*>(fs.get());
+  if (!found) return fs;
+  const arrow::fs::S3FileSystem& s3 = *found;
   arrow::fs::S3Options options = s3.options();
   options.retry_strategy = MakeS3RetryStrategy(GetRetryOptions());
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::fs::FileSystem> copy,

@@ -190,7 +190,7 @@ TEST_F(RetryCommitTest, ACommitRetriesItsMovesBeforeAskingForRecover) {
   ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, dir));
   StagedCommit commit(fs_, dir);
   Write(commit.dir() + "/a.staged", "new");
-  commit.AddReplacement(commit.dir() + "/a.staged", dir + "/old.parquet");
+  commit.AddMove(commit.dir() + "/a.staged", dir + "/old.parquet");
   fs_->affects = [&](const std::string& dest) { return dest == dir + "/old.parquet"; };
   fs_->failures_left = 3;  // each failure fails one ApplyJournal; the 4th applies it
   ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}));
@@ -207,7 +207,7 @@ TEST_F(RetryCommitTest, ACommitThatKeepsFailingAsksForRecoverWhichCompletesIt) {
   {
     StagedCommit commit(fs_, dir);
     Write(commit.dir() + "/a.staged", "new");
-    commit.AddReplacement(commit.dir() + "/a.staged", dir + "/old.parquet");
+    commit.AddMove(commit.dir() + "/a.staged", dir + "/old.parquet");
     fs_->affects = [&](const std::string& dest) { return dest == dir + "/old.parquet"; };
     fs_->failures_left = 5;  // every attempt
     arrow::Status status = commit.Commit("write", *lock, planned, CommitOptions{});

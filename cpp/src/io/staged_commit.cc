@@ -26,7 +26,7 @@ arrow::Status StagedCommit::AddNew(const std::string& staged, const std::string&
   return arrow::Status::OK();
 }
 
-void StagedCommit::AddReplacement(const std::string& staged, const std::string& final_path) {
+void StagedCommit::AddMove(const std::string& staged, const std::string& final_path) {
   journal_.moves.emplace_back(staged, final_path);
 }
 

@@ -36,8 +36,10 @@ class StagedCommit {
   /// `fix` telling the caller what to do).
   arrow::Status AddNew(const std::string& staged, const std::string& final_path,
                        std::string_view fix);
-  /// `staged` replaces the existing file at `final_path`.
-  void AddReplacement(const std::string& staged, const std::string& final_path);
+  /// `staged` becomes `final_path` with no request asking whether it exists: a name
+  /// carrying a fresh UniqueId (ReplacementPath, maintenance's names), or a file an
+  /// overwrite replaces on purpose (the caller's basename_template).
+  void AddMove(const std::string& staged, const std::string& final_path);
   /// `path` is removed by the commit.
   void AddDelete(const std::string& path);
 

@@ -41,7 +41,7 @@ TEST_F(StagedCommitTest, CommitMovesReplacesAndDeletesThenLeavesNoTrace) {
   Write(commit.dir() + "/a.staged", "new a");
   Write(commit.dir() + "/b.staged", "replacing old");
   ASSERT_OK(commit.AddNew(commit.dir() + "/a.staged", dir + "/k=1/a.parquet", "pick another name"));
-  commit.AddReplacement(commit.dir() + "/b.staged", dir + "/old.parquet");
+  commit.AddMove(commit.dir() + "/b.staged", dir + "/old.parquet");
   commit.AddDelete(dir + "/gone.parquet");
   ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}));
   EXPECT_EQ(Read(dir + "/k=1/a.parquet"), "new a");
@@ -61,7 +61,7 @@ TEST_F(StagedCommitTest, AFileChangedSincePlanningStopsTheCommitAndNothingMoves)
     StagedCommit commit(fs_, dir);
     staging = commit.dir();
     Write(staging + "/a.staged", "new");
-    commit.AddReplacement(staging + "/a.staged", dir + "/a.parquet");
+    commit.AddMove(staging + "/a.staged", dir + "/a.parquet");
     Write(dir + "/b.parquet", "another writer");
     ASSERT_RAISES(IOError, commit.Commit("write", *lock, planned, CommitOptions{}));
   }
@@ -88,7 +88,7 @@ TEST_F(StagedCommitTest, DroppedUncommittedItRemovesOnlyItsStaging) {
     StagedCommit commit(fs_, tmp_.path());
     staging = commit.dir();
     Write(staging + "/a.staged", "new");
-    commit.AddReplacement(staging + "/a.staged", tmp_.path() + "/a.parquet");
+    commit.AddMove(staging + "/a.staged", tmp_.path() + "/a.parquet");
   }
   EXPECT_FALSE(fs::exists(staging));
   EXPECT_EQ(Read(tmp_.path() + "/a.parquet"), "keep");

@@ -257,7 +257,7 @@ arrow::Result<WriteDatasetResult> WriteDataset(std::shared_ptr<arrow::RecordBatc
           "appends never overwrite; use a basename_template that differs from the existing "
           "files, or mode='overwrite'"));
     } else {
-      commit.AddReplacement(file.path, final_path);
+      commit.AddMove(file.path, final_path);
     }
     new_paths.insert(final_path);
     result.total_rows += file.row_count;

@@ -51,6 +51,7 @@ MaintenanceResult Started(const MaintenancePlan& plan) {
 // The result as it ends, with the metrics of what was measured.
 MaintenanceResult Finish(State& state) {
   MaintenanceResult result = std::move(state.result);
+  result.requests = state.requests->ByName();
   if (state.perf) {
     state.perf->EndOp();
     result.metrics = state.perf->Metrics(result.rows_before, result.rows_after, result.bytes_after);
@@ -159,13 +160,18 @@ const std::string& PreparedMaintenance::staging_dir() const { return state_->sta
 const std::shared_ptr<memory::Budget>& PreparedMaintenance::budget() const { return state_->budget; }
 perf::PerformanceMonitor& PreparedMaintenance::perf() { return *state_->perf; }
 const ExecuteOptions& PreparedMaintenance::options() const { return state_->options; }
+const std::shared_ptr<arrow::fs::FileSystem>& PreparedMaintenance::filesystem() const {
+  return state_->location.filesystem;
+}
 
 std::unique_ptr<PreparedMaintenance> Prepare(const MaintenancePlan& plan,
-                                             const io::Location& location,
+                                             const io::Location& where,
                                              const ExecuteOptions& options,
                                              MaintenanceResult& failed) {
   auto state = std::make_unique<State>();
-  state->location = location;
+  // From here every call to the dataset's store goes through the counting filesystem.
+  state->location = {io::CountRequests(where.filesystem, state->requests), where.path};
+  const io::Location& location = state->location;
   state->plan = plan;
   state->options = options;
   state->result = Started(plan);
@@ -235,7 +241,7 @@ MaintenanceResult Commit(std::unique_ptr<PreparedMaintenance> prepared,
         const std::string below = io::ParentPath(file.path.substr(task_dir.size()));
         const std::string final_path = (below.empty() ? folder : plan.dataset_dir + "/" + below) +
                                        "/" + FinalName(plan.operation, id, part);
-        ARROW_RETURN_NOT_OK(staging.AddNew(file.path, final_path, "run the maintenance again"));
+        staging.AddMove(file.path, final_path);  // a fresh id: no request asks if it exists
         published.push_back({final_path, file.row_count, file.size_bytes});
       }
       for (int f : group.files) {

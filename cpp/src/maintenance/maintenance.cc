@@ -109,7 +109,7 @@ arrow::Result<MaintenanceResult> ExecuteMaintenance(const MaintenancePlan& plan,
   MaintenanceResult failed;
   std::unique_ptr<PreparedMaintenance> prepared = Prepare(plan, location, options, failed);
   if (!prepared) return failed;
-  arrow::Result<std::vector<TaskResult>> results = RunLocally(*prepared, location.filesystem);
+  arrow::Result<std::vector<TaskResult>> results = RunLocally(*prepared, prepared->filesystem());
   return Commit(std::move(prepared), std::move(results));
 }
 

@@ -21,6 +21,9 @@ perf::ReportContent MaintenanceReportContent(const MaintenanceResult& result,
       {"row groups copied raw", perf::WithThousands(result.row_groups_copied)},
       {"row groups encoded", perf::WithThousands(result.row_groups_encoded)},
   };
+  if (!result.requests.empty()) {
+    content.facts.emplace_back("store requests", perf::RequestCountsText(result.requests));
+  }
   if (!result.succeeded) content.facts.emplace_back("error", result.status.message());
   content.metrics = result.metrics;
   return content;

@@ -57,6 +57,10 @@ TEST(CompactionTest, EachPartitionBecomesOneFileInDatasetOrder) {
   EXPECT_EQ(result.files_after, 3);
   EXPECT_EQ(result.rows_after, 1200);
   EXPECT_EQ(result.staged_rows, 1200);
+  // Its calls to the store, by kind: 3 files written and moved in, 12 deleted.
+  EXPECT_EQ(result.requests["move"], 4);  // and the journal's
+  EXPECT_GE(result.requests["delete"], 12);
+  EXPECT_GE(result.requests["read"], 12);
   std::vector<std::string> phases;
   for (const PhaseOutcome& phase : result.phases) phases.push_back(phase.phase);
   EXPECT_EQ(phases, (std::vector<std::string>{"lock", "drift_check", "stage", "write", "validate",

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "fsspeckit/maintenance/commit.h"
+#include "io/counting_filesystem_internal.h"
 #include "io/dataset_lock_internal.h"
 #include "io/dataset_snapshot_internal.h"
 #include "io/staged_commit_internal.h"
@@ -15,7 +16,8 @@ namespace fsspeckit::maintenance {
 struct PreparedMaintenance::State {
   /// First: everything below may hold buffers from its pool.
   std::shared_ptr<memory::Budget> budget;
-  io::Location location;
+  io::Location location;  ///< its filesystem counts its calls into `requests`
+  std::shared_ptr<io::RequestCounts> requests = std::make_shared<io::RequestCounts>();
   MaintenancePlan plan;
   ExecuteOptions options;
   std::unique_ptr<io::DatasetLock> lock;

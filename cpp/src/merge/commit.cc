@@ -19,6 +19,17 @@ std::string Describe(const MergeTask& task, int64_t index) {
 // One result per task, each naming only files of its own attempt that exist as reported.
 arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs::FileSystem& fs,
                                                      const std::vector<TaskResult>& results) {
+  // What is staged, from one listing of the staging folder rather than a request per file
+  // (on an object store each is a round trip, and they would be made one after another).
+  arrow::fs::FileSelector staging;
+  staging.base_dir = plan.staging_dir;
+  staging.recursive = true;
+  staging.allow_not_found = true;
+  ARROW_ASSIGN_OR_RAISE(auto listed, fs.GetFileInfo(staging));
+  std::map<std::string, int64_t> staged_bytes;
+  for (const auto& info : listed) {
+    if (info.IsFile()) staged_bytes[info.path()] = info.size();
+  }
   std::vector<const TaskResult*> accepted(plan.tasks.size(), nullptr);
   for (const TaskResult& result : results) {
     if (result.task < 0 || result.task >= static_cast<int64_t>(plan.tasks.size())) {
@@ -36,24 +47,24 @@ arrow::Result<std::vector<const TaskResult*>> Accept(const Plan& plan, arrow::fs
                                     "committed");
     }
     const std::string dir = TaskDir(plan, t, accepted[t]->attempt) + "/";
+    if (plan.tasks[t].kind == TaskKind::kRewrite && accepted[t]->staged.empty()) {
+      // The commit deletes the file a rewrite replaces: its rows must be somewhere.
+      return arrow::Status::Invalid(Describe(plan.tasks[t], t), " staged no file: nothing was "
+                                    "committed");
+    }
     for (const io::WrittenFile& file : accepted[t]->staged) {
       if (!file.path.starts_with(dir) || file.path.find("..") != std::string::npos) {
         return arrow::Status::Invalid(Describe(plan.tasks[t], t), " reports '", file.path,
                                       "', outside its folder '", dir, "'");
       }
-      ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(file.path));
-      if (!info.IsFile() || info.size() != file.size_bytes) {
+      auto found = staged_bytes.find(file.path);
+      if (found == staged_bytes.end() || found->second != file.size_bytes) {
         return arrow::Status::IOError(Describe(plan.tasks[t], t), " staged '", file.path,
                                       "', which is missing or not as reported; run the merge again");
       }
     }
   }
   return accepted;
-}
-
-std::string Stem(const std::string& path) {
-  std::string name = io::BaseName(path);
-  return name.ends_with(".parquet") ? name.substr(0, name.size() - 8) : name;
 }
 
 }  // namespace
@@ -84,19 +95,18 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
     for (size_t part = 0; part < done.staged.size(); ++part) {
       const io::WrittenFile& file = done.staged[part];
       std::string final_path;
-      if (task.kind == TaskKind::kRewrite && part == 0) {
-        final_path = task.file;  // the first part takes the file's place
-        commit.AddReplacement(file.path, final_path);
+      if (task.kind == TaskKind::kRewrite) {
+        // A rewritten file (and a file grown past max_rows_per_file continuing it) gets a
+        // new name beside the old one, which the journal deletes after every move: an
+        // object is never replaced under a reader that listed it.
+        final_path = io::ReplacementPath(task.file, part);
+        commit.AddMove(file.path, final_path);
       } else {
-        // A file grown past max_rows_per_file continues in new files beside it;
-        // inserts keep their (hive) folders below the task's folder.
+        // Inserts keep their (hive) folders below the task's folder.
         std::string relative = file.path.substr(dir.size());
         relative.resize(relative.size() - std::string_view(io::kStagedSuffix).size());
-        final_path = task.kind == TaskKind::kRewrite
-                         ? io::ParentPath(task.file) + "/" + Stem(task.file) + "-" +
-                               io::UniqueId() + "-" + std::to_string(part) + ".parquet"
-                         : plan.dataset_dir + relative + ".parquet";
-        ARROW_RETURN_NOT_OK(commit.AddNew(file.path, final_path, "run the merge again"));
+        final_path = plan.dataset_dir + relative + ".parquet";
+        commit.AddMove(file.path, final_path);  // "part-<UniqueId>-<i>": fresh, not asked
       }
       const bool rewritten = task.kind == TaskKind::kRewrite;
       result.files.push_back({final_path, file.row_count, file.size_bytes,
@@ -107,10 +117,16 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
       total_bytes += file.size_bytes;
     }
     result.inserted += static_cast<int64_t>(task.appended_rows.size());  // a rewrite's inserts
-    // A joined file's rows are in task.file's place now: it goes, and is listed nowhere
-    // (rewritten_files are the files written; preserved_files those left as they were).
+    if (task.kind == TaskKind::kRewrite) {
+      commit.AddDelete(task.file);
+      result.removed_files.push_back(task.file);
+      touched.insert(task.file);
+    }
+    // A joined file's rows are in the rewritten file now: it goes too (rewritten_files
+    // are the files written, removed_files those they replace).
     for (const JoinedFile& joined : task.joined) {
       commit.AddDelete(joined.path);
+      result.removed_files.push_back(joined.path);
       touched.insert(joined.path);
     }
     result.tasks.push_back({std::string(TaskKindName(task.kind)), task.file, done.rows_written,
@@ -131,6 +147,7 @@ arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,
     result.preserved_files.push_back(file.path);
   }
   result.target_count_after = result.target_count_before + result.inserted;
+  result.requests = state.requests->ByName();
   result.metrics =
       state.perf->Metrics(result.target_count_before, result.target_count_after, total_bytes);
   // The share of source rows dropped as duplicate keys (last wins).

@@ -172,7 +172,7 @@ arrow::Result<MergeResult> RunMerge(std::shared_ptr<arrow::RecordBatchReader> so
     return options.progress ? options.progress(done_rows, work_rows) : arrow::Status::OK();
   };
   ARROW_ASSIGN_OR_RAISE(auto results,
-                        RunLocally(*planned, location.filesystem, task_options));
+                        RunLocally(*planned, planned->filesystem(), task_options));
   return Commit(std::move(planned), std::move(results));
 }
 

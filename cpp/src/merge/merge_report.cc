@@ -18,6 +18,9 @@ perf::ReportContent MergeReportContent(const MergeResult& result, const std::str
   if (result.keys_in_several_files > 0) {
     content.facts.emplace_back("keys found in several files", perf::WithThousands(result.keys_in_several_files));
   }
+  if (!result.requests.empty()) {
+    content.facts.emplace_back("store requests", perf::RequestCountsText(result.requests));
+  }
   content.metrics = result.metrics;
   return content;
 }

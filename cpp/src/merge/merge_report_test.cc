@@ -83,6 +83,12 @@ TEST_F(MergeReportTest, ReportNamesTheMergesFactsAndPhases) {
   EXPECT_EQ(facts["keys updated"], "1,000");
   EXPECT_EQ(facts["files rewritten"], "1");
   EXPECT_EQ(facts["dataset rows"], "12,000 \u2192 13,000");
+  // The calls it made to the store, by kind: listed, read, wrote, moved, deleted.
+  for (const char* kind : {"list", "read", "write", "move", "delete"}) {
+    EXPECT_GT(result.requests[kind], 0) << kind;
+  }
+  EXPECT_NE(facts["store requests"].find("read " + std::to_string(result.requests["read"])),
+            std::string::npos) << facts["store requests"];
   std::vector<std::string> phases;
   for (const auto& [name, seconds] : result.metrics.operation_breakdown_sec) phases.push_back(name);
   EXPECT_EQ(phases, (std::vector<std::string>{"key_index", "planning", "rewrites", "inserts", "commit"}));

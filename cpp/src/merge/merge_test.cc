@@ -46,7 +46,7 @@ using io::WriteJournal;
 using fsspeckit::testing::TempDir;
 namespace fs = std::filesystem;
 
-TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
+TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesUnderNewNames) {
   WriteFile("a.parquet", 0, 6, 2);
   WriteFile("b.parquet", 10, 6, 2);
   MergeOptions options;
@@ -59,9 +59,12 @@ TEST_F(MergeTest, UpsertRewritesOnlyAffectedFilesInPlace) {
   EXPECT_EQ(result.inserted, 1);
   EXPECT_EQ(result.target_count_after, 13);
   ASSERT_EQ(result.rewritten_files.size(), 1u);
-  EXPECT_EQ(result.rewritten_files[0], tmp_.path() + "/a.parquet");
+  // A new object beside the old one, which is gone: never an object replaced in place.
+  EXPECT_FALSE(fs::exists(tmp_.path() + "/a.parquet"));
+  EXPECT_EQ(result.rewritten_files[0], tmp_.path() + "/" + Now("a.parquet"));
+  EXPECT_EQ(result.removed_files, std::vector<std::string>{tmp_.path() + "/a.parquet"});
   EXPECT_EQ(result.preserved_files, std::vector<std::string>{tmp_.path() + "/b.parquet"});
-  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, result.rewritten_files[0]}));
   ASSERT_OK_AND_ASSIGN(auto combined, a->CombineChunksToBatch());
   auto names = std::static_pointer_cast<arrow::StringArray>(combined->GetColumnByName("name"));
   std::vector<std::string> got;
@@ -83,7 +86,7 @@ TEST_F(MergeTest, AppendedRowsFillingAFileExactlyEndIt) {
   options.key_columns = {"id"};
   options.max_rows_per_file = 7;
   ASSERT_OK_AND_ASSIGN(MergeResult result, Merge(Source("[3, 50]"), Location(), options));
-  EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/a.parquet"});
+  EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/" + Now("a.parquet")});
   EXPECT_TRUE(result.inserted_files.empty());
   ASSERT_OK_AND_ASSIGN(auto all, io::ReadParquet(Location()));
   EXPECT_EQ(all->num_rows(), 7);
@@ -110,11 +113,15 @@ TEST_F(MergeTest, SmallFilesRewrittenTogetherBecomeOneFile) {
   EXPECT_EQ(result.inserted, 1);
   std::vector<std::string> rewritten = result.rewritten_files;
   std::sort(rewritten.begin(), rewritten.end());
-  EXPECT_EQ(rewritten, (std::vector<std::string>{tmp_.path() + "/a.parquet",
-                                                 tmp_.path() + "/sub/d.parquet"}));
-  EXPECT_FALSE(fs::exists(tmp_.path() + "/b.parquet"));  // its rows are in a.parquet now
+  EXPECT_EQ(rewritten, (std::vector<std::string>{tmp_.path() + "/" + Now("a.parquet"),
+                                                 tmp_.path() + "/" + Now("sub/d.parquet")}));
+  EXPECT_FALSE(fs::exists(tmp_.path() + "/b.parquet"));  // its rows are in a's file now
+  std::vector<std::string> removed = result.removed_files;
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{tmp_.path() + "/a.parquet", tmp_.path() + "/b.parquet",
+                                               tmp_.path() + "/sub/d.parquet"}));
   EXPECT_EQ(result.preserved_files, std::vector<std::string>{tmp_.path() + "/c.parquet"});
-  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+  ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/" + Now("a.parquet")}));
   ASSERT_OK_AND_ASSIGN(auto batch, a->CombineChunksToBatch());
   auto ids = std::static_pointer_cast<arrow::Int64Array>(batch->GetColumnByName("id"));
   auto names = std::static_pointer_cast<arrow::StringArray>(batch->GetColumnByName("name"));
@@ -125,7 +132,7 @@ TEST_F(MergeTest, SmallFilesRewrittenTogetherBecomeOneFile) {
     expected.emplace_back(id, id == 3 || id == 11 ? "new" : "old");
   }
   EXPECT_EQ(rows, expected);  // a's rows, then b's (the new key went to sub/d, the smaller)
-  auto file = parquet::ParquetFileReader::OpenFile(tmp_.path() + "/a.parquet");
+  auto file = parquet::ParquetFileReader::OpenFile(tmp_.path() + "/" + Now("a.parquet"));
   EXPECT_EQ(file->metadata()->num_row_groups(), 1);  // small row groups joined
   ASSERT_OK_AND_ASSIGN(auto all, io::ReadParquet(Location()));
   EXPECT_EQ(all->num_rows(), 25);
@@ -155,7 +162,7 @@ TEST_F(MergeTest, NewKeysGoIntoTheRewrittenFileOfTheirPartition) {
   ASSERT_EQ(result.inserted_files.size(), 1u);  // day=3: no file was rewritten there
   EXPECT_NE(result.inserted_files[0].find("/day=3/"), std::string::npos) << result.inserted_files[0];
   auto ids_in = [&](const std::string& name) {
-    auto table = io::ReadParquet({fs_, tmp_.path() + "/" + name}).ValueOrDie();
+    auto table = io::ReadParquet({fs_, tmp_.path() + "/" + Now(name)}).ValueOrDie();
     auto batch = table->CombineChunksToBatch().ValueOrDie();
     auto ids = std::static_pointer_cast<arrow::Int64Array>(batch->GetColumnByName("id"));
     std::vector<int64_t> out;
@@ -177,7 +184,7 @@ TEST_F(MergeTest, RewritesKeepLargeRowGroupsAndJoinSmallOnes) {
   options.row_group_size = 50'000;
   ASSERT_OK(Merge(Source("[5, 69999, 70000, 300001]"), Location(), options).status());
   auto row_groups = [&](const std::string& name) {
-    auto input = arrow::io::ReadableFile::Open(tmp_.path() + "/" + name).ValueOrDie();
+    auto input = arrow::io::ReadableFile::Open(tmp_.path() + "/" + Now(name)).ValueOrDie();
     auto metadata = parquet::ReadMetaData(input);
     std::vector<int64_t> rows;
     for (int rg = 0; rg < metadata->num_row_groups(); ++rg) rows.push_back(metadata->RowGroup(rg)->num_rows());
@@ -286,8 +293,8 @@ class NewKeysTest : public MergeTest {
     EXPECT_EQ(result.inserted, 1);
     EXPECT_EQ(result.updated, 1);
     EXPECT_TRUE(result.inserted_files.empty());  // no new small file
-    EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/a.parquet"});
-    auto file = parquet::ParquetFileReader::OpenFile(tmp_.path() + "/a.parquet");
+    EXPECT_EQ(result.rewritten_files, std::vector<std::string>{tmp_.path() + "/" + Now("a.parquet")});
+    auto file = parquet::ParquetFileReader::OpenFile(result.rewritten_files[0]);
     auto metadata = file->metadata();
     ASSERT_EQ(metadata->num_row_groups(), 3);
     // Untouched: copied, never decoded. Matched: encoded again. The last: joined with the
@@ -297,7 +304,7 @@ class NewKeysTest : public MergeTest {
     EXPECT_EQ(metadata->RowGroup(1)->num_rows(), kGroupRows);
     EXPECT_TRUE(metadata->RowGroup(1)->ColumnChunk(0)->is_stats_set());
     EXPECT_EQ(metadata->RowGroup(2)->num_rows(), kGroupRows + 1);
-    ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, tmp_.path() + "/a.parquet"}));
+    ASSERT_OK_AND_ASSIGN(auto a, io::ReadParquet({fs_, result.rewritten_files[0]}));
     ASSERT_OK_AND_ASSIGN(auto batch, a->CombineChunksToBatch());
     auto ids = std::static_pointer_cast<arrow::Int64Array>(batch->GetColumnByName("id"));
     auto names = std::static_pointer_cast<arrow::StringArray>(batch->GetColumnByName("name"));

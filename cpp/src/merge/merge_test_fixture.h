@@ -91,6 +91,23 @@ class MergeTest : public ::testing::Test {
     return arrow::RecordBatchReader::Make({batch}).ValueOrDie();
   }
   io::Location Location() { return {fs_, tmp_.path()}; }
+  // The file that holds `name`'s rows now, relative to the dataset: `name` itself, or the
+  // one file a rewrite wrote beside it ("a.parquet" -> "a-<16 hex>-0.parquet").
+  std::string Now(const std::string& name) {
+    if (std::filesystem::exists(tmp_.path() + "/" + name)) return name;
+    const std::filesystem::path old(name);
+    const std::string stem = old.stem().string() + "-";
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(tmp_.path() + "/" +
+                                                                 old.parent_path().string())) {
+      const std::string file = entry.path().filename().string();
+      if (file.starts_with(stem) && file.ends_with("-0.parquet")) {
+        found.push_back((old.parent_path() / file).string());
+      }
+    }
+    EXPECT_EQ(found.size(), 1u) << name;
+    return found.empty() ? name : found[0];
+  }
 
   std::shared_ptr<arrow::fs::FileSystem> fs_ = std::make_shared<arrow::fs::LocalFileSystem>();
   testing::TempDir tmp_;

@@ -323,16 +323,18 @@ arrow::Status StageSource(PlannedMerge::State& state) {
 }  // namespace
 
 arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::RecordBatchReader> reader,
-                                                      const io::Location& location,
+                                                      const io::Location& where,
                                                       const MergeOptions& options,
                                                       bool stage_source) {
   ARROW_RETURN_NOT_OK(ValidateOptions(options));
   auto state = std::make_unique<PlannedMerge::State>();
+  // From here every call to the dataset's store goes through the counting filesystem.
+  state->location = {io::CountRequests(where.filesystem, state->requests), where.path};
+  const io::Location& location = state->location;
   // The buffers the merge reads, replaces and writes come from its pool: an allocation
   // that would take the Arrow pool past the budget fails (MemoryError, before the commit)
   // instead of overshooting it.
   ARROW_ASSIGN_OR_RAISE(state->budget, memory::Budget::Make(options.limits, options.monitor));
-  state->location = location;
   state->options = options;
   Plan& plan = state->plan;
   plan.dataset_dir = location.path;
@@ -414,5 +416,8 @@ arrow::Result<TaskInput> PlannedMerge::local_input(int64_t task) const {
 }
 const std::shared_ptr<memory::Budget>& PlannedMerge::budget() const { return state_->budget; }
 perf::PerformanceMonitor& PlannedMerge::perf() { return *state_->perf; }
+const std::shared_ptr<arrow::fs::FileSystem>& PlannedMerge::filesystem() const {
+  return state_->location.filesystem;
+}
 
 }  // namespace fsspeckit::merge

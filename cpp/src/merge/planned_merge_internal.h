@@ -6,6 +6,7 @@
 #include <string>
 #include <optional>
 
+#include "io/counting_filesystem_internal.h"
 #include "io/dataset_lock_internal.h"
 #include "io/dataset_snapshot_internal.h"
 #include "fsspeckit/memory/budget.h"
@@ -41,7 +42,8 @@ inline constexpr int64_t kSmallRows = 64 * 1024;
 struct PlannedMerge::State {
   /// First: everything below may hold buffers from its pool.
   std::shared_ptr<memory::Budget> budget;
-  io::Location location;
+  io::Location location;  ///< its filesystem counts its calls into `requests`
+  std::shared_ptr<io::RequestCounts> requests = std::make_shared<io::RequestCounts>();
   MergeOptions options;
   Plan plan;
   std::unique_ptr<io::DatasetLock> lock;

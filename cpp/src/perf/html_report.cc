@@ -682,6 +682,16 @@ std::string WithThousands(int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+std::string RequestCountsText(const std::map<std::string, int64_t>& requests) {
+  std::string kinds;
+  int64_t total = 0;
+  for (const auto& [kind, count] : requests) {
+    kinds += (kinds.empty() ? "" : ", ") + kind + " " + WithThousands(count);
+    total += count;
+  }
+  return WithThousands(total) + " (" + kinds + ")";
+}
+
 std::string RenderHtmlReport(const ReportContent& content) {
   const PerformanceMetrics& metrics = content.metrics;
   std::string html = "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>" +

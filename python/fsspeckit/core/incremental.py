@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 
@@ -30,6 +30,9 @@ class MergeResult:
     metrics: dict[str, Any] | None = None
     #: Source keys found in more than one dataset file (each got the new row).
     keys_in_several_files: int = 0
+    #: The files the merge removed: each rewritten file replaces one under a new name
+    #: (an object is never overwritten in place), and small files it joined go too.
+    removed_files: list[str] = field(default_factory=list)
     #: The C++ result the report is rendered from, set by merges. Not a field: it stays
     #: out of repr, comparisons and dataclasses.asdict().
     _report = None

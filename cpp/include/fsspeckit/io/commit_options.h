@@ -14,10 +14,10 @@ inline constexpr bool kDefaultDurable = false;
 
 struct CommitOptions {
   /// The caller promises that no other process writes the dataset meanwhile. Needed on
-  /// filesystems where fsspeckit cannot take a lock atomically (GCS, Azure, HDFS...):
-  /// there a write without it is refused rather than left unprotected. Local disks
-  /// (flock), S3 (conditional writes) and fsspec's memory filesystem (an in-process
-  /// mutex) lock either way.
+  /// filesystems where fsspeckit cannot take a lock atomically (Arrow's GCS, Azure,
+  /// HDFS...): there a write without it is refused rather than left unprotected. Local
+  /// disks (flock), S3 (conditional writes), GCS through gcsfs (generation
+  /// preconditions) and fsspec's memory filesystem (an in-process mutex) lock either way.
   bool single_writer = false;
   /// Local disks: fsync the staged files and their folders before the journal, the
   /// journal itself, and the dataset's folders after the renames, so a committed write

@@ -31,6 +31,9 @@ class PreparedMaintenance {
   perf::PerformanceMonitor& perf();
   /// The options it was prepared with (progress, stop, hooks for the tasks).
   const ExecuteOptions& options() const;
+  /// The dataset's filesystem with every call counted (MaintenanceResult::requests);
+  /// tasks run in this process go through it.
+  const std::shared_ptr<arrow::fs::FileSystem>& filesystem() const;
 
  private:
   friend MaintenanceResult Commit(std::unique_ptr<PreparedMaintenance> prepared,

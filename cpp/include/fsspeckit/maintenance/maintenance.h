@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,6 +93,9 @@ struct MaintenanceResult {
   int64_t row_groups_encoded = 0;
   std::vector<TaskRecord> tasks;           ///< in the plan's group order
   perf::PerformanceMetrics metrics;        ///< phases, peaks, timeline
+  /// Calls this process made to the dataset's store, by kind, as MergeResult::requests
+  /// (tasks run elsewhere count in their own processes).
+  std::map<std::string, int64_t> requests;
 };
 
 /// "<Phase> phase failed: <why>" for a failed result, the budget's limits named as

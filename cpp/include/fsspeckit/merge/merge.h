@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,12 +109,20 @@ struct MergeResult {
   /// Source keys found in more than one file (each such file gets the new row).
   int64_t keys_in_several_files = 0;
   std::vector<MergedFile> files;    ///< rewritten, then inserted, then preserved
+  /// rewritten_files are new files (a rewrite never keeps its file's name), each
+  /// replacing one of removed_files (with the small files a rewrite joined).
   std::vector<std::string> rewritten_files, inserted_files, preserved_files;
+  std::vector<std::string> removed_files;
   /// dedup_efficiency here is the share of source rows dropped as duplicate keys (last
   /// wins): never negative, unlike a PerformanceMonitor's (before - after) / before.
   perf::PerformanceMetrics metrics;
   std::vector<TaskRecord> tasks;    ///< in the plan's task order
   SpillStats spill;                 ///< what spilling the source took (zero: it fit)
+  /// Calls this process made to the dataset's store, by kind ("list", "info", "open",
+  /// "read", "write", "delete", "move", "copy", "mkdir", "lock"; kinds never made are
+  /// absent): on an object store each is about one request. Tasks run elsewhere (Ray)
+  /// count in their own processes, not here.
+  std::map<std::string, int64_t> requests;
 };
 
 /// Merges `source` into the Parquet dataset folder at `location`:

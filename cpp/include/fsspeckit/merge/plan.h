@@ -116,6 +116,9 @@ class PlannedMerge {
   /// The merge's budget (options.limits, watched by options.monitor when given).
   const std::shared_ptr<memory::Budget>& budget() const;
   perf::PerformanceMonitor& perf();
+  /// The dataset's filesystem as the merge uses it: every call counted by kind, for
+  /// MergeResult::requests. Tasks run in this process go through it too.
+  const std::shared_ptr<arrow::fs::FileSystem>& filesystem() const;
 
  private:
   friend arrow::Result<MergeResult> Commit(std::unique_ptr<PlannedMerge> planned,

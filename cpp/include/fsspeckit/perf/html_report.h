@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,10 @@ struct ReportContent {
 
 /// "1,234,567": counts as reports and the CLI print them.
 std::string WithThousands(int64_t n);
+
+/// "143 (delete 6, list 5, read 87, ...)": the store requests of an operation, by kind
+/// (MergeResult::requests, MaintenanceResult::requests), as its report's fact.
+std::string RequestCountsText(const std::map<std::string, int64_t>& requests);
 
 /// The report as one HTML document: a headline (did the budget hold, where memory
 /// peaked, what the ladder did), an inline SVG chart of the Arrow pool, process RSS and

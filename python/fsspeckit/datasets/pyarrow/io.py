@@ -216,9 +216,10 @@ class PyarrowDatasetIO(MaintenanceMethods):
         by row group.
 
         Concurrent writers are excluded by a lock: an flock on local disks, a leased lock
-        object written conditionally on S3 (pyarrow's S3FileSystem or s3fs), the same
-        lock under an in-process mutex on fsspec's memory filesystem. Where no lock can
-        be taken atomically (GCS, Azure, other fsspec filesystems...) the merge is refused
+        object written conditionally on S3 (pyarrow's S3FileSystem or s3fs) and on GCS
+        through gcsfs (generation preconditions), the same lock under an in-process mutex
+        on fsspec's memory filesystem. Where no lock can be taken atomically (Arrow's own
+        GcsFileSystem, Azure, other fsspec filesystems...) the merge is refused
         unless ``single_writer=True`` declares that nothing else writes the dataset.
         ``durable=True`` (local disks) fsyncs the commit so it survives a power loss, not
         only the process dying; it adds about 0.1 s per commit (bench/RESULTS.md).

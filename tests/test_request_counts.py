@@ -1,0 +1,84 @@
+"""result.metrics["requests"]: the calls a merge made to the dataset's store, counted by
+kind in C++ at the filesystem's edge, for every filesystem; checked against what the S3
+server itself answered (tests/s3_proxy.py counts requests by HTTP method)."""
+
+import os
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
+
+FILES, ROWS = 4, 100
+
+
+def write_files(fs, path):
+    for f in range(FILES):
+        ids = pa.array(range(f * ROWS, (f + 1) * ROWS), pa.int64())
+        pq.write_table(pa.table({"id": ids, "v": pa.array([0] * ROWS, pa.int64())}),
+                       f"{path}/part-{f}.parquet", filesystem=fs)
+
+
+def upsert(io, path):
+    # One key in each of two files, and one new key.
+    source = pa.table({"id": pa.array([1, ROWS + 1, 10 * ROWS], pa.int64()),
+                       "v": pa.array([1, 1, 1], pa.int64())})
+    return io.merge(source, path, "upsert", "id")
+
+
+@pytest.mark.parametrize("client", ["pyarrow", "s3fs"])
+def test_a_merge_on_s3_counts_what_the_server_answered(s3_proxy, client):
+    proxy, bucket = s3_proxy
+    path = f"{bucket}/ds"
+    write_files(proxy.pyarrow_fs(), path)
+    fs = proxy.pyarrow_fs() if client == "pyarrow" else proxy.s3fs()
+    io = PyarrowDatasetIO(fs)
+    proxy.reset()
+    result = upsert(io, path)
+    server = proxy.counts()["requests"]
+    ours = result.metrics["requests"]
+    print(client, "ours", ours, "server", server)
+    assert result.updated == 2 and len(result.removed_files) >= 2
+    # Every kind of work the merge did is there: it listed, read footers and keys, wrote
+    # staged files, moved them into place, deleted the old files, and took the S3 lock.
+    for kind in ("list", "read", "write", "move", "delete", "lock"):
+        assert ours.get(kind, 0) > 0, (kind, ours)
+    assert set(ours) <= {"list", "info", "open", "read", "write", "delete", "move", "copy",
+                         "mkdir", "lock"}
+    if client == "s3fs":
+        return  # s3fs caches blocks (a read may need no GET) and deletes in batches (POST)
+    # Through Arrow's S3 client a call is at least one request: the server saw at least as
+    # many GETs as we counted reads of files, and a DELETE per file deleted or moved (a
+    # move on S3 is a copy and a delete).
+    assert server["GET"] >= ours["read"]
+    assert server["DELETE"] >= ours["delete"] + ours["move"] - ours.get("mkdir", 0)
+    assert sum(server.values()) >= sum(ours.values()) - ours.get("mkdir", 0)
+
+
+def test_every_filesystem_is_counted(tmp_path):
+    for fs, path in [(None, str(tmp_path / "local")),
+                     (fsspec.filesystem("file"), str(tmp_path / "fsspec-local")),
+                     (fsspec.filesystem("memory"), "/counted")]:
+        if path.startswith(str(tmp_path)):
+            os.makedirs(path)
+        write_files(None if fs is None else pa.fs.PyFileSystem(pa.fs.FSSpecHandler(fs)), path)
+        result = upsert(PyarrowDatasetIO(fs), path)
+        requests = result.metrics["requests"]
+        assert requests["list"] >= 1 and requests["read"] >= 2 and requests["move"] >= 2, (
+            fs, requests)
+        assert requests["delete"] >= 2, requests  # the two rewritten files' old names
+
+
+def test_maintenance_on_s3_counts_its_requests_too(s3_proxy):
+    proxy, bucket = s3_proxy
+    path = f"{bucket}/ds"
+    fs = proxy.pyarrow_fs()
+    write_files(fs, path)
+    result = PyarrowDatasetIO(fs).compact_parquet_dataset(path, target_rows_per_file=10_000)
+    assert result.succeeded and result.files_after == 1
+    requests = result.metrics["requests"]
+    # 4 files listed and read, replaced by 1 written and moved in; the 4 old ones deleted.
+    assert requests["list"] >= 1 and requests["read"] >= 4 and requests["write"] >= 1
+    assert requests["delete"] >= 4 and requests["lock"] >= 2, requests
