@@ -148,6 +148,11 @@ struct MaintenancePlan {
 
   int64_t total_rows() const;
   int64_t total_bytes() const;
+
+  /// The plan as bytes (codec.cc), for tasks in other processes and for plans kept past
+  /// the process that made them; Deserialize refuses bytes of another version.
+  std::string Serialize() const;
+  static arrow::Result<MaintenancePlan> Deserialize(std::string_view bytes);
 };
 
 /// Whether executing `plan` keeps every row (all but deduplications).
