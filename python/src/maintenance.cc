@@ -102,6 +102,12 @@ nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
   d["key_columns"] = plan.key_columns;
   d["deduplicating"] = !maintenance::KeepsRows(plan);
   d["partition_columns"] = plan.partition_columns;
+  nb::list derived;
+  for (const maintenance::DerivedPartitionColumn& c : plan.derived_columns) {
+    derived.append(nb::make_tuple(c.name, c.function, c.source, c.format));
+  }
+  d["derived_partition_keys"] = derived;
+  d["partition_timezone"] = plan.partition_timezone;
   d["cast_policy"] = std::string(maintenance::CastPolicyName(plan.cast_policy));
   d["changed_fields"] = plan.changed_fields;
   d["target_schema"] = plan.groups.empty() || plan.operation != maintenance::Operation::kSchemaRewrite
@@ -225,6 +231,14 @@ arrow::Status StatusFrom(int code, const std::string& message) {
     return arrow::Status::UnknownError(message);
   }
   return arrow::Status(status_code, message);
+}
+
+// derived_partition_columns as Python converted it: (name, function, source, format).
+std::vector<maintenance::DerivedPartitionColumn> DerivedColumns(
+    const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& items) {
+  std::vector<maintenance::DerivedPartitionColumn> columns;
+  for (const auto& [name, function, source, format] : items) columns.push_back({name, function, source, format});
+  return columns;
 }
 
 // sort_keys items: the original's strings ("col", "-col") or (column, descending,
@@ -528,11 +542,14 @@ void InitMaintenance(nb::module_& m) {
   m.def(
       "plan_repartition",
       [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
-         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
-         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
-         bool durable) {
+         const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& derived,
+         const std::string& partition_timezone, nb::handle target_mb_per_file,
+         nb::handle target_rows_per_file, std::optional<std::string> compression,
+         nb::handle memory_budget_mb, bool single_writer, bool durable) {
         maintenance::RepartitionOptions options;
         options.partition_columns = std::move(partition_columns);
+        options.derived_partition_columns = DerivedColumns(derived);
+        options.partition_timezone = partition_timezone;
         options.target_mb_per_file = OptionalMb(target_mb_per_file);
         options.target_rows_per_file = OptionalRows(target_rows_per_file);
         options.compression = std::move(compression);
@@ -540,6 +557,7 @@ void InitMaintenance(nb::module_& m) {
                               maintenance::PlanRepartition);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("derived_partition_columns"), nb::arg("partition_timezone"),
       nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
       nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
       nb::arg("durable"),
@@ -548,12 +566,16 @@ void InitMaintenance(nb::module_& m) {
   m.def(
       "plan_deduplicate_repartition",
       [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
+         const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& derived,
+         const std::string& partition_timezone,
          std::optional<std::vector<std::string>> key_columns, std::vector<std::string> dedup_order_by,
          nb::handle target_mb_per_file, nb::handle target_rows_per_file,
          std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
          bool durable) {
         maintenance::DeduplicateRepartitionOptions options;
         options.partition_columns = std::move(partition_columns);
+        options.derived_partition_columns = DerivedColumns(derived);
+        options.partition_timezone = partition_timezone;
         options.key_columns = std::move(key_columns);
         options.dedup_order_by = std::move(dedup_order_by);
         options.target_mb_per_file = OptionalMb(target_mb_per_file);
@@ -563,6 +585,7 @@ void InitMaintenance(nb::module_& m) {
                               maintenance::PlanDeduplicateAndRepartition);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("derived_partition_columns"), nb::arg("partition_timezone"),
       nb::arg("key_columns").none(), nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
       nb::arg("target_rows_per_file").none(), nb::arg("compression").none(),
       nb::arg("memory_budget_mb").none(), nb::arg("single_writer"), nb::arg("durable"),

@@ -94,6 +94,13 @@ std::string MaintenancePlan::Serialize() const {
   WriteStrings(w, hive_keys);
   w.Number(cast_policy);
   WriteStrings(w, changed_fields);
+  w.Vector(derived_columns, [&](const DerivedPartitionColumn& d) {
+    w.String(d.name);
+    w.String(d.function);
+    w.String(d.source);
+    w.String(d.format);
+  });
+  w.String(partition_timezone);
   return w.Take();
 }
 
@@ -168,6 +175,15 @@ arrow::Result<MaintenancePlan> MaintenancePlan::Deserialize(std::string_view byt
   p.hive_keys = ReadStrings(r);
   p.cast_policy = r.Number<CastPolicy>();
   p.changed_fields = ReadStrings(r);
+  p.derived_columns = r.Vector<DerivedPartitionColumn>([&] {
+    DerivedPartitionColumn d;
+    d.name = r.String();
+    d.function = r.String();
+    d.source = r.String();
+    d.format = r.String();
+    return d;
+  });
+  p.partition_timezone = r.String();
   ARROW_RETURN_NOT_OK(r.Finish(tag, kPlanTag));
   ARROW_ASSIGN_OR_RAISE(p.schema, io::SchemaFromBytes(schema, kPlanWhat));
   for (size_t g = 0; g < p.groups.size(); ++g) {

@@ -396,6 +396,30 @@ def _filter(value) -> list[str]:
     return list(value)
 
 
+def _derived(value) -> list[tuple[str, str, str, str]]:
+    """derived_partition_columns {name: (function, source[, format])} as C++ takes it."""
+    if not value:
+        return []
+    if not isinstance(value, dict):
+        raise TypeError("derived_partition_columns must be a dict {name: (function, source[, "
+                        f"format])}}, got {type(value).__name__}")
+    items = []
+    for name, spec in value.items():
+        if isinstance(spec, str) or not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
+            raise ValueError(f"derived_partition_columns[{name!r}] must be (function, source) or "
+                             f"(function, source, format), as ('year', 'ts'); got {spec!r}")
+        function, source, *fmt = spec
+        items.append((str(name), str(function), str(source), str(fmt[0]) if fmt else ""))
+    return items
+
+
+def _timezone(value) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"partition_timezone must be a time zone name such as 'UTC' or "
+                         f"'Europe/Berlin', got {value!r}")
+    return value
+
+
 def _protocol(filesystem) -> str:
     if filesystem is None:
         return "file"
@@ -455,7 +479,8 @@ def _plan(native, protocol: str, captured_at: str | None = None,
                                            tuple(info["partition_columns"])),
             partition_columns=tuple(info["partition_columns"]),
             dedup_key_columns=tuple(info["key_columns"]), dedup_order_by=order or None,
-            dedup_groups=groups, **{k: v for k, v in common.items() if k != "partition_scope"})
+            derived_partition_keys=tuple(info["derived_partition_keys"]), dedup_groups=groups,
+            **{k: v for k, v in common.items() if k != "partition_scope"})
     elif info["operation"] == "repartition":
         plan = RepartitionPlan(
             operation=MaintenanceOperation.REPARTITION,
@@ -463,6 +488,7 @@ def _plan(native, protocol: str, captured_at: str | None = None,
                                            tuple(info["partition_paths"]),
                                            tuple(info["partition_columns"])),
             partition_columns=tuple(info["partition_columns"]), repartition_groups=groups,
+            derived_partition_keys=tuple(info["derived_partition_keys"]),
             repartition_memory_budget_mb=budget_mb,
             **{k: v for k, v in common.items() if k != "partition_scope"})
     elif info["operation"] == "coordinated_optimization":
@@ -580,14 +606,10 @@ def plan_parquet_repartition(
         partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
         single_writer: bool = False, durable: bool = False) -> RepartitionPlan:
     """Plans a repartition (see ``fs.repartition_parquet_dataset``); writes nothing."""
-    if derived_partition_columns:
-        raise NotImplementedError(
-            "derived_partition_columns is not supported yet: add the derived column to the "
-            "data first (e.g. with a merge), then repartition by it")
     capsule, resolved = resolve(filesystem, path)
     native = _core.plan_repartition(
         resolved, capsule, _columns(partition_columns, "partition_columns") or [],
-        target_mb_per_file, target_rows_per_file, compression, memory_budget_mb,
+        _derived(derived_partition_columns), _timezone(partition_timezone), target_mb_per_file, target_rows_per_file, compression, memory_budget_mb,
         single_writer, durable)
     return _plan(native, _protocol(filesystem))
 
@@ -601,13 +623,10 @@ def plan_parquet_global_repartition_deduplication(
         single_writer: bool = False, durable: bool = False) -> GlobalRepartitionDeduplicationPlan:
     """Plans a deduplication over the whole dataset written into new hive folders (see
     ``fs.deduplicate_and_repartition_parquet_dataset``); writes nothing."""
-    if derived_partition_columns:
-        raise NotImplementedError(
-            "derived_partition_columns is not supported yet: add the derived column to the "
-            "data first (e.g. with a merge), then repartition by it")
     capsule, resolved = resolve(filesystem, path)
     native = _core.plan_deduplicate_repartition(
         resolved, capsule, _columns(partition_columns, "partition_columns") or [],
+        _derived(derived_partition_columns), _timezone(partition_timezone),
         _columns(key_columns, "key_columns"), _columns(dedup_order_by, "dedup_order_by") or [],
         target_mb_per_file, target_rows_per_file, compression, memory_budget_mb, single_writer,
         durable)
