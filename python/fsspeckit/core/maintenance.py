@@ -184,9 +184,14 @@ class MaintenancePlan:
         if data.get("version") != _PLAN_VERSION:
             raise ValueError(f"a maintenance plan of format version {data.get('version')!r}; "
                              f"this fsspeckit reads version {_PLAN_VERSION}: plan again")
+        missing = [key for key in ("plan", "memory_budget_mb", "single_writer", "durable",
+                                   "filesystem_protocol") if key not in data]
+        if missing:
+            raise ValueError(f"damaged maintenance plan (it lacks {', '.join(missing)}); "
+                             f"plan again")
         try:
             plan_bytes = base64.b64decode(data["plan"], validate=True)
-        except (KeyError, TypeError, ValueError) as error:
+        except (TypeError, ValueError) as error:
             raise ValueError("damaged maintenance plan (its 'plan' is not base64 bytes); "
                              "plan again") from error
         native = _core.maintenance_plan_from_bytes(
