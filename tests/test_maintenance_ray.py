@@ -160,3 +160,11 @@ def test_bad_executors_are_refused_before_anything_runs(tmp_path):
     with pytest.raises(TypeError, match="maintain"):
         fs.execute_maintenance_plan(plan, executor=object())
     assert everything(tmp_path) == before
+    memory = fsspec.filesystem("memory")
+    with memory.open("/ds/a.parquet", "wb") as f:
+        pq.write_table(pa.table({"id": [1]}), f)
+    with memory.open("/ds/b.parquet", "wb") as f:
+        pq.write_table(pa.table({"id": [2]}), f)
+    with pytest.raises(ValueError, match="memory filesystem lives in this process only"):
+        memory.compact_parquet_dataset("/ds", target_rows_per_file=10, executor="ray")
+    assert sorted(memory.ls("/ds", detail=False)) == ["/ds/a.parquet", "/ds/b.parquet"]

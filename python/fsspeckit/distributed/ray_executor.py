@@ -100,6 +100,7 @@ class RayExecutor:
         """Plans here, runs the tasks on Ray, commits here; returns the result as a dict.
         ``arguments``: PyarrowDatasetIO.merge's, by its names (strategy=, key_columns=,
         merge_max_memory_mb=, ...)."""
+        check_reachable(filesystem)
         ray = self._connect()
         limits = (arguments["merge_max_memory_mb"], arguments["merge_max_process_memory_mb"],
                   arguments["merge_min_system_available_mb"])
@@ -146,6 +147,7 @@ class RayExecutor:
         result as a dict, failures in it as the local executor returns them."""
         from fsspeckit.distributed.ray_maintenance import run_maintenance
 
+        check_reachable(filesystem)
         return run_maintenance(self, self._connect(), native_plan, filesystem, progress)
 
     def run_remote(self, ray, function, memory_bytes, arguments: list[tuple],
@@ -181,6 +183,16 @@ class RayExecutor:
             _cancel(ray, list(pending))
             raise
         return values
+
+
+def check_reachable(filesystem) -> None:
+    """ValueError for a filesystem Ray workers cannot reach: fsspec's memory filesystem
+    lives in one process (a worker would find the dataset empty)."""
+    protocol = getattr(filesystem, "protocol", None)
+    protocols = protocol if isinstance(protocol, (tuple, list)) else (protocol,)
+    if "memory" in protocols:
+        raise ValueError("executor='ray' needs a filesystem every Ray worker reaches; fsspec's "
+                         "memory filesystem lives in this process only: use executor='local'")
 
 
 def _cancel(ray, refs) -> None:
