@@ -3,6 +3,10 @@ session (conftest.ray_cluster): the same datasets as the local executor, one Ray
 group, a killed worker retried, failures reported with the dataset unchanged, S3."""
 
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 
 import fsspec
 import pyarrow as pa
@@ -168,3 +172,47 @@ def test_bad_executors_are_refused_before_anything_runs(tmp_path):
     with pytest.raises(ValueError, match="memory filesystem lives in this process only"):
         memory.compact_parquet_dataset("/ds", target_rows_per_file=10, executor="ray")
     assert sorted(memory.ls("/ds", detail=False)) == ["/ds/a.parquet", "/ds/b.parquet"]
+
+
+DRIVER = textwrap.dedent(r"""
+    import os, signal, sys
+    import fsspec, fsspeckit, ray
+    from fsspeckit.distributed import RayExecutor
+
+    path, address, moment = sys.argv[1:4]
+    if moment == "during":  # in the driver: SIGKILL after two moves of the commit
+        from fsspeckit import _core
+        _core._set_test_hooks(kill_after_moves=2)
+
+    class KilledBeforeCommit(RayExecutor):
+        def run_remote(self, *args, **kwargs):
+            out = super().run_remote(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)  # every task done, nothing committed
+            return out
+
+    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    executor = KilledBeforeCommit() if moment == "before" else RayExecutor()
+    fsspec.filesystem("file").compact_parquet_dataset(path, target_rows_per_file=1000,
+                                                      executor=executor)
+    print("done")
+""")
+
+
+@pytest.mark.parametrize("moment", ["before", "during"])
+def test_the_driver_killed_before_or_during_the_commit_leaves_old_or_new(ray_cluster, tmp_path,
+                                                                         moment):
+    hive_dataset(tmp_path / "data")
+    old_rows = table_rows(tmp_path / "data")
+    old_files = sorted(p for p in everything(tmp_path / "data") if not p.startswith("_"))
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(tmp_path / "data"),
+                           ray_cluster["address"], moment], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    PyarrowDatasetIO().recover(str(tmp_path / "data"))
+    assert table_rows(tmp_path / "data") == old_rows  # every row, once, either way
+    files = sorted(p for p in everything(tmp_path / "data") if not p.startswith("_"))
+    if moment == "before":
+        assert files == old_files  # not committed: the old dataset
+    else:
+        assert len(files) == 3 and all("compacted_" in f for f in files)  # rolled forward
+    assert hidden(tmp_path / "data") == []
