@@ -119,6 +119,7 @@ bench: bench-env
 	$(PY) bench/bench_merge.py --sparse
 	$(PY) bench/bench_merge.py --large --rounds 1
 	$(PY) bench/bench_maintenance.py --rounds 2
+	$(PY) bench/bench_upsert_after_compaction.py --rounds 3
 	$(PY) bench/bench_matrix.py
 
 # Merges and writes on an S3 answering 5% of requests 503 SlowDown (moto behind

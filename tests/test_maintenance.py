@@ -324,9 +324,40 @@ def test_repartition_keeps_every_value(tmp_path):
     assert back.succeeded and sorted(os.listdir(root)) == ["region=emea", "region=us"]
     with pytest.raises(ValueError, match="partition_columns names a column the dataset lacks"):
         fs.repartition_parquet_dataset(str(root), partition_columns=["nope"])
-    with pytest.raises(NotImplementedError, match="derived_partition_columns"):
-        fs.repartition_parquet_dataset(str(root), partition_columns=["region"],
+    with pytest.raises(ValueError, match="Timestamp source 'auto' requires exactly one "
+                                         r"timestamp column; candidates: \[\]"):
+        fs.repartition_parquet_dataset(str(root), partition_columns=["region", "y"],
                                        derived_partition_columns={"y": ("year", "auto")})
+
+
+def test_repartition_by_columns_derived_from_a_timestamp(tmp_path):
+    """The original's example: naive times are New York wall-clock times."""
+    from datetime import datetime
+
+    root = tmp_path / "ds"
+    root.mkdir()
+    times = [datetime(2024, 12, 31, 23, 30), datetime(2025, 1, 1, 0, 30), None]
+    pq.write_table(pa.table({"id": [1, 2, 3], "ts": pa.array(times, pa.timestamp("us"))}),
+                   root / "a.parquet")
+    fs = fsspec.filesystem("file")
+    plan = fs.plan_parquet_repartition(
+        str(root), partition_columns=["y", "m"], partition_timezone="America/New_York",
+        derived_partition_columns={"y": ("year", "auto"), "m": ("strftime", "ts", "%m")})
+    assert plan.derived_partition_keys == (("y", "year", "ts", ""), ("m", "strftime", "ts", "%m"))
+    result = fs.execute_maintenance_plan(plan)
+    assert result.succeeded, result.error
+    assert sorted(os.path.relpath(d, root) for d, _, files in os.walk(root) if files) == [
+        "y=2024/m=12", "y=2025/m=01",
+        "y=__HIVE_DEFAULT_PARTITION__/m=__HIVE_DEFAULT_PARTITION__"]
+    table = read(root).sort_by("id")
+    assert table["ts"].to_pylist() == times  # the timestamps stay in the files
+    with pytest.raises(ValueError, match="partition_timezone 'Nowhere/Else'"):
+        fs.plan_parquet_repartition(str(root), partition_columns=["d"],
+                                    partition_timezone="Nowhere/Else",
+                                    derived_partition_columns={"d": ("date", "ts")})
+    with pytest.raises(ValueError, match=r"derived_partition_columns\['d'\] must be"):
+        fs.plan_parquet_repartition(str(root), partition_columns=["d"],
+                                    derived_partition_columns={"d": "date"})
 
 
 def test_deduplicate_and_repartition_over_the_whole_dataset(tmp_path):

@@ -10,6 +10,7 @@ void InitCli(nanobind::module_& m);
 void InitIo(nanobind::module_& m);
 void InitLog(nanobind::module_& m);
 void InitMaintenance(nanobind::module_& m);
+void InitMaintenanceTasks(nanobind::module_& m);
 void InitMemory(nanobind::module_& m);
 void InitMerge(nanobind::module_& m);
 void InitPerf(nanobind::module_& m);

@@ -1,5 +1,6 @@
 // fsspeckit: bindings for dataset maintenance (the original's plan_parquet_* and
-// execute_maintenance_plan): plans and results cross as plain dicts.
+// execute_maintenance_plan): plans and results cross as plain dicts; plans pickle as
+// bytes. Tasks run elsewhere (Ray): maintenance_tasks.cc.
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,13 +17,17 @@
 
 #include "argument.h"
 #include "arrow_stream.h"
+#include "bytes_convert.h"
 #include "errors.h"
 #include "filesystem.h"
+#include "fsspeckit/maintenance/commit.h"
 #include "fsspeckit/maintenance/maintenance.h"
 #include "fsspeckit/maintenance/maintenance_report.h"
 #include "fsspeckit/maintenance/plan.h"
+#include "fsspeckit/maintenance/task.h"
 #include "init.h"
 #include "interrupt.h"
+#include "maintenance_plan.h"
 #include "memory_convert.h"
 #include "perf.h"
 #include "py_object.h"
@@ -33,17 +38,19 @@ namespace nb = nanobind;
 namespace fsspeckit::python {
 namespace {
 
-// A plan held for execute_maintenance_plan, with how it is to be executed.
-struct NativePlan {
-  maintenance::MaintenancePlan plan;
-  maintenance::ExecuteOptions execute;
-};
-
 // Kept beside the Python MaintenanceResult for its write_report().
 struct MaintenanceReport {
   maintenance::MaintenanceResult result;
   std::string dataset_path;
 };
+
+// The settings of a plan's execution that are kept with it: memory_budget_mb,
+// single_writer, durable (the plan_* arguments), in that order.
+using PlanSettings = std::tuple<double, bool, bool>;
+
+PlanSettings SettingsOf(const maintenance::ExecuteOptions& execute) {
+  return {BytesToMb(execute.limits.max_pool_bytes), execute.commit.single_writer, execute.commit.durable};
+}
 
 nb::object OptionalInt(const std::optional<int64_t>& value) {
   return value ? nb::object(nb::int_(*value)) : nb::none();
@@ -80,6 +87,12 @@ nb::dict PlanDict(const maintenance::MaintenancePlan& plan) {
   d["key_columns"] = plan.key_columns;
   d["deduplicating"] = !maintenance::KeepsRows(plan);
   d["partition_columns"] = plan.partition_columns;
+  nb::list derived;
+  for (const maintenance::DerivedPartitionColumn& c : plan.derived_columns) {
+    derived.append(nb::make_tuple(c.name, c.function, c.source, c.format));
+  }
+  d["derived_partition_keys"] = derived;
+  d["partition_timezone"] = plan.partition_timezone;
   d["cast_policy"] = std::string(maintenance::CastPolicyName(plan.cast_policy));
   d["changed_fields"] = plan.changed_fields;
   d["target_schema"] = plan.groups.empty() || plan.operation != maintenance::Operation::kSchemaRewrite
@@ -170,6 +183,23 @@ maintenance::ExecuteOptions ExecuteFrom(nb::handle memory_budget_mb, bool single
   return options;
 }
 
+// A plan kept as bytes (pickled, or saved by to_json) back with its execution settings.
+std::unique_ptr<NativePlan> NativePlanFromBytes(const nb::bytes& plan_bytes, const PlanSettings& settings) {
+  auto native = std::make_unique<NativePlan>();
+  const auto& [memory_budget_mb, single_writer, durable] = settings;
+  native->execute = ExecuteFrom(nb::float_(memory_budget_mb), single_writer, durable);
+  native->plan = ValueOrThrow(maintenance::MaintenancePlan::Deserialize(View(plan_bytes)));
+  return native;
+}
+
+// derived_partition_columns as Python converted it: (name, function, source, format).
+std::vector<maintenance::DerivedPartitionColumn> DerivedColumns(
+    const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& items) {
+  std::vector<maintenance::DerivedPartitionColumn> columns;
+  for (const auto& [name, function, source, format] : items) columns.push_back({name, function, source, format});
+  return columns;
+}
+
 // sort_keys items: the original's strings ("col", "-col") or (column, descending,
 // nulls_first) tuples (SortKey, converted in Python).
 std::vector<maintenance::SortColumn> SortColumns(nb::handle items) {
@@ -185,9 +215,6 @@ std::vector<maintenance::SortColumn> SortColumns(nb::handle items) {
   return keys;
 }
 
-io::Location Resolve(nb::handle filesystem, const std::string& path) {
-  return ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path), kMaintenanceLimits);
-}
 
 // What every plan_* binding shares: where the dataset is, the budget and commit options
 // its execution will use, and the plan made without the GIL (budget errors spelled as the
@@ -198,7 +225,7 @@ std::unique_ptr<NativePlan> MakeNativePlan(const std::string& path, nb::handle f
                                            bool durable, const Options& options, Planner planner) {
   auto native = std::make_unique<NativePlan>();
   native->execute = ExecuteFrom(memory_budget_mb, single_writer, durable);
-  io::Location location = Resolve(filesystem, path);
+  io::Location location = ResolveMaintenanceLocation(filesystem, path);
   {
     nb::gil_scoped_release nogil;
     native->plan = ValueOrThrow(planner(location, options), kMaintenanceLimits);
@@ -218,6 +245,16 @@ void SetFileSizes(Options& options, nb::handle target_mb_per_file, nb::handle ta
 
 }  // namespace
 
+nb::dict ResultWithReport(maintenance::MaintenanceResult result, const std::string& dataset_path) {
+  nb::dict d = ResultDict(result);
+  d["_report"] = nb::cast(MaintenanceReport{std::move(result), dataset_path});
+  return d;
+}
+
+io::Location ResolveMaintenanceLocation(nb::handle filesystem, const std::string& path) {
+  return ValueOrThrow(io::ResolveLocation(FileSystemFromCapsule(filesystem), path), kMaintenanceLimits);
+}
+
 void InitMaintenance(nb::module_& m) {
   nb::dict defaults;
   defaults["memory_budget_mb"] = LimitMb(maintenance::kDefaultMaintenanceMaxPoolBytes);
@@ -226,7 +263,31 @@ void InitMaintenance(nb::module_& m) {
 
   nb::class_<NativePlan>(m, "MaintenancePlanHandle",
                          "A maintenance plan as C++ holds it, with its execution settings.")
-      .def_prop_ro("info", [](const NativePlan& self) { return PlanDict(self.plan); });
+      .def_prop_ro("info", [](const NativePlan& self) { return PlanDict(self.plan); })
+      .def_prop_ro("plan_bytes", [](const NativePlan& self) { return Bytes(self.plan.Serialize()); })
+      .def_prop_ro("settings",
+                   [](const NativePlan& self) {
+                     const auto [memory_budget_mb, single_writer, durable] = SettingsOf(self.execute);
+                     nb::dict d;
+                     d["memory_budget_mb"] = memory_budget_mb;
+                     d["single_writer"] = single_writer;
+                     d["durable"] = durable;
+                     return d;
+                   })
+      .def("__getstate__",
+           [](const NativePlan& self) { return nb::make_tuple(Bytes(self.plan.Serialize()), SettingsOf(self.execute)); })
+      .def("__setstate__", [](NativePlan& self, std::tuple<nb::bytes, PlanSettings> state) {
+        std::unique_ptr<NativePlan> back = NativePlanFromBytes(std::get<0>(state), std::get<1>(state));
+        new (&self) NativePlan{std::move(back->plan), std::move(back->execute)};
+      });
+
+  m.def(
+      "maintenance_plan_from_bytes",
+      [](const nb::bytes& plan_bytes, double memory_budget_mb, bool single_writer, bool durable) {
+        return NativePlanFromBytes(plan_bytes, {memory_budget_mb, single_writer, durable});
+      },
+      nb::arg("plan_bytes"), nb::arg("memory_budget_mb"), nb::arg("single_writer"), nb::arg("durable"),
+      "A plan from MaintenancePlanHandle.plan_bytes (ValueError for damaged or foreign bytes).");
 
   nb::class_<MaintenanceReport>(m, "MaintenanceReport")
       .def(
@@ -321,11 +382,14 @@ void InitMaintenance(nb::module_& m) {
   m.def(
       "plan_repartition",
       [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
-         nb::handle target_mb_per_file, nb::handle target_rows_per_file,
-         std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
-         bool durable) {
+         const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& derived,
+         const std::string& partition_timezone, nb::handle target_mb_per_file,
+         nb::handle target_rows_per_file, std::optional<std::string> compression,
+         nb::handle memory_budget_mb, bool single_writer, bool durable) {
         maintenance::RepartitionOptions options;
         options.partition_columns = std::move(partition_columns);
+        options.derived_partition_columns = DerivedColumns(derived);
+        options.partition_timezone = partition_timezone;
         options.target_mb_per_file = OptionalMb(target_mb_per_file);
         options.target_rows_per_file = OptionalRows(target_rows_per_file);
         options.compression = std::move(compression);
@@ -333,6 +397,7 @@ void InitMaintenance(nb::module_& m) {
                               maintenance::PlanRepartition);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("derived_partition_columns"), nb::arg("partition_timezone"),
       nb::arg("target_mb_per_file").none(), nb::arg("target_rows_per_file").none(),
       nb::arg("compression").none(), nb::arg("memory_budget_mb").none(), nb::arg("single_writer"),
       nb::arg("durable"),
@@ -341,12 +406,16 @@ void InitMaintenance(nb::module_& m) {
   m.def(
       "plan_deduplicate_repartition",
       [](const std::string& path, nb::handle filesystem, std::vector<std::string> partition_columns,
+         const std::vector<std::tuple<std::string, std::string, std::string, std::string>>& derived,
+         const std::string& partition_timezone,
          std::optional<std::vector<std::string>> key_columns, std::vector<std::string> dedup_order_by,
          nb::handle target_mb_per_file, nb::handle target_rows_per_file,
          std::optional<std::string> compression, nb::handle memory_budget_mb, bool single_writer,
          bool durable) {
         maintenance::DeduplicateRepartitionOptions options;
         options.partition_columns = std::move(partition_columns);
+        options.derived_partition_columns = DerivedColumns(derived);
+        options.partition_timezone = partition_timezone;
         options.key_columns = std::move(key_columns);
         options.dedup_order_by = std::move(dedup_order_by);
         options.target_mb_per_file = OptionalMb(target_mb_per_file);
@@ -356,6 +425,7 @@ void InitMaintenance(nb::module_& m) {
                               maintenance::PlanDeduplicateAndRepartition);
       },
       nb::arg("path"), nb::arg("filesystem").none(), nb::arg("partition_columns"),
+      nb::arg("derived_partition_columns"), nb::arg("partition_timezone"),
       nb::arg("key_columns").none(), nb::arg("dedup_order_by"), nb::arg("target_mb_per_file").none(),
       nb::arg("target_rows_per_file").none(), nb::arg("compression").none(),
       nb::arg("memory_budget_mb").none(), nb::arg("single_writer"), nb::arg("durable"),
@@ -391,7 +461,7 @@ void InitMaintenance(nb::module_& m) {
         options.progress = ProgressStatusCallback(std::move(progress), "progress_callback");
         options.collect = CollectHook(std::move(collect));
         options.commit.hooks = InstalledTestHooks();
-        io::Location location = Resolve(filesystem, native.plan.dataset_dir);
+        io::Location location = ResolveMaintenanceLocation(filesystem, native.plan.dataset_dir);
         const std::string operation(maintenance::OperationName(native.plan.operation));
         InterruptScope interrupt;  // Ctrl-C cancels the run before its commit point
         options.stop = interrupt.token();
@@ -407,9 +477,7 @@ void InitMaintenance(nb::module_& m) {
         if (done.status.IsCancelled() || dynamic_cast<const PythonErrorDetail*>(done.status.detail().get())) {
           ThrowIfError(done.status, kMaintenanceLimits);
         }
-        nb::dict d = ResultDict(done);
-        d["_report"] = nb::cast(MaintenanceReport{std::move(done), location.path});
-        return d;
+        return ResultWithReport(std::move(done), location.path);
       },
       nb::arg("plan"), nb::arg("filesystem").none(), nb::arg("progress").none(),
       nb::arg("collect").none(),

@@ -14,6 +14,7 @@
 
 #include "argument.h"
 #include "arrow_stream.h"
+#include "bytes_convert.h"
 #include "errors.h"
 #include "filesystem.h"
 #include "fsspeckit/merge/merge.h"
@@ -91,10 +92,6 @@ nb::dict ResultWithReport(merge::MergeResult merged, const std::string& dataset_
   d["_report"] = nb::cast(MergeReport{std::move(merged), dataset_path});
   return d;
 }
-
-nb::bytes Bytes(const std::string& data) { return nb::bytes(data.data(), data.size()); }
-
-std::string_view View(const nb::bytes& data) { return {data.c_str(), data.size()}; }
 
 // The keyword arguments of _core.merge and _core.plan_merge: PyarrowDatasetIO.merge's own
 // names (what io.py and the Ray executor pass, by keyword), each parsed under its name so

@@ -38,6 +38,7 @@ NB_MODULE(_core, m) {
   fsspeckit::python::InitIo(m);
   fsspeckit::python::InitMerge(m);
   fsspeckit::python::InitMaintenance(m);
+  fsspeckit::python::InitMaintenanceTasks(m);
   fsspeckit::python::InitTableMerge(m);
   fsspeckit::python::InitCli(m);
   fsspeckit::python::InitAtomicStore(m);

@@ -21,6 +21,10 @@
 namespace fsspeckit::io {
 namespace {
 
+// Deletions on a local disk, side by side: each waits on the file system's journal
+// (measured: 2,000 small files took 0.23-0.32 s one at a time after compacting them).
+constexpr int kLocalDeleteWorkers = 4;
+
 constexpr const char* kHeader = "fsspeckit merge journal v1";
 
 // Relative, with no empty, "." or ".." component: it names something inside the dataset.
@@ -200,11 +204,10 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
                            const Journal& journal, bool durable, const TestHooks* hooks) {
   // Each move and each deletion is idempotent and independent of the others: on an object
   // store (a copy and a delete per move, round trips each) they run many at once; on a
-  // local disk, where a rename costs microseconds, in the journal's order. All the moves
-  // are done before any deletion.
-  const int workers = WorkersFor(fs, 1);
+  // local disk, where a rename costs microseconds, the moves run in the journal's order and
+  // the deletions a few at once. All the moves are done before any deletion.
   std::atomic<int64_t> moved{0};
-  auto each = [&](size_t count, auto&& step) {
+  auto each = [&](size_t count, int workers, auto&& step) {
     std::vector<arrow::Status> status(count);
     ParallelFor(0, count, workers, [&](size_t i) {
       status[i] = CatchAtEdge("", [&] { return step(i); });
@@ -213,7 +216,7 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     for (const arrow::Status& s : status) ARROW_RETURN_NOT_OK(s);
     return arrow::Status::OK();
   };
-  ARROW_RETURN_NOT_OK(each(journal.moves.size(), [&](size_t i) -> arrow::Status {
+  ARROW_RETURN_NOT_OK(each(journal.moves.size(), WorkersFor(fs, 1), [&](size_t i) -> arrow::Status {
     const auto& [from, to] = journal.moves[i];
     ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
     if (!pending) return arrow::Status::OK();  // moved before an interruption
@@ -223,7 +226,7 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     return fs.Move(from, to);
   }));
-  ARROW_RETURN_NOT_OK(each(journal.deletes.size(), [&](size_t i) -> arrow::Status {
+  ARROW_RETURN_NOT_OK(each(journal.deletes.size(), WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) -> arrow::Status {
     // Deleted first, asked after: a file already gone (deleted before an interruption)
     // fails the deletion, and only then is its absence checked (one request fewer per
     // file than asking first; Arrow's S3 asks before it deletes anyway).

@@ -140,6 +140,8 @@ class RowGroupCopier {
                           int64_t length_bytes, const std::string& path);
   arrow::Status Write(const void* data, int64_t length_bytes);
   arrow::Status Fail(arrow::Status status);
+  /// `table` encoded by Arrow as one Parquet file in memory (WriteTable copies its row groups).
+  arrow::Result<std::shared_ptr<arrow::Buffer>> EncodeInMemory(const arrow::Table& table);
 
   std::shared_ptr<arrow::io::OutputStream> sink_;
   std::shared_ptr<arrow::Schema> schema_;

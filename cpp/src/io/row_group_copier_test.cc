@@ -330,6 +330,26 @@ TEST_F(RowGroupCopierTest, WriteTableSplitsAtMaxRowGroupLength) {
   ExpectSameTable(ReadBack(out.path), table);
 }
 
+// Rows are encoded into a buffer of their decoded size (and a margin); int8 values
+// written plain and uncompressed take 4 bytes each in Parquet, 1 in Arrow: they do not
+// fit it and are encoded again into a growing buffer.
+TEST_F(RowGroupCopierTest, RowsLargerEncodedThanDecodedAreWrittenWhole) {
+  arrow::Int8Builder values;
+  for (int i = 0; i < 200000; ++i) ASSERT_OK(values.Append(static_cast<int8_t>(i * 37)));
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("b", arrow::int8())}),
+                                  {values.Finish().ValueOrDie()});
+  RowGroupCopierOptions options;
+  options.writer_properties = parquet::WriterProperties::Builder()
+                                  .disable_dictionary()
+                                  ->compression(parquet::Compression::UNCOMPRESSED)
+                                  ->build();
+  Output out = MakeOutput(dir_, table->schema(), options);
+  ASSERT_OK(out.copier->WriteTable(*table));
+  Finish(out);
+  EXPECT_GT(out.copier->metadata()->RowGroup(0)->total_byte_size(), 4 * 200000 - 1);
+  ExpectSameTable(ReadBack(out.path), table);
+}
+
 TEST_F(RowGroupCopierTest, AnEmptyRowGroupCopies) {
   // Arrow writes a chunk of no values as a dictionary page with a data page offset of 0.
   const auto table = RichTable(0, 10);

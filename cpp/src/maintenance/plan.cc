@@ -17,6 +17,7 @@
 #include "io/unique_name_internal.h"
 #include "maintenance/compaction_groups_internal.h"
 #include "maintenance/dataset_scan_internal.h"
+#include "maintenance/derived_partition_internal.h"
 #include "maintenance/plan_internal.h"
 #include "merge/dataset_schema_internal.h"
 
@@ -378,10 +379,16 @@ arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
       output.push_back(arrow::field(key, arrow::utf8()));
     }
   }
+  ARROW_ASSIGN_OR_RAISE(plan.derived_columns,
+                        ResolveDerivedColumns(options.derived_partition_columns, options.partition_timezone,
+                                              *plan.schema, plan.hive_keys, columns));
+  plan.partition_timezone = options.partition_timezone;
   for (const std::string& column : columns) {
     const bool hive = std::find(plan.hive_keys.begin(), plan.hive_keys.end(), column) != plan.hive_keys.end();
+    const bool derived = std::any_of(plan.derived_columns.begin(), plan.derived_columns.end(),
+                                     [&](const DerivedPartitionColumn& d) { return d.name == column; });
     const auto field = plan.schema->GetFieldByName(column);
-    if (!field && !hive) {
+    if (!field && !hive && !derived) {
       std::string names;
       for (const auto& f : plan.schema->fields()) names += (names.empty() ? "" : ", ") + f->name();
       for (const auto& key : plan.hive_keys) names += ", " + key + " (folders)";
@@ -412,6 +419,8 @@ arrow::Result<MaintenancePlan> PlanDeduplicateAndRepartition(
   ARROW_ASSIGN_OR_RAISE(DedupKeys dedup, ParseDedupKeys(options.key_columns, options.dedup_order_by));
   RepartitionOptions repartition;
   repartition.partition_columns = options.partition_columns;
+  repartition.derived_partition_columns = options.derived_partition_columns;
+  repartition.partition_timezone = options.partition_timezone;
   repartition.target_mb_per_file = options.target_mb_per_file;
   repartition.target_rows_per_file = options.target_rows_per_file;
   repartition.compression = options.compression;

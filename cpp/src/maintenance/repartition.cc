@@ -2,7 +2,7 @@
 // partition values, streamed (rows wait only to be joined into row groups).
 //
 // Rows are read in dataset order; the dataset's current hive values are added as string
-// columns (so none is lost); a Grouper numbers each distinct tuple of partition values
+// columns (so none is lost), and the partition values derived from timestamps; a Grouper numbers each distinct tuple of partition values
 // and the batch is split by it, each part appended to its folder's GroupWriter (the
 // partition columns leave the files). Memory: the rows waiting in all writers together
 // stay within a share of the budget (the fullest writer's are written as a row group
@@ -22,6 +22,7 @@
 #include <arrow/table.h>
 #include <arrow/util/uri.h>
 
+#include "maintenance/derived_partition_internal.h"
 #include "maintenance/group_writer_internal.h"
 #include "maintenance/source_file_internal.h"
 #include "maintenance/task_internal.h"
@@ -65,6 +66,7 @@ class Repartition {
     // The rows as read: the files' columns, then the folders' hive keys.
     arrow::FieldVector fields = plan_.schema->fields();
     for (const std::string& key : plan_.hive_keys) fields.push_back(arrow::field(key, arrow::utf8()));
+    for (const DerivedPartitionColumn& d : plan_.derived_columns) fields.push_back(arrow::field(d.name, arrow::utf8()));
     input_schema_ = arrow::schema(std::move(fields), plan_.schema->metadata());
     std::vector<arrow::TypeHolder> types;
     for (const std::string& column : plan_.partition_columns) {
@@ -152,6 +154,12 @@ class Repartition {
       }
     }
     ARROW_ASSIGN_OR_RAISE(batch, WithHive(std::move(batch), hive));
+    for (const DerivedPartitionColumn& d : plan_.derived_columns) {
+      ARROW_ASSIGN_OR_RAISE(auto values, DeriveValues(*batch->GetColumnByName(d.source), d,
+                                                      plan_.partition_timezone, &context_));
+      ARROW_ASSIGN_OR_RAISE(batch, batch->AddColumn(batch->num_columns(), arrow::field(d.name, arrow::utf8()),
+                                                    std::move(values)));
+    }
     std::vector<arrow::Datum> keys;
     for (const std::string& column : plan_.partition_columns) keys.emplace_back(batch->GetColumnByName(column));
     cp::ExecBatch key_batch(std::move(keys), batch->num_rows());

@@ -116,3 +116,99 @@ TEST(RepartitionTest, UnknownColumnsAreRefused) {
 
 }  // namespace
 }  // namespace fsspeckit::maintenance
+
+namespace fsspeckit::maintenance {
+namespace {
+
+// (id, ts) with ts naive or in `zone`, seconds since the epoch.
+std::shared_ptr<arrow::Table> Times(const std::string& ids, const std::string& seconds,
+                                    const std::string& zone = "") {
+  auto type = arrow::timestamp(arrow::TimeUnit::SECOND, zone);
+  return arrow::Table::Make(arrow::schema({arrow::field("id", arrow::int64()), arrow::field("ts", type)}),
+                            {testing::Json(arrow::int64(), ids), testing::Json(type, seconds)});
+}
+
+// 2024-12-31 23:30, 2025-01-01 00:30 (naive: New York wall clock), null.
+constexpr const char* kNewYearSeconds = "[1735687800, 1735691400, null]";
+
+RepartitionOptions ByYearMonth(const std::string& source = "auto") {
+  RepartitionOptions options;
+  options.partition_columns = {"y", "m"};
+  options.derived_partition_columns = {{"y", "year", source, ""}, {"m", "month", source, ""}};
+  options.partition_timezone = "America/New_York";
+  return options;
+}
+
+TEST(DerivedPartitionTest, NaiveTimesAreWallClockTimesOfTheZone) {
+  TempDir dir;
+  WriteFile(dir.path(), "a.parquet", Times("[1, 2, 3]", kNewYearSeconds));
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan plan, PlanRepartition(testing::Local(dir.path()), ByYearMonth()));
+  EXPECT_EQ(plan.derived_columns[0].source, "ts");  // "auto" resolved
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan back, MaintenancePlan::Deserialize(plan.Serialize()));
+  EXPECT_EQ(back.partition_timezone, "America/New_York");
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult result, ExecuteMaintenance(back, testing::Local(dir.path()), {}));
+  ASSERT_TRUE(result.succeeded) << result.status.ToString();
+  std::vector<std::string> folders;
+  for (const std::string& file : Files(dir.path())) folders.push_back(file.substr(0, file.rfind('/')));
+  EXPECT_EQ(folders, (std::vector<std::string>{"y=2024/m=12", "y=2025/m=01",
+                                               "y=__HIVE_DEFAULT_PARTITION__/m=__HIVE_DEFAULT_PARTITION__"}));
+  // The timestamps stay in the files, as they were (Parquet keeps seconds as milliseconds).
+  auto file = ReadFile(dir.path() + "/" + Files(dir.path())[1]);
+  EXPECT_EQ(file->schema()->ToString(), "id: int64\nts: timestamp[ms]");
+}
+
+TEST(DerivedPartitionTest, ZonedTimesAreConvertedToTheZone) {
+  TempDir dir;
+  // 2025-01-01 04:30 UTC is 2024-12-31 23:30 in New York.
+  WriteFile(dir.path(), "a.parquet", Times("[1]", "[1735705800]", "UTC"));
+  RepartitionOptions options = ByYearMonth("ts");
+  options.partition_columns = {"d"};
+  options.derived_partition_columns = {{"d", "strftime", "ts", "%Y-%m-%d %H"}};
+  ASSERT_OK_AND_ASSIGN(MaintenancePlan plan, PlanRepartition(testing::Local(dir.path()), options));
+  ASSERT_OK_AND_ASSIGN(MaintenanceResult result, ExecuteMaintenance(plan, testing::Local(dir.path()), {}));
+  ASSERT_TRUE(result.succeeded) << result.status.ToString();
+  ASSERT_EQ(Files(dir.path()).size(), 1u);
+  EXPECT_TRUE(Files(dir.path())[0].starts_with("d=2024-12-31%2023/")) << Files(dir.path())[0];
+}
+
+TEST(DerivedPartitionTest, BadDerivationsAreRefusedWhenPlanning) {
+  TempDir dir;
+  WriteFile(dir.path(), "a.parquet", Times("[1]", "[0]"));
+  WriteFile(dir.path(), "b.parquet", Times("[2]", "[0]"));
+  auto refused = [&](RepartitionOptions options, const std::string& expected) {
+    auto plan = PlanRepartition(testing::Local(dir.path()), options);
+    ASSERT_FALSE(plan.ok());
+    EXPECT_TRUE(plan.status().IsInvalid());
+    EXPECT_NE(plan.status().message().find(expected), std::string::npos) << plan.status().message();
+  };
+  RepartitionOptions options = ByYearMonth();
+  options.partition_timezone = "Mars/Olympus";
+  refused(options, "partition_timezone 'Mars/Olympus'");
+  options = ByYearMonth();
+  options.partition_columns = {"y"};
+  refused(options, "partition_columns lacks 'm'");
+  options = ByYearMonth();
+  options.derived_partition_columns[0].function = "week";
+  refused(options, "unknown function 'week'");
+  options = ByYearMonth();
+  options.derived_partition_columns[0].function = "strftime";
+  refused(options, "'strftime' needs a format");
+  options = ByYearMonth("id");
+  refused(options, "the source 'id' is of type int64");
+  options = ByYearMonth();
+  options.partition_columns = {"id"};
+  options.derived_partition_columns = {{"id", "year", "ts", ""}};
+  refused(options, "the dataset has a column 'id' already");
+  TempDir none;
+  WriteFile(none.path(), "a.parquet", testing::IdNames(0, 3));
+  auto plan = PlanRepartition(testing::Local(none.path()), ByYearMonth());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find(
+                "Timestamp source 'auto' requires exactly one timestamp column; candidates: []"),
+            std::string::npos)
+      << plan.status().message();
+  EXPECT_EQ(Files(dir.path()).size(), 2u);  // nothing written
+}
+
+}  // namespace
+}  // namespace fsspeckit::maintenance

@@ -102,10 +102,19 @@ arrow::Status ReadRowGroup(SourceFile& source, int row_group, const arrow::Schem
                            arrow::MemoryPool* pool,
                            const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& each,
                            bool loose) {
-  ARROW_ASSIGN_OR_RAISE(auto reader, source.reader->GetRecordBatchReader({row_group}));
+  // A file that cannot be decoded is named (its code and any budget detail kept).
+  auto in_file = [&](const arrow::Status& status) {
+    return status.WithMessage("cannot read row group ", row_group, " of '", source.copy.path,
+                              "': ", status.message());
+  };
+  auto opened = source.reader->GetRecordBatchReader({row_group});
+  if (!opened.ok()) return in_file(opened.status());
+  std::unique_ptr<arrow::RecordBatchReader> reader = std::move(*opened);
   const std::string where = "'" + source.copy.path + "'s rewrite";
   while (true) {
-    ARROW_ASSIGN_OR_RAISE(auto batch, reader->Next());
+    auto next = reader->Next();
+    if (!next.ok()) return in_file(next.status());
+    std::shared_ptr<arrow::RecordBatch> batch = std::move(*next);
     if (!batch) break;
     if (batch->schema()->Equals(schema, /*check_metadata=*/false)) {
       ARROW_RETURN_NOT_OK(each(std::move(batch)));

@@ -1,122 +1,14 @@
 // fsspeckit: Plan and TaskResult as bytes, so tasks can run in other processes.
-#include <cstring>
-#include <type_traits>
-
-#include <arrow/buffer.h>
-#include <arrow/io/memory.h>
-#include <arrow/ipc/dictionary.h>
-#include <arrow/ipc/reader.h>
-#include <arrow/ipc/writer.h>
-
 #include "fsspeckit/merge/plan.h"
 #include "fsspeckit/merge/task.h"
+#include "io/byte_codec_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
 
-// Little-endian fixed-width numbers and length-prefixed strings and vectors, after a
-// tag naming the format: a plan from another version is refused, never misread.
-class Writer {
- public:
-  explicit Writer(std::string_view tag) { String(tag); }
-  template <typename T>
-  void Number(T value) {
-    static_assert(std::is_arithmetic_v<T> || std::is_enum_v<T>);
-    char bytes[sizeof(T)];
-    std::memcpy(bytes, &value, sizeof(T));
-    out_.append(bytes, sizeof(T));
-  }
-  void String(std::string_view text) {
-    Number<uint64_t>(text.size());
-    out_.append(text);
-  }
-  template <typename T, typename F>
-  void Vector(const std::vector<T>& items, F each) {
-    Number<uint64_t>(items.size());
-    for (const T& item : items) each(item);
-  }
-  template <typename T>
-  void Optional(const std::optional<T>& value) {
-    Number<uint8_t>(value.has_value());
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (value) String(*value);
-    } else {
-      if (value) Number(*value);
-    }
-  }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  Reader(std::string_view bytes, std::string_view what) : in_(bytes), what_(what) {}
-  template <typename T>
-  T Number() {
-    T value{};
-    if (!Need(sizeof(T))) return value;
-    std::memcpy(&value, in_.data(), sizeof(T));
-    in_.remove_prefix(sizeof(T));
-    return value;
-  }
-  std::string String() {
-    const uint64_t size = Number<uint64_t>();
-    if (!Need(size)) return {};
-    std::string text(in_.substr(0, size));
-    in_.remove_prefix(size);
-    return text;
-  }
-  template <typename T, typename F>
-  std::vector<T> Vector(F each) {
-    const uint64_t size = Number<uint64_t>();
-    std::vector<T> items;
-    for (uint64_t i = 0; i < size && ok_; ++i) items.push_back(each());
-    return items;
-  }
-  template <typename T>
-  std::optional<T> Optional() {
-    if (!Number<uint8_t>()) return std::nullopt;
-    if constexpr (std::is_same_v<T, std::string>) {
-      return String();
-    } else {
-      return Number<T>();
-    }
-  }
-  arrow::Status Finish(std::string_view tag_read, std::string_view tag) const {
-    if (tag_read != tag) return arrow::Status::Invalid("not a ", what_, " of this fsspeckit version");
-    if (!ok_ || !in_.empty()) return arrow::Status::Invalid("damaged ", what_, " (bad length)");
-    return arrow::Status::OK();
-  }
-
- private:
-  bool Need(uint64_t size) {
-    if (in_.size() < size) ok_ = false;
-    return ok_;
-  }
-  std::string_view in_;
-  std::string_view what_;
-  bool ok_ = true;
-};
-
-// Schemas as Arrow IPC (types, nullability and metadata exactly); empty for none.
-std::string SchemaBytes(const std::shared_ptr<arrow::Schema>& schema) {
-  if (!schema) return {};
-  auto buffer = arrow::ipc::SerializeSchema(*schema);
-  return buffer.ok() ? (*buffer)->ToString() : std::string();
-}
-
-arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromBytes(const std::string& bytes) {
-  if (bytes.empty()) return nullptr;
-  arrow::io::BufferReader reader(arrow::Buffer::FromString(bytes));
-  // A memo is needed even though no dictionary batches follow: without one, a schema
-  // with a dictionary column crashes the reader.
-  arrow::ipc::DictionaryMemo dictionaries;
-  auto schema = arrow::ipc::ReadSchema(&reader, &dictionaries);
-  if (!schema.ok()) return arrow::Status::Invalid("damaged merge plan (schema)");
-  return schema;
-}
+using io::SchemaBytes;
+using Writer = io::ByteWriter;
+using Reader = io::ByteReader;
 
 constexpr std::string_view kPlanTag = "fsspeckit merge plan v3";
 constexpr std::string_view kResultTag = "fsspeckit merge task result v1";
@@ -232,7 +124,7 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.updated = r.Number<int64_t>();
   p.keys_in_several_files = r.Number<int64_t>();
   ARROW_RETURN_NOT_OK(r.Finish(tag, kPlanTag));
-  ARROW_ASSIGN_OR_RAISE(p.schema, SchemaFromBytes(schema));
+  ARROW_ASSIGN_OR_RAISE(p.schema, io::SchemaFromBytes(schema, "merge plan"));
   bool known = p.strategy <= Strategy::kUpsert;
   for (const MergeTask& t : p.tasks) known = known && t.kind <= TaskKind::kInsert;
   if (!known) return arrow::Status::Invalid("damaged merge plan (unknown strategy or task kind)");

@@ -8,8 +8,10 @@ dataclasses.
 
 from __future__ import annotations
 
+import base64
 import enum
 import gc
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -34,7 +36,9 @@ __all__ = [
     "plan_parquet_ordered_compaction", "plan_parquet_partition_local_deduplication",
 ]
 
-_DEFAULTS = _core.MAINTENANCE_DEFAULTS
+# What MaintenancePlan.to_dict() writes; the C++ bytes inside carry their own version tag.
+_PLAN_FORMAT = "fsspeckit.maintenance_plan"
+_PLAN_VERSION = 1
 
 
 class MaintenanceOperation(str, enum.Enum):
@@ -149,7 +153,66 @@ class MaintenancePlan:
     validation_level: ValidationLevel
     schema: pa.Schema | None
     #: The C++ plan with its execution settings (not a field: out of repr and equality).
+    #: It pickles as bytes, so plans cross processes (Ray) and can be kept.
     _native = None
+
+    def to_dict(self) -> dict:
+        """The plan as plain JSON-ready data, to execute later or elsewhere
+        (:meth:`from_dict`): the C++ plan as base64 bytes (every file with its size and
+        modification time, the groups, the options), its execution settings, and a few
+        readable fields. Executing it later refuses a dataset changed since planning."""
+        settings = self._native.settings
+        return {
+            "format": _PLAN_FORMAT, "version": _PLAN_VERSION,
+            "operation": self.operation.value,
+            "dataset_path": self.source_snapshot.dataset_path,
+            "filesystem_protocol": self.source_snapshot.filesystem_protocol,
+            "captured_at": self.source_snapshot.captured_at,
+            "memory_budget_mb": settings["memory_budget_mb"],
+            "single_writer": settings["single_writer"], "durable": settings["durable"],
+            "spill_directory": getattr(self, "sort_spill_directory", None),
+            "plan": base64.b64encode(self._native.plan_bytes).decode("ascii"),
+        }
+
+    @staticmethod
+    def from_dict(data: dict) -> MaintenancePlan:
+        """A plan saved by :meth:`to_dict`, as the plan_* method returned it. ValueError
+        for anything else (another format or version, damaged bytes)."""
+        if not isinstance(data, dict) or data.get("format") != _PLAN_FORMAT:
+            raise ValueError("not a maintenance plan saved by MaintenancePlan.to_dict() or "
+                             "to_json(); plan again with a plan_parquet_* method")
+        if data.get("version") != _PLAN_VERSION:
+            raise ValueError(f"a maintenance plan of format version {data.get('version')!r}; "
+                             f"this fsspeckit reads version {_PLAN_VERSION}: plan again")
+        missing = [key for key in ("plan", "memory_budget_mb", "single_writer", "durable",
+                                   "filesystem_protocol") if key not in data]
+        if missing:
+            raise ValueError(f"damaged maintenance plan (it lacks {', '.join(missing)}); "
+                             f"plan again")
+        try:
+            plan_bytes = base64.b64decode(data["plan"], validate=True)
+        except (TypeError, ValueError) as error:
+            raise ValueError("damaged maintenance plan (its 'plan' is not base64 bytes); "
+                             "plan again") from error
+        native = _core.maintenance_plan_from_bytes(
+            plan_bytes, float(data["memory_budget_mb"]), bool(data["single_writer"]),
+            bool(data["durable"]))
+        return _plan(native, str(data["filesystem_protocol"]), data.get("captured_at"),
+                     data.get("spill_directory"))
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict())
+
+    @staticmethod
+    def from_json(text: str) -> MaintenancePlan:
+        """A plan saved by :meth:`to_json` (see :meth:`from_dict`)."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as error:
+            raise ValueError("not a maintenance plan saved by MaintenancePlan.to_json(): "
+                             f"not JSON ({error})") from error
+        return MaintenancePlan.from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -338,6 +401,30 @@ def _filter(value) -> list[str]:
     return list(value)
 
 
+def _derived(value) -> list[tuple[str, str, str, str]]:
+    """derived_partition_columns {name: (function, source[, format])} as C++ takes it."""
+    if not value:
+        return []
+    if not isinstance(value, dict):
+        raise TypeError("derived_partition_columns must be a dict {name: (function, source[, "
+                        f"format])}}, got {type(value).__name__}")
+    items = []
+    for name, spec in value.items():
+        if isinstance(spec, str) or not isinstance(spec, (tuple, list)) or len(spec) not in (2, 3):
+            raise ValueError(f"derived_partition_columns[{name!r}] must be (function, source) or "
+                             f"(function, source, format), as ('year', 'ts'); got {spec!r}")
+        function, source, *fmt = spec
+        items.append((str(name), str(function), str(source), str(fmt[0]) if fmt else ""))
+    return items
+
+
+def _timezone(value) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"partition_timezone must be a time zone name such as 'UTC' or "
+                         f"'Europe/Berlin', got {value!r}")
+    return value
+
+
 def _protocol(filesystem) -> str:
     if filesystem is None:
         return "file"
@@ -349,16 +436,20 @@ def _protocol(filesystem) -> str:
     return getattr(filesystem, "type_name", "file")
 
 
-def _plan(native, filesystem) -> MaintenancePlan:
+def _plan(native, protocol: str, captured_at: str | None = None,
+          spill_directory: str | None = None) -> MaintenancePlan:
+    """The typed plan around the C++ one; ``captured_at`` is now unless given (a plan
+    read back keeps its own)."""
     info = native.info
+    budget_mb = native.settings["memory_budget_mb"]
     files = [SourceFileInfo(relative, absolute, size, rows,
                             f"{size}:{info['mtimes_ns'].get(absolute, 0) / 1e9}")
              for relative, absolute, size, rows, _codec in info["files"]]
     snapshot = SourceSnapshot(
-        dataset_path=info["dataset_path"], filesystem_protocol=_protocol(filesystem),
+        dataset_path=info["dataset_path"], filesystem_protocol=protocol,
         files=tuple(files), total_bytes=sum(f.size_bytes for f in files),
         total_rows=sum(f.num_rows for f in files),
-        captured_at=datetime.now(timezone.utc).isoformat())
+        captured_at=captured_at or datetime.now(timezone.utc).isoformat())
 
     def group(indices) -> CompactionGroup:
         return CompactionGroup(tuple(FileInfo(files[i].absolute_path, files[i].size_bytes,
@@ -384,7 +475,7 @@ def _plan(native, filesystem) -> MaintenancePlan:
             operation=MaintenanceOperation.SCHEMA_REWRITE,
             target_schema=pa.table(info["target_schema"]).schema, source_schema=common["schema"],
             cast_policy=CastPolicy(info["cast_policy"]), changed_fields=tuple(info["changed_fields"]),
-            schema_rewrite_groups=groups, **common)
+            schema_rewrite_groups=groups, schema_rewrite_memory_budget_mb=budget_mb, **common)
     elif info["operation"] == "global_repartition_deduplication":
         plan = GlobalRepartitionDeduplicationPlan(
             operation=MaintenanceOperation.GLOBAL_REPARTITION_DEDUPLICATION,
@@ -393,7 +484,8 @@ def _plan(native, filesystem) -> MaintenancePlan:
                                            tuple(info["partition_columns"])),
             partition_columns=tuple(info["partition_columns"]),
             dedup_key_columns=tuple(info["key_columns"]), dedup_order_by=order or None,
-            dedup_groups=groups, **{k: v for k, v in common.items() if k != "partition_scope"})
+            derived_partition_keys=tuple(info["derived_partition_keys"]), dedup_groups=groups,
+            **{k: v for k, v in common.items() if k != "partition_scope"})
     elif info["operation"] == "repartition":
         plan = RepartitionPlan(
             operation=MaintenanceOperation.REPARTITION,
@@ -401,6 +493,8 @@ def _plan(native, filesystem) -> MaintenancePlan:
                                            tuple(info["partition_paths"]),
                                            tuple(info["partition_columns"])),
             partition_columns=tuple(info["partition_columns"]), repartition_groups=groups,
+            derived_partition_keys=tuple(info["derived_partition_keys"]),
+            repartition_memory_budget_mb=budget_mb,
             **{k: v for k, v in common.items() if k != "partition_scope"})
     elif info["operation"] == "coordinated_optimization":
         deduplicating = bool(info["deduplicating"])
@@ -412,7 +506,7 @@ def _plan(native, filesystem) -> MaintenancePlan:
         plan = OrderedCompactionPlan(
             operation=MaintenanceOperation.ORDERED_COMPACTION,
             sort_keys=tuple(SortKey(*key) for key in info["sort_keys"]), ordered_groups=groups,
-            **common)
+            sort_memory_budget_mb=budget_mb, sort_spill_directory=spill_directory, **common)
     elif info["operation"] == "compaction":
         skipped = tuple(CompactionSkip(group([i]).files[0], reason) for i, reason in info["skipped"])
         plan = CompactionPlan(operation=MaintenanceOperation.COMPACTION, compaction_groups=groups,
@@ -438,7 +532,7 @@ def plan_parquet_compaction(filesystem, path: str, *, target_mb_per_file: float 
     native = _core.plan_compaction(resolved, capsule, target_mb_per_file, target_rows_per_file,
                                    _filter(partition_filter), compression, memory_budget_mb,
                                    single_writer, durable)
-    return _plan(native, filesystem)
+    return _plan(native, _protocol(filesystem))
 
 
 def plan_parquet_partition_local_deduplication(
@@ -455,7 +549,7 @@ def plan_parquet_partition_local_deduplication(
         _columns(dedup_order_by, "dedup_order_by") or [], target_mb_per_file,
         target_rows_per_file, _filter(partition_filter), compression, memory_budget_mb,
         single_writer, durable)
-    return _plan(native, filesystem)
+    return _plan(native, _protocol(filesystem))
 
 
 def _sort_keys(sort_keys) -> list:
@@ -491,12 +585,7 @@ def plan_parquet_ordered_compaction(
     native = _core.plan_ordered_compaction(
         resolved, capsule, _sort_keys(sort_keys), target_mb_per_file, target_rows_per_file,
         _filter(partition_filter), compression, memory_budget_mb, single_writer, durable)
-    plan = _plan(native, filesystem)
-    object.__setattr__(plan, "sort_memory_budget_mb",
-                       memory_budget_mb if memory_budget_mb is not None
-                       else _DEFAULTS["memory_budget_mb"])
-    object.__setattr__(plan, "sort_spill_directory", spill_directory)
-    return plan
+    return _plan(native, _protocol(filesystem), spill_directory=spill_directory)
 
 
 def plan_parquet_optimization(
@@ -512,7 +601,7 @@ def plan_parquet_optimization(
         _columns(dedup_order_by, "dedup_order_by") or [], target_mb_per_file,
         target_rows_per_file, _filter(partition_filter), compression, memory_budget_mb,
         single_writer, durable)
-    return _plan(native, filesystem)
+    return _plan(native, _protocol(filesystem))
 
 
 def plan_parquet_repartition(
@@ -522,20 +611,12 @@ def plan_parquet_repartition(
         partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
         single_writer: bool = False, durable: bool = False) -> RepartitionPlan:
     """Plans a repartition (see ``fs.repartition_parquet_dataset``); writes nothing."""
-    if derived_partition_columns:
-        raise NotImplementedError(
-            "derived_partition_columns is not supported yet: add the derived column to the "
-            "data first (e.g. with a merge), then repartition by it")
     capsule, resolved = resolve(filesystem, path)
     native = _core.plan_repartition(
         resolved, capsule, _columns(partition_columns, "partition_columns") or [],
-        target_mb_per_file, target_rows_per_file, compression, memory_budget_mb,
+        _derived(derived_partition_columns), _timezone(partition_timezone), target_mb_per_file, target_rows_per_file, compression, memory_budget_mb,
         single_writer, durable)
-    plan = _plan(native, filesystem)
-    object.__setattr__(plan, "repartition_memory_budget_mb",
-                       memory_budget_mb if memory_budget_mb is not None
-                       else _DEFAULTS["memory_budget_mb"])
-    return plan
+    return _plan(native, _protocol(filesystem))
 
 
 def plan_parquet_global_repartition_deduplication(
@@ -547,17 +628,14 @@ def plan_parquet_global_repartition_deduplication(
         single_writer: bool = False, durable: bool = False) -> GlobalRepartitionDeduplicationPlan:
     """Plans a deduplication over the whole dataset written into new hive folders (see
     ``fs.deduplicate_and_repartition_parquet_dataset``); writes nothing."""
-    if derived_partition_columns:
-        raise NotImplementedError(
-            "derived_partition_columns is not supported yet: add the derived column to the "
-            "data first (e.g. with a merge), then repartition by it")
     capsule, resolved = resolve(filesystem, path)
     native = _core.plan_deduplicate_repartition(
         resolved, capsule, _columns(partition_columns, "partition_columns") or [],
+        _derived(derived_partition_columns), _timezone(partition_timezone),
         _columns(key_columns, "key_columns"), _columns(dedup_order_by, "dedup_order_by") or [],
         target_mb_per_file, target_rows_per_file, compression, memory_budget_mb, single_writer,
         durable)
-    return _plan(native, filesystem)
+    return _plan(native, _protocol(filesystem))
 
 
 def plan_parquet_schema_rewrite(
@@ -575,24 +653,49 @@ def plan_parquet_schema_rewrite(
     native = _core.plan_schema_rewrite(
         resolved, capsule, target_schema, policy, target_mb_per_file, target_rows_per_file,
         _filter(partition_filter), compression, memory_budget_mb, single_writer, durable)
-    plan = _plan(native, filesystem)
-    object.__setattr__(plan, "schema_rewrite_memory_budget_mb",
-                       memory_budget_mb if memory_budget_mb is not None
-                       else _DEFAULTS["memory_budget_mb"])
-    return plan
+    return _plan(native, _protocol(filesystem))
 
 
-def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *,
-                             progress_callback=None) -> MaintenanceResult:
+def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *, progress_callback=None,
+                             executor="local") -> MaintenanceResult:
     """Executes ``plan`` on the dataset it was made for. Refused (``succeeded=False``,
     the dataset unchanged) when the dataset changed since the plan; other failures are
-    reported the same way, as the original reports them."""
+    reported the same way, as the original reports them.
+
+    ``executor``: "local" (threads of this process), "ray" (one Ray task per group, the
+    lock, drift checks and commit in this process), or an executor object such as
+    ``fsspeckit.distributed.RayExecutor(address=...)``."""
     native = getattr(plan, "_native", None)
     if native is None:
-        raise TypeError(f"plan must come from a plan_parquet_* method, got {type(plan).__name__}")
-    capsule, _ = resolve(filesystem, plan.source_snapshot.dataset_path)
-    raw = _core.execute_maintenance(native, capsule, progress_callback, gc.collect)
+        raise TypeError(f"plan must come from a plan_parquet_* method or "
+                        f"MaintenancePlan.from_dict/from_json, got {type(plan).__name__}")
+    runner = _executor(executor)
+    if progress_callback is not None and not callable(progress_callback):
+        raise TypeError("progress_callback must be callable or None")
+    if runner is None:
+        capsule, _ = resolve(filesystem, plan.source_snapshot.dataset_path)
+        raw = _core.execute_maintenance(native, capsule, progress_callback, gc.collect)
+        raw["metrics"]["executor"] = "local"
+    else:
+        raw = runner.maintain(native, filesystem, progress_callback)
     return _result(plan, raw)
+
+
+def _executor(executor):
+    """None for the local executor, else an object with .maintain() (RayExecutor)."""
+    if executor is None or executor == "local":
+        return None
+    if executor == "ray":
+        from fsspeckit.distributed import RayExecutor
+
+        return RayExecutor()
+    if isinstance(executor, str):
+        raise ValueError(f"executor must be 'local', 'ray' or an executor object such as "
+                         f"fsspeckit.distributed.RayExecutor(), got: {executor!r}")
+    if not callable(getattr(executor, "maintain", None)):
+        raise TypeError(f"executor must be 'local', 'ray' or an executor object with a "
+                        f"maintain() method, got {type(executor).__name__}")
+    return executor
 
 
 def _result(plan: MaintenancePlan, raw: dict) -> MaintenanceResult:

@@ -1,4 +1,5 @@
-"""The Ray executor: one Ray task per affected file plus the insert task; the driver
+"""The Ray executor: for a merge, one Ray task per affected file plus the insert task;
+for maintenance (ray_maintenance.py), one Ray task per group of the plan. The driver
 plans and commits (only it writes the journal).
 
 Where this departs from shared/docs/DISTRIBUTED.md, and why:
@@ -54,15 +55,16 @@ def _run_task(plan: bytes, task: int, path: str, filesystem, limits: tuple):
 
 
 class RayExecutor:
-    """Runs a merge's tasks as Ray Core tasks.
+    """Runs a merge's tasks, or a maintenance plan's groups, as Ray Core tasks.
 
     ``address``: the Ray cluster to join when Ray is not initialized yet (None starts a
     local one; "auto" joins the cluster this machine belongs to). When
     ``ray.is_initialized()``, the current connection is used as it is.
     ``max_tasks_in_flight``: tasks submitted at once (default: twice the cluster's CPUs).
     ``task_memory_mb``: Ray's ``memory=`` for each task, so Ray schedules no more tasks on
-    a node than fit (default: the merge's ``merge_max_memory_mb``, the budget each task's
-    own memory monitor and degradation ladder enforce).
+    a node than fit (default: the merge's ``merge_max_memory_mb`` or the maintenance's
+    ``memory_budget_mb``, the budget each task's own memory monitor and degradation
+    ladder enforce).
     ``max_retries``: attempts after a worker dies.
     """
 
@@ -98,6 +100,7 @@ class RayExecutor:
         """Plans here, runs the tasks on Ray, commits here; returns the result as a dict.
         ``arguments``: PyarrowDatasetIO.merge's, by its names (strategy=, key_columns=,
         merge_max_memory_mb=, ...)."""
+        check_reachable(filesystem)
         ray = self._connect()
         limits = (arguments["merge_max_memory_mb"], arguments["merge_max_process_memory_mb"],
                   arguments["merge_min_system_available_mb"])
@@ -116,53 +119,80 @@ class RayExecutor:
         raw["metrics"]["executor"] = self.name
         return raw
 
-    def _task_memory_bytes(self, ray, max_memory_mb) -> int:
+    def _task_memory_bytes(self, ray, max_memory_mb, budget_name="merge_max_memory_mb") -> int:
         memory_bytes = int((self.task_memory_mb or max_memory_mb) * 1024 * 1024)
         largest = max((node["Resources"].get("memory", 0) for node in ray.nodes()
                        if node["Alive"]), default=0)
         if memory_bytes > largest:  # Ray would keep such tasks pending forever
             raise ValueError(
-                f"each merge task declares {memory_bytes >> 20} MiB of Ray memory "
-                f"(task_memory_mb, else merge_max_memory_mb) but the largest node offers "
-                f"{int(largest) >> 20} MiB; lower task_memory_mb or merge_max_memory_mb")
+                f"each task declares {memory_bytes >> 20} MiB of Ray memory "
+                f"(task_memory_mb, else {budget_name}) but the largest node offers "
+                f"{int(largest) >> 20} MiB; lower task_memory_mb or {budget_name}")
         return memory_bytes
 
     def _run(self, ray, planned, path, filesystem, limits, memory_bytes, progress):
         tasks = planned.tasks
         plan = ray.put(planned.plan_bytes)  # one copy in the object store, not one per task
+        returns = self.run_remote(ray, _run_task, memory_bytes,
+                                  [(plan, i, path, filesystem, limits) for i in range(len(tasks))],
+                                  [task["work_rows"] for task in tasks], progress)
+        results = [result for result, _summary in returns]
+        placements = [{key: summary[key] for key in ("pid", "node", "attempt", "load_seconds")}
+                      for _result, summary in returns]
+        return results, placements
+
+    def maintain(self, native_plan, filesystem, progress=None) -> dict:
+        """Runs a maintenance plan (``MaintenancePlan._native``): prepares here (lock,
+        drift check, staging), runs one Ray task per group, commits here; returns the
+        result as a dict, failures in it as the local executor returns them."""
+        from fsspeckit.distributed.ray_maintenance import run_maintenance
+
+        check_reachable(filesystem)
+        return run_maintenance(self, self._connect(), native_plan, filesystem, progress)
+
+    def run_remote(self, ray, function, memory_bytes, arguments: list[tuple],
+                   work_rows: list[int], progress) -> list:
+        """Runs ``function(*arguments[i])`` as Ray tasks, at most ``max_tasks_in_flight``
+        at once, and returns their values in order; ``progress(done rows, all rows)`` as
+        each finishes. On any error the tasks still running are cancelled, then it raises."""
         # SPREAD: the tasks are short and alike, and Ray's default packs them onto the
-        # driver's node while it has a free CPU; a merge wants every node's disk and CPUs.
-        remote = ray.remote(_run_task).options(max_retries=self.max_retries,
-                                               retry_exceptions=False, num_cpus=1,
-                                               memory=memory_bytes, scheduling_strategy="SPREAD")
+        # driver's node while it has a free CPU; the work wants every node's disk and CPUs.
+        remote = ray.remote(function).options(max_retries=self.max_retries,
+                                              retry_exceptions=False, num_cpus=1,
+                                              memory=memory_bytes, scheduling_strategy="SPREAD")
         in_flight = self.max_tasks_in_flight or max(
             1, 2 * int(ray.cluster_resources().get("CPU", 1)))
-        total_rows = sum(task["work_rows"] for task in tasks)
+        total_rows = sum(work_rows)
         done_rows = 0
-        results: list[bytes | None] = [None] * len(tasks)
-        placements: list[dict] = [{}] * len(tasks)
+        values: list = [None] * len(arguments)
         pending: dict = {}
         next_task = 0
         try:
-            while next_task < len(tasks) or pending:
-                while next_task < len(tasks) and len(pending) < in_flight:
-                    ref = remote.remote(plan, next_task, path, filesystem, limits)
-                    pending[ref] = next_task
+            while next_task < len(arguments) or pending:
+                while next_task < len(arguments) and len(pending) < in_flight:
+                    pending[remote.remote(*arguments[next_task])] = next_task
                     next_task += 1
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:
                     index = pending.pop(ref)
-                    result, summary = ray.get(ref)  # a task's error is raised here
-                    results[index] = result
-                    placements[index] = {key: summary[key] for key in
-                                         ("pid", "node", "attempt", "load_seconds")}
-                    done_rows += tasks[index]["work_rows"]
+                    values[index] = ray.get(ref)  # a task's error is raised here
+                    done_rows += work_rows[index]
                     if progress is not None:
                         progress(done_rows, total_rows)
         except BaseException:
             _cancel(ray, list(pending))
             raise
-        return results, placements
+        return values
+
+
+def check_reachable(filesystem) -> None:
+    """ValueError for a filesystem Ray workers cannot reach: fsspec's memory filesystem
+    lives in one process (a worker would find the dataset empty)."""
+    protocol = getattr(filesystem, "protocol", None)
+    protocols = protocol if isinstance(protocol, (tuple, list)) else (protocol,)
+    if "memory" in protocols:
+        raise ValueError("executor='ray' needs a filesystem every Ray worker reaches; fsspec's "
+                         "memory filesystem lives in this process only: use executor='local'")
 
 
 def _cancel(ray, refs) -> None:

@@ -93,6 +93,22 @@ struct SortColumn {
 /// last, "-col" descending with nulls first. Invalid for an empty name.
 arrow::Result<SortColumn> ParseSortKey(std::string_view text);
 
+/// A partition column derived from a timestamp column of the files (the original's
+/// derived_partition_columns={name: (function, source[, format])}): the timestamp as
+/// text in the partition time zone. Naive timestamps are taken as wall-clock times of
+/// that zone (the earlier of a repeated hour; a skipped hour's times move forward);
+/// zoned ones are converted to it. Null timestamps give null values (the
+/// __HIVE_DEFAULT_PARTITION__ folder).
+struct DerivedPartitionColumn {
+  std::string name;
+  /// "year" ("2024"), "month" ("01"), "day" ("31"), "date" ("2024-12-31") or "strftime".
+  std::string function;
+  /// A timestamp column of the files; "auto": the only one they have.
+  std::string source;
+  /// strftime's format ("%Y-W%V"); not used by the other functions.
+  std::string format;
+};
+
 /// How a schema rewrite casts (the original's CastPolicy): kStrict allows only
 /// value-preserving promotions (checked at plan time); kSafe casts and fails on a value
 /// that does not fit; kLoose casts unsafely but fails on a value that would become null
@@ -141,6 +157,10 @@ struct MaintenancePlan {
   /// read from the folders as strings, become columns unless they are partition columns).
   std::vector<std::string> partition_columns;
   std::vector<std::string> hive_keys;
+  /// Partition columns derived from timestamps (sources resolved, every name one of
+  /// partition_columns), and the time zone they are derived in.
+  std::vector<DerivedPartitionColumn> derived_columns;
+  std::string partition_timezone = "UTC";
   /// Schema rewrite: the cast policy and the columns whose type changes (every group's
   /// schema is the target schema).
   CastPolicy cast_policy = CastPolicy::kSafe;
@@ -148,6 +168,11 @@ struct MaintenancePlan {
 
   int64_t total_rows() const;
   int64_t total_bytes() const;
+
+  /// The plan as bytes (codec.cc), for tasks in other processes and for plans kept past
+  /// the process that made them; Deserialize refuses bytes of another version.
+  std::string Serialize() const;
+  static arrow::Result<MaintenancePlan> Deserialize(std::string_view bytes);
 };
 
 /// Whether executing `plan` keeps every row (all but deduplications).
@@ -244,6 +269,11 @@ arrow::Result<MaintenancePlan> PlanOptimization(const io::Location& location,
 /// groups, not the dataset.
 struct RepartitionOptions {
   std::vector<std::string> partition_columns;
+  /// Partition columns computed from timestamps; each name must be one of
+  /// partition_columns and no column of the dataset.
+  std::vector<DerivedPartitionColumn> derived_partition_columns;
+  /// An IANA time zone ("UTC", "Europe/Berlin") the derived columns are computed in.
+  std::string partition_timezone = "UTC";
   std::optional<double> target_mb_per_file;
   std::optional<int64_t> target_rows_per_file;
   std::optional<std::string> compression;
@@ -257,6 +287,8 @@ arrow::Result<MaintenancePlan> PlanRepartition(const io::Location& location,
 /// are file columns.
 struct DeduplicateRepartitionOptions {
   std::vector<std::string> partition_columns;
+  std::vector<DerivedPartitionColumn> derived_partition_columns;  ///< as RepartitionOptions
+  std::string partition_timezone = "UTC";
   std::optional<std::vector<std::string>> key_columns;  ///< absent: whole rows
   std::vector<std::string> dedup_order_by;
   std::optional<double> target_mb_per_file;

@@ -32,6 +32,10 @@ struct TaskResult {
   int64_t spill_buckets = 0;            ///< deduplication: keys resolved in this many hash buckets
   int64_t memory_peak_bytes = 0;        ///< the watched pool's peak while the task ran
   double seconds = 0;
+
+  /// The result as bytes (codec.cc), for the driver's commit.
+  std::string Serialize() const;
+  static arrow::Result<TaskResult> Deserialize(std::string_view bytes);
 };
 
 struct TaskOptions {

@@ -72,14 +72,15 @@ def ordered_compact_parquet_dataset(self, path: str, *, sort_keys,
                                     memory_budget_mb: float | None = None,
                                     spill_directory: str | None = None,
                                     single_writer: bool = False, durable: bool = False,
-                                    progress_callback=None):
+                                    progress_callback=None, executor="local"):
     """:meth:`plan_parquet_ordered_compaction` then :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_ordered_compaction(
         self, path, sort_keys=sort_keys, target_mb_per_file=target_mb_per_file,
         target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
         compression=compression, memory_budget_mb=memory_budget_mb,
         spill_directory=spill_directory, single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
 def plan_parquet_optimization(self, path: str, *,
@@ -109,7 +110,7 @@ def optimize_parquet_dataset(self, path: str, *,
                              partition_filter: list[str] | str | None = None,
                              compression: str | None = None, memory_budget_mb: float | None = None,
                              single_writer: bool = False, durable: bool = False,
-                             progress_callback=None):
+                             progress_callback=None, executor="local"):
     """:meth:`plan_parquet_optimization` then :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_optimization(
         self, path, deduplicate_key_columns=deduplicate_key_columns,
@@ -117,7 +118,8 @@ def optimize_parquet_dataset(self, path: str, *,
         target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
         compression=compression, memory_budget_mb=memory_budget_mb,
         single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
 def plan_parquet_repartition(self, path: str, *, partition_columns: list[str] | str,
@@ -148,7 +150,7 @@ def repartition_parquet_dataset(self, path: str, *, partition_columns: list[str]
                                 partition_timezone: str = "UTC",
                                 memory_budget_mb: float | None = None,
                                 single_writer: bool = False, durable: bool = False,
-                                progress_callback=None):
+                                progress_callback=None, executor="local"):
     """:meth:`plan_parquet_repartition` then :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_repartition(
         self, path, partition_columns=partition_columns, target_mb_per_file=target_mb_per_file,
@@ -156,7 +158,8 @@ def repartition_parquet_dataset(self, path: str, *, partition_columns: list[str]
         derived_partition_columns=derived_partition_columns,
         partition_timezone=partition_timezone, memory_budget_mb=memory_budget_mb,
         single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
 def plan_parquet_global_repartition_deduplication(
@@ -184,7 +187,7 @@ def deduplicate_and_repartition_parquet_dataset(
         target_mb_per_file: float | None = None, target_rows_per_file: int | None = None,
         compression: str | None = None, derived_partition_columns: dict | None = None,
         partition_timezone: str = "UTC", memory_budget_mb: float | None = None,
-        single_writer: bool = False, durable: bool = False, progress_callback=None):
+        single_writer: bool = False, durable: bool = False, progress_callback=None, executor="local"):
     """:meth:`plan_parquet_global_repartition_deduplication` then
     :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_global_repartition_deduplication(
@@ -194,7 +197,8 @@ def deduplicate_and_repartition_parquet_dataset(
         derived_partition_columns=derived_partition_columns,
         partition_timezone=partition_timezone, memory_budget_mb=memory_budget_mb,
         single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
 def plan_parquet_schema_rewrite(self, path: str, *, target_schema,
@@ -223,20 +227,25 @@ def schema_rewrite_parquet_dataset(self, path: str, *, target_schema, cast_polic
                                    compression: str | None = None,
                                    memory_budget_mb: float | None = None,
                                    single_writer: bool = False, durable: bool = False,
-                                   progress_callback=None):
+                                   progress_callback=None, executor="local"):
     """:meth:`plan_parquet_schema_rewrite` then :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_schema_rewrite(
         self, path, target_schema=target_schema, cast_policy=cast_policy,
         target_mb_per_file=target_mb_per_file, target_rows_per_file=target_rows_per_file,
         partition_filter=partition_filter, compression=compression,
         memory_budget_mb=memory_budget_mb, single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
-def execute_maintenance_plan(self, plan, *, progress_callback=None):
-    """Executes a plan made by a ``plan_parquet_*`` method on this filesystem. A dataset
-    changed since the plan is refused before anything is written (``succeeded=False``)."""
-    return _m.execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+def execute_maintenance_plan(self, plan, *, progress_callback=None, executor="local"):
+    """Executes a plan made by a ``plan_parquet_*`` method (or read back with
+    ``MaintenancePlan.from_json``) on this filesystem. A dataset changed since the plan is
+    refused before anything is written (``succeeded=False``). ``executor``: "local",
+    "ray" (one Ray task per group; see ``fsspeckit.distributed.RayExecutor``) or an
+    executor object."""
+    return _m.execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                       executor=executor)
 
 
 def compact_parquet_dataset(self, path: str, *, target_mb_per_file: float | None = None,
@@ -244,14 +253,15 @@ def compact_parquet_dataset(self, path: str, *, target_mb_per_file: float | None
                             partition_filter: list[str] | str | None = None,
                             compression: str | None = None, memory_budget_mb: float | None = None,
                             single_writer: bool = False, durable: bool = False,
-                            progress_callback=None):
+                            progress_callback=None, executor="local"):
     """:meth:`plan_parquet_compaction` then :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_compaction(
         self, path, target_mb_per_file=target_mb_per_file,
         target_rows_per_file=target_rows_per_file, partition_filter=partition_filter,
         compression=compression, memory_budget_mb=memory_budget_mb,
         single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
 def deduplicate_parquet_dataset(self, path: str, *, key_columns: list[str] | str | None = None,
@@ -262,7 +272,7 @@ def deduplicate_parquet_dataset(self, path: str, *, key_columns: list[str] | str
                                 compression: str | None = None,
                                 memory_budget_mb: float | None = None,
                                 single_writer: bool = False, durable: bool = False,
-                                progress_callback=None):
+                                progress_callback=None, executor="local"):
     """:meth:`plan_parquet_partition_local_deduplication` then
     :meth:`execute_maintenance_plan`."""
     plan = plan_parquet_partition_local_deduplication(
@@ -270,7 +280,8 @@ def deduplicate_parquet_dataset(self, path: str, *, key_columns: list[str] | str
         target_mb_per_file=target_mb_per_file, target_rows_per_file=target_rows_per_file,
         partition_filter=partition_filter, compression=compression,
         memory_budget_mb=memory_budget_mb, single_writer=single_writer, durable=durable)
-    return execute_maintenance_plan(self, plan, progress_callback=progress_callback)
+    return execute_maintenance_plan(self, plan, progress_callback=progress_callback,
+                                    executor=executor)
 
 
 METHODS = {

@@ -19,9 +19,10 @@ class MaintenanceMethods:
     def plan_parquet_partition_local_deduplication(self, path: str, **options):
         return _fs.plan_parquet_partition_local_deduplication(self._filesystem, path, **options)
 
-    def execute_maintenance_plan(self, plan, *, progress_callback=None):
+    def execute_maintenance_plan(self, plan, *, progress_callback=None, executor="local"):
         return _fs.execute_maintenance_plan(self._filesystem, plan,
-                                            progress_callback=progress_callback)
+                                            progress_callback=progress_callback,
+                                            executor=executor)
 
     def plan_parquet_ordered_compaction(self, path: str, **options):
         return _fs.plan_parquet_ordered_compaction(self._filesystem, path, **options)
