@@ -96,8 +96,11 @@ class PreconditionProxy:
         path = environ.get("PATH_INFO", "")
         raw_query = environ.get("QUERY_STRING", "")
         query = parse_qs(raw_query)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        if environ.get("wsgi.input_terminated"):  # chunked: read to the end
+            body = environ["wsgi.input"].read()
+        else:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
                    if key.startswith("HTTP_") and key[5:].lower().replace("_", "-") not in _HOP_BY_HOP}
         if environ.get("CONTENT_TYPE"):

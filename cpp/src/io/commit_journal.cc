@@ -223,7 +223,7 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     if (hooks && hooks->before_commit_move) hooks->before_commit_move(moved++);
     // Some filesystems need the folder (local disks, fsspec's, HDFS); object stores may
     // refuse folder markers without needing them.
-    (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
+    if (NeedsFolders(fs)) (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     return fs.Move(from, to);
   }));
   ARROW_RETURN_NOT_OK(each(journal.deletes.size(), WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) -> arrow::Status {

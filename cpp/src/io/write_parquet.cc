@@ -58,7 +58,7 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
   ARROW_RETURN_NOT_OK(CheckParquetStores(*data->schema()));
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string parent = ParentPath(location.path);
-  if (!parent.empty()) {
+  if (!parent.empty() && NeedsFolders(fs)) {
     // Object stores may refuse folder markers without needing them; the write decides.
     (void)fs.CreateDir(parent, /*recursive=*/true);
   }

@@ -285,7 +285,7 @@ arrow::Result<std::vector<io::WrittenFile>> RewriteCopying(
                         io::ParquetWriterProperties({write.compression, write.row_group_size,
                                                      std::move(plain_columns), false, &run.pool}));
   const std::string path = run.dir + "/part-0" + io::kStagedSuffix;
-  (void)run.fs->CreateDir(run.dir, /*recursive=*/true);  // object stores may not need it
+  if (io::NeedsFolders(*run.fs)) (void)run.fs->CreateDir(run.dir, /*recursive=*/true);
   ARROW_ASSIGN_OR_RAISE(auto out, run.fs->OpenOutputStream(path));
   io::RowGroupCopierOptions copier_options;
   copier_options.writer_properties = properties;

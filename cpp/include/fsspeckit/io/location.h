@@ -36,4 +36,13 @@ arrow::Status CheckExists(const Location& location);
 /// a store behind Python (fsspec), where each call is a request.
 inline bool IsLocalDisk(const arrow::fs::FileSystem& fs) { return fs.type_name() == "local"; }
 
+/// Whether a file can be created only inside an existing folder: false for Arrow's own
+/// object stores (S3, GCS, Azure), where a folder is a prefix of names and creating one
+/// costs requests for nothing (on S3 two HEADs and a marker PUT); true elsewhere (local
+/// disks, fsspec filesystems, HDFS), where creating it first is needed.
+inline bool NeedsFolders(const arrow::fs::FileSystem& fs) {
+  const std::string type = fs.type_name();
+  return type != "s3" && type != "gcs" && type != "abfs";
+}
+
 }  // namespace fsspeckit::io
