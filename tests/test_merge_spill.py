@@ -243,3 +243,15 @@ def test_a_spill_that_cannot_be_written_fails_cleanly_and_changes_nothing(tmp_pa
     assert out.returncode == 0, out.stderr
     assert "OSError:" in out.stdout and "_fsspeckit-staging" in out.stdout, out.stdout
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_spilled_new_rows_stream_into_full_files_within_the_budget(tmp_path):
+    # 300,000 new rows at 16 MiB: one insert task reads them a batch at a time, so the
+    # files are as full as max_rows_per_file allows, not one per budget's worth of rows.
+    result = PyarrowDatasetIO().merge(stream(np.arange(0, 300_000), "n"), str(tmp_path / "new"),
+                                      "upsert", "id", merge_max_memory_mb=BUDGET_MB,
+                                      max_rows_per_file=200_000)
+    assert result.metrics["spill"]["parts"] > 0 and result.inserted == 300_000
+    assert result.metrics["memory_peak_mb"] <= BUDGET_MB
+    assert len(result.inserted_files) == 2
+    assert sorted(read(tmp_path / "new")["id"].to_pylist()) == list(range(300_000))

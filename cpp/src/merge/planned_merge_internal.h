@@ -34,6 +34,11 @@ struct TaskSource {
   std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
 };
 
+/// A spilled merge's rows for a task (MergeTask::spilled_rows), read a piece at a time.
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ReadSpilledRows(
+    arrow::fs::FileSystem& fs, const Plan& plan, std::vector<SpilledRows> pieces,
+    arrow::MemoryPool* pool);
+
 /// Fewer rows than this make a small row group, or a small file: a rewrite joins row
 /// groups this small on average, and inserted rows this few go into a file rewritten
 /// anyway rather than into a file of their own.

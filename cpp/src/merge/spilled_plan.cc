@@ -153,8 +153,8 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
 }
 
 // The tasks: rewrites largest first (as the in-memory plan orders them), each with the
-// rows the passes wrote for its file, then the new rows in tasks of `insert_rows` at most.
-void MakeTasks(Plan& plan, Matches& matches, int64_t insert_rows) {
+// rows the passes wrote for its file, then the new rows.
+void MakeTasks(Plan& plan, Matches& matches) {
   std::vector<size_t> order;
   for (size_t f = 0; f < matches.files.size(); ++f) {
     if (!matches.replacing[f].empty()) order.push_back(f);
@@ -177,17 +177,19 @@ void MakeTasks(Plan& plan, Matches& matches, int64_t insert_rows) {
                            2 * rows * plan.source_row_bytes;
     plan.tasks.push_back(std::move(task));
   }
-  const int64_t copies = plan.partition_by.empty() ? 3 : 4;  // as plan.cc's inserts
+  if (matches.inserted.empty()) return;
+  // One task streams every new row, a batch at a time: files as full as
+  // max_rows_per_file allows, whatever the budget (it holds about a batch, three times).
+  MergeTask& insert = plan.tasks.emplace_back();
+  insert.kind = TaskKind::kInsert;
+  int64_t largest_rows = 0;
   for (const SpilledRows& piece : matches.inserted) {
-    if (plan.tasks.empty() || plan.tasks.back().kind != TaskKind::kInsert ||
-        plan.tasks.back().work_rows + piece.rows > insert_rows) {
-      plan.tasks.emplace_back().kind = TaskKind::kInsert;
-    }
-    MergeTask& task = plan.tasks.back();
-    task.spilled_rows.push_back(piece);
-    task.work_rows += piece.rows;
-    task.estimated_bytes = copies * plan.source_row_bytes * task.work_rows;
+    insert.work_rows += piece.rows;
+    largest_rows = std::max(largest_rows, piece.rows);
   }
+  insert.spilled_rows = std::move(matches.inserted);
+  const int64_t copies = plan.partition_by.empty() ? 3 : 4;  // as plan.cc's inserts
+  insert.estimated_bytes = copies * plan.source_row_bytes * largest_rows;
 }
 
 }  // namespace
@@ -247,11 +249,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
   for (const TargetFile& file : matches.files) {
     plan.files.push_back({file.path, file.size_bytes, file.num_rows()});
   }
-  // New rows per insert task: as many as fit the admission share at their peak.
-  const int64_t copies = plan.partition_by.empty() ? 3 : 4;
-  const int64_t insert_rows = std::max<int64_t>(
-      kSmallRows, budget.admission_bytes() / (2 * copies * std::max<int64_t>(1, plan.source_row_bytes)));
-  MakeTasks(plan, matches, insert_rows);
+  MakeTasks(plan, matches);
   state->perf->StartOp("tasks");
   return std::make_unique<PlannedMerge>(std::move(state));
 }

@@ -472,16 +472,45 @@ std::vector<std::string> DatasetPlainColumns(arrow::fs::FileSystem& fs, const Pl
   return footer.ok() ? PlainColumns(**footer, **input) : std::vector<std::string>{};
 }
 
+// The rows a spilled merge inserts, read a piece at a time and given the dataset's
+// schema: never all in memory, however many they are.
+class ConformingReader : public arrow::RecordBatchReader {
+ public:
+  ConformingReader(std::shared_ptr<arrow::RecordBatchReader> rows, std::shared_ptr<arrow::Schema> schema,
+                   arrow::MemoryPool* pool)
+      : rows_(std::move(rows)), schema_(std::move(schema)), pool_(pool) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    ARROW_RETURN_NOT_OK(rows_->ReadNext(out));
+    if (*out) {
+      ARROW_ASSIGN_OR_RAISE(*out, ConformTo(**out, *schema_, "the dataset", pool_));
+    }
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> rows_;
+  std::shared_ptr<arrow::Schema> schema_;
+  arrow::MemoryPool* pool_;
+};
+
+// The dataset's schema, then the partition folders' columns as the source has them.
+std::shared_ptr<arrow::Schema> InsertedSchema(const Plan& plan, const arrow::Schema& source) {
+  arrow::FieldVector fields = plan.schema->fields();
+  for (const std::string& column : plan.partition_by) fields.push_back(source.GetFieldByName(column));
+  return arrow::schema(std::move(fields), plan.schema->metadata());
+}
+
 arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   ARROW_RETURN_NOT_OK(run.ladder.Step());
   const Plan& plan = run.plan;
-  arrow::FieldVector fields = plan.schema->fields();  // then the partition folders
-  for (const std::string& column : plan.partition_by) {
-    fields.push_back(run.source.rows.table().schema()->GetFieldByName(column));
+  std::shared_ptr<arrow::RecordBatchReader> spilled;
+  if (!run.task.spilled_rows.empty()) {
+    ARROW_ASSIGN_OR_RAISE(spilled, ReadSpilledRows(*run.fs, plan, run.task.spilled_rows, &run.pool));
   }
-  auto schema = arrow::schema(std::move(fields), plan.schema->metadata());
+  auto schema = InsertedSchema(plan, spilled ? *spilled->schema() : *run.source.rows.table().schema());
   std::vector<int64_t> routed;  // read back elsewhere: the source holds just these rows
-  if (run.source.routed) {
+  if (run.source.routed && !spilled) {
     routed.resize(run.source.rows.num_rows());
     for (size_t i = 0; i < routed.size(); ++i) routed[i] = static_cast<int64_t>(i);
   }
@@ -491,21 +520,31 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   // rows come from the default pool, which counts against the budget but is not capped.
   arrow::MemoryPool* pool =
       plan.partition_by.empty() ? static_cast<arrow::MemoryPool*>(&run.pool) : arrow::default_memory_pool();
-  auto reader = std::make_shared<GatherReader>(run.source.rows, rows, schema,
-                                               plan.chunk_size_rows, pool);
+  std::shared_ptr<arrow::RecordBatchReader> reader;
+  const bool inserted_spilled = spilled != nullptr;
+  int64_t inserted = static_cast<int64_t>(rows.size());
+  if (spilled) {
+    reader = std::make_shared<ConformingReader>(std::move(spilled), schema, pool);
+    inserted = run.task.work_rows;
+  } else {
+    reader = std::make_shared<GatherReader>(run.source.rows, rows, schema, plan.chunk_size_rows, pool);
+  }
   std::vector<io::WrittenFile> files;
   if (plan.partition_by.empty()) {
     ARROW_ASSIGN_OR_RAISE(files, WriteRewrite(reader, run.fs,
                                               run.dir + "/part-" + io::UniqueId() + "-",
                                               plan.write, DatasetPlainColumns(*run.fs, plan),
-                                              &run.pool, /*row_group_per_batch=*/false));
+                                              &run.pool,
+                                              // spilled rows come in batches sized to the
+                                              // budget: each a row group, none buffered
+                                              /*row_group_per_batch=*/inserted_spilled));
   } else {
     io::WriteDatasetOptions options = plan.write;
     options.partition_by = plan.partition_by;
     options.basename_template = "part-" + io::UniqueId() + "-{i}" + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(files, io::WriteFiles(reader, run.fs, run.dir, options));
   }
-  ARROW_RETURN_NOT_OK(run.advance(static_cast<int64_t>(rows.size())));
+  ARROW_RETURN_NOT_OK(run.advance(inserted));
   return files;
 }
 

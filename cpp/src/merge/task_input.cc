@@ -65,35 +65,67 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadSourceRows(arrow::fs::FileSyste
   return arrow::Table::FromRecordBatches({batch});
 }
 
-// A spilled merge's rows for a task, from the files its plan wrote them to.
-arrow::Result<std::shared_ptr<arrow::Table>> ReadSpilledRows(arrow::fs::FileSystem& fs,
-                                                             const Plan& plan,
-                                                             const std::vector<SpilledRows>& pieces,
-                                                             arrow::MemoryPool* pool) {
-  std::map<int32_t, std::shared_ptr<arrow::ipc::RecordBatchFileReader>> files;
-  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
-  for (const SpilledRows& piece : pieces) {
-    if (piece.file < 0 || piece.file >= static_cast<int32_t>(plan.spill_files.size())) {
-      return arrow::Status::Invalid("a task names spilled rows the plan does not have");
-    }
-    auto& reader = files[piece.file];
-    if (!reader) {
-      ARROW_ASSIGN_OR_RAISE(auto input, fs.OpenInputFile(plan.spill_files[piece.file]));
-      auto options = arrow::ipc::IpcReadOptions::Defaults();
-      options.memory_pool = pool;
-      ARROW_ASSIGN_OR_RAISE(reader, arrow::ipc::RecordBatchFileReader::Open(input, options));
-    }
-    ARROW_ASSIGN_OR_RAISE(batches.emplace_back(), reader->ReadRecordBatch(piece.batch));
-    if (batches.back()->num_rows() != piece.rows) {
-      return arrow::Status::IOError("the spilled rows in '", plan.spill_files[piece.file],
+// A spilled merge's rows for a task, read a piece at a time from the files its plan
+// wrote them to (each file opened once).
+class SpilledRowsReader : public arrow::RecordBatchReader {
+ public:
+  SpilledRowsReader(arrow::fs::FileSystem& fs, const Plan& plan, std::vector<SpilledRows> pieces,
+                    arrow::MemoryPool* pool)
+      : fs_(fs), plan_(plan), pieces_(std::move(pieces)), pool_(pool) {}
+
+  arrow::Status Open() {
+    if (pieces_.empty()) return arrow::Status::Invalid("the task names no source rows");
+    ARROW_ASSIGN_OR_RAISE(auto first, File(pieces_.front().file));
+    schema_ = first->schema();
+    return arrow::Status::OK();
+  }
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    *batch = nullptr;
+    if (next_ == pieces_.size()) return arrow::Status::OK();
+    const SpilledRows& piece = pieces_[next_++];
+    ARROW_ASSIGN_OR_RAISE(auto file, File(piece.file));
+    ARROW_ASSIGN_OR_RAISE(*batch, file->ReadRecordBatch(piece.batch));
+    if ((*batch)->num_rows() != piece.rows) {
+      return arrow::Status::IOError("the spilled rows in '", plan_.spill_files[piece.file],
                                     "' are not the ones the plan wrote");
     }
+    return arrow::Status::OK();
   }
-  if (batches.empty()) return arrow::Status::Invalid("the task names no source rows");
-  return arrow::Table::FromRecordBatches(std::move(batches));
-}
+
+ private:
+  arrow::Result<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> File(int32_t index) {
+    if (index < 0 || index >= static_cast<int32_t>(plan_.spill_files.size())) {
+      return arrow::Status::Invalid("a task names spilled rows the plan does not have");
+    }
+    auto& reader = files_[index];
+    if (!reader) {
+      ARROW_ASSIGN_OR_RAISE(auto input, fs_.OpenInputFile(plan_.spill_files[index]));
+      auto options = arrow::ipc::IpcReadOptions::Defaults();
+      options.memory_pool = pool_;
+      ARROW_ASSIGN_OR_RAISE(reader, arrow::ipc::RecordBatchFileReader::Open(input, options));
+    }
+    return reader;
+  }
+
+  arrow::fs::FileSystem& fs_;
+  const Plan& plan_;
+  std::vector<SpilledRows> pieces_;
+  arrow::MemoryPool* pool_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::map<int32_t, std::shared_ptr<arrow::ipc::RecordBatchFileReader>> files_;
+  size_t next_ = 0;
+};
 
 }  // namespace
+
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ReadSpilledRows(
+    arrow::fs::FileSystem& fs, const Plan& plan, std::vector<SpilledRows> pieces,
+    arrow::MemoryPool* pool) {
+  auto reader = std::make_shared<SpilledRowsReader>(fs, plan, std::move(pieces), pool);
+  ARROW_RETURN_NOT_OK(reader->Open());
+  return reader;
+}
 
 arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
                                        std::shared_ptr<arrow::fs::FileSystem> fs,
@@ -107,8 +139,14 @@ arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
   }
   const MergeTask& task = plan.tasks[task_index];
   std::shared_ptr<arrow::Table> rows;
+  if (!task.spilled_rows.empty() && task.kind == TaskKind::kInsert) {
+    auto source = std::make_shared<TaskSource>();  // inserts stream them (Insert, task.cc)
+    source->routed = true;
+    return TaskInput{std::move(source)};
+  }
   if (!task.spilled_rows.empty()) {
-    ARROW_ASSIGN_OR_RAISE(rows, ReadSpilledRows(*fs, plan, task.spilled_rows, pool));
+    ARROW_ASSIGN_OR_RAISE(auto reader, ReadSpilledRows(*fs, plan, task.spilled_rows, pool));
+    ARROW_ASSIGN_OR_RAISE(rows, reader->ToTable());
   } else {
     ARROW_ASSIGN_OR_RAISE(rows, ReadSourceRows(*fs, plan, task.source_rows, pool));
   }
