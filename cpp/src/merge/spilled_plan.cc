@@ -49,31 +49,59 @@ std::vector<std::vector<SourcePart>> GroupIntoPasses(const std::vector<SourcePar
   return passes;
 }
 
-class PassWriter {
+// The rows one pass writes for the tasks: gathered from the pass's parts in batches of
+// `batch_rows` (sized to the pass's share), appended to the pass's Arrow IPC file.
+class PassOutput {
  public:
-  static arrow::Result<PassWriter> Open(arrow::fs::FileSystem& fs, const std::string& path,
-                                        const std::shared_ptr<arrow::Schema>& schema,
-                                        arrow::MemoryPool* pool) {
-    PassWriter writer;
-    ARROW_ASSIGN_OR_RAISE(writer.out_, fs.OpenOutputStream(path));
+  static arrow::Result<PassOutput> Open(arrow::fs::FileSystem& fs, const std::string& dir,
+                                        int pass, std::shared_ptr<arrow::Table> rows,
+                                        size_t batch_rows, arrow::MemoryPool* pool) {
+    PassOutput output(dir, pass, batch_rows, pool);
+    ARROW_ASSIGN_OR_RAISE(output.rows_, SourceRows::Make(rows));
     auto options = arrow::ipc::IpcWriteOptions::Defaults();
     options.memory_pool = pool;
-    ARROW_ASSIGN_OR_RAISE(writer.writer_, arrow::ipc::MakeFileWriter(writer.out_, schema, options));
-    return writer;
+    arrow::Status opened = [&]() -> arrow::Status {
+      ARROW_ASSIGN_OR_RAISE(output.out_, fs.OpenOutputStream(PassPath(dir, pass)));
+      return arrow::ipc::MakeFileWriter(output.out_, rows->schema(), options).Value(&output.writer_);
+    }();
+    ARROW_RETURN_NOT_OK(SpillWriteError(opened, dir));
+    return output;
   }
-  // The batch's number in the file.
-  arrow::Result<int> Write(const arrow::RecordBatch& batch) {
-    ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
-    return batches_++;
+
+  // The rows `winning` (source rows of the pass) in the source's order, as pieces.
+  arrow::Status Write(std::vector<int64_t> winning, std::vector<SpilledRows>& pieces) {
+    std::sort(winning.begin(), winning.end());
+    for (size_t at = 0; at < winning.size(); at += batch_rows_) {
+      std::vector<int64_t> some(winning.begin() + at,
+                                winning.begin() + std::min(winning.size(), at + batch_rows_));
+      ARROW_ASSIGN_OR_RAISE(auto batch, rows_.Gather(some, pool_));
+      ARROW_RETURN_NOT_OK(SpillWriteError(writer_->WriteRecordBatch(*batch), dir_));
+      pieces.push_back({pass_, batches_++, batch->num_rows()});
+    }
+    return arrow::Status::OK();
   }
+
+  // The bytes written.
   arrow::Result<int64_t> Close() {
-    ARROW_RETURN_NOT_OK(writer_->Close());
-    ARROW_ASSIGN_OR_RAISE(int64_t bytes, out_->Tell());
-    ARROW_RETURN_NOT_OK(out_->Close());
+    arrow::Result<int64_t> bytes = [&]() -> arrow::Result<int64_t> {
+      ARROW_RETURN_NOT_OK(writer_->Close());
+      ARROW_ASSIGN_OR_RAISE(int64_t written, out_->Tell());
+      ARROW_RETURN_NOT_OK(out_->Close());
+      return written;
+    }();
+    ARROW_RETURN_NOT_OK(SpillWriteError(bytes.status(), dir_));
     return bytes;
   }
 
  private:
+  PassOutput(std::string dir, int pass, size_t batch_rows, arrow::MemoryPool* pool)
+      : dir_(std::move(dir)), pass_(pass), batch_rows_(batch_rows), pool_(pool) {}
+
+  std::string dir_;
+  int pass_;
+  size_t batch_rows_;
+  arrow::MemoryPool* pool_;
+  SourceRows rows_;
   std::shared_ptr<arrow::io::OutputStream> out_;
   std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
   int batches_ = 0;
@@ -105,29 +133,15 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
     return arrow::Status::IOError("the dataset '", state.location.path,
                                   "' changed while the merge held its lock");
   }
-  ARROW_ASSIGN_OR_RAISE(SourceRows rows, SourceRows::Make(table));
-  auto opened = PassWriter::Open(fs, PassPath(spill_dir, pass), table->schema(), pool);
-  ARROW_RETURN_NOT_OK(SpillWriteError(opened.status(), spill_dir));
-  PassWriter out = std::move(*opened);
   const size_t batch_rows = static_cast<size_t>(std::clamp<int64_t>(
       pass_bytes / 8 / std::max<int64_t>(1, plan.source_row_bytes), 1024, kSpilledBatchRows));
-  auto write = [&](std::vector<int64_t> winning, std::vector<SpilledRows>& pieces) -> arrow::Status {
-    std::sort(winning.begin(), winning.end());  // the source's order
-    for (size_t at = 0; at < winning.size(); at += batch_rows) {
-      std::vector<int64_t> some(winning.begin() + at,
-                                winning.begin() + std::min(winning.size(), at + batch_rows));
-      ARROW_ASSIGN_OR_RAISE(auto batch, rows.Gather(some, pool));
-      auto number = out.Write(*batch);
-      ARROW_RETURN_NOT_OK(SpillWriteError(number.status(), spill_dir));
-      pieces.push_back({pass, *number, batch->num_rows()});
-    }
-    return arrow::Status::OK();
-  };
+  ARROW_ASSIGN_OR_RAISE(PassOutput out,
+                        PassOutput::Open(fs, spill_dir, pass, table, batch_rows, pool));
   for (size_t f = 0; rewrites && f < found.file_keys.size(); ++f) {
     if (found.file_keys[f].empty()) continue;
     std::vector<int64_t> winning;
     for (uint32_t id : found.file_keys[f]) winning.push_back(keys->winning_rows()[id]);
-    ARROW_RETURN_NOT_OK(write(std::move(winning), matches.replacing[f]));
+    ARROW_RETURN_NOT_OK(out.Write(std::move(winning), matches.replacing[f]));
     const auto& matched = found.files[f].matched_row_groups;
     matches.row_groups[f].insert(matched.begin(), matched.end());
   }
@@ -139,13 +153,12 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
       inserted.push_back(keys->winning_rows()[id]);
     }
   }
-  ARROW_RETURN_NOT_OK(write(std::move(inserted), matches.inserted));
-  auto written = out.Close();
-  ARROW_RETURN_NOT_OK(SpillWriteError(written.status(), spill_dir));
+  ARROW_RETURN_NOT_OK(out.Write(std::move(inserted), matches.inserted));
+  ARROW_ASSIGN_OR_RAISE(int64_t written, out.Close());
   if (pass == 0) {  // footers and paths, kept for the tasks (no key columns: none kept)
     matches.files = std::move(found.files);
   }
-  plan.spill.bytes += *written;
+  plan.spill.bytes += written;
   plan.source_count += keys->num_keys();
   plan.keys_in_several_files += found.keys_in_several_files;
   plan.spill.files_scanned += found.candidate_files;
