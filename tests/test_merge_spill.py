@@ -255,3 +255,19 @@ def test_spilled_new_rows_stream_into_full_files_within_the_budget(tmp_path):
     assert result.metrics["memory_peak_mb"] <= BUDGET_MB
     assert len(result.inserted_files) == 2
     assert sorted(read(tmp_path / "new")["id"].to_pylist()) == list(range(300_000))
+
+
+def test_a_file_whose_replacing_rows_exceed_the_budget_is_rewritten_row_group_by_row_group(tmp_path):
+    # Every key of one 400,000-row file updated: its replacing rows (about 20 MiB) are more
+    # than the 16 MiB budget, so its rewrite loads them one row group's worth at a time.
+    ids = np.arange(0, 400_000)
+    PyarrowDatasetIO().write_dataset(
+        pa.table({"id": pa.array(ids, pa.int64()), "name": [f"old-{i}" for i in ids],
+                  "value": pa.array(np.zeros(len(ids)))}),
+        str(tmp_path), max_rows_per_file=400_000, row_group_size=20_000)
+    result = PyarrowDatasetIO().merge(stream(ids[::-1].copy(), "new"), str(tmp_path), "upsert",
+                                      "id", merge_max_memory_mb=BUDGET_MB)
+    assert result.metrics["spill"]["parts"] > 0 and result.updated == 400_000
+    assert result.metrics["memory_peak_mb"] <= BUDGET_MB
+    got = read(tmp_path)
+    assert dict(zip(got["id"].to_pylist(), got["name"].to_pylist())) == expected([], ids[::-1], "new")

@@ -49,6 +49,7 @@ std::string Plan::Serialize() const {
       w.Number(rows.file);
       w.Number(rows.batch);
       w.Number(rows.rows);
+      w.Number(rows.row_group);
     });
     w.Vector(t.appended_rows, [&](int64_t row) { w.Number(row); });
     w.Vector(t.joined, [&](const JoinedFile& f) {
@@ -106,6 +107,7 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
       rows.file = r.Number<int32_t>();
       rows.batch = r.Number<int32_t>();
       rows.rows = r.Number<int64_t>();
+      rows.row_group = r.Number<int32_t>();
       return rows;
     });
     t.appended_rows = r.Vector<int64_t>([&] { return r.Number<int64_t>(); });

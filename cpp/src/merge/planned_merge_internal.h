@@ -11,6 +11,7 @@
 #include "io/dataset_snapshot_internal.h"
 #include "fsspeckit/memory/budget.h"
 #include "merge/key_index_internal.h"
+#include "merge/rewrite_reader_internal.h"
 #include "merge/target_scan_internal.h"
 #include "fsspeckit/merge/plan.h"
 #include "fsspeckit/merge/task.h"
@@ -32,6 +33,9 @@ struct TaskSource {
   /// Routed: where the task's MergeTask::appended_rows are in `rows` (after its own).
   std::vector<int64_t> appended_rows;
   std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
+  /// A spilled merge's rewrite: its replacing rows row group by row group (`rows` and
+  /// `keys` are then empty and only name the columns).
+  LoadReplacingRows load_replacing;
 };
 
 /// A spilled merge's rows for a task (MergeTask::spilled_rows), read a piece at a time.

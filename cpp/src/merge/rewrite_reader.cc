@@ -31,11 +31,12 @@ class RewriteReader : public arrow::RecordBatchReader {
                 KeyIndex& keys, const SourceRows& source, memory::DegradationLadder& ladder,
                 std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool,
                 int64_t& matched_rows, std::map<int, PlannedKeys>* planned,
-                std::set<int> skipped)
+                std::set<int> skipped, LoadReplacingRows load_replacing)
       : reader_(std::move(reader)),
         file_(file),
-        keys_(keys),
-        source_(source),
+        keys_(&keys),
+        source_(&source),
+        load_replacing_(std::move(load_replacing)),
         ladder_(ladder),
         advance_(std::move(advance)),
         pool_(pool),
@@ -50,7 +51,7 @@ class RewriteReader : public arrow::RecordBatchReader {
     ARROW_RETURN_NOT_OK(reader_->GetSchema(&read_schema_));
     const parquet::SchemaDescriptor& leaves = *file_.metadata->schema();
     std::vector<bool> key_leaf(leaves.num_columns(), false);
-    const std::vector<std::string>& names = keys_.key_columns();
+    const std::vector<std::string>& names = keys_->key_columns();
     for (size_t k = 0; k < names.size(); ++k) {
       const int leaf = leaves.ColumnIndex(names[k]), field = read_schema_->GetFieldIndex(names[k]);
       if (leaf < 0 || field < 0) {  // not plain top-level: read all
@@ -103,6 +104,12 @@ class RewriteReader : public arrow::RecordBatchReader {
   arrow::Status StartRowGroup(int rg) {
     rg_ = rg;
     keys_here_.reset();
+    if (load_replacing_ && matched_.count(rg)) {
+      loaded_.reset();  // the previous row group's, before this one's are read
+      ARROW_ASSIGN_OR_RAISE(loaded_, load_replacing_(rg));
+      keys_ = loaded_->keys.get();
+      source_ = &loaded_->rows;
+    }
     if (planned_) {
       if (auto planned = planned_->find(rg); planned != planned_->end()) {
         keys_here_ = std::move(planned->second);  // freed once this row group is written
@@ -135,17 +142,17 @@ class RewriteReader : public arrow::RecordBatchReader {
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Replace(const arrow::RecordBatch& batch,
                                                              std::shared_ptr<arrow::UInt32Array> ids) {
     if (!ids) {
-      ARROW_ASSIGN_OR_RAISE(ids, keys_.Lookup(batch));
+      ARROW_ASSIGN_OR_RAISE(ids, keys_->Lookup(batch));
     }
     std::vector<int64_t> positions, source_rows;
     for (int64_t i = 0; i < batch.num_rows(); ++i) {
       if (!ids->IsValid(i)) continue;
       positions.push_back(i);
-      source_rows.push_back(keys_.winning_rows()[ids->Value(i)]);
+      source_rows.push_back(keys_->winning_rows()[ids->Value(i)]);
     }
     matched_rows_ += static_cast<int64_t>(positions.size());
     // Only the replacing rows are cast to the file's types, not the whole source.
-    ARROW_ASSIGN_OR_RAISE(auto gathered, source_.Gather(source_rows, pool_));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, source_->Gather(source_rows, pool_));
     ARROW_ASSIGN_OR_RAISE(auto replacements,
                           ConformTo(*gathered, *file_.schema, "'" + file_.path + "'", pool_));
     ARROW_ASSIGN_OR_RAISE(auto replacement, RowReplacement::Make(batch.num_rows(), std::move(positions)));
@@ -159,8 +166,10 @@ class RewriteReader : public arrow::RecordBatchReader {
 
   std::unique_ptr<parquet::arrow::FileReader> reader_;
   const TargetFile& file_;
-  KeyIndex& keys_;
-  const SourceRows& source_;
+  KeyIndex* keys_;            // the replacing rows' index: the task's, or loaded_'s
+  const SourceRows* source_;
+  LoadReplacingRows load_replacing_;
+  std::unique_ptr<ReplacingRows> loaded_;  // the current row group's, when loaded
   memory::DegradationLadder& ladder_;
   std::function<arrow::Status(int64_t)> advance_;
   arrow::MemoryPool* pool_;
@@ -183,10 +192,10 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> MakeRewriteReader(
     std::unique_ptr<parquet::arrow::FileReader> reader, const TargetFile& file, KeyIndex& keys,
     const SourceRows& source, memory::DegradationLadder& ladder,
     std::function<arrow::Status(int64_t)> advance, arrow::MemoryPool* pool, int64_t& matched_rows,
-    std::map<int, PlannedKeys>* planned, std::set<int> skipped) {
+    std::map<int, PlannedKeys>* planned, std::set<int> skipped, LoadReplacingRows load_replacing) {
   auto rewrite = std::make_shared<RewriteReader>(std::move(reader), file, keys, source, ladder,
                                                  std::move(advance), pool, matched_rows, planned,
-                                                 std::move(skipped));
+                                                 std::move(skipped), std::move(load_replacing));
   ARROW_RETURN_NOT_OK(rewrite->Init());
   return rewrite;
 }

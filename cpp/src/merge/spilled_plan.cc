@@ -4,6 +4,7 @@
 // a pass being as many parts as fit at once; each file's replacing rows and the new rows
 // are written out as found, batch by batch, and each task reads its batches back.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <arrow/ipc/reader.h>
@@ -122,7 +123,7 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
   ARROW_ASSIGN_OR_RAISE(TargetScan found,
                         ScanTargets(fs, state.location.path, *keys, range, *table,
                                     options.partition_columns, rewrites, 0,
-                                    ScanWorkers(fs, *state.budget)));
+                                    ScanWorkers(fs, *state.budget), /*keys_by_row_group=*/true));
   if (pass == 0) {
     plan.schema = found.schema;
     plan.partition_by = found.partition_by;
@@ -137,13 +138,17 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
       pass_bytes / 8 / std::max<int64_t>(1, plan.source_row_bytes), 1024, kSpilledBatchRows));
   ARROW_ASSIGN_OR_RAISE(PassOutput out,
                         PassOutput::Open(fs, spill_dir, pass, table, batch_rows, pool));
-  for (size_t f = 0; rewrites && f < found.file_keys.size(); ++f) {
-    if (found.file_keys[f].empty()) continue;
-    std::vector<int64_t> winning;
-    for (uint32_t id : found.file_keys[f]) winning.push_back(keys->winning_rows()[id]);
-    ARROW_RETURN_NOT_OK(out.Write(std::move(winning), matches.replacing[f]));
-    const auto& matched = found.files[f].matched_row_groups;
-    matches.row_groups[f].insert(matched.begin(), matched.end());
+  // A rewrite's rows by row group of its file: it holds one row group's at a time.
+  for (size_t f = 0; rewrites && f < found.files.size(); ++f) {
+    std::vector<SpilledRows>& pieces = matches.replacing[f];
+    for (const auto& [rg, ids] : found.files[f].row_group_keys) {
+      std::vector<int64_t> winning;
+      for (uint32_t id : ids) winning.push_back(keys->winning_rows()[id]);
+      const size_t first = pieces.size();
+      ARROW_RETURN_NOT_OK(out.Write(std::move(winning), pieces));
+      for (size_t p = first; p < pieces.size(); ++p) pieces[p].row_group = rg;
+      matches.row_groups[f].insert(rg);
+    }
   }
   std::vector<int64_t> inserted;
   for (int64_t id = 0; id < keys->num_keys(); ++id) {
@@ -181,13 +186,15 @@ void MakeTasks(Plan& plan, Matches& matches) {
     task.kind = TaskKind::kRewrite;
     task.file = file.path;
     task.row_groups.assign(matches.row_groups[f].begin(), matches.row_groups[f].end());
-    int64_t rows = 0;
-    for (const SpilledRows& piece : matches.replacing[f]) rows += piece.rows;
+    std::map<int32_t, int64_t> rows_by_row_group;
+    for (const SpilledRows& piece : matches.replacing[f]) rows_by_row_group[piece.row_group] += piece.rows;
+    int64_t most_rows = 0;
+    for (const auto& [rg, rows] : rows_by_row_group) most_rows = std::max(most_rows, rows);
     task.spilled_rows = std::move(matches.replacing[f]);
     task.work_rows = file.num_rows();
-    // The replacing rows are held as read and as indexed beside the rewrite.
+    // One row group's replacing rows are held at a time, as read and as indexed.
     task.estimated_bytes = RewriteBytes(file, plan.write, plan.source_row_bytes) +
-                           2 * rows * plan.source_row_bytes;
+                           2 * most_rows * plan.source_row_bytes;
     plan.tasks.push_back(std::move(task));
   }
   if (matches.inserted.empty()) return;

@@ -253,11 +253,13 @@ struct FileScan {
 
 // `check_columns`: the partition columns whose stored values matched rows must keep.
 // `kept_bytes`: the key columns kept so far by all scans, up to `keep_keys_bytes`.
+// `keys_by_row_group`: TargetFile::row_group_keys is filled.
 arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& dir,
                                  const arrow::fs::FileInfo& listed, KeyIndex& keys,
                                  const SourceRange& range, const arrow::Table& source,
                                  const std::vector<std::string>& check_columns,
-                                 int64_t keep_keys_bytes, std::atomic<int64_t>& kept_bytes) {
+                                 int64_t keep_keys_bytes, std::atomic<int64_t>& kept_bytes,
+                                 bool keys_by_row_group) {
   FileScan scan;
   TargetFile& file = scan.file;
   file.path = listed.path();
@@ -327,6 +329,14 @@ arrow::Result<FileScan> ScanFile(arrow::fs::FileSystem& fs, const std::string& d
         seen[id] = 1;
         scan.matched_keys.push_back(id);
       }
+    }
+    if (matched > 0 && keys_by_row_group) {
+      std::vector<uint32_t>& here = file.row_group_keys[rg];
+      for (int64_t i = 0; i < ids->length(); ++i) {
+        if (ids->IsValid(i)) here.push_back(ids->Value(i));
+      }
+      std::sort(here.begin(), here.end());
+      here.erase(std::unique(here.begin(), here.end()), here.end());
     }
     if (matched > 0) {
       ARROW_RETURN_NOT_OK(CheckPartitionValues(file, *batch, *ids, keys, source, check_columns));
@@ -426,7 +436,8 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
-                                   bool check_partitions, int64_t keep_keys_bytes, int workers) {
+                                   bool check_partitions, int64_t keep_keys_bytes, int workers,
+                                   bool keys_by_row_group) {
   TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
   ARROW_ASSIGN_OR_RAISE(auto listed, io::ListDataFileInfos(fs, dir));
@@ -444,7 +455,7 @@ arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::stri
   io::ParallelFor(0, paths.size(), std::max(1, workers), [&](size_t i) {
     arrow::Status thrown = io::CatchAtEdge("", [&] {
       scans[i] = ScanFile(fs, dir, listed[i], keys, range, source, check_columns, keep_keys_bytes,
-                          kept_bytes);
+                          kept_bytes, keys_by_row_group);
       return arrow::Status::OK();
     });
     if (!thrown.ok()) scans[i] = io::ParquetReadError(thrown, paths[i]);

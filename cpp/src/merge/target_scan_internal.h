@@ -35,6 +35,8 @@ struct TargetFile {
   std::vector<int> matched_row_groups;                  ///< row groups holding a source key
   int64_t matched_rows = 0;
   std::map<int, PlannedKeys> planned_keys;              ///< by row group, within keep_keys_bytes
+  /// By matched row group, the distinct key ids found there (ScanTargets' keys_by_row_group).
+  std::map<int, std::vector<uint32_t>> row_group_keys;
   int64_t num_rows() const { return metadata->num_rows(); }
 };
 
@@ -77,12 +79,13 @@ struct TargetScan {
 /// Invalid, wherever the value is stored. Ends by checking that the source fits the
 /// dataset's schema (CheckSourceFits): nothing has been written when a check fails.
 /// Up to `keep_keys_bytes` of the key columns read are kept in TargetFile::planned_keys.
-/// `workers` files are scanned at once.
+/// `workers` files are scanned at once. With `keys_by_row_group`, each file says which
+/// keys each of its row groups holds (TargetFile::row_group_keys).
 arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
                                    KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions, int64_t keep_keys_bytes = 0,
-                                   int workers = 2);
+                                   int workers = 2, bool keys_by_row_group = false);
 
 }  // namespace fsspeckit::merge

@@ -306,7 +306,8 @@ arrow::Result<std::vector<io::WrittenFile>> RewriteCopying(
   ARROW_ASSIGN_OR_RAISE(auto rewrite,
                         MakeRewriteReader(std::move(reader), file, *run.source.keys,
                                           run.source.rows, run.ladder, run.advance, &run.pool,
-                                          run.matched, planned_keys, copied));
+                                          run.matched, planned_keys, copied,
+                                          run.source.load_replacing));
   for (int rg = 0; rg <= last; ++rg) {
     const int64_t rows = metadata.RowGroup(rg)->num_rows();
     if (copied.count(rg)) {
@@ -395,7 +396,8 @@ class JoinedFilesReader : public arrow::RecordBatchReader {
         ARROW_ASSIGN_OR_RAISE(rows_, MakeRewriteReader(std::move(opened_->reader), opened_->file,
                                                        *run_.source.keys, run_.source.rows,
                                                        run_.ladder, run_.advance, &run_.pool,
-                                                       run_.matched, opened_->planned_keys));
+                                                       run_.matched, opened_->planned_keys, {},
+                                                       run_.source.load_replacing));
       }
       ARROW_RETURN_NOT_OK(rows_->ReadNext(out));
       if (*out) {

@@ -127,6 +127,39 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ReadSpilledRows(
   return reader;
 }
 
+namespace {
+
+// A spilled merge's rewrite: its replacing rows loaded row group by row group (keys and
+// rows of the input itself are empty, with the source's columns).
+arrow::Result<TaskInput> SpilledRewriteInput(const Plan& plan, const MergeTask& task,
+                                             std::shared_ptr<arrow::fs::FileSystem> fs,
+                                             arrow::MemoryPool* pool) {
+  std::map<int, std::vector<SpilledRows>> by_row_group;
+  for (const SpilledRows& piece : task.spilled_rows) by_row_group[piece.row_group].push_back(piece);
+  ARROW_ASSIGN_OR_RAISE(auto first, ReadSpilledRows(*fs, plan, {task.spilled_rows.front()}, pool));
+  ARROW_ASSIGN_OR_RAISE(auto none, arrow::Table::MakeEmpty(first->schema(), pool));
+  auto source = std::make_shared<TaskSource>();
+  source->routed = true;
+  ARROW_ASSIGN_OR_RAISE(source->rows, SourceRows::Make(none));
+  ARROW_ASSIGN_OR_RAISE(source->keys, KeyIndex::Make(*none, plan.key_columns, pool));
+  source->load_replacing = [&plan, fs, pool, by_row_group = std::move(by_row_group)](
+                               int rg) -> arrow::Result<std::unique_ptr<ReplacingRows>> {
+    auto pieces = by_row_group.find(rg);
+    if (pieces == by_row_group.end()) {
+      return arrow::Status::Invalid("the plan has no rows for row group ", rg);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto reader, ReadSpilledRows(*fs, plan, pieces->second, pool));
+    ARROW_ASSIGN_OR_RAISE(auto table, reader->ToTable());
+    auto loaded = std::make_unique<ReplacingRows>();
+    ARROW_ASSIGN_OR_RAISE(loaded->keys, KeyIndex::Make(*table, plan.key_columns, pool));
+    ARROW_ASSIGN_OR_RAISE(loaded->rows, SourceRows::Make(std::move(table)));
+    return loaded;
+  };
+  return TaskInput{std::move(source)};
+}
+
+}  // namespace
+
 arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
                                        std::shared_ptr<arrow::fs::FileSystem> fs,
                                        arrow::MemoryPool* pool) {
@@ -145,8 +178,7 @@ arrow::Result<TaskInput> LoadTaskInput(const Plan& plan, int64_t task_index,
     return TaskInput{std::move(source)};
   }
   if (!task.spilled_rows.empty()) {
-    ARROW_ASSIGN_OR_RAISE(auto reader, ReadSpilledRows(*fs, plan, task.spilled_rows, pool));
-    ARROW_ASSIGN_OR_RAISE(rows, reader->ToTable());
+    return SpilledRewriteInput(plan, task, std::move(fs), pool);
   } else {
     ARROW_ASSIGN_OR_RAISE(rows, ReadSourceRows(*fs, plan, task.source_rows, pool));
   }

@@ -54,6 +54,9 @@ struct SpilledRows {
   int32_t file = 0;
   int32_t batch = 0;
   int64_t rows = 0;
+  /// A rewrite's rows: the row group of its file whose keys they replace (a rewrite
+  /// loads them row group by row group); -1 for inserted rows.
+  int32_t row_group = -1;
 };
 
 struct MergeTask {
