@@ -24,6 +24,7 @@
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
+#include "fsspeckit/memory/operation_pool.h"
 #include "merge/dataset_schema_internal.h"
 #include "merge/target_scan_internal.h"
 #include "merge/planned_merge_internal.h"
@@ -488,9 +489,9 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   const std::vector<int64_t>& rows = run.source.routed ? routed : run.task.source_rows;
   // Arrow's dataset writer (partitioned inserts) frees what it was given on its own
   // threads after it returns, possibly after this merge and its capped pool are gone: its
-  // rows come from the default pool, which counts against the budget but is not capped.
-  arrow::MemoryPool* pool =
-      plan.partition_by.empty() ? static_cast<arrow::MemoryPool*>(&run.pool) : arrow::default_memory_pool();
+  // rows come from the operation pool, which counts against the budget but is not capped.
+  arrow::MemoryPool* pool = plan.partition_by.empty() ? static_cast<arrow::MemoryPool*>(&run.pool)
+                                                      : memory::OperationPool();
   auto reader = std::make_shared<GatherReader>(run.source.rows, rows, schema,
                                                plan.chunk_size_rows, pool);
   std::vector<io::WrittenFile> files;
