@@ -2,8 +2,9 @@
 mimalloc (the wheel's default), with and without purging, jemalloc (its compiled-in decay,
 and without decay) and the system allocator, interleaved, on shapes of bench_matrix. Each
 variant is a process environment: ARROW_DEFAULT_MEMORY_POOL for the process's default pool,
-MIMALLOC_* / JE_ARROW_MALLOC_CONF for the allocator's settings; "as built" sets nothing,
-so the build's own choice runs.
+MIMALLOC_* / JE_ARROW_MALLOC_CONF for the allocator's settings (read when libarrow
+loads), FSSPECKIT_MEMORY_POOL for the operation pool alone; "as built" sets nothing, so the
+build's own choice runs.
 
     .venv/bin/python bench/bench_allocator.py [--rounds N] [--scale F] [--shapes a,b]
                                               [--variants a,b] [--warm]
@@ -25,6 +26,9 @@ VARIANTS = {
     "jemalloc": {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"},
     "jemalloc no decay": {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc",
                           "JE_ARROW_MALLOC_CONF": "dirty_decay_ms:-1,muzzy_decay_ms:-1"},
+    "jemalloc thp": {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "JE_ARROW_MALLOC_CONF": "thp:always"},
+    # Operations on jemalloc, the rest of the process on the default pool (mimalloc).
+    "operations on jemalloc": {"FSSPECKIT_MEMORY_POOL": "jemalloc"},
     "system": {"ARROW_DEFAULT_MEMORY_POOL": "system"},
 }
 
@@ -46,7 +50,8 @@ def main():
     code = matrix.OURS_WARM if "--warm" in args else matrix.OURS
     matrix.DATA.mkdir(parents=True, exist_ok=True)
     prepared = {shape.name: matrix.prepare(shape, scale) for shape in shapes}
-    settings = ["ARROW_DEFAULT_MEMORY_POOL", "MIMALLOC_PURGE_DELAY", "JE_ARROW_MALLOC_CONF"]
+    settings = ["ARROW_DEFAULT_MEMORY_POOL", "MIMALLOC_PURGE_DELAY", "JE_ARROW_MALLOC_CONF",
+                "FSSPECKIT_MEMORY_POOL"]
     saved = {name: os.environ.pop(name) for name in settings if name in os.environ}
     runs = {}
     for r in range(rounds):

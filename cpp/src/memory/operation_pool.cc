@@ -53,15 +53,23 @@ class CountingPool final : public arrow::MemoryPool {
   arrow::MemoryPool* also_counted_;
 };
 
+arrow::Result<arrow::MemoryPool*> Backend(const std::string& name) {
+  arrow::MemoryPool* pool = nullptr;
+  if (name == "jemalloc") ARROW_RETURN_NOT_OK(arrow::jemalloc_memory_pool(&pool));
+  if (name == "mimalloc") ARROW_RETURN_NOT_OK(arrow::mimalloc_memory_pool(&pool));
+  if (name == "system") pool = arrow::system_memory_pool();
+  if (!pool) return arrow::Status::Invalid("unknown pool");
+  return pool;
+}
+
 arrow::MemoryPool* ChoosePool() {
   arrow::MemoryPool* fallback = arrow::default_memory_pool();
-  const char* named = std::getenv("ARROW_DEFAULT_MEMORY_POOL");
-  if (named && *named) return fallback;  // the process chose its allocator
-  arrow::MemoryPool* jemalloc = nullptr;
-  if (!arrow::jemalloc_memory_pool(&jemalloc).ok() || !jemalloc || jemalloc == fallback) {
-    return fallback;
-  }
-  return new CountingPool(jemalloc, fallback);  // never freed: buffers may outlive main()
+  const char* named = std::getenv(kOperationPoolVariable);
+  if (!named || !*named) return fallback;
+  arrow::Result<arrow::MemoryPool*> backend = Backend(named);
+  // An unknown or missing backend: the default pool, as Arrow does for its own variable.
+  if (!backend.ok() || *backend == fallback) return fallback;
+  return new CountingPool(*backend, fallback);  // never freed: buffers may outlive main()
 }
 
 }  // namespace
@@ -70,6 +78,5 @@ arrow::MemoryPool* OperationPool() {
   static arrow::MemoryPool* const pool = ChoosePool();
   return pool;
 }
-
 
 }  // namespace fsspeckit::memory

@@ -14,13 +14,12 @@ namespace {
 
 constexpr int64_t MiB(int64_t n) { return n * kBytesInMiB; }
 
-TEST(OperationPoolTest, IsJemallocUnlessTheProcessNamedItsAllocator) {
-  const char* named = std::getenv("ARROW_DEFAULT_MEMORY_POOL");
-  arrow::MemoryPool* jemalloc = nullptr;
-  if ((named && *named) || !arrow::jemalloc_memory_pool(&jemalloc).ok()) {
+TEST(OperationPoolTest, IsTheDefaultPoolUnlessAnotherIsNamed) {
+  const char* named = std::getenv(kOperationPoolVariable);
+  if (!named || !*named) {
     EXPECT_EQ(OperationPool(), arrow::default_memory_pool());
-  } else {
-    EXPECT_EQ(OperationPool()->backend_name(), "jemalloc");
+  } else if (OperationPool() != arrow::default_memory_pool()) {
+    EXPECT_EQ(OperationPool()->backend_name(), named);
   }
 }
 
