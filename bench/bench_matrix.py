@@ -286,9 +286,10 @@ source = pq.read_table(SOURCE)
 import resource
 
 def begin():
-    global cpu_start
+    global cpu_start, faults_start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_start = usage.ru_utime + usage.ru_stime
+    faults_start = usage.ru_minflt
     return time.perf_counter()
 
 def report(seconds, pool_mb=float("nan")):
@@ -298,7 +299,9 @@ def report(seconds, pool_mb=float("nan")):
     # benchmark's process as well, whose image the child starts from until exec.
     with open("/proc/self/status") as status:
         hwm_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(seconds, pool_mb, hwm_kib / 1024, cpu_s)
+    # Pages first touched (or touched again after an allocator gave them back): a fresh
+    # process's cost that the load of other processes does not change.
+    print(seconds, pool_mb, hwm_kib / 1024, cpu_s, usage.ru_minflt - faults_start)
 """
 
 OURS = SETUP + """
@@ -442,11 +445,11 @@ def run(name, python, code, dataset, source, budget_mb, extra):
     if proc.returncode != 0:
         shutil.rmtree(work, ignore_errors=True)
         return {"error": (err.strip().splitlines() or ["exit " + str(status)])[-1][:200]}
-    seconds, pool_mb, rss_mb, cpu_s = out.strip().splitlines()[-1].split()
+    seconds, pool_mb, rss_mb, cpu_s, faults = out.strip().splitlines()[-1].split()
     check = subprocess.run([sys.executable, "-c", CHECK, str(work), kind], capture_output=True,
                            text=True, check=True).stdout.split()
     shutil.rmtree(work, ignore_errors=True)
-    return {"s": float(seconds), "pool_mb": float(pool_mb), "rss_mb": float(rss_mb), "cpu_s": float(cpu_s),
+    return {"s": float(seconds), "pool_mb": float(pool_mb), "rss_mb": float(rss_mb), "cpu_s": float(cpu_s), "faults": int(faults),
             "check": [int(c) for c in check]}
 
 # ---------------------------------------------------------------- the run

@@ -5,6 +5,8 @@
 #include <arrow/util/config.h>
 #include <nanobind/nanobind.h>
 
+#include "fsspeckit/memory/operation_pool.h"
+
 #include "arrow_stream.h"
 #include "errors.h"
 #include "init.h"
@@ -26,6 +28,8 @@ NB_MODULE(_core, m) {
   // Since Arrow 21 most kernels are registered only by this call.
   fsspeckit::python::ThrowIfError(arrow::compute::Initialize());
   arrow::dataset::internal::Initialize();
+  // Chosen once, before any operation's threads run.
+  (void)fsspeckit::memory::OperationPool();
 
   m.attr("ARROW_VERSION") = ARROW_VERSION_STRING;
   m.attr("PYARROW_BUILD_VERSION") = FSSPECKIT_PYARROW_VERSION;

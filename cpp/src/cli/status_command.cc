@@ -12,6 +12,7 @@
 #include "fsspeckit/memory/byte_text.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/perf/html_report.h"
+#include "fsspeckit/memory/operation_pool.h"
 
 namespace fsspeckit::cli {
 namespace {
@@ -57,7 +58,7 @@ void PrintReport(const MemorySnapshot& s, PressureLevel level, const MemoryLimit
                  Percent(double(s.pool_bytes) / double(limits.max_pool_bytes)) + ")",
              46)
       << LevelTag(memory::UsageLevel(s.pool_bytes, limits.max_pool_bytes)) << "  ["
-      << arrow::default_memory_pool()->backend_name() << "]\n";
+      << memory::OperationPool()->backend_name() << "]\n";
 
   out << "  " << Pad("Process RSS", 18);
   if (!s.system.rss_bytes) {

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include <arrow/filesystem/localfs.h>
+#include <arrow/io/interfaces.h>
 
+#include "fsspeckit/memory/operation_pool.h"
 #include "io/retry_internal.h"
 
 namespace fsspeckit::io {
@@ -74,7 +76,11 @@ arrow::Result<Location> ResolveLocation(std::shared_ptr<arrow::fs::FileSystem> f
   }
   if (scheme.empty()) {
     ARROW_ASSIGN_OR_RAISE(std::string path, AbsoluteLocal(uri_or_path));
-    return Location{std::make_shared<arrow::fs::LocalFileSystem>(), std::move(path)};
+    // Files read from the operation pool: their bytes count with the operation's.
+    return Location{std::make_shared<arrow::fs::LocalFileSystem>(
+                        arrow::fs::LocalFileSystemOptions::Defaults(),
+                        arrow::io::IOContext(memory::OperationPool())),
+                    std::move(path)};
   }
   if (std::find(kArrowSchemes.begin(), kArrowSchemes.end(), scheme) == kArrowSchemes.end()) {
     return PathError(arrow::StatusCode::Invalid,

@@ -1,5 +1,6 @@
 // fsspeckit: writing a Parquet dataset folder (append or overwrite), all or nothing.
 #include "fsspeckit/io/write_dataset.h"
+#include "fsspeckit/memory/operation_pool.h"
 #include "io/write_files_internal.h"
 
 #include <algorithm>
@@ -147,11 +148,12 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
       format->DefaultWriteOptions());
   int64_t row_group_rows = options.row_group_size.value_or(kDefaultRowGroupSize);
   if (options.max_rows_per_file) row_group_rows = std::min(row_group_rows, *options.max_rows_per_file);
-  // Always the default pool: Arrow's dataset writer destroys its file writers (and frees
-  // their buffers) in callbacks on its own threads after Write() has returned, so a pool
-  // owned by the caller (a merge's capped pool) could be gone by then (seen: a segfault in
-  // PoolBuffer::~PoolBuffer on an Arrow thread, in a later, unrelated read).
-  arrow::MemoryPool* pool = arrow::default_memory_pool();
+  // Always a pool that lives as long as the process: Arrow's dataset writer destroys its
+  // file writers (and frees their buffers) in callbacks on its own threads after Write()
+  // has returned, so a pool owned by the caller (a merge's capped pool) could be gone by
+  // then (seen: a segfault in PoolBuffer::~PoolBuffer on an Arrow thread, in a later,
+  // unrelated read).
+  arrow::MemoryPool* pool = memory::OperationPool();
   file_options->writer_properties = parquet::WriterProperties::Builder()
                                         .memory_pool(pool)
                                         ->compression(codec)

@@ -3,11 +3,13 @@
 
 #include <arrow/memory_pool.h>
 
+#include "fsspeckit/memory/operation_pool.h"
+
 namespace fsspeckit::memory {
 
 Budget::Budget(const MemoryLimits& limits, std::shared_ptr<MemoryMonitor> monitor)
     : limits_(limits),
-      pool_(std::make_unique<CappedMemoryPool>(arrow::default_memory_pool(), limits.max_pool_bytes)),
+      pool_(std::make_unique<CappedMemoryPool>(OperationPool(), limits.max_pool_bytes)),
       monitor_(std::move(monitor)) {}
 
 arrow::Result<std::shared_ptr<Budget>> Budget::Make(const MemoryLimits& limits,

@@ -7,6 +7,7 @@
 
 #include "fsspeckit/log/log.h"
 #include "fsspeckit/memory/steady_clock.h"
+#include "fsspeckit/memory/operation_pool.h"
 
 namespace fsspeckit::memory {
 DegradationLadder::DegradationLadder(std::shared_ptr<MemoryMonitor> monitor,
@@ -15,7 +16,7 @@ DegradationLadder::DegradationLadder(std::shared_ptr<MemoryMonitor> monitor,
       options_(std::move(options)),
       floor_rows_(std::min(options_.min_chunk_size_rows, options_.requested_chunk_size_rows)),
       chunk_size_rows_(options_.requested_chunk_size_rows) {
-  if (!options_.pool) options_.pool = arrow::default_memory_pool();
+  if (!options_.pool) options_.pool = OperationPool();
   if (options_.observer) options_.observer->OnChunkSize(chunk_size_rows_, false);
 }
 

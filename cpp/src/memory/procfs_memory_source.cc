@@ -12,6 +12,7 @@
 #include "memory/cgroup_internal.h"
 #include "memory/psi_internal.h"
 #include "fsspeckit/memory/steady_clock.h"
+#include "fsspeckit/memory/operation_pool.h"
 #include "proc_file_internal.h"
 
 namespace fsspeckit::memory {
@@ -53,7 +54,7 @@ std::unique_ptr<ProcfsMemorySource> ProcfsMemorySource::Open(
   }
   long page = ::sysconf(_SC_PAGESIZE);
   if (page > 0) files->page_bytes = page;
-  arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
+  arrow::MemoryPool* pool = options.pool ? options.pool : OperationPool();
   return std::unique_ptr<ProcfsMemorySource>(
       new ProcfsMemorySource(pool, std::move(files), options.slow_refresh_ms));
 }

@@ -1,4 +1,5 @@
 #include "fsspeckit/memory/procfs_memory_source.h"
+#include "fsspeckit/memory/operation_pool.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -120,7 +121,7 @@ TEST(ProcfsMemorySourceTest, RealProcfsTracksRealAllocations) {
                        arrow::AllocateBuffer(MiB(64)));
   std::memset(buffer->mutable_data(), 1, buffer->size());  // touch every page
   EXPECT_EQ(source->ReadPoolBytes() - pool_before, MiB(64));
-  EXPECT_EQ(source->ReadPoolBytes(), arrow::default_memory_pool()->bytes_allocated());
+  EXPECT_EQ(source->ReadPoolBytes(), OperationPool()->bytes_allocated());
   SystemReadings after = source->ReadSystem();
   // RSS counters are batched per CPU, so allow slack; 64 MiB touched must show.
   EXPECT_GT(*after.rss_bytes - *before.rss_bytes, MiB(48));

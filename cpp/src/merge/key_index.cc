@@ -402,8 +402,8 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::LookupAscending(con
   for (int64_t i = 1; i < n; ++i) {
     if (values[i] < values[i - 1]) return nullptr;
   }
-  ARROW_ASSIGN_OR_RAISE(auto out_ids, arrow::AllocateBuffer(n * sizeof(uint32_t)));
-  ARROW_ASSIGN_OR_RAISE(auto validity, arrow::AllocateEmptyBitmap(n));
+  ARROW_ASSIGN_OR_RAISE(auto out_ids, arrow::AllocateBuffer(n * sizeof(uint32_t), context_->memory_pool()));
+  ARROW_ASSIGN_OR_RAISE(auto validity, arrow::AllocateEmptyBitmap(n, context_->memory_pool()));
   auto* out = reinterpret_cast<uint32_t*>(out_ids->mutable_data());
   uint8_t* valid = validity->mutable_data();
   const int64_t* source = reinterpret_cast<const int64_t*>(sorted_keys_->data());
@@ -460,7 +460,7 @@ arrow::Result<std::shared_ptr<arrow::UInt32Array>> KeyIndex::Lookup(const arrow:
   }
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::UInt32Array> ids, LookupCanonical(std::move(keys), batch.num_rows()));
   if (!unmatchable) return ids;
-  ARROW_ASSIGN_OR_RAISE(auto validity, arrow::AllocateEmptyBitmap(ids->offset() + ids->length()));
+  ARROW_ASSIGN_OR_RAISE(auto validity, arrow::AllocateEmptyBitmap(ids->offset() + ids->length(), context_->memory_pool()));
   return WithoutRows(*ids, static_cast<const arrow::BooleanArray&>(*unmatchable),
                      std::move(validity));
 }

@@ -394,6 +394,9 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
     if (!file.planned_keys.empty()) {
       state->source->planned_keys[file.path] = std::move(file.planned_keys);
     }
+    if (!stage_source && rewrites && file.matched_rows > 0) {
+      state->source->planned_footers[file.path] = {file.metadata, file.schema->metadata()};
+    }
   }
   if (rewrites) {
     for (uint8_t matched : found.key_matched) plan.updated += matched ? 1 : 0;

@@ -25,7 +25,9 @@ namespace fsspeckit::merge {
 /// the task's order (`routed`, read back from the staged source elsewhere). `keys`
 /// indexes `rows` for rewrites. In the driver, `planned_keys` holds the key columns the
 /// plan read, by file path: each rewrite takes its file's row groups out of it (only
-/// its own entry, so rewrites on several threads never touch the same one).
+/// its own entry, so rewrites on several threads never touch the same one), and
+/// `planned_footers` the footers it parsed of the files to rewrite, taken the same way:
+/// a merge touching 2,000 small files parsed each footer twice (a tenth of its time).
 struct TaskSource {
   SourceRows rows;
   std::shared_ptr<KeyIndex> keys;
@@ -33,6 +35,7 @@ struct TaskSource {
   /// Routed: where the task's MergeTask::appended_rows are in `rows` (after its own).
   std::vector<int64_t> appended_rows;
   std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
+  std::map<std::string, PlannedFooter> planned_footers;
   /// A spilled merge's rewrite: its replacing rows row group by row group (`rows` and
   /// `keys` are then empty and only name the columns).
   LoadReplacingRows load_replacing;

@@ -26,6 +26,12 @@ struct PlannedKeys {
   std::shared_ptr<arrow::UInt32Array> ids;  ///< per row, its key's id; null: no source key
 };
 
+/// A file's footer as the plan parsed it, and the key-value metadata of its Arrow schema.
+struct PlannedFooter {
+  std::shared_ptr<parquet::FileMetaData> metadata;
+  std::shared_ptr<const arrow::KeyValueMetadata> schema_metadata;
+};
+
 struct TargetFile {
   std::string path;
   std::shared_ptr<parquet::FileMetaData> metadata;

@@ -24,6 +24,7 @@
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
+#include "fsspeckit/memory/operation_pool.h"
 #include "merge/dataset_schema_internal.h"
 #include "merge/target_scan_internal.h"
 #include "merge/planned_merge_internal.h"
@@ -60,6 +61,20 @@ int64_t LargestRowGroupRows(const parquet::FileMetaData& metadata) {
   return rows;
 }
 
+// A column chunk is read through a buffer this large at most: its whole length when
+// shorter (a small file's chunks are a few KiB; 2,000 such files took 1 MiB each).
+int64_t ReadBufferBytes(const parquet::FileMetaData& metadata) {
+  constexpr int64_t kMaxBytes = int64_t{1} << 20, kMinBytes = int64_t{4} << 10;
+  int64_t largest = kMinBytes;
+  for (int rg = 0; rg < metadata.num_row_groups() && largest < kMaxBytes; ++rg) {
+    auto row_group = metadata.RowGroup(rg);
+    for (int c = 0; c < row_group->num_columns(); ++c) {
+      largest = std::max(largest, row_group->ColumnChunk(c)->total_compressed_size());
+    }
+  }
+  return std::min(largest, kMaxBytes);
+}
+
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
     std::shared_ptr<arrow::io::RandomAccessFile> input, const TargetFile& file,
     arrow::MemoryPool* pool, int64_t rows_per_read, bool use_threads) {
@@ -72,7 +87,7 @@ arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenTarget(
   // read whole, they would be allocated by the file, outside the merge's budget.
   parquet::ReaderProperties reader_properties(pool);
   reader_properties.enable_buffered_stream();
-  reader_properties.set_buffer_size(int64_t{1} << 20);
+  reader_properties.set_buffer_size(ReadBufferBytes(*file.metadata));
   ARROW_RETURN_NOT_OK(builder.Open(input, reader_properties, file.metadata));
   builder.memory_pool(pool);
   builder.properties(properties);
@@ -200,8 +215,10 @@ class GatherReader : public arrow::RecordBatchReader {
 
 // The file as the task finds it, checked against the plan: a file changed since the
 // plan (another writer, without the lock) must not be rewritten from stale row groups.
+// `footer`: the footer the plan parsed (in the driver), else null: read again.
 arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan& plan,
                                           const std::string& path, const std::vector<int>& row_groups,
+                                          const PlannedFooter* footer,
                                           std::shared_ptr<arrow::io::RandomAccessFile>& input) {
   TargetFile file;
   file.path = path;
@@ -221,6 +238,11 @@ arrow::Result<TargetFile> OpenPlannedFile(arrow::fs::FileSystem& fs, const Plan&
   if (planned == plan.files.end() || planned->size_bytes != file.size_bytes) {
     return arrow::Status::IOError("'", file.path, "' changed after the merge was planned; run "
                                   "the merge again");
+  }
+  if (footer && footer->metadata) {  // the same size as planned: the same file
+    file.metadata = footer->metadata;
+    file.schema = arrow::schema(plan.schema->fields(), footer->schema_metadata);
+    return file;
   }
   ARROW_ASSIGN_OR_RAISE(file.metadata, io::ReadFooter(input, file.path));
   std::shared_ptr<arrow::Schema> stored;
@@ -353,8 +375,12 @@ struct OpenedFile {
 arrow::Result<std::unique_ptr<OpenedFile>> OpenForRewrite(TaskRun& run, const std::string& path,
                                                           const std::vector<int>& row_groups) {
   auto opened = std::make_unique<OpenedFile>();
-  ARROW_ASSIGN_OR_RAISE(opened->file,
-                        OpenPlannedFile(*run.fs, run.plan, path, row_groups, opened->input));
+  auto footer = run.source.planned_footers.find(path);
+  ARROW_ASSIGN_OR_RAISE(
+      opened->file,
+      OpenPlannedFile(*run.fs, run.plan, path, row_groups,
+                      footer == run.source.planned_footers.end() ? nullptr : &footer->second,
+                      opened->input));
   const int64_t rows_per_read = RowsPerRead(opened->file, run.plan.source_row_bytes, run.pool);
   ARROW_ASSIGN_OR_RAISE(opened->reader, OpenTarget(opened->input, opened->file, &run.pool,
                                                    rows_per_read, run.decode_in_parallel));
@@ -368,10 +394,12 @@ arrow::Result<std::unique_ptr<OpenedFile>> OpenForRewrite(TaskRun& run, const st
   return opened;
 }
 
-// The planned keys of `path` not used by its rewrite: freed.
+// The planned keys of `path` not used by its rewrite, and its footer: freed.
 void FreePlannedKeys(TaskRun& run, const std::string& path) {
   auto planned = run.source.planned_keys.find(path);
   if (planned != run.source.planned_keys.end()) planned->second.clear();
+  auto footer = run.source.planned_footers.find(path);
+  if (footer != run.source.planned_footers.end()) footer->second = PlannedFooter{};
 }
 
 // The rows of a task's files one after the other (its own, then the joined ones: see
@@ -519,9 +547,9 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   const std::vector<int64_t>& rows = run.source.routed ? routed : run.task.source_rows;
   // Arrow's dataset writer (partitioned inserts) frees what it was given on its own
   // threads after it returns, possibly after this merge and its capped pool are gone: its
-  // rows come from the default pool, which counts against the budget but is not capped.
-  arrow::MemoryPool* pool =
-      plan.partition_by.empty() ? static_cast<arrow::MemoryPool*>(&run.pool) : arrow::default_memory_pool();
+  // rows come from the operation pool, which counts against the budget but is not capped.
+  arrow::MemoryPool* pool = plan.partition_by.empty() ? static_cast<arrow::MemoryPool*>(&run.pool)
+                                                      : memory::OperationPool();
   std::shared_ptr<arrow::RecordBatchReader> reader;
   const bool inserted_spilled = spilled != nullptr;
   int64_t inserted = static_cast<int64_t>(rows.size());

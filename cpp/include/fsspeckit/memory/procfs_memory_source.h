@@ -17,8 +17,8 @@ namespace fsspeckit::memory {
 inline constexpr int64_t kDefaultSlowRefreshMs = 1000;
 
 struct ProcfsMemorySourceOptions {
-  /// The pool to watch; nullptr means arrow::default_memory_pool(), which is the pool
-  /// pyarrow reports through pa.total_allocated_bytes().
+  /// The pool to watch; nullptr means OperationPool(), which counts the pool pyarrow
+  /// reports through pa.total_allocated_bytes() and the one operations allocate from.
   arrow::MemoryPool* pool = nullptr;
   /// Where procfs is mounted; tests point this at a fixture tree.
   std::string proc_root = "/proc";
