@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from fsspeckit._executors import resolve_executor
 from fsspeckit import _core
 from fsspeckit._filesystems import resolve
 
@@ -669,7 +670,7 @@ def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *, progress_call
     if native is None:
         raise TypeError(f"plan must come from a plan_parquet_* method or "
                         f"MaintenancePlan.from_dict/from_json, got {type(plan).__name__}")
-    runner = _executor(executor)
+    runner = resolve_executor(executor, "maintain")
     if progress_callback is not None and not callable(progress_callback):
         raise TypeError("progress_callback must be callable or None")
     if runner is None:
@@ -679,23 +680,6 @@ def execute_maintenance_plan(filesystem, plan: MaintenancePlan, *, progress_call
     else:
         raw = runner.maintain(native, filesystem, progress_callback)
     return _result(plan, raw)
-
-
-def _executor(executor):
-    """None for the local executor, else an object with .maintain() (RayExecutor)."""
-    if executor is None or executor == "local":
-        return None
-    if executor == "ray":
-        from fsspeckit.distributed import RayExecutor
-
-        return RayExecutor()
-    if isinstance(executor, str):
-        raise ValueError(f"executor must be 'local', 'ray' or an executor object such as "
-                         f"fsspeckit.distributed.RayExecutor(), got: {executor!r}")
-    if not callable(getattr(executor, "maintain", None)):
-        raise TypeError(f"executor must be 'local', 'ray' or an executor object with a "
-                        f"maintain() method, got {type(executor).__name__}")
-    return executor
 
 
 def _result(plan: MaintenancePlan, raw: dict) -> MaintenanceResult:

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from fsspeckit._executors import resolve_executor
 from fsspeckit import _core, _fs_bridge
 from fsspeckit._core import DEFAULTS as _DEFAULTS, DatasetError, DatasetPathError
 import gc
@@ -104,23 +105,6 @@ def _merge_source(data, filesystem, max_memory_mb):
     if isinstance(data, ds.Dataset):
         return data.scanner(batch_readahead=0, fragment_readahead=0).to_reader()
     return _stream(data)
-
-
-def _executor(executor):
-    """None for the local executor, else an object with .merge() (RayExecutor)."""
-    if executor is None or executor == "local":
-        return None
-    if executor == "ray":
-        from fsspeckit.distributed import RayExecutor
-
-        return RayExecutor()
-    if isinstance(executor, str):
-        raise ValueError(f"executor must be 'local', 'ray' or an executor object such as "
-                         f"fsspeckit.distributed.RayExecutor(), got: {executor!r}")
-    if not callable(getattr(executor, "merge", None)):
-        raise TypeError(f"executor must be 'local', 'ray' or an executor object with a merge() "
-                        f"method, got {type(executor).__name__}")
-    return executor
 
 
 def _merge_result(raw: dict) -> MergeResult:
@@ -248,7 +232,7 @@ class PyarrowDatasetIO(MaintenanceMethods):
             merge_max_process_memory_mb=merge_max_process_memory_mb,
             merge_min_system_available_mb=merge_min_system_available_mb, collect=gc.collect,
             single_writer=single_writer, durable=durable)
-        runner = _executor(executor)
+        runner = resolve_executor(executor, "merge")
         if runner is not None:
             source = _merge_source(data, self._filesystem, merge_max_memory_mb)
             raw = runner.merge(source, path, self._filesystem, arguments,
