@@ -122,6 +122,23 @@ def test_a_hive_file_whose_keys_fall_back_after_1024_rows_merges_exactly(tmp_pat
     assert (result.updated, result.inserted) == (11, 16)  # the even ids are the file's
 
 
+def test_an_update_into_a_file_whose_keys_fall_back_after_1024_rows_replaces_the_right_rows(tmp_path):
+    # The same layout unpartitioned, as an update: the wrong ids once replaced key 334's
+    # row with source key 313's (not in the dataset) and lost 334's update (09c24f1 and
+    # before: rows lost and keys written that the update must not insert).
+    ids = list(range(0, 2049, 2)) + list(range(2020, 2219, 2))
+    pq.write_table(pa.table({"id": pa.array(ids, pa.int64()), "value": [-i for i in ids]}),
+                   tmp_path / "part-0.parquet")
+    source_ids = [1557, 603, 512, 1396, 469, 1548, 313, 916, 334, 1092, 1494, 1210, 2188, 468,
+                  1875, 1135, 441, 187, 1211, 50, 59, 375, 1693, 471, 163, 2220, 2221]
+    source = pa.table({"id": pa.array(source_ids, pa.int64()), "value": source_ids})
+    target = [{"id": i, "value": -i} for i in ids]
+    result = PyarrowDatasetIO().merge(source, str(tmp_path), "update", "id")
+    assert read_rows(tmp_path, ["id", "value"]) == expected_rows(target, source.to_pylist(),
+                                                                 ["id"], "update", ["id", "value"])
+    assert (result.updated, result.inserted) == (11, 0)
+
+
 def test_null_nan_and_composite_keys(tmp_path):
     schema = pa.schema([("a", pa.string()), ("b", pa.float64()), ("v", pa.int64())])
     target = [{"a": "x", "b": 1.0, "v": 1}, {"a": None, "b": 1.0, "v": 2},
