@@ -139,6 +139,23 @@ def test_an_update_into_a_file_whose_keys_fall_back_after_1024_rows_replaces_the
     assert (result.updated, result.inserted) == (11, 0)
 
 
+def test_an_upsert_beside_such_a_file_leaves_each_key_once(tmp_path):
+    # A second file holds source keys 313 and 441: the wrong ids once wrote them into the
+    # first file as well (09c24f1 and before: both keys twice after the upsert).
+    ids = list(range(0, 2049, 2)) + list(range(1001, 1200, 2))  # then odd keys, lower
+    pq.write_table(pa.table({"id": pa.array(ids, pa.int64()), "value": [-i for i in ids]}),
+                   tmp_path / "a.parquet")
+    pq.write_table(pa.table({"id": pa.array([313, 441], pa.int64()), "value": [-313, -441]}),
+                   tmp_path / "b.parquet")
+    source_ids = [1557, 603, 512, 1396, 469, 1548, 313, 916, 334, 1092, 1494, 1210, 2188, 468,
+                  1875, 1135, 441, 187, 1211, 50, 59, 375, 1693, 471, 163, 2220, 2221]
+    source = pa.table({"id": pa.array(source_ids, pa.int64()), "value": source_ids})
+    target = [{"id": i, "value": -i} for i in ids + [313, 441]]
+    PyarrowDatasetIO().merge(source, str(tmp_path), "upsert", "id")
+    assert read_rows(tmp_path, ["id", "value"]) == expected_rows(target, source.to_pylist(),
+                                                                 ["id"], "upsert", ["id", "value"])
+
+
 def test_null_nan_and_composite_keys(tmp_path):
     schema = pa.schema([("a", pa.string()), ("b", pa.float64()), ("v", pa.int64())])
     target = [{"a": "x", "b": 1.0, "v": 1}, {"a": None, "b": 1.0, "v": 2},
