@@ -51,22 +51,16 @@ std::vector<std::vector<SourcePart>> GroupIntoPasses(const std::vector<SourcePar
 }
 
 // The rows one pass writes for the tasks: gathered from the pass's parts in batches of
-// `batch_rows` (sized to the pass's share), appended to the pass's Arrow IPC file.
+// `batch_rows` (sized to the pass's share), appended to the pass's spill file.
 class PassOutput {
  public:
   static arrow::Result<PassOutput> Open(arrow::fs::FileSystem& fs, const std::string& dir,
                                         int pass, std::shared_ptr<arrow::Table> rows,
                                         size_t batch_rows, arrow::MemoryPool* pool) {
-    PassOutput output(dir, pass, batch_rows, pool);
-    ARROW_ASSIGN_OR_RAISE(output.rows_, SourceRows::Make(rows));
-    auto options = arrow::ipc::IpcWriteOptions::Defaults();
-    options.memory_pool = pool;
-    arrow::Status opened = [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(output.out_, fs.OpenOutputStream(PassPath(dir, pass)));
-      return arrow::ipc::MakeFileWriter(output.out_, rows->schema(), options).Value(&output.writer_);
-    }();
-    ARROW_RETURN_NOT_OK(SpillWriteError(opened, dir));
-    return output;
+    ARROW_ASSIGN_OR_RAISE(SourceRows source, SourceRows::Make(rows));
+    auto file = SpillFileWriter::Open(fs, PassPath(dir, pass), rows->schema(), pool);
+    ARROW_RETURN_NOT_OK(SpillWriteError(file.status(), dir));
+    return PassOutput(dir, pass, batch_rows, pool, std::move(source), std::move(*file));
   }
 
   // The rows `winning` (source rows of the pass) in the source's order, as pieces.
@@ -76,36 +70,32 @@ class PassOutput {
       std::vector<int64_t> some(winning.begin() + at,
                                 winning.begin() + std::min(winning.size(), at + batch_rows_));
       ARROW_ASSIGN_OR_RAISE(auto batch, rows_.Gather(some, pool_));
-      ARROW_RETURN_NOT_OK(SpillWriteError(writer_->WriteRecordBatch(*batch), dir_));
-      pieces.push_back({pass_, batches_++, batch->num_rows()});
+      auto number = file_.Write(*batch);
+      ARROW_RETURN_NOT_OK(SpillWriteError(number.status(), dir_));
+      pieces.push_back({pass_, *number, batch->num_rows()});
     }
     return arrow::Status::OK();
   }
 
   // The bytes written.
   arrow::Result<int64_t> Close() {
-    arrow::Result<int64_t> bytes = [&]() -> arrow::Result<int64_t> {
-      ARROW_RETURN_NOT_OK(writer_->Close());
-      ARROW_ASSIGN_OR_RAISE(int64_t written, out_->Tell());
-      ARROW_RETURN_NOT_OK(out_->Close());
-      return written;
-    }();
+    auto bytes = file_.Close();
     ARROW_RETURN_NOT_OK(SpillWriteError(bytes.status(), dir_));
     return bytes;
   }
 
  private:
-  PassOutput(std::string dir, int pass, size_t batch_rows, arrow::MemoryPool* pool)
-      : dir_(std::move(dir)), pass_(pass), batch_rows_(batch_rows), pool_(pool) {}
+  PassOutput(std::string dir, int pass, size_t batch_rows, arrow::MemoryPool* pool,
+             SourceRows rows, SpillFileWriter file)
+      : dir_(std::move(dir)), pass_(pass), batch_rows_(batch_rows), pool_(pool),
+        rows_(std::move(rows)), file_(std::move(file)) {}
 
   std::string dir_;
   int pass_;
   size_t batch_rows_;
   arrow::MemoryPool* pool_;
   SourceRows rows_;
-  std::shared_ptr<arrow::io::OutputStream> out_;
-  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
-  int batches_ = 0;
+  SpillFileWriter file_;
 };
 
 // One pass: the parts' keys matched against the dataset; the winning rows of keys found
@@ -257,9 +247,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakeSpilledPlan(
     plan.spill_files.push_back(PassPath(spill_dir, static_cast<int>(pass)));
     ARROW_RETURN_NOT_OK(ScanPass(*state, passes[pass], static_cast<int>(pass), pass_bytes,
                                  spill_dir, matches));
-    for (const SourcePart& part : passes[pass]) {
-      ARROW_RETURN_NOT_OK(state->location.filesystem->DeleteFile(part.path));
-    }
+    ARROW_RETURN_NOT_OK(DeleteParts(*state->location.filesystem, passes[pass]));
     ARROW_RETURN_NOT_OK(io::CheckNotStopped(state->options.stop, "merge"));
   }
   if (matches.files.empty() && state->options.strategy == Strategy::kUpdate) {

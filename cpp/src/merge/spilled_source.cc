@@ -151,10 +151,6 @@ class PartWriters {
       : fs_(fs), dir_(prefix.substr(0, prefix.rfind('/'))), prefix_(std::move(prefix)), schema_(std::move(schema)),
         partitioner_(std::move(partitioner)), flush_bytes_(flush_bytes), pool_(pool),
         parts_(partitioner_.fanout) {
-    options_.memory_pool = pool;
-    if (!io::IsLocalDisk(fs)) {  // a round trip costs more than compressing
-      options_.codec = arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME).ValueOrDie();
-    }
   }
 
   arrow::Status Add(const std::shared_ptr<arrow::RecordBatch>& batch) {
@@ -191,40 +187,51 @@ class PartWriters {
     for (size_t p = 0; p < parts_.size(); ++p) {
       ARROW_RETURN_NOT_OK(Flush(p));
       Part& part = parts_[p];
-      if (!part.writer) continue;
-      ARROW_RETURN_NOT_OK(part.writer->Close());
-      ARROW_ASSIGN_OR_RAISE(int64_t written, part.out->Tell());
-      ARROW_RETURN_NOT_OK(part.out->Close());
-      bytes_written += written;
-      out.push_back(part.info);
+      if (part.writer) {
+        ARROW_ASSIGN_OR_RAISE(int64_t written, part.writer->Close());
+        part.written_bytes += written;
+      }
+      bytes_written += part.written_bytes;
+      if (!part.info.files.empty()) out.push_back(part.info);
     }
     return out;
   }
 
   struct Part {
     SourcePart info;
-    std::shared_ptr<arrow::io::OutputStream> out;
-    std::shared_ptr<arrow::ipc::RecordBatchWriter> writer;
+    std::optional<SpillFileWriter> writer;  // a local disk's one file, open until Finish
     std::vector<std::shared_ptr<arrow::RecordBatch>> buffered;
     int64_t buffered_bytes = 0;
+    int64_t written_bytes = 0;  // of closed files
   };
 
   arrow::Status Flush(size_t p) {
     Part& part = parts_[p];
     if (part.buffered.empty()) return arrow::Status::OK();
-    if (!part.writer) {
-      char number[16];  // zero-padded: paths sort as the parts' ranges do
+    if (part.info.name.empty()) {
+      char number[16];  // zero-padded: names sort as the parts' ranges do
       std::snprintf(number, sizeof(number), "%03zu", p);
-      part.info.path = prefix_ + number + ".arrow";
-      ARROW_ASSIGN_OR_RAISE(part.out, fs_.OpenOutputStream(part.info.path));
-      ARROW_ASSIGN_OR_RAISE(part.writer, arrow::ipc::MakeFileWriter(part.out, schema_, options_));
+      part.info.name = prefix_ + number;
     }
     // Written as one batch: parts read back in few chunks.
     ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(schema_, part.buffered));
     ARROW_ASSIGN_OR_RAISE(auto batch, table->CombineChunksToBatch(pool_));
     part.buffered.clear();
     part.buffered_bytes = 0;
-    return part.writer->WriteRecordBatch(*batch);
+    if (!io::IsLocalDisk(fs_)) {  // an object of its own, written whole
+      const std::string path = part.info.name + "." + std::to_string(part.info.files.size()) + ".arrow";
+      ARROW_ASSIGN_OR_RAISE(SpillFileWriter file, SpillFileWriter::Open(fs_, path, schema_, pool_));
+      ARROW_RETURN_NOT_OK(file.Write(*batch).status());
+      ARROW_ASSIGN_OR_RAISE(int64_t written, file.Close());
+      part.written_bytes += written;
+      part.info.files.push_back(path);
+      return arrow::Status::OK();
+    }
+    if (!part.writer) {
+      part.info.files.push_back(part.info.name + ".arrow");
+      ARROW_ASSIGN_OR_RAISE(part.writer, SpillFileWriter::Open(fs_, part.info.files.back(), schema_, pool_));
+    }
+    return part.writer->Write(*batch).status();
   }
 
   arrow::fs::FileSystem& fs_;
@@ -234,23 +241,48 @@ class PartWriters {
   Partitioner partitioner_;
   int64_t flush_bytes_;
   arrow::MemoryPool* pool_;
-  arrow::ipc::IpcWriteOptions options_ = arrow::ipc::IpcWriteOptions::Defaults();
   std::vector<Part> parts_;
 };
-
-arrow::Result<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> OpenPart(
-    arrow::fs::FileSystem& fs, const SourcePart& part, arrow::MemoryPool* pool) {
-  ARROW_ASSIGN_OR_RAISE(auto file, fs.OpenInputFile(part.path));
-  arrow::ipc::IpcReadOptions options = arrow::ipc::IpcReadOptions::Defaults();
-  options.memory_pool = pool;
-  return arrow::ipc::RecordBatchFileReader::Open(file, options);
-}
 
 int64_t FlushBytes(int64_t part_bytes, int fanout) {
   return std::max<int64_t>(int64_t{64} << 10, part_bytes / (4 * fanout));
 }
 
 }  // namespace
+
+arrow::Result<SpillFileWriter> SpillFileWriter::Open(arrow::fs::FileSystem& fs, const std::string& path,
+                                                     const std::shared_ptr<arrow::Schema>& schema,
+                                                     arrow::MemoryPool* pool) {
+  auto options = arrow::ipc::IpcWriteOptions::Defaults();
+  options.memory_pool = pool;
+  if (!io::IsLocalDisk(fs)) {  // a round trip costs more than compressing
+    ARROW_ASSIGN_OR_RAISE(options.codec, arrow::util::Codec::Create(arrow::Compression::LZ4_FRAME));
+  }
+  SpillFileWriter writer;
+  ARROW_ASSIGN_OR_RAISE(writer.out_, fs.OpenOutputStream(path));
+  ARROW_ASSIGN_OR_RAISE(writer.writer_, arrow::ipc::MakeFileWriter(writer.out_, schema, options));
+  return writer;
+}
+
+arrow::Result<int> SpillFileWriter::Write(const arrow::RecordBatch& batch) {
+  ARROW_RETURN_NOT_OK(writer_->WriteRecordBatch(batch));
+  return batches_++;
+}
+
+arrow::Result<int64_t> SpillFileWriter::Close() {
+  ARROW_RETURN_NOT_OK(writer_->Close());
+  ARROW_ASSIGN_OR_RAISE(int64_t bytes, out_->Tell());
+  ARROW_RETURN_NOT_OK(out_->Close());
+  return bytes;
+}
+
+arrow::Result<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> OpenSpillFile(
+    arrow::fs::FileSystem& fs, const std::string& path, arrow::MemoryPool* pool) {
+  ARROW_ASSIGN_OR_RAISE(auto file, fs.OpenInputFile(path));
+  auto options = arrow::ipc::IpcReadOptions::Defaults();
+  options.memory_pool = pool;
+  return arrow::ipc::RecordBatchFileReader::Open(file, options);
+}
 
 arrow::Status SpillWriteError(const arrow::Status& status, const std::string& dir) {
   if (status.ok() || !status.IsIOError()) return status;
@@ -320,24 +352,24 @@ arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchRead
       continue;
     }
     const int fanout = static_cast<int>(std::clamp<int64_t>(2 * (part.bytes / part_bytes + 1), 2, 64));
-    std::string prefix = part.path.substr(0, part.path.size() - 6) + "-";  // without ".arrow"
+    std::string prefix = part.name + "-";
     PartWriters again(fs, prefix, spilled.schema,
                       Partitioner{key_columns, fanout, static_cast<uint64_t>(level), {}},
                       FlushBytes(part_bytes, fanout), pool);
-    {
-      ARROW_ASSIGN_OR_RAISE(auto reader_of_part, OpenPart(fs, part, pool));
+    for (const std::string& path : part.files) {
+      ARROW_ASSIGN_OR_RAISE(auto reader_of_part, OpenSpillFile(fs, path, pool));
       for (int b = 0; b < reader_of_part->num_record_batches(); ++b) {
         ARROW_ASSIGN_OR_RAISE(auto batch, reader_of_part->ReadRecordBatch(b));
         ARROW_RETURN_NOT_OK(again.Add(batch));
       }
     }
     ARROW_ASSIGN_OR_RAISE(std::vector<SourcePart> split, again.Finish(spilled.bytes_written));
-    ARROW_RETURN_NOT_OK(fs.DeleteFile(part.path));
+    ARROW_RETURN_NOT_OK(DeleteParts(fs, {part}));
     for (SourcePart& piece : split) pending.emplace_back(std::move(piece), level + 1);
   }
   // In the order written, so passes and their files come out the same every time.
   std::sort(spilled.parts.begin(), spilled.parts.end(),
-            [](const SourcePart& a, const SourcePart& b) { return a.path < b.path; });
+            [](const SourcePart& a, const SourcePart& b) { return a.name < b.name; });
   return spilled;
 }
 
@@ -347,13 +379,22 @@ arrow::Result<std::shared_ptr<arrow::Table>> ReadParts(arrow::fs::FileSystem& fs
   std::shared_ptr<arrow::Schema> schema;
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
   for (const SourcePart& part : parts) {
-    ARROW_ASSIGN_OR_RAISE(auto reader, OpenPart(fs, part, pool));
-    schema = reader->schema();
-    for (int b = 0; b < reader->num_record_batches(); ++b) {
-      ARROW_ASSIGN_OR_RAISE(batches.emplace_back(), reader->ReadRecordBatch(b));
+    for (const std::string& path : part.files) {
+      ARROW_ASSIGN_OR_RAISE(auto reader, OpenSpillFile(fs, path, pool));
+      schema = reader->schema();
+      for (int b = 0; b < reader->num_record_batches(); ++b) {
+        ARROW_ASSIGN_OR_RAISE(batches.emplace_back(), reader->ReadRecordBatch(b));
+      }
     }
   }
   return arrow::Table::FromRecordBatches(schema, std::move(batches));
+}
+
+arrow::Status DeleteParts(arrow::fs::FileSystem& fs, const std::vector<SourcePart>& parts) {
+  for (const SourcePart& part : parts) {
+    for (const std::string& path : part.files) ARROW_RETURN_NOT_OK(fs.DeleteFile(path));
+  }
+  return arrow::Status::OK();
 }
 
 }  // namespace fsspeckit::merge

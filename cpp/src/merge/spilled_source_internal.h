@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <arrow/filesystem/filesystem.h>
+#include <arrow/ipc/reader.h>
+#include <arrow/ipc/writer.h>
 #include <arrow/memory_pool.h>
 #include <arrow/record_batch.h>
 #include <arrow/result.h>
@@ -31,10 +33,13 @@ struct SourceHead {
 arrow::Result<SourceHead> ReadSourceHead(arrow::RecordBatchReader& reader, int64_t in_memory_bytes,
                                          const memory::CappedMemoryPool& pool);
 
-/// One part of a spilled source (an Arrow IPC file): its rows keep the source's order,
-/// so within a part, as in the whole source, the last row of a key wins.
+/// One part of a spilled source (Arrow IPC files): its rows keep the source's order, so
+/// within a part, as in the whole source, the last row of a key wins. On an object store
+/// each flush is an object of its own, written whole: a stream left open there would
+/// buffer its upload in memory (Arrow's S3 output stream), one per part.
 struct SourcePart {
-  std::string path;
+  std::string name;                ///< `<dir>/part-NNN[-NNN...]`: sorts as the ranges do
+  std::vector<std::string> files;  ///< one on a local disk; on an object store one a flush
   int64_t rows = 0;
   int64_t bytes = 0;  ///< in memory, as read back
 };
@@ -56,9 +61,34 @@ arrow::Result<SpilledSource> SpillSource(SourceHead head, arrow::RecordBatchRead
                                          const std::vector<std::string>& key_columns,
                                          int64_t part_bytes, arrow::MemoryPool* pool);
 
+/// An Arrow IPC file of spilled rows being written (LZ4 where a round trip costs more
+/// than compressing: off a local disk).
+class SpillFileWriter {
+ public:
+  static arrow::Result<SpillFileWriter> Open(arrow::fs::FileSystem& fs, const std::string& path,
+                                             const std::shared_ptr<arrow::Schema>& schema,
+                                             arrow::MemoryPool* pool);
+  /// The batch's number in the file.
+  arrow::Result<int> Write(const arrow::RecordBatch& batch);
+  /// The bytes written.
+  arrow::Result<int64_t> Close();
+
+ private:
+  std::shared_ptr<arrow::io::OutputStream> out_;
+  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
+  int batches_ = 0;
+};
+
+/// A spilled file read back, its buffers in `pool`.
+arrow::Result<std::shared_ptr<arrow::ipc::RecordBatchFileReader>> OpenSpillFile(
+    arrow::fs::FileSystem& fs, const std::string& path, arrow::MemoryPool* pool);
+
 /// A write to the spill folder `dir` that failed (a full disk, a quota) said as such,
 /// with the folder and what to do; other statuses as they are.
 arrow::Status SpillWriteError(const arrow::Status& status, const std::string& dir);
+
+/// The parts' files removed (a part no longer needed).
+arrow::Status DeleteParts(arrow::fs::FileSystem& fs, const std::vector<SourcePart>& parts);
 
 /// The parts' rows, one after the other, as one table in `pool`.
 arrow::Result<std::shared_ptr<arrow::Table>> ReadParts(arrow::fs::FileSystem& fs,

@@ -103,7 +103,7 @@ TEST(SpilledSourceTest, StringKeysSpillByHashAndLargePartsAreSplitAgain) {
   EXPECT_EQ(run.rows, 100000);
   EXPECT_GT(run.spilled.parts.size(), 16u);
   ExpectEachKeyInOnePart(run);
-  for (const SourcePart& part : run.spilled.parts) EXPECT_LE(part.bytes, part_bytes) << part.path;
+  for (const SourcePart& part : run.spilled.parts) EXPECT_LE(part.bytes, part_bytes) << part.name;
   EXPECT_GT(run.spilled.bytes_written, 0);
 }
 

@@ -12,6 +12,7 @@
 
 #include "fsspeckit/merge/task.h"
 #include "merge/planned_merge_internal.h"
+#include "merge/spilled_source_internal.h"
 
 namespace fsspeckit::merge {
 namespace {
@@ -100,10 +101,7 @@ class SpilledRowsReader : public arrow::RecordBatchReader {
     }
     auto& reader = files_[index];
     if (!reader) {
-      ARROW_ASSIGN_OR_RAISE(auto input, fs_.OpenInputFile(plan_.spill_files[index]));
-      auto options = arrow::ipc::IpcReadOptions::Defaults();
-      options.memory_pool = pool_;
-      ARROW_ASSIGN_OR_RAISE(reader, arrow::ipc::RecordBatchFileReader::Open(input, options));
+      ARROW_ASSIGN_OR_RAISE(reader, OpenSpillFile(fs_, plan_.spill_files[index], pool_));
     }
     return reader;
   }
