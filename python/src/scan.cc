@@ -1,4 +1,5 @@
 // fsspeckit: bindings for chunked scans (process_in_chunks).
+#include <algorithm>
 #include <memory>
 
 #include <arrow/table.h>
@@ -15,6 +16,7 @@
 #include "fsspeckit/io/location.h"
 #include "fsspeckit/memory/memory_monitor.h"
 #include "fsspeckit/scan/chunked_scanner.h"
+#include "fsspeckit/scan/dataset_source.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
 #include "scan/prefetch_source_internal.h"
 #include "init.h"
@@ -142,6 +144,35 @@ void InitScan(nb::module_& m) {
       "optional filter (a serialized Expression), read as scan_parquet reads a folder.");
 
   m.def(
+      "scan_dataset",
+      [](nb::handle dataset, nb::handle filter, nb::handle chunk_size_rows, nb::handle monitor,
+         nb::object progress, bool log_progress, nb::object collect) {
+        scan::ChunkedScanOptions options =
+            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
+                        std::move(collect));
+        auto held = DatasetFromCapsule(dataset);
+        auto predicate = DeserializeExpression(filter);
+        // Batches of at most 128Ki rows, so that a large chunk size never means one
+        // huge batch; read ahead within a quarter of the budget, off at CRITICAL.
+        constexpr int64_t kMaxBatchRows = int64_t{1} << 17;
+        std::unique_ptr<scan::BatchSource> source;
+        {
+          nb::gil_scoped_release nogil;
+          source = ValueOrThrow(scan::MakeDatasetSource(
+              held, std::move(predicate), std::min(options.chunk_size_rows, kMaxBatchRows)));
+        }
+        source = scan::MakePrefetchSource(std::move(source), BudgetBytes(options) / 4);
+        return std::make_unique<ChunkIterator>(
+            ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
+      },
+      nb::arg("dataset"), nb::arg("filter").none(), nb::arg("chunk_size_rows"),
+      nb::arg("monitor"), nb::arg("progress").none(), nb::arg("log_progress"),
+      nb::arg("collect").none(),
+      "Chunks of any other pyarrow.dataset.Dataset (CSV, JSON, ORC, IPC; a _fs_bridge "
+      "dataset capsule) with an optional filter, through Arrow's scanner, read ahead on a "
+      "background thread within a quarter of the budget.");
+
+  m.def(
       "parquet_source",
       [](const std::string& path, nb::handle filesystem, double max_memory_mb) {
         auto fs = FileSystemFromCapsule(filesystem);
@@ -174,24 +205,18 @@ void InitScan(nb::module_& m) {
       "scan_stream",
       [](nb::handle stream, int64_t total_rows, nb::handle chunk_size_rows,
          nb::handle monitor, nb::object progress, bool log_progress,
-         nb::object collect, bool prefetch) {
+         nb::object collect) {
         scan::ChunkedScanOptions options =
             ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
                         std::move(collect));
         auto source = scan::MakeReaderSource(ImportStream(stream), total_rows);
-        if (prefetch) {
-          // A quarter of the budget, as for Parquet row groups; off at CRITICAL.
-          source = scan::MakePrefetchSource(std::move(source), BudgetBytes(options) / 4);
-        }
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
       },
       nb::arg("stream"), nb::arg("total_rows"), nb::arg("chunk_size_rows"), nb::arg("monitor"),
       nb::arg("progress").none(), nb::arg("log_progress"), nb::arg("collect").none(),
-      nb::arg("prefetch") = false,
-      "Chunks of any Arrow C stream; total_rows may be -1 when unknown. prefetch: read "
-      "ahead on a background thread within a quarter of the budget (only for streams "
-      "produced in C++, such as a pyarrow scanner's).");
+      "Chunks of any Arrow C stream (a table, or an object with __arrow_c_stream__, read "
+      "on the caller's thread: it may need the GIL); total_rows may be -1 when unknown.");
 }
 
 }  // namespace fsspeckit::python

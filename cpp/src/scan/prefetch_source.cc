@@ -29,6 +29,7 @@ class PrefetchSource : public BatchSource {
     }
     changed_.notify_all();
     if (worker_.joinable()) worker_.join();  // waits for a read in progress
+    inner_->Close();
   }
 
   std::shared_ptr<arrow::Schema> schema() const override { return inner_->schema(); }

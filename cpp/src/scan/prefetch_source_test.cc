@@ -34,6 +34,8 @@ class CountingSource : public BatchSource {
     return arrow::RecordBatch::Make(schema_, kRowsPerBatch, {array});
   }
   std::atomic<int>& max_ahead() { return max_ahead_; }
+  void Close() override { closed_ = true; }
+  const bool& closed() const { return closed_; }
 
  private:
   std::shared_ptr<arrow::Schema> schema_ = arrow::schema({arrow::field("id", arrow::int64())});
@@ -41,6 +43,7 @@ class CountingSource : public BatchSource {
   int next_ = 0;
   std::atomic<int>& taken_;
   std::atomic<int> max_ahead_{0};
+  bool closed_ = false;
 };
 
 TEST(PrefetchSource, EveryBatchInOrderWithinTheByteBudget) {
@@ -86,6 +89,19 @@ TEST(PrefetchSource, DestroyedMidStreamWithoutReadingTheRest) {
   ASSERT_OK_AND_ASSIGN(auto batch, source->Next());
   EXPECT_NE(batch, nullptr);
   source.reset();  // joins the worker
+}
+
+// The inner source may hold reads of its own (a dataset scanner's): Close() reaches it, so
+// a caller that released a lock those reads need waits for them too.
+TEST(PrefetchSource, CloseClosesTheInnerSource) {
+  std::atomic<int> taken{0};
+  auto counting = std::make_unique<CountingSource>(10, -1, taken);
+  const bool& closed = counting->closed();
+  auto source = MakePrefetchSource(std::move(counting), 8000);
+  ASSERT_OK_AND_ASSIGN(auto batch, source->Next());
+  EXPECT_FALSE(closed);
+  source->Close();
+  EXPECT_TRUE(closed);
 }
 
 }  // namespace

@@ -40,12 +40,10 @@ def _chunks(dataset, chunk_size_rows: int, monitor: MemoryMonitor, progress, log
             _fs_bridge.dataset_capsule(dataset),
             _filter_bytes(dataset._scan_options.get("filter")), **common)
     if isinstance(dataset, ds.Dataset):
-        # Other formats: pyarrow's scanner reads nothing ahead; C++ reads ahead within a
-        # quarter of the budget, and stops at CRITICAL.
-        total_rows = dataset.count_rows()  # before the scan starts: they would share files
-        scanner = dataset.scanner(batch_size=min(chunk_size_rows, 1 << 17), batch_readahead=0,
-                                  fragment_readahead=0)
-        return _core.scan_stream(scanner.to_reader(), total_rows, prefetch=True, **common)
+        # Other formats, through Arrow's scanner; C++ reads ahead within a quarter of the
+        # budget, and stops at CRITICAL.
+        return _core.scan_dataset(_fs_bridge.dataset_capsule(dataset),
+                                  _filter_bytes(dataset._scan_options.get("filter")), **common)
     if hasattr(dataset, "__arrow_c_stream__"):
         return _core.scan_stream(dataset, -1, **common)
     raise TypeError(
