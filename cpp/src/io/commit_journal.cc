@@ -151,26 +151,22 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     ARROW_RETURN_NOT_OK(SyncFiles(fs, staged));
     ARROW_RETURN_NOT_OK(SyncFolders(fs, dataset_dir, staged));
   }
+  // Where an object appears only whole, writing it is the commit point; elsewhere the
+  // rename of a complete temporary file is.
+  const bool direct = WritesWholeObjects(fs);
+  const std::string& written = direct ? final_path : temp;
   auto failed = [&](const arrow::Status& status) {
-    (void)fs.DeleteFile(temp);
+    if (!direct) (void)fs.DeleteFile(temp);
     // Arrow keeps the cause (errno) in the detail, not the message.
     const std::string cause = status.detail() ? status.message() + ": " + status.detail()->ToString()
                                               : status.message();
-    return arrow::Status::IOError("cannot write the commit journal '", temp, "' (", cause,
+    return arrow::Status::IOError("cannot write the commit journal '", written, "' (", cause,
                                   "); nothing was committed");
   };
-  auto out = fs.OpenOutputStream(temp);
-  if (!out.ok()) return failed(out.status());
-  if (auto status = (*out)->Write(text.data(), static_cast<int64_t>(text.size())); !status.ok()) {
-    return failed(status);
-  }
-  if (auto status = (*out)->Close(); !status.ok()) return failed(status);
-  if (durable) {
-    if (auto status = SyncFiles(fs, {temp}); !status.ok()) return failed(status);
-  }
-  if (auto status = fs.Move(temp, final_path); !status.ok()) {
-    // On an object store a move is a copy then a delete, and an answer can be lost: the
-    // journal may be in place although the move failed, and then the write is committed.
+  // On an object store a write can fail after the store kept it (a lost answer), and so
+  // can a move (a copy then a delete): the journal may be in place although the call
+  // failed, and then the write is committed.
+  auto settle = [&](const arrow::Status& status) -> arrow::Status {
     bool landed = false;
     auto looked = RetryTransient(GetRetryOptions(), [&] {
       ARROW_ASSIGN_OR_RAISE(landed, Exists(fs, final_path));
@@ -185,7 +181,24 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
                            CommitUnknownDetail());
     }
     if (!landed) return failed(status);
-    (void)fs.DeleteFile(temp);  // the copy's source; Recover removes it if this fails too
+    if (!direct) (void)fs.DeleteFile(temp);  // Recover removes it if this fails
+    return arrow::Status::OK();
+  };
+  auto out = fs.OpenOutputStream(written);
+  if (!out.ok()) return failed(out.status());
+  if (auto status = (*out)->Write(text.data(), static_cast<int64_t>(text.size())); !status.ok()) {
+    return failed(status);
+  }
+  if (auto status = (*out)->Close(); !status.ok()) {
+    return direct ? settle(status) : failed(status);
+  }
+  if (durable) {
+    if (auto status = SyncFiles(fs, {written}); !status.ok()) return failed(status);
+  }
+  if (!direct) {
+    if (auto status = fs.Move(temp, final_path); !status.ok()) {
+      ARROW_RETURN_NOT_OK(settle(status));
+    }
   }
   // The rename is the commit point; syncing the folder makes it survive a power loss.
   return durable ? SyncFolders(fs, dataset_dir, {final_path}) : arrow::Status::OK();
@@ -200,8 +213,19 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
   return WriteJournal(fs, dataset_dir, journal, durable);
 }
 
+// Deletes `path`; a file already gone (deleted before an interruption, or by a replay)
+// fails the deletion, and only then is its absence asked: one request fewer than asking
+// first, where most deletions find their file.
+arrow::Status DeleteUnlessGone(arrow::fs::FileSystem& fs, const std::string& path) {
+  arrow::Status deleted = fs.DeleteFile(path);
+  if (deleted.ok()) return deleted;
+  ARROW_ASSIGN_OR_RAISE(bool present, Exists(fs, path));
+  return present ? deleted : arrow::Status::OK();
+}
+
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal, bool durable, const TestHooks* hooks) {
+                           const Journal& journal, bool durable, const TestHooks* hooks,
+                           bool fresh) {
   // Each move and each deletion is idempotent and independent of the others: on an object
   // store (a copy and a delete per move, round trips each) they run many at once; on a
   // local disk, where a rename costs microseconds, the moves run in the journal's order and
@@ -218,36 +242,38 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
   };
   ARROW_RETURN_NOT_OK(each(journal.moves.size(), WorkersFor(fs, 1), [&](size_t i) -> arrow::Status {
     const auto& [from, to] = journal.moves[i];
-    ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
-    if (!pending) return arrow::Status::OK();  // moved before an interruption
+    if (!fresh) {
+      ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
+      if (!pending) return arrow::Status::OK();  // moved before an interruption
+    }
     if (hooks && hooks->before_commit_move) hooks->before_commit_move(moved++);
     // Some filesystems need the folder (local disks, fsspec's, HDFS); object stores may
     // refuse folder markers without needing them.
     if (NeedsFolders(fs)) (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     return fs.Move(from, to);
   }));
-  ARROW_RETURN_NOT_OK(each(journal.deletes.size(), WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) -> arrow::Status {
-    // Deleted first, asked after: a file already gone (deleted before an interruption)
-    // fails the deletion, and only then is its absence checked (one request fewer per
-    // file than asking first; Arrow's S3 asks before it deletes anyway).
-    arrow::Status deleted = fs.DeleteFile(journal.deletes[i]);
-    if (deleted.ok()) return deleted;
-    ARROW_ASSIGN_OR_RAISE(bool present, Exists(fs, journal.deletes[i]));
-    return present ? deleted : arrow::Status::OK();
+  auto remove_staging = [&]() -> arrow::Status {
+    ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, journal.staging_dir));
+    return staging ? fs.DeleteDir(journal.staging_dir) : arrow::Status::OK();
+  };
+  // On an object store the staging folder goes beside the deletions (round trips that
+  // need not wait for each other); on a local disk after the folders are synced, so that
+  // a rename a power loss takes back finds its file where it was.
+  const bool has_staging = !journal.staging_dir.empty();
+  const bool staging_beside = has_staging && !IsLocalDisk(fs);
+  ARROW_RETURN_NOT_OK(each(journal.deletes.size() + (staging_beside ? 1 : 0),
+                           WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) -> arrow::Status {
+    if (i == journal.deletes.size()) return remove_staging();
+    return DeleteUnlessGone(fs, journal.deletes[i]);
   }));
   if (durable) {  // the renames and deletions before the journal that replays them goes
     std::vector<std::string> changed = journal.deletes;
     for (const auto& move : journal.moves) changed.push_back(move.second);
     ARROW_RETURN_NOT_OK(SyncFolders(fs, dataset_dir, changed));
   }
-  if (!journal.staging_dir.empty()) {
-    ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, journal.staging_dir));
-    if (staging) ARROW_RETURN_NOT_OK(fs.DeleteDir(journal.staging_dir));
-  }
+  if (has_staging && !staging_beside) ARROW_RETURN_NOT_OK(remove_staging());
   // Present unless a replay already finished the job: either way it is done.
-  const std::string journal_path = dataset_dir + "/" + kJournalName;
-  ARROW_ASSIGN_OR_RAISE(bool present, Exists(fs, journal_path));
-  return present ? fs.DeleteFile(journal_path) : arrow::Status::OK();
+  return DeleteUnlessGone(fs, dataset_dir + "/" + kJournalName);
 }
 
 arrow::Result<std::optional<Journal>> ReadJournal(arrow::fs::FileSystem& fs,

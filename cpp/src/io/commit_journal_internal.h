@@ -61,9 +61,12 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
 /// already done), deletions still pending, then removes the staging folder and the
 /// journal. Idempotent. `durable`: the folders changed are synced before the journal
 /// is removed. `hooks`: a crash test's (TestHooks::before_commit_move); may be nullptr.
+/// `fresh`: the journal was just written by this process and nothing of it is applied
+/// yet, so no move needs asking whether it is still pending (one round trip each on an
+/// object store).
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal, bool durable = true,
-                           const TestHooks* hooks = nullptr);
+                           const TestHooks* hooks = nullptr, bool fresh = false);
 
 /// The journal of `dataset_dir` when one is there (a commit in progress, or one that
 /// crashed after its commit point), nullopt when none is. IOError when one is there but

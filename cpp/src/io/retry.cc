@@ -136,6 +136,10 @@ arrow::Result<std::shared_ptr<arrow::fs::FileSystem>> WithRetries(
   const arrow::fs::S3FileSystem& s3 = *found;
   arrow::fs::S3Options options = s3.options();
   options.retry_strategy = MakeS3RetryStrategy(GetRetryOptions());
+  // A file smaller than an upload part is then sent as one PUT when it is closed, not as
+  // a multipart upload (three round trips in a row); a missing bucket is reported at the
+  // close instead of the open, which every write checks.
+  options.allow_delayed_open = true;
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::fs::FileSystem> copy,
                         arrow::fs::S3FileSystem::Make(options, s3.io_context()));
   return copy;

@@ -1,6 +1,8 @@
 // fsspeckit: the one commit protocol of dataset writes and merges (staging folder + journal).
 #include "staged_commit_internal.h"
 
+#include <utility>
+
 #include "io/retry_internal.h"
 #include "io/unique_name_internal.h"
 
@@ -44,8 +46,10 @@ arrow::Status StagedCommit::Commit(const std::string& operation, DatasetLock& lo
   settled_ = true;  // committed: from here a failure (or a crash) is completed by Recover()
   // The journal can be applied any number of times, so a store that failed transiently
   // (its client already retried each request) is given more tries before recover is asked for.
+  bool fresh = true;  // a retry asks which moves are still pending
   auto status = RetryTransient(GetRetryOptions(), [&] {
-    return ApplyJournal(*fs_, dataset_dir_, journal_, durable, options.hooks.get());
+    return ApplyJournal(*fs_, dataset_dir_, journal_, durable, options.hooks.get(),
+                        std::exchange(fresh, false));
   });
   if (!status.ok()) {
     return arrow::Status::IOError("the ", operation, " is committed but its files could not all be "

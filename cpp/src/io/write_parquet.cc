@@ -62,8 +62,12 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
     // Object stores may refuse folder markers without needing them; the write decides.
     (void)fs.CreateDir(parent, /*recursive=*/true);
   }
-  const std::string temp = (parent.empty() ? "" : parent + "/") + "." + BaseName(location.path) +
-                           "." + UniqueId() + ".tmp";
+  // Elsewhere a reader (or a crash) must never meet half a file under the final name.
+  const bool direct = WritesWholeObjects(fs);
+  const std::string temp =
+      direct ? location.path
+             : (parent.empty() ? "" : parent + "/") + "." + BaseName(location.path) + "." +
+                   UniqueId() + ".tmp";
 
   auto write = [&]() -> arrow::Status {
     arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
@@ -93,12 +97,15 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
     // replaces another at the rename (auto_da_alloc): started here, in the worker that
     // wrote the file, that flush no longer stalls the commit (bench_merge: commit 0.1 s
     // -> 0.02 s for 20 files), and a durable commit's fsyncs find it under way.
+    if (direct) return arrow::Status::OK();
     StartWriteback(fs, temp);
     return fs.Move(temp, location.path);
   };
   arrow::Status status = write();
   if (!status.ok()) {
-    (void)fs.DeleteFile(temp);  // best effort: it may never have been created
+    // Best effort: it may never have been created. A whole-object write that failed
+    // created nothing, and the name may hold an older file that must stay.
+    if (!direct) (void)fs.DeleteFile(temp);
     if (status.IsIOError()) {
       return arrow::Status::IOError("cannot write Parquet file '", location.path,
                                     "': ", status.message());

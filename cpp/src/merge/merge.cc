@@ -22,19 +22,20 @@ namespace fsspeckit::merge {
 namespace {
 
 // What the writing phase may run at once, from the tasks' estimated peaks (MakePlan):
-// two tasks run at once only when every pair that could meet fits in what is left of
-// the budget's admission share beside what the pool already holds (source, key index,
-// plan).
+// tasks run side by side only when every set that could meet fits in what is left of the
+// budget's admission share beside what the pool already holds (source, key index, plan).
+// `max_workers`: 2 on a local disk (two cores' worth of decoding and encoding), more on
+// object stores, where a task waits on round trips most of its time.
 struct Admission {
   int rewrite_workers = 1;
-  bool inserts_beside_rewrites = false;  // the insert task joins the rewrites' pool
+  int beside_workers = 0;  // > 0: the insert task joins the rewrites' pool of this size
 };
 
-Admission Admit(const Plan& plan, const memory::Budget& budget) {
+Admission Admit(const Plan& plan, const memory::Budget& budget, int max_workers) {
   Admission admission;
   if (std::thread::hardware_concurrency() < 2) return admission;
   int64_t rewrite_bytes = 0, insert_bytes = 0;
-  size_t rewrites = 0;
+  int rewrites = 0;
   for (const MergeTask& task : plan.tasks) {
     if (task.kind == TaskKind::kRewrite) {
       rewrite_bytes = std::max(rewrite_bytes, task.estimated_bytes);
@@ -44,10 +45,16 @@ Admission Admit(const Plan& plan, const memory::Budget& budget) {
     }
   }
   const int64_t room = budget.admission_bytes() - budget.monitor()->Snapshot().pool_bytes;
-  if (rewrites >= 2 && 2 * rewrite_bytes <= room) admission.rewrite_workers = 2;
-  const bool pair_fits = rewrites < 2 || admission.rewrite_workers == 2;
-  admission.inserts_beside_rewrites =
-      insert_bytes > 0 && rewrites > 0 && pair_fits && rewrite_bytes + insert_bytes <= room;
+  int& workers = admission.rewrite_workers;
+  while (workers < std::min(rewrites, max_workers) && (workers + 1) * rewrite_bytes <= room) {
+    ++workers;
+  }
+  const bool memory_bound = workers < std::min(rewrites, max_workers);
+  const int pool = std::min(workers + 1, max_workers);
+  if (insert_bytes > 0 && rewrites > 0 && !memory_bound && pool >= 2 &&
+      (pool - 1) * rewrite_bytes + insert_bytes <= room) {
+    admission.beside_workers = pool;
+  }
   return admission;
 }
 
@@ -87,13 +94,14 @@ void RetryAloneAfterOutOfMemory(PlannedMerge& planned,
   }
 }
 
-// Rewrites on one or two threads, as admitted; the insert task (last) beside them when
+// Rewrites on as many threads as admitted; the insert task (last) beside them when
 // the budget has room for it, else alone after them. Results in task order.
 arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
                                                   const std::shared_ptr<arrow::fs::FileSystem>& fs,
                                                   const TaskOptions& options) {
   const Plan& plan = planned.plan();
-  const Admission admission = Admit(plan, *planned.budget());
+  const Admission admission =
+      Admit(plan, *planned.budget(), io::WorkersFor(*fs, /*local_workers=*/2));
   const size_t tasks = plan.tasks.size();
   // Inserts come last: one task, or several where a spilled merge has many new rows.
   const size_t first_insert = static_cast<size_t>(
@@ -101,9 +109,9 @@ arrow::Result<std::vector<TaskResult>> RunLocally(PlannedMerge& planned,
                    [](const MergeTask& task) { return task.kind == TaskKind::kInsert; }) -
       plan.tasks.begin());
   const bool has_insert = first_insert < tasks;
-  const bool beside = has_insert && tasks - first_insert == 1 && admission.inserts_beside_rewrites;
+  const bool beside = has_insert && tasks - first_insert == 1 && admission.beside_workers > 0;
   const size_t together = has_insert && !beside ? first_insert : tasks;
-  const int workers = beside ? 2 : admission.rewrite_workers;
+  const int workers = beside ? admission.beside_workers : admission.rewrite_workers;
   std::vector<TaskOutput> outputs(tasks);
   LocalTaskContext local;
   local.perf = &planned.perf();

@@ -45,4 +45,10 @@ inline bool NeedsFolders(const arrow::fs::FileSystem& fs) {
   return type != "s3" && type != "gcs" && type != "abfs";
 }
 
+/// Whether a file written to `fs` appears only once whole (Arrow's S3, GCS and Azure: an
+/// object exists once its upload completes), so that writing it under a temporary name
+/// and renaming it (on those stores a copy and a delete, three round trips with the
+/// folder marker Arrow puts back) adds nothing. False for local disks and fsspec's.
+inline bool WritesWholeObjects(const arrow::fs::FileSystem& fs) { return !NeedsFolders(fs); }
+
 }  // namespace fsspeckit::io
