@@ -45,9 +45,9 @@ def rows_of(table):
     return table.select(COLUMNS).to_pylist()
 
 
-def native_merge(source, target, env, *flags):
-    return subprocess.run([str(NATIVE), "merge", str(source), target, "--key", "id", "--quiet",
-                           "--max-rows-per-file", "300", *flags],
+def native_merge(source, target, env, *flags, quiet=True):
+    return subprocess.run([str(NATIVE), "merge", str(source), target, "--key", "id",
+                           "--max-rows-per-file", "300", *(["--quiet"] if quiet else []), *flags],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -147,17 +147,26 @@ def test_two_native_merges_racing_on_s3_end_in_a_serial_order(s3, s3_endpoint, t
     print("refusals over 3 races:", total_refusals)
 
 
-PYTHON_MERGER = r"""
-import sys, pyarrow as pa, pyarrow.fs as pafs, pyarrow.parquet as pq
+PYTHON_RACER = r"""
+import sys, time, pyarrow.fs as pafs, pyarrow.parquet as pq
 from fsspeckit.datasets.pyarrow import PyarrowDatasetIO
 endpoint, source, path = sys.argv[1:4]
 fs = pafs.S3FileSystem(access_key="testing", secret_key="testing", region="us-east-1",
                        endpoint_override=endpoint)
-try:
-    PyarrowDatasetIO(fs).merge(pq.read_table(source), path, "upsert", "id", max_rows_per_file=300)
-except OSError as error:
-    print(error, file=sys.stderr)
-    sys.exit(1)
+table, io = pq.read_table(source), PyarrowDatasetIO(fs)
+print("ready", flush=True)
+sys.stdin.readline()  # go
+refusals = 0
+while True:  # the loser waits and tries again: that is a serial order
+    try:
+        io.merge(table, path, "upsert", "id", max_rows_per_file=300)
+        break
+    except OSError as error:
+        if "another merge or write is running" not in str(error):
+            raise
+        refusals += 1
+        time.sleep(0.02)
+print(refusals, flush=True)
 """
 
 
@@ -169,27 +178,32 @@ def test_a_native_and_a_python_merge_racing_on_s3_end_in_a_serial_order(s3, s3_e
     sources = {"native": rows_table(range(500, 1500), "N"), "python": rows_table(range(0, 1200), "P")}
     for name, table in sources.items():
         pq.write_table(table, tmp_path / f"{name}.parquet")
+    refusals = {"native": 0, "python": 0}
     for trial in range(3):
         path = f"{bucket}/mixed{trial}"
         target = rows_of(rows_table(range(1000), "old"))
         write_target(fs, path, target)
+        python = subprocess.Popen([sys.executable, "-c", PYTHON_RACER, url,
+                                   str(tmp_path / "python.parquet"), path],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        assert python.stdout.readline().strip() == "ready"  # its imports are done
+        python.stdin.write("go\n")
+        python.stdin.flush()
+        go = time.time()
 
         def run_native():
             result = native_merge(tmp_path / "native.parquet", f"s3://{path}", env)
             return result.returncode, result.stderr
-
-        def run_python():
-            result = subprocess.run([sys.executable, "-c", PYTHON_MERGER, url,
-                                     str(tmp_path / "python.parquet"), path],
-                                    capture_output=True, text=True, timeout=120)
-            return result.returncode, result.stderr
-        # Python's imports take longer than the binary's start: both start at one moment
-        # only roughly, so the lock is also checked head-on below.
-        race({"native": run_native, "python": run_python}, go=time.time() + 0.5)
+        refusals["native"] += race({"native": run_native}, go)["native"]
+        out, err = python.communicate(timeout=120)  # (closes its stdin)
+        assert python.returncode == 0, err
+        refusals["python"] += int(out.strip())
         after = dataset_rows(fs, path)
         assert len(after) == len({row[0] for row in after}) == 1500
         assert after in serial_orders(target, [rows_of(t) for t in sources.values()])
         assert leftovers(fs, path) == []
+    print("refusals over 3 races:", refusals)
 
 
 def test_a_lock_held_by_python_refuses_the_native_merge(s3, s3_endpoint, tmp_path):
@@ -290,9 +304,10 @@ def test_a_permanent_refusal_of_the_lock_is_not_retried(s3_proxy, tmp_path):
 
 @pytest.fixture(scope="module")
 def s3_with_auth():
-    """A moto server that checks SigV4 signatures (moto enforces IAM auth after
-    INITIAL_NO_AUTH_ACTION_COUNT requests): a user with an access key allowed everything.
-    Yields (url, access key, secret key)."""
+    """A moto server that checks SigV4 signatures and session tokens (moto enforces IAM
+    auth after INITIAL_NO_AUTH_ACTION_COUNT requests): a user with an access key, and a
+    role assumed through STS, both allowed everything. Yields (url, {kind: credentials}),
+    credentials being (access key, secret key, session token or None)."""
     import boto3
     from conftest import _free_port
 
@@ -302,49 +317,66 @@ def s3_with_auth():
                             env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    allow_all = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
     try:
-        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                           aws_access_key_id="x", aws_secret_access_key="x")
+        client = lambda service, key="x", secret="x": boto3.client(
+            service, endpoint_url=url, region_name="us-east-1", aws_access_key_id=key,
+            aws_secret_access_key=secret)
         deadline = time.monotonic() + 30
         while True:
             try:
-                iam.create_user(UserName="writer")  # 1
+                client("iam").create_user(UserName="writer")  # unchecked request 1
                 break
             except Exception:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        key = iam.create_access_key(UserName="writer")["AccessKey"]  # 2
-        iam.put_user_policy(UserName="writer", PolicyName="all", PolicyDocument=json.dumps(  # 3
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        yield url, key["AccessKeyId"], key["SecretAccessKey"]
+        key = client("iam").create_access_key(UserName="writer")["AccessKey"]  # 2
+        client("iam").put_user_policy(UserName="writer", PolicyName="all",  # 3
+                                      PolicyDocument=allow_all)
+        user = (key["AccessKeyId"], key["SecretAccessKey"])
+        iam = client("iam", *user)
+        role = iam.create_role(RoleName="writer-role", AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                    "Action": "sts:AssumeRole"}]}))["Role"]
+        iam.put_role_policy(RoleName="writer-role", PolicyName="all", PolicyDocument=allow_all)
+        assumed = client("sts", *user).assume_role(RoleArn=role["Arn"],
+                                                   RoleSessionName="native-cli")["Credentials"]
+        yield url, {"access key": (*user, None),
+                    "session token": (assumed["AccessKeyId"], assumed["SecretAccessKey"],
+                                      assumed["SessionToken"])}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-def test_the_locks_requests_are_signed_as_s3_checks_them(s3_with_auth, tmp_path):
-    url, key, secret = s3_with_auth
-    fs = pafs.S3FileSystem(access_key=key, secret_key=secret, region="us-east-1",
-                           endpoint_override=url, allow_bucket_creation=True)
-    fs.create_dir("signed")
-    path = "signed/ds"
+@pytest.mark.parametrize("credentials", ["access key", "session token"])
+def test_the_locks_requests_are_signed_as_s3_checks_them(s3_with_auth, tmp_path, credentials):
+    url, all_credentials = s3_with_auth
+    key, secret, token = all_credentials[credentials]
+    fs = pafs.S3FileSystem(access_key=key, secret_key=secret, session_token=token,
+                           region="us-east-1", endpoint_override=url, allow_bucket_creation=True)
+    bucket = f"signed-{credentials.replace(' ', '-')}"
+    fs.create_dir(bucket)
+    path = f"{bucket}/ds"
     target = rows_of(rows_table(range(10), "old"))
     write_target(fs, path, target)
     pq.write_table(rows_table([3, 42], "new"), tmp_path / "changes.parquet")
+    extra = {"AWS_SESSION_TOKEN": token} if token else {}
     # The server checks signatures: a wrong secret is refused (by Arrow's first request).
     refused = native_merge(tmp_path / "changes.parquet", f"s3://{path}",
-                           env_for(url, key, "not-the-secret"))
+                           env_for(url, key, "not-the-secret", **extra))
     assert refused.returncode == 1 and "ACCESS_DENIED" in refused.stderr, refused.stderr
     # A lock left by a holder whose lease ended: the merge's create fails (412), it reads
     # the lock (GET), takes it over (PUT If-Match), and deletes it (DELETE If-Match): all
     # four of the lock's requests, signed by libcurl, pass the server's check.
-    fs.open_output_stream(f"{path}/{LOCK}").close()  # (an empty body counts as expired)
     with fs.open_output_stream(f"{path}/{LOCK}") as out:
         out.write(b"fsspeckit lock v1\nowner\ta holder that died\nexpires_ms\t1\n")
-    result = native_merge(tmp_path / "changes.parquet", f"s3://{path}", env_for(url, key, secret))
+    result = native_merge(tmp_path / "changes.parquet", f"s3://{path}",
+                          env_for(url, key, secret, **extra), quiet=False)
     assert result.returncode == 0, result.stderr
+    assert "lock 4" in result.stdout  # create (412), read, take over, delete
     assert dataset_rows(fs, path) == expected_rows(
         target, rows_of(rows_table([3, 42], "new")), ["id"], "upsert", COLUMNS)
     assert leftovers(fs, path) == []
