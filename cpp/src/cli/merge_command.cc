@@ -39,8 +39,10 @@ std::string MergeUsage() {
          std::to_string(*defaults.row_group_size) +
          ".\nSIZE takes units (512MiB, 2GiB; a bare number is MiB).\n"
          "--single-writer: no other process writes TARGET meanwhile (required where TARGET's\n"
-         "filesystem cannot be locked atomically). --durable: fsync the commit so it survives\n"
-         "a power loss on local disk, not only a crash (about 0.1 s more; off by default).\n"
+         "filesystem cannot be locked atomically; local disk and s3:// are locked: the native\n"
+         "binary makes the S3 lock's conditional requests with libcurl, libcurl4 on Debian).\n"
+         "--durable: fsync the commit so it survives a power loss on local disk, not only a\n"
+         "crash (about 0.1 s more; off by default).\n"
          "--report FILE: also write an HTML report: memory over time against the budget,\n"
          "phases, degradation steps, and this summary.\n";
 }

@@ -23,13 +23,15 @@ void SetAtomicStoreProvider(AtomicStoreProvider provider) {
   Provider() = std::move(provider);
 }
 
-std::shared_ptr<AtomicObjectStore> AtomicStoreFor(const std::shared_ptr<arrow::fs::FileSystem>& fs) {
+arrow::Result<std::shared_ptr<AtomicObjectStore>> AtomicStoreFor(
+    const std::shared_ptr<arrow::fs::FileSystem>& fs) {
   AtomicStoreProvider provider;
   {
     std::lock_guard<std::mutex> lock(ProviderMutex());
     provider = Provider();
   }
-  return provider ? provider(fs) : nullptr;
+  if (!provider) return std::shared_ptr<AtomicObjectStore>();
+  return provider(fs);
 }
 
 }  // namespace fsspeckit::io

@@ -69,13 +69,19 @@ arrow::Result<std::unique_ptr<DatasetLock>> DatasetLock::Acquire(
   // The conditional writes are the store's own (the provider knows its classes), counted
   // when the operation counts its requests.
   const auto counting = std::dynamic_pointer_cast<CountingFileSystem>(fs);
-  std::shared_ptr<AtomicObjectStore> store = AtomicStoreFor(counting ? counting->base() : fs);
+  arrow::Result<std::shared_ptr<AtomicObjectStore>> found =
+      AtomicStoreFor(counting ? counting->base() : fs);
+  std::shared_ptr<AtomicObjectStore> store = found.ok() ? *found : nullptr;
   if (store && counting) store = counting->Counted(std::move(store));
   if (store) {
     ARROW_ASSIGN_OR_RAISE(lock->lease_, LeaseLock::Acquire(std::move(store), lock->path_, LeaseFor(options)));
     return lock;
   }
   if (options.single_writer) return lock;
+  if (!found.ok()) {  // the store has conditional writes, but this process cannot make them
+    return arrow::Status::Invalid("fsspeckit cannot lock '", dataset_dir, "': ",
+                                  found.status().message());
+  }
   return arrow::Status::Invalid(
       "fsspeckit cannot lock '", dataset_dir, "': the '", fs->type_name(),
       "' filesystem offers no atomic create, so two writers at once could lose or duplicate "

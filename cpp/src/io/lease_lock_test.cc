@@ -181,6 +181,25 @@ TEST(DatasetLockTest, AFilesystemWithoutAtomicCreateNeedsADeclaredSingleWriter) 
   ASSERT_OK(lock->CheckHeld());
 }
 
+// A store the filesystem has but this process cannot reach (the native CLI without
+// libcurl): the lock says why and how to fix it; a declared single writer goes on unlocked.
+TEST(DatasetLockTest, AStoreThatCannotBeMadeIsReportedUnlessASingleWriterIsDeclared) {
+  auto mock = std::make_shared<arrow::fs::internal::MockFileSystem>(arrow::fs::TimePoint{});
+  ScopedStoreProvider unreachable([](const std::shared_ptr<arrow::fs::FileSystem>&)
+                                      -> arrow::Result<std::shared_ptr<AtomicObjectStore>> {
+    return arrow::Status::IOError("cannot load libcurl.so.4: install libcurl4");
+  });
+  auto refused = DatasetLock::Acquire(mock, "ds");
+  ASSERT_TRUE(refused.status().IsInvalid());
+  EXPECT_NE(refused.status().message().find("cannot lock 'ds': cannot load libcurl.so.4: install libcurl4"),
+            std::string::npos)
+      << refused.status().message();
+  CommitOptions single;
+  single.single_writer = true;
+  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(mock, "ds", single));
+  ASSERT_OK(lock->CheckHeld());
+}
+
 TEST(DatasetLockTest, AFilesystemWithAStoreIsLockedThroughItsLease) {
   auto mock = std::make_shared<arrow::fs::internal::MockFileSystem>(arrow::fs::TimePoint{});
   auto store = std::make_shared<MemoryStore>();

@@ -18,7 +18,9 @@ struct StoredObject {
 
 /// Single-object compare-and-swap on an object store (S3's If-None-Match / If-Match,
 /// GCS's ifGenerationMatch). Arrow's filesystems have no such calls (apache/arrow
-/// #44281), so the Python layer supplies them (botocore) through the provider below.
+/// #44281), so they are supplied through the provider below: by the Python module
+/// (botocore, s3fs, gcsfs) or, in the native CLI, by S3AtomicStoreFor (s3_atomic_store.h,
+/// libcurl).
 /// Paths are in the filesystem's own spelling ("bucket/key"). Every call is one request
 /// and atomic on the store's side; a lost condition is a value, not an error.
 class AtomicObjectStore {
@@ -37,15 +39,18 @@ class AtomicObjectStore {
   virtual arrow::Result<bool> DeleteIfMatch(const std::string& path, const std::string& etag) = 0;
 };
 
-/// Returns the conditional writes for `fs`, or nullptr when it has none.
-using AtomicStoreProvider = std::function<std::shared_ptr<AtomicObjectStore>(
+/// Returns the conditional writes for `fs`; nullptr when its kind has none; an error
+/// when its kind has them but they cannot be made here (the error says why and how to
+/// fix it, e.g. a missing libcurl), which a declared single writer may ignore.
+using AtomicStoreProvider = std::function<arrow::Result<std::shared_ptr<AtomicObjectStore>>(
     const std::shared_ptr<arrow::fs::FileSystem>& fs)>;
 
 /// Installs the process's provider (the Python module does, on import); replaces any
 /// earlier one. Without a provider no filesystem has conditional writes.
 void SetAtomicStoreProvider(AtomicStoreProvider provider);
 
-/// The provider's answer for `fs`, or nullptr.
-std::shared_ptr<AtomicObjectStore> AtomicStoreFor(const std::shared_ptr<arrow::fs::FileSystem>& fs);
+/// The provider's answer for `fs`; nullptr when there is no provider.
+arrow::Result<std::shared_ptr<AtomicObjectStore>> AtomicStoreFor(
+    const std::shared_ptr<arrow::fs::FileSystem>& fs);
 
 }  // namespace fsspeckit::io
