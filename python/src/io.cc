@@ -117,7 +117,8 @@ void InitIo(nb::module_& m) {
         auto reader = ImportStream(data);
         io::Location location = Resolve(filesystem, path);
         nb::gil_scoped_release nogil;
-        ThrowIfError(io::WriteParquet(std::move(reader), location, {compression, row_group_size}));
+        ThrowIfError(
+            io::WriteParquet(std::move(reader), location, {compression, row_group_size}).status());
       },
       nb::arg("data"), nb::arg("path"), nb::arg("filesystem").none(),
       nb::arg("compression").none(), nb::arg("row_group_size").none());

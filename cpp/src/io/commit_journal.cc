@@ -134,16 +134,21 @@ bool IsCommitUnknown(const arrow::Status& status) {
   return status.detail() && status.detail() == CommitUnknownDetail();
 }
 
+arrow::Status JournalAppeared(const std::string& dataset_dir) {
+  return arrow::Status::IOError("another commit's journal '", dataset_dir, "/", kJournalName,
+                                "' appeared while this one was being prepared; nothing was "
+                                "committed: run recover on '", dataset_dir, "', then run again");
+}
+
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal, bool durable) {
+                           const Journal& journal, bool durable, bool checked_absent) {
   const std::string final_path = dataset_dir + "/" + kJournalName;
   const std::string temp = dataset_dir + "/" + kJournalName + "." + UniqueId() + ".tmp";
   ARROW_ASSIGN_OR_RAISE(std::string text, Serialize(dataset_dir, journal));
-  ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, final_path));
-  if (pending) {  // under the lock, after Recover(), only a writer that skipped the lock
-    return arrow::Status::IOError("another commit's journal '", final_path,
-                                  "' appeared while this one was being prepared; nothing was "
-                                  "committed: run recover on '", dataset_dir, "', then run again");
+  if (!checked_absent) {
+    // Under the lock, after Recover(), only a writer that skipped the lock leaves one.
+    ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, final_path));
+    if (pending) return JournalAppeared(dataset_dir);
   }
   std::vector<std::string> staged;
   for (const auto& move : journal.moves) staged.push_back(move.first);
@@ -210,7 +215,7 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
                             bool durable) {
   ARROW_RETURN_NOT_OK(lock.CheckHeld());
   ARROW_RETURN_NOT_OK(CheckUnchanged(fs, dataset_dir, planned, operation));
-  return WriteJournal(fs, dataset_dir, journal, durable);
+  return WriteJournal(fs, dataset_dir, journal, durable, /*checked_absent=*/true);
 }
 
 // Deletes `path`; a file already gone (deleted before an interruption, or by a replay)

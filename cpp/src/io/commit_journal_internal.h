@@ -40,8 +40,14 @@ struct Journal {
 /// written; then nothing was committed, unless IsCommitUnknown(error): the final rename
 /// failed and whether it happened could not be read back (the store stopped answering),
 /// so the staged files must stay for Recover() to settle.
+/// `checked_absent`: the caller's listing just showed no journal (CheckUnchanged), so
+/// none is asked for first.
 arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal, bool durable = true);
+                           const Journal& journal, bool durable = true,
+                           bool checked_absent = false);
+
+/// The error when another commit's journal is found where this one is to be written.
+arrow::Status JournalAppeared(const std::string& dataset_dir);
 
 /// The error of a WriteJournal whose outcome is unknown (see there).
 bool IsCommitUnknown(const arrow::Status& status);

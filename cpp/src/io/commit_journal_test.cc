@@ -106,6 +106,20 @@ TEST_F(CommitJournalTest, SnapshotsSeeFilesThatAppearVanishOrChangeButNotOurOwn)
             std::string::npos);
 }
 
+// The commit writes its journal without asking for one first: the check's listing must
+// have seen any (a writer that skipped the lock), and refuse.
+TEST_F(CommitJournalTest, SnapshotsRefuseAJournalThatAppeared) {
+  const std::string root = dir_.path();
+  dir_.Write("a.parquet", "aaaa");
+  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(local_, root));
+  EXPECT_FALSE(planned.journal_listed);
+  dir_.Write(kJournalName, "fsspeckit merge journal v1\n");
+  auto appeared = CheckUnchanged(local_, root, planned, "merge");
+  ASSERT_TRUE(appeared.IsIOError());
+  EXPECT_NE(appeared.message().find("another commit's journal"), std::string::npos);
+  EXPECT_NE(appeared.message().find("run recover"), std::string::npos);
+}
+
 TEST_F(CommitJournalTest, SyncsReachTheFilesAndEveryFolderUpToTheRoot) {
   const std::string root = dir_.path();
   const std::string file = dir_.Write("a=1/b=2/part.parquet", "x");

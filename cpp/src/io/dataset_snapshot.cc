@@ -1,5 +1,7 @@
 // fsspeckit: what a dataset's files looked like when a write planned against them.
 #include "io/dataset_snapshot_internal.h"
+
+#include "io/commit_journal_internal.h"
 #include "io/dataset_files_internal.h"
 
 #include <chrono>
@@ -12,7 +14,9 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
   selector.allow_not_found = true;
   ARROW_ASSIGN_OR_RAISE(auto infos, fs.GetFileInfo(selector));
   DatasetSnapshot snapshot;
+  const std::string journal_path = dir + "/" + kJournalName;
   for (const auto& info : infos) {
+    if (info.path() == journal_path) snapshot.journal_listed = true;
     if (!info.IsFile() || !info.path().starts_with(dir + "/")) continue;
     if (IsHidden(info.path().substr(dir.size() + 1)) || IsDirectoryMarker(info)) continue;
     const auto mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -38,7 +42,7 @@ arrow::Status CheckUnchanged(arrow::fs::FileSystem& fs, const std::string& dir,
   for (const auto& [path, entry] : now.files) {
     if (!planned.files.count(path)) return changed(path, "appeared");
   }
-  return arrow::Status::OK();
+  return now.journal_listed ? JournalAppeared(dir) : arrow::Status::OK();
 }
 
 }  // namespace fsspeckit::io

@@ -20,6 +20,7 @@ struct DatasetSnapshot {
     bool operator==(const Entry&) const = default;
   };
   std::map<std::string, Entry> files;
+  bool journal_listed = false;  ///< a commit journal was in the listing
 };
 
 arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std::string& dir);
@@ -27,7 +28,9 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
 /// OK when the dataset's files are those of `planned`, same sizes and times; otherwise
 /// IOError naming a file that appeared, vanished or changed: the dataset was written by
 /// someone else since `operation` ("merge", "write") planned, and committing would
-/// half-apply both. Checked under the lock, before the journal.
+/// half-apply both; or naming a commit journal in the listing (a writer that skipped the
+/// lock is committing), so that the journal's own write need not ask first. Checked
+/// under the lock, before the journal.
 arrow::Status CheckUnchanged(arrow::fs::FileSystem& fs, const std::string& dir,
                              const DatasetSnapshot& planned, const std::string& operation);
 

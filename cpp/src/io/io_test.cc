@@ -124,7 +124,10 @@ TEST_F(IoTest, CompressionNames) {
 
 TEST_F(IoTest, WriteParquetRoundTripsWithCodecAndRowGroups) {
   Location file = At("sub/dir/data.parquet");
-  ASSERT_OK(WriteParquet(Reader(MakeTable(0, 1000)), file, {"zstd", 300}));
+  ASSERT_OK_AND_ASSIGN(int64_t size_bytes,
+                       WriteParquet(Reader(MakeTable(0, 1000)), file, {"zstd", 300}));
+  ASSERT_OK_AND_ASSIGN(auto info, file.filesystem->GetFileInfo(file.path));
+  EXPECT_EQ(size_bytes, info.size());  // what the commit checks the staged file against
   EXPECT_EQ(FilesBelow(tmp_.path()), std::vector<std::string>{"sub/dir/data.parquet"});
   auto reader = parquet::ParquetFileReader::OpenFile(file.path);
   EXPECT_EQ(reader->metadata()->num_row_groups(), 4);
@@ -137,7 +140,7 @@ TEST_F(IoTest, WriteParquetRoundTripsWithCodecAndRowGroups) {
 TEST_F(IoTest, FailedWriteParquetLeavesNothingAndKeepsTheOldFile) {
   Location file = At("data.parquet");
   ASSERT_OK(WriteParquet(Reader(MakeTable(0, 5)), file));
-  auto failed = WriteParquet(std::make_shared<FailingReader>(), file);
+  auto failed = WriteParquet(std::make_shared<FailingReader>(), file).status();
   ASSERT_RAISES(IOError, failed);
   EXPECT_NE(failed.message().find("source went away"), std::string::npos);
   EXPECT_EQ(FilesBelow(tmp_.path()), std::vector<std::string>{"data.parquet"});

@@ -186,7 +186,8 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
   write.writer_post_finish = [&](ds::FileWriter* writer) {
     auto* parquet_writer = static_cast<ds::ParquetFileWriter*>(writer);
     WrittenFile file{writer->destination().path,
-                     parquet_writer->parquet_writer()->metadata()->num_rows(), 0};
+                     parquet_writer->parquet_writer()->metadata()->num_rows(),
+                     writer->GetBytesWritten().ValueOr(0)};
     StartWriteback(*fs, file.path);  // see WriteParquet
     std::lock_guard<std::mutex> lock(mutex);
     files.push_back(std::move(file));

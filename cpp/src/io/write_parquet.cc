@@ -51,7 +51,7 @@ arrow::Result<std::shared_ptr<parquet::WriterProperties>> ParquetWriterPropertie
   return properties.build();
 }
 
-arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
+arrow::Result<int64_t> WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
                            const Location& location, const WriteParquetOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto properties, ParquetWriterProperties(options));
   ARROW_ASSIGN_OR_RAISE(data, WithoutViewTypes(std::move(data)));
@@ -69,6 +69,7 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
              : (parent.empty() ? "" : parent + "/") + "." + BaseName(location.path) + "." +
                    UniqueId() + ".tmp";
 
+  int64_t size_bytes = 0;
   auto write = [&]() -> arrow::Status {
     arrow::MemoryPool* pool = options.pool ? options.pool : arrow::default_memory_pool();
     ARROW_ASSIGN_OR_RAISE(auto out, fs.OpenOutputStream(temp));
@@ -92,6 +93,7 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
       }
     }
     ARROW_RETURN_NOT_OK(writer->Close());
+    ARROW_ASSIGN_OR_RAISE(size_bytes, out->Tell());
     ARROW_RETURN_NOT_OK(out->Close());
     // A merge renames its staged files over the old ones, and ext4 flushes a file that
     // replaces another at the rename (auto_da_alloc): started here, in the worker that
@@ -110,8 +112,9 @@ arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
       return arrow::Status::IOError("cannot write Parquet file '", location.path,
                                     "': ", status.message());
     }
+    return status;
   }
-  return status;
+  return size_bytes;
 }
 
 }  // namespace fsspeckit::io

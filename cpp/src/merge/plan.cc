@@ -317,7 +317,8 @@ arrow::Status StageSource(PlannedMerge::State& state) {
   io::WriteParquetOptions options;
   options.compression = "lz4";
   options.row_group_size = 64 * 1024;  // tasks read only the row groups with their rows
-  return io::WriteParquet(reader, {state.location.filesystem, state.plan.source_path}, options);
+  return io::WriteParquet(reader, {state.location.filesystem, state.plan.source_path}, options)
+      .status();
 }
 
 }  // namespace

@@ -168,12 +168,12 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   while (true) {
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
     const std::string path = path_prefix + std::to_string(files.size()) + io::kStagedSuffix;
-    ARROW_RETURN_NOT_OK(io::WriteParquet(part, {fs, path}, parquet_options));
+    ARROW_ASSIGN_OR_RAISE(int64_t size_bytes, io::WriteParquet(part, {fs, path}, parquet_options));
     if (part->rows() == 0 && !files.empty()) {
       ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
       break;
     }
-    files.push_back({path, part->rows(), 0});
+    files.push_back({path, part->rows(), size_bytes});
     if (part->exhausted() || (!leftover && part->rows() < limit)) break;
   }
   return files;
@@ -611,8 +611,10 @@ arrow::Result<TaskResult> RunTaskUnchecked(const Plan& plan, int64_t task_index,
   ARROW_ASSIGN_OR_RAISE(result.staged,
                         task.kind == TaskKind::kRewrite ? Rewrite(run) : Insert(run));
   for (io::WrittenFile& file : result.staged) {
-    ARROW_ASSIGN_OR_RAISE(auto info, fs->GetFileInfo(file.path));
-    file.size_bytes = info.size();
+    if (file.size_bytes <= 0) {  // a writer that could not tell: the store can
+      ARROW_ASSIGN_OR_RAISE(auto info, fs->GetFileInfo(file.path));
+      file.size_bytes = info.size();
+    }
     result.rows_written += file.row_count;
   }
   result.matched_keys = run.matched;

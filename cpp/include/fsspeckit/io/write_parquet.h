@@ -34,8 +34,10 @@ struct WriteParquetOptions {
 
 /// Streams `data` into a hidden temporary file beside `location.path` and renames it
 /// into place once complete, so a failure leaves nothing behind and an existing file
-/// stays intact until the new one is whole. Parent folders are created.
-arrow::Status WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
+/// stays intact until the new one is whole (on object stores, where an object appears
+/// only whole, straight under its name). Parent folders are created. Returns the file's
+/// size in bytes (so that nobody needs to ask the store).
+arrow::Result<int64_t> WriteParquet(std::shared_ptr<arrow::RecordBatchReader> data,
                            const Location& location, const WriteParquetOptions& options = {});
 
 }  // namespace fsspeckit::io
