@@ -1,5 +1,4 @@
 // fsspeckit: bindings for chunked scans (process_in_chunks).
-#include <algorithm>
 #include <memory>
 
 #include <arrow/table.h>
@@ -18,7 +17,6 @@
 #include "fsspeckit/scan/chunked_scanner.h"
 #include "fsspeckit/scan/dataset_source.h"
 #include "fsspeckit/scan/parquet_batch_source.h"
-#include "scan/prefetch_source_internal.h"
 #include "init.h"
 #include "memory_convert.h"
 #include "fsspeckit/scan/batch_source.h"
@@ -119,31 +117,6 @@ void InitScan(nb::module_& m) {
       "can drop.");
 
   m.def(
-      "scan_parquet_dataset",
-      [](nb::handle dataset, nb::handle filter, nb::handle chunk_size_rows, nb::handle monitor,
-         nb::object progress, bool log_progress, nb::object collect) {
-        scan::ChunkedScanOptions options =
-            ScanOptions(chunk_size_rows, monitor, std::move(progress), log_progress,
-                        std::move(collect));
-        auto held = DatasetFromCapsule(dataset);
-        auto predicate = DeserializeExpression(filter);
-        auto source_options = scan::OptionsForBudget(BudgetBytes(options));
-        std::unique_ptr<scan::ParquetBatchSource> source;
-        {
-          nb::gil_scoped_release nogil;
-          source = ValueOrThrow(
-              scan::ParquetBatchSource::Open(held, std::move(predicate), source_options));
-        }
-        return std::make_unique<ChunkIterator>(
-            ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
-      },
-      nb::arg("dataset"), nb::arg("filter").none(), nb::arg("chunk_size_rows"),
-      nb::arg("monitor"), nb::arg("progress").none(), nb::arg("log_progress"),
-      nb::arg("collect").none(),
-      "Chunks of a Parquet pyarrow.dataset.Dataset (a _fs_bridge dataset capsule) with an "
-      "optional filter (a serialized Expression), read as scan_parquet reads a folder.");
-
-  m.def(
       "scan_dataset",
       [](nb::handle dataset, nb::handle filter, nb::handle chunk_size_rows, nb::handle monitor,
          nb::object progress, bool log_progress, nb::object collect) {
@@ -152,25 +125,22 @@ void InitScan(nb::module_& m) {
                         std::move(collect));
         auto held = DatasetFromCapsule(dataset);
         auto predicate = DeserializeExpression(filter);
-        // Batches of at most 128Ki rows, so that a large chunk size never means one
-        // huge batch; read ahead within a quarter of the budget, off at CRITICAL.
-        constexpr int64_t kMaxBatchRows = int64_t{1} << 17;
         std::unique_ptr<scan::BatchSource> source;
         {
           nb::gil_scoped_release nogil;
-          source = ValueOrThrow(scan::MakeDatasetSource(
-              held, std::move(predicate), std::min(options.chunk_size_rows, kMaxBatchRows)));
+          source = ValueOrThrow(scan::OpenDatasetForScan(held, std::move(predicate),
+                                                         BudgetBytes(options),
+                                                         options.chunk_size_rows));
         }
-        source = scan::MakePrefetchSource(std::move(source), BudgetBytes(options) / 4);
         return std::make_unique<ChunkIterator>(
             ValueOrThrow(scan::ChunkedScanner::Make(std::move(source), std::move(options))));
       },
       nb::arg("dataset"), nb::arg("filter").none(), nb::arg("chunk_size_rows"),
       nb::arg("monitor"), nb::arg("progress").none(), nb::arg("log_progress"),
       nb::arg("collect").none(),
-      "Chunks of any other pyarrow.dataset.Dataset (CSV, JSON, ORC, IPC; a _fs_bridge "
-      "dataset capsule) with an optional filter, through Arrow's scanner, read ahead on a "
-      "background thread within a quarter of the budget.");
+      "Chunks of a pyarrow.dataset.Dataset (a _fs_bridge dataset capsule) with an optional "
+      "filter (a serialized Expression): Parquet read as scan_parquet reads a folder, other "
+      "formats through Arrow's scanner, read ahead within a quarter of the budget.");
 
   m.def(
       "parquet_source",

@@ -4,8 +4,12 @@
 #include <algorithm>
 
 #include <arrow/compute/initialize.h>
+#include <arrow/dataset/file_base.h>
 #include <arrow/dataset/plan.h>
 #include <arrow/dataset/scanner.h>
+
+#include "fsspeckit/scan/parquet_batch_source.h"
+#include "scan/prefetch_source_internal.h"
 
 namespace fsspeckit::scan {
 namespace {
@@ -68,6 +72,23 @@ arrow::Result<std::unique_ptr<BatchSource>> MakeDatasetSource(
   ARROW_ASSIGN_OR_RAISE(auto scanner, reading->Finish());
   ARROW_ASSIGN_OR_RAISE(auto reader, scanner->ToRecordBatchReader());
   return std::make_unique<DatasetSource>(std::move(reader), total_rows);
+}
+
+arrow::Result<std::unique_ptr<BatchSource>> OpenDatasetForScan(
+    const std::shared_ptr<arrow::dataset::Dataset>& dataset,
+    std::optional<arrow::compute::Expression> filter, int64_t max_pool_bytes,
+    int64_t chunk_size_rows) {
+  auto* files = dynamic_cast<arrow::dataset::FileSystemDataset*>(dataset.get());
+  if (files && files->format()->type_name() == "parquet") {
+    ARROW_ASSIGN_OR_RAISE(auto parquet, ParquetBatchSource::Open(dataset, std::move(filter),
+                                                                 OptionsForBudget(max_pool_bytes)));
+    return std::unique_ptr<BatchSource>(std::move(parquet));
+  }
+  // Batches of at most 128Ki rows, so that a large chunk size never means one huge batch.
+  constexpr int64_t kMaxBatchRows = int64_t{1} << 17;
+  ARROW_ASSIGN_OR_RAISE(auto source, MakeDatasetSource(dataset, std::move(filter),
+                                                       std::min(chunk_size_rows, kMaxBatchRows)));
+  return MakePrefetchSource(std::move(source), max_pool_bytes / 4);
 }
 
 }  // namespace fsspeckit::scan

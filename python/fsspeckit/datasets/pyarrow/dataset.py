@@ -32,16 +32,10 @@ def _chunks(dataset, chunk_size_rows: int, monitor: MemoryMonitor, progress, log
         return _core.scan_parquet(os.fspath(dataset), None, **common)
     if isinstance(dataset, pa.Table):
         return _core.scan_stream(dataset, dataset.num_rows, **common)
-    if isinstance(dataset, ds.FileSystemDataset) and isinstance(dataset.format,
-                                                                ds.ParquetFileFormat):
-        # The same budget-governed row-group reader as a path, on the dataset's own
-        # filesystem, schema and filter (Dataset.filter()).
-        return _core.scan_parquet_dataset(
-            _fs_bridge.dataset_capsule(dataset),
-            _filter_bytes(dataset._scan_options.get("filter")), **common)
     if isinstance(dataset, ds.Dataset):
-        # Other formats, through Arrow's scanner; C++ reads ahead within a quarter of the
-        # budget, and stops at CRITICAL.
+        # Parquet row group by row group, other formats through Arrow's scanner: on the
+        # dataset's own filesystem, schema and filter (Dataset.filter()), read ahead
+        # within a quarter of the budget, and not at CRITICAL.
         return _core.scan_dataset(_fs_bridge.dataset_capsule(dataset),
                                   _filter_bytes(dataset._scan_options.get("filter")), **common)
     if hasattr(dataset, "__arrow_c_stream__"):
