@@ -20,7 +20,7 @@ inline constexpr const char* kLockName = "_fsspeckit_merge.lock";
 /// - filesystems with conditional writes (S3; fsspec's memory filesystem, under an
 ///   in-process mutex; see atomic_object_store.h): a LeaseLock,
 ///   renewed in the background; a killed holder blocks others until its lease ends
-///   (30 s; FSSPECKIT_LOCK_LEASE_MS overrides it, for tests);
+///   (30 s; a test shortens it through TestHooks, test_hooks.h);
 /// - anything else: no lock can be taken atomically, so Acquire refuses unless the
 ///   caller declared `single_writer` (then nothing is locked).
 class DatasetLock {
