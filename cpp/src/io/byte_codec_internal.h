@@ -20,6 +20,8 @@
 #include <arrow/result.h>
 #include <arrow/type.h>
 
+#include "fsspeckit/io/write_dataset.h"
+
 namespace fsspeckit::io {
 
 /// Writes the bytes: the tag first, then the fields in the order the reader reads them.
@@ -41,6 +43,9 @@ class ByteWriter {
   void Vector(const std::vector<T>& items, F each) {
     Number<uint64_t>(items.size());
     for (const T& item : items) each(item);
+  }
+  void Strings(const std::vector<std::string>& items) {
+    Vector(items, [&](const std::string& item) { String(item); });
   }
   template <typename T>
   void Optional(const std::optional<T>& value) {
@@ -84,6 +89,9 @@ class ByteReader {
     for (uint64_t i = 0; i < size && ok_; ++i) items.push_back(each());
     return items;
   }
+  std::vector<std::string> Strings() {
+    return Vector<std::string>([&] { return String(); });
+  }
   template <typename T>
   std::optional<T> Optional() {
     if (!Number<uint8_t>()) return std::nullopt;
@@ -108,6 +116,25 @@ class ByteReader {
   std::string_view what_;
   bool ok_ = true;
 };
+
+/// The files a task staged, as merge and maintenance results carry them.
+inline void WriteStagedFiles(ByteWriter& w, const std::vector<WrittenFile>& files) {
+  w.Vector(files, [&](const WrittenFile& f) {
+    w.String(f.path);
+    w.Number(f.row_count);
+    w.Number(f.size_bytes);
+  });
+}
+
+inline std::vector<WrittenFile> ReadStagedFiles(ByteReader& r) {
+  return r.Vector<WrittenFile>([&] {
+    WrittenFile f;
+    f.path = r.String();
+    f.row_count = r.Number<int64_t>();
+    f.size_bytes = r.Number<int64_t>();
+    return f;
+  });
+}
 
 /// Schemas as Arrow IPC (types, nullability and metadata exactly); empty for none.
 inline std::string SchemaBytes(const std::shared_ptr<arrow::Schema>& schema) {

@@ -11,14 +11,6 @@ constexpr std::string_view kPlanTag = "fsspeckit maintenance plan v1";
 constexpr std::string_view kResultTag = "fsspeckit maintenance task result v1";
 constexpr std::string_view kPlanWhat = "maintenance plan";
 
-void WriteStrings(io::ByteWriter& w, const std::vector<std::string>& items) {
-  w.Vector(items, [&](const std::string& s) { w.String(s); });
-}
-
-std::vector<std::string> ReadStrings(io::ByteReader& r) {
-  return r.Vector<std::string>([&] { return r.String(); });
-}
-
 bool KnownEnums(const MaintenancePlan& plan) {
   return plan.operation <= Operation::kSchemaRewrite && plan.cast_policy <= CastPolicy::kLoose;
 }
@@ -59,8 +51,8 @@ std::string MaintenancePlan::Serialize() const {
     w.Number(e.size_bytes);
     w.Number(e.mtime_ns);
   });
-  WriteStrings(w, partition_filter);
-  WriteStrings(w, partition_paths);
+  w.Strings(partition_filter);
+  w.Strings(partition_paths);
   w.String(io::SchemaBytes(schema));
   w.Number(schema_promoted);
   w.String(codec);
@@ -80,7 +72,7 @@ std::string MaintenancePlan::Serialize() const {
     w.Number<int32_t>(s.file);
     w.String(s.reason);
   });
-  WriteStrings(w, key_columns);
+  w.Strings(key_columns);
   w.Vector(order_by, [&](const OrderColumn& o) {
     w.String(o.column);
     w.Number(o.descending);
@@ -90,10 +82,10 @@ std::string MaintenancePlan::Serialize() const {
     w.Number(k.descending);
     w.Number(k.nulls_first);
   });
-  WriteStrings(w, partition_columns);
-  WriteStrings(w, hive_keys);
+  w.Strings(partition_columns);
+  w.Strings(hive_keys);
   w.Number(cast_policy);
-  WriteStrings(w, changed_fields);
+  w.Strings(changed_fields);
   w.Vector(derived_columns, [&](const DerivedPartitionColumn& d) {
     w.String(d.name);
     w.String(d.function);
@@ -131,8 +123,8 @@ arrow::Result<MaintenancePlan> MaintenancePlan::Deserialize(std::string_view byt
     e.mtime_ns = r.Number<int64_t>();
     return e;
   });
-  p.partition_filter = ReadStrings(r);
-  p.partition_paths = ReadStrings(r);
+  p.partition_filter = r.Strings();
+  p.partition_paths = r.Strings();
   const std::string schema = r.String();
   p.schema_promoted = r.Number<bool>();
   p.codec = r.String();
@@ -157,7 +149,7 @@ arrow::Result<MaintenancePlan> MaintenancePlan::Deserialize(std::string_view byt
     s.reason = r.String();
     return s;
   });
-  p.key_columns = ReadStrings(r);
+  p.key_columns = r.Strings();
   p.order_by = r.Vector<OrderColumn>([&] {
     OrderColumn o;
     o.column = r.String();
@@ -171,10 +163,10 @@ arrow::Result<MaintenancePlan> MaintenancePlan::Deserialize(std::string_view byt
     k.nulls_first = r.Number<bool>();
     return k;
   });
-  p.partition_columns = ReadStrings(r);
-  p.hive_keys = ReadStrings(r);
+  p.partition_columns = r.Strings();
+  p.hive_keys = r.Strings();
   p.cast_policy = r.Number<CastPolicy>();
-  p.changed_fields = ReadStrings(r);
+  p.changed_fields = r.Strings();
   p.derived_columns = r.Vector<DerivedPartitionColumn>([&] {
     DerivedPartitionColumn d;
     d.name = r.String();
@@ -199,11 +191,7 @@ std::string TaskResult::Serialize() const {
   io::ByteWriter w(kResultTag);
   w.Number(group);
   w.String(attempt);
-  w.Vector(staged, [&](const io::WrittenFile& f) {
-    w.String(f.path);
-    w.Number(f.row_count);
-    w.Number(f.size_bytes);
-  });
+  io::WriteStagedFiles(w, staged);
   w.Number(rows_read);
   w.Number(rows_written);
   w.Number(row_groups_copied);
@@ -221,13 +209,7 @@ arrow::Result<TaskResult> TaskResult::Deserialize(std::string_view bytes) {
   if (tag != kResultTag) return r.Finish(tag, kResultTag);
   t.group = r.Number<int64_t>();
   t.attempt = r.String();
-  t.staged = r.Vector<io::WrittenFile>([&] {
-    io::WrittenFile f;
-    f.path = r.String();
-    f.row_count = r.Number<int64_t>();
-    f.size_bytes = r.Number<int64_t>();
-    return f;
-  });
+  t.staged = io::ReadStagedFiles(r);
   t.rows_read = r.Number<int64_t>();
   t.rows_written = r.Number<int64_t>();
   t.row_groups_copied = r.Number<int64_t>();

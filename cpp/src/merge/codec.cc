@@ -21,15 +21,15 @@ std::string Plan::Serialize() const {
   w.String(staging_dir);
   w.String(source_path);
   w.Number(source_rows);
-  w.Vector(spill_files, [&](const std::string& s) { w.String(s); });
+  w.Strings(spill_files);
   w.Number(spill.bytes);
   w.Number(spill.parts);
   w.Number(spill.passes);
   w.Number(spill.files_scanned);
   w.Number(strategy);
-  w.Vector(key_columns, [&](const std::string& s) { w.String(s); });
+  w.Strings(key_columns);
   w.String(SchemaBytes(schema));
-  w.Vector(partition_by, [&](const std::string& s) { w.String(s); });
+  w.Strings(partition_by);
   w.Optional(write.compression);
   w.Optional(write.max_rows_per_file);
   w.Optional(write.row_group_size);
@@ -75,15 +75,15 @@ arrow::Result<Plan> Plan::Deserialize(std::string_view bytes) {
   p.staging_dir = r.String();
   p.source_path = r.String();
   p.source_rows = r.Number<int64_t>();
-  p.spill_files = r.Vector<std::string>([&] { return r.String(); });
+  p.spill_files = r.Strings();
   p.spill.bytes = r.Number<int64_t>();
   p.spill.parts = r.Number<int64_t>();
   p.spill.passes = r.Number<int64_t>();
   p.spill.files_scanned = r.Number<int64_t>();
   p.strategy = r.Number<Strategy>();
-  p.key_columns = r.Vector<std::string>([&] { return r.String(); });
+  p.key_columns = r.Strings();
   const std::string schema = r.String();
-  p.partition_by = r.Vector<std::string>([&] { return r.String(); });
+  p.partition_by = r.Strings();
   p.write.compression = r.Optional<std::string>();
   p.write.max_rows_per_file = r.Optional<int64_t>();
   p.write.row_group_size = r.Optional<int64_t>();
@@ -137,11 +137,7 @@ std::string TaskResult::Serialize() const {
   Writer w(kResultTag);
   w.Number(task);
   w.String(attempt);
-  w.Vector(staged, [&](const io::WrittenFile& f) {
-    w.String(f.path);
-    w.Number(f.row_count);
-    w.Number(f.size_bytes);
-  });
+  io::WriteStagedFiles(w, staged);
   w.Number(rows_written);
   w.Number(matched_keys);
   w.Number(memory_peak_bytes);
@@ -156,13 +152,7 @@ arrow::Result<TaskResult> TaskResult::Deserialize(std::string_view bytes) {
   if (tag != kResultTag) return r.Finish(tag, kResultTag);
   t.task = r.Number<int64_t>();
   t.attempt = r.String();
-  t.staged = r.Vector<io::WrittenFile>([&] {
-    io::WrittenFile f;
-    f.path = r.String();
-    f.row_count = r.Number<int64_t>();
-    f.size_bytes = r.Number<int64_t>();
-    return f;
-  });
+  t.staged = io::ReadStagedFiles(r);
   t.rows_written = r.Number<int64_t>();
   t.matched_keys = r.Number<int64_t>();
   t.memory_peak_bytes = r.Number<int64_t>();
