@@ -255,6 +255,10 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     // Some filesystems need the folder (local disks, fsspec's, HDFS); object stores may
     // refuse folder markers without needing them.
     if (NeedsFolders(fs)) (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
+    // On an object store a move is a copy, a delete and (Arrow's S3) a folder marker put
+    // back: the copy alone puts the file in place, and the staged files go with their
+    // folder below, in one listing and one bulk deletion. A replay copies again.
+    if (WritesWholeObjects(fs)) return fs.CopyFile(from, to);
     return fs.Move(from, to);
   }));
   auto remove_staging = [&]() -> arrow::Status {
