@@ -16,7 +16,9 @@ would otherwise share the GIL with the client under test):
 `python tests/s3_proxy.py --port 9000 [--latency-ms 20 --fail-rate 0.05 --seed 1]` runs
 it alone. Settings and counters are read and changed over HTTP at `/_proxy/...` (an S3
 bucket name cannot start with "_", so no S3 request is taken for one):
-GET /_proxy/counts, POST /_proxy/configure (a JSON object of settings), POST /_proxy/reset.
+GET /_proxy/counts, POST /_proxy/configure (a JSON object of settings), POST /_proxy/reset,
+GET /_proxy/trace (every S3 request since reset: start and end in ms from the first, kind,
+status, path; what a critical path is read from).
 """
 
 from __future__ import annotations
@@ -100,6 +102,20 @@ class FaultMiddleware:
         with self._lock:
             self._requests = dict.fromkeys(KINDS, 0)
             self._failed = dict.fromkeys(KINDS, 0)
+            self._trace = []
+            self._epoch_s = None
+
+    def trace(self):
+        with self._lock:
+            return {"requests": list(self._trace)}
+
+    def _record(self, start_s: float, kind: str, status, path: str) -> None:
+        with self._lock:
+            if self._epoch_s is None:
+                self._epoch_s = start_s
+            self._trace.append([round((start_s - self._epoch_s) * 1000, 1),
+                                round((time.monotonic() - self._epoch_s) * 1000, 1),
+                                kind, status or 200, path])
 
     def counts(self):
         with self._lock:
@@ -126,12 +142,17 @@ class FaultMiddleware:
         if path.startswith("/_proxy/"):
             return self._control(environ, start_response, path[len("/_proxy/"):])
         kind = request_kind(environ)
+        start_s = time.monotonic()
         status = self._decide(kind)
         latency_ms = self._settings["latency_ms"]
         if latency_ms > 0:
             time.sleep(latency_ms / 1000)
         if status is None:
-            return self._app(environ, start_response)
+            try:
+                return self._app(environ, start_response)
+            finally:
+                self._record(start_s, kind, None, path)
+        self._record(start_s, kind, status, path)
         _drain(environ)  # the connection is kept alive: the body must not be left unread
         if status == RESET:
             # Both directions shut at once (the handler's own file objects keep the
@@ -158,6 +179,8 @@ class FaultMiddleware:
             elif command == "configure":
                 self.configure(**json.loads(_drain(environ) or b"{}"))
                 answer = self.counts()
+            elif command == "trace":
+                answer = self.trace()
             elif command == "reset":
                 _drain(environ)
                 self.reset()
@@ -220,6 +243,10 @@ class S3Proxy(ProxyProcess):
 
     def reset(self) -> dict:
         return self._call("reset", {})
+
+    def trace(self) -> list:
+        """[start_ms, end_ms, kind, status, path] of every S3 request since reset()."""
+        return self._call("trace")["requests"]
 
     def pyarrow_fs(self, **options):
         import pyarrow.fs as pafs
