@@ -7,7 +7,9 @@ for this build, delta-rs's MERGE (the same files made a Delta table before the c
 starts: convert_to_deltalake) and, with --baseline PYTHON, another build's fsspeckit,
 interleaved. Each merge runs on a fresh copy of the dataset in a fresh process ("fresh"),
 then in the same process on a second fresh copy ("warm"). "ideal" is the round trips a
-merge cannot avoid, one after another, times the latency (Shape.ideal_round_trips).
+merge cannot avoid, one after another, times the latency (Shape.ideal_round_trips);
+"ideal requests" makes those requests with a bare client, as concurrently as they can be,
+on the same server (what the ideal costs on it: the server spends CPU on each request).
 
     .venv/bin/python bench/bench_latency.py [--rounds 3] [--latency-ms 20]
         [--shapes 4-of-64,all-16,inserts-64] [--baseline PYTHON]
@@ -126,8 +128,53 @@ for path in sys.argv[2:]:
 """
 
 
-def child_script(name: str) -> str:
-    merge = DELTA_MERGE if name == "delta-rs" else FSSPECKIT_MERGE
+# The ideal's requests, made by a bare client (boto3, 64 connections) as concurrently as
+# they can be, on the same server: what the computed ideal costs here, where the server
+# (moto, one Python process on the machine's 2 cores) also spends CPU on each request.
+# Not a merge: the touched files are read whole and written back under new names, the
+# source file's bytes stand for the inserted rows.
+IDEAL_REQUESTS = r"""
+import concurrent.futures
+import boto3, botocore.config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="testing",
+                  aws_secret_access_key="testing", region_name="us-east-1",
+                  config=botocore.config.Config(max_pool_connections=64))
+pool = concurrent.futures.ThreadPoolExecutor(64)
+inserted = open(source_path, "rb").read()
+
+def at_once(call, items):
+    return list(pool.map(call, items))
+
+def MERGE(path):
+    bucket, prefix = path.split("/", 1)
+    put = lambda key, body=b"{}": s3.put_object(Bucket=bucket, Key=key, Body=body)
+    put(prefix + "/_lock")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix + "/")["Contents"]
+    files = sorted(o["Key"] for o in listed if o["Key"].endswith(".parquet"))
+    at_once(lambda key: s3.get_object(Bucket=bucket, Key=key, Range="bytes=-65536")["Body"].read(),
+            files)
+    touched = [files[i] for i in TOUCHED]
+    bodies = at_once(lambda key: s3.get_object(Bucket=bucket, Key=key)["Body"].read(), touched)
+    staged = [f"{prefix}/_staging/{i}" for i in range(len(bodies) + 1)]
+    at_once(lambda i: put(staged[i], (bodies + [inserted])[i]), range(len(staged)))
+    put(prefix + "/_journal")
+    at_once(lambda i: s3.copy_object(Bucket=bucket, Key=f"{prefix}/new-{i}.parquet",
+                                     CopySource={"Bucket": bucket, "Key": staged[i]}),
+            range(len(staged)))
+    at_once(lambda key: s3.delete_object(Bucket=bucket, Key=key), touched + staged)
+    s3.delete_object(Bucket=bucket, Key=prefix + "/_journal")
+    s3.delete_object(Bucket=bucket, Key=prefix + "/_lock")
+    return {"updated": 0, "inserted": 0, "rewritten": len(touched), "counted": {}}
+"""
+
+IDEAL = "ideal requests"
+
+
+def child_script(name: str, shape: Shape) -> str:
+    if name == IDEAL:
+        merge = IDEAL_REQUESTS.replace("TOUCHED", repr(list(shape.updated_files)))
+    else:
+        merge = DELTA_MERGE if name == "delta-rs" else FSSPECKIT_MERGE
     head, _, tail = CHILD.partition("\nfor path in paths:")
     return head + merge + "\nfor path in paths:" + tail
 
@@ -156,7 +203,7 @@ def run_shape(proxy, fs, bucket, shape_name: str, shape: Shape, builds: dict, ro
             if name == "delta-rs":
                 subprocess.run([python, "-c", DELTA_CONVERT, proxy.url, *paths], check=True)
             proxy.configure(latency_ms=latency_ms)
-            out = subprocess.run([python, "-c", child_script(name), proxy.url, str(source_file),
+            out = subprocess.run([python, "-c", child_script(name, shape), proxy.url, str(source_file),
                                   *paths], capture_output=True, text=True)
             if out.returncode != 0:
                 raise SystemExit(f"{shape_name} {name}: {out.stderr[-2000:]}")
@@ -173,15 +220,18 @@ def print_table(shape_name: str, shape: Shape, results: dict, latency_ms: float)
     ideal_s = shape.ideal_round_trips * latency_ms / 1000
     print(f"\n{shape_name}: ideal {shape.ideal_round_trips} round trips x {latency_ms:g} ms "
           f"= {ideal_s:.2f} s")
-    print("| build | fresh s | warm s | fresh x ideal | requests at the server (kinds) | calls "
-          "counted by the merge | updated / inserted / rewritten files |")
-    print("|---|---:|---:|---:|---|---|---|")
+    measured_s = min(run["s"] for run in results[IDEAL]["warm"]) if IDEAL in results else None
+    print("| build | fresh s | warm s | fresh x ideal | warm x ideal requests | requests at the "
+          "server (kinds) | calls counted by the merge | updated / inserted / rewritten files |")
+    print("|---|---:|---:|---:|---:|---|---|---|")
     for name, runs in results.items():
         best = min(runs["fresh"], key=lambda run: run["s"])
         warm_s = min(run["s"] for run in runs["warm"])
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(best["requests"].items()) if v)
         counted = ", ".join(f"{k} {v}" for k, v in sorted(best.get("counted", {}).items()))
+        versus_measured = f"{warm_s / measured_s:.1f}" if measured_s else "-"
         print(f"| {name} | {best['s']:.2f} | {warm_s:.2f} | {best['s'] / ideal_s:.1f} | "
+              f"{versus_measured} | "
               f"{sum(best['requests'].values())} ({kinds}) | "
               f"{sum(best['counted'].values())} ({counted or 'not counted'}) | "
               f"{best['updated']} / {best['inserted']} / {best['rewritten']} |")
@@ -194,7 +244,7 @@ def main(argv=None) -> int:
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--baseline")
     args = parser.parse_args(argv)
-    builds = {"fsspeckit": sys.executable, "delta-rs": sys.executable}
+    builds = {"fsspeckit": sys.executable, "delta-rs": sys.executable, IDEAL: sys.executable}
     if args.baseline:
         builds["fsspeckit@baseline"] = args.baseline
     with S3Proxy.start() as proxy, tempfile.TemporaryDirectory() as workdir:

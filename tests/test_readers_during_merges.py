@@ -85,7 +85,7 @@ def test_readers_beside_merges_on_s3_never_read_a_changed_object(s3_proxy):
     print(f"own reader: {len(own_reads)} reads, {len(own_errors)} failed, {len(own_mixed)} mixed; "
           f"pyarrow reader: {len(plain_reads)} reads, {len(plain_errors)} failed, "
           f"{sum(n != FILES * ROWS for n in plain_reads)} with rows twice "
-          f"{sorted(set(plain_errors))[:3]}")
+          f"{sorted(set(plain_errors))[:3]} own errors: {own_errors[:2]}")
     assert len(own_reads) >= MERGES, "the reader hardly ran beside the merges"
     assert own_errors == [] and own_mixed == []
     # A plain reader lists once and reads later: it never reads an object that changed

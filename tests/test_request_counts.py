@@ -6,6 +6,7 @@ import os
 
 import fsspec
 import pyarrow as pa
+import pyarrow.fs  # noqa: F401  (pa.fs)
 import pyarrow.parquet as pq
 import pytest
 
@@ -86,3 +87,55 @@ def test_maintenance_on_s3_counts_its_requests_too(s3_proxy):
     # 4 files listed and read, replaced by 1 written and moved in; the 4 old ones deleted.
     assert requests["list"] >= 1 and requests["read"] >= 4 and requests["write"] >= 1
     assert requests["delete"] >= 4 and requests["lock"] >= 2, requests
+
+
+def test_a_merge_on_s3_plans_from_one_listing(s3_proxy):
+    """Before reading a file, a merge takes the lock and lists the dataset once: that one
+    listing says whether anything needs recovering, what the commit checks for changes,
+    and which files to scan. No HEAD before the commit (sizes come from the listing)."""
+    proxy, bucket = s3_proxy
+    path = f"{bucket}/ds"
+    write_files(proxy.pyarrow_fs(), path)
+    proxy.reset()
+    upsert(PyarrowDatasetIO(proxy.pyarrow_fs()), path)
+    trace = sorted(proxy.trace(), key=lambda request: request[0])  # by start time
+    first_read = next(i for i, request in enumerate(trace) if request[2] == "GET")
+    assert [request[2] for request in trace[:first_read]] == ["PUT", "LIST"], trace[:first_read]
+    assert trace[0][4].endswith("/_fsspeckit_merge.lock")
+    staged = next(i for i, request in enumerate(trace) if "_fsspeckit-staging-" in request[4])
+    planning = [request[2] for request in trace[:staged]]
+    assert planning.count("LIST") == 1 and "HEAD" not in planning, trace[:staged]
+
+
+def test_a_merge_on_s3_removes_what_a_dead_writer_left(s3_proxy):
+    """The one listing shows a dead writer's staging folder and half-written journal:
+    they are recovered (removed) before the merge plans."""
+    proxy, bucket = s3_proxy
+    fs = proxy.pyarrow_fs()
+    path = f"{bucket}/ds"
+    write_files(fs, path)
+    leftovers = [f"{path}/_fsspeckit-staging-0123456789abcdef/task-0-ab/part-0.staged",
+                 f"{path}/_fsspeckit_merge_journal.tmp-0123"]
+    for leftover in leftovers:
+        with fs.open_output_stream(leftover) as out:
+            out.write(b"left by a writer that died")
+    result = upsert(PyarrowDatasetIO(fs), path)
+    assert result.updated == 2 and result.inserted == 1
+    for leftover in leftovers:
+        assert fs.get_file_info(leftover).type == pa.fs.FileType.NotFound, leftover
+    assert pq.read_table(path, filesystem=fs).num_rows == FILES * ROWS + 1
+
+
+def test_a_read_on_s3_lists_once_and_asks_no_head(s3_proxy):
+    """read_parquet on an object store: one listing (sizes included, so no HEAD per file
+    and none for the folder), footers read many at once, then the scan."""
+    proxy, bucket = s3_proxy
+    path = f"{bucket}/ds"
+    write_files(proxy.pyarrow_fs(), path)
+    proxy.reset()
+    table = PyarrowDatasetIO(proxy.pyarrow_fs()).read_parquet(path)
+    assert table.num_rows == FILES * ROWS
+    kinds = [request[2] for request in proxy.trace()]
+    assert kinds.count("LIST") == 1 and "HEAD" not in kinds, kinds
+    # A footer for the schema, the footer again and the columns for the scan.
+    assert kinds.count("GET") <= 3 * FILES, kinds

@@ -120,6 +120,26 @@ TEST_F(CommitJournalTest, SnapshotsRefuseAJournalThatAppeared) {
   EXPECT_NE(appeared.message().find("run recover"), std::string::npos);
 }
 
+// A merge plans from one listing: it must show what a dead writer left for Recover().
+TEST_F(CommitJournalTest, SnapshotsSayWhenSomethingNeedsRecovering) {
+  const std::string root = dir_.path();
+  dir_.Write("a.parquet", "aaaa");
+  dir_.Write("_SUCCESS", "");  // hidden, but nobody's leftover
+  ASSERT_OK_AND_ASSIGN(DatasetSnapshot clean, TakeSnapshot(local_, root));
+  EXPECT_FALSE(clean.NeedsRecovery());
+  EXPECT_EQ(clean.listed.size(), 2u);  // the listing itself is kept for the plan
+  const std::vector<std::string> leftovers = {
+      std::string(kStagingPrefix) + "0123/task-0-ab/part-0.staged",
+      std::string(kJournalName) + ".tmp-0123", kJournalName};
+  for (const std::string& leftover : leftovers) {
+    dir_.Write(leftover, "x");
+    ASSERT_OK_AND_ASSIGN(DatasetSnapshot snapshot, TakeSnapshot(local_, root));
+    EXPECT_TRUE(snapshot.NeedsRecovery()) << leftover;
+    EXPECT_EQ(snapshot.files.size(), 1u) << leftover;  // never data
+    fs::remove_all(root + "/" + leftover.substr(0, leftover.find('/')));
+  }
+}
+
 TEST_F(CommitJournalTest, SyncsReachTheFilesAndEveryFolderUpToTheRoot) {
   const std::string root = dir_.path();
   const std::string file = dir_.Write("a=1/b=2/part.parquet", "x");

@@ -69,23 +69,31 @@ arrow::Status KeepOneState(arrow::fs::FileSystem& fs, const std::string& dir,
 
 }  // namespace
 
-arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(arrow::fs::FileSystem& fs,
-                                                                  const std::string& dir,
-                                                                  HiddenFiles hidden) {
-  ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
+std::vector<arrow::fs::FileInfo> DataFilesIn(const std::string& dir,
+                                             std::vector<arrow::fs::FileInfo> listed,
+                                             HiddenFiles hidden) {
   std::vector<arrow::fs::FileInfo> files;
-  bool committing = false;
-  for (auto& info : infos) {
-    committing = committing || (info.IsFile() && info.path() == dir + "/" + kJournalName);
+  for (auto& info : listed) {
     if (!info.IsFile() || info.path().ends_with(kStagedSuffix) || IsDirectoryMarker(info)) continue;
     if (!IsHidden(RelativePath(dir, info.path())) ||
         (hidden == HiddenFiles::kInclude && info.path().ends_with(".parquet"))) {
       files.push_back(std::move(info));
     }
   }
-  if (committing) ARROW_RETURN_NOT_OK(KeepOneState(fs, dir, files));
   std::sort(files.begin(), files.end(),
             [](const arrow::fs::FileInfo& a, const arrow::fs::FileInfo& b) { return a.path() < b.path(); });
+  return files;
+}
+
+arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(arrow::fs::FileSystem& fs,
+                                                                  const std::string& dir,
+                                                                  HiddenFiles hidden) {
+  ARROW_ASSIGN_OR_RAISE(auto infos, ListBelow(fs, dir));
+  const bool committing = std::any_of(infos.begin(), infos.end(), [&](const auto& info) {
+    return info.IsFile() && info.path() == dir + "/" + kJournalName;
+  });
+  std::vector<arrow::fs::FileInfo> files = DataFilesIn(dir, std::move(infos), hidden);
+  if (committing) ARROW_RETURN_NOT_OK(KeepOneState(fs, dir, files));
   return files;
 }
 

@@ -43,6 +43,12 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
 /// an object store needs no HEAD request to learn a file's size.
 arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(
     arrow::fs::FileSystem& fs, const std::string& dir, HiddenFiles hidden = HiddenFiles::kSkip);
+/// The data files among `listed` (a recursive listing of `dir`), sorted, by the rule of
+/// ListDataFiles; without its journal check, for a caller that holds the dataset's lock
+/// and has completed any commit it found (a merge's plan: one listing serves it all).
+std::vector<arrow::fs::FileInfo> DataFilesIn(const std::string& dir,
+                                             std::vector<arrow::fs::FileInfo> listed,
+                                             HiddenFiles hidden = HiddenFiles::kSkip);
 
 /// Writers call this first: Invalid, naming the link, when an entry below `dir` (a
 /// visible one; with kInclude any) is a symbolic link resolving outside `dir`, so a

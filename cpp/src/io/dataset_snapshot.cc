@@ -17,12 +17,18 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
   const std::string journal_path = dir + "/" + kJournalName;
   for (const auto& info : infos) {
     if (info.path() == journal_path) snapshot.journal_listed = true;
-    if (!info.IsFile() || !info.path().starts_with(dir + "/")) continue;
+    if (!info.path().starts_with(dir + "/")) continue;
+    const std::string_view top = std::string_view(info.path()).substr(dir.size() + 1);
+    if (top.starts_with(kStagingPrefix) || top.starts_with(std::string(kJournalName) + ".")) {
+      snapshot.leftovers_listed = true;
+    }
+    if (!info.IsFile()) continue;
     if (IsHidden(info.path().substr(dir.size() + 1)) || IsDirectoryMarker(info)) continue;
     const auto mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(
         info.mtime().time_since_epoch());
     snapshot.files[info.path()] = {info.size(), mtime.count()};
   }
+  snapshot.listed = std::move(infos);
   return snapshot;
 }
 

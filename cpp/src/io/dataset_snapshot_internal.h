@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/result.h>
@@ -21,6 +22,13 @@ struct DatasetSnapshot {
   };
   std::map<std::string, Entry> files;
   bool journal_listed = false;  ///< a commit journal was in the listing
+  /// What Recover() removes was listed: a staging folder or a journal being written
+  /// (a writer that died); with journal_listed, the listing says whether to recover.
+  bool leftovers_listed = false;
+  /// The listing itself (recursive, as the store gave it): a plan reads its data files
+  /// from it (DataFilesIn) instead of listing again, a round trip on an object store.
+  std::vector<arrow::fs::FileInfo> listed;
+  bool NeedsRecovery() const { return journal_listed || leftovers_listed; }
 };
 
 arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std::string& dir);

@@ -6,6 +6,7 @@
 
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
+#include <arrow/util/future.h>
 
 namespace fsspeckit::io {
 namespace {
@@ -145,11 +146,20 @@ arrow::Result<int64_t> ParseDictionaryPageEntries(const arrow::Buffer& bytes) {
 }  // namespace
 
 std::vector<arrow::Result<int64_t>> DictionaryPageEntries(arrow::io::RandomAccessFile& file,
-                                                          const std::vector<int64_t>& offsets) {
+                                                          const std::vector<int64_t>& offsets,
+                                                          bool at_once) {
+  // A dictionary page's header is a few dozen bytes; 256 leave room for a CRC and more.
+  constexpr int64_t kHeaderBytes = 256;
+  std::vector<arrow::Future<std::shared_ptr<arrow::Buffer>>> reads;
+  if (at_once) {
+    for (int64_t offset : offsets) {
+      reads.push_back(file.ReadAsync(arrow::io::default_io_context(), offset, kHeaderBytes));
+    }
+  }
   std::vector<arrow::Result<int64_t>> entries;
-  for (int64_t offset : offsets) {
-    // A dictionary page's header is a few dozen bytes; 256 leave room for a CRC and more.
-    arrow::Result<std::shared_ptr<arrow::Buffer>> bytes = file.ReadAt(offset, 256);
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    arrow::Result<std::shared_ptr<arrow::Buffer>> bytes =
+        at_once ? reads[i].result() : file.ReadAt(offsets[i], kHeaderBytes);
     entries.push_back(bytes.ok() ? ParseDictionaryPageEntries(**bytes) : bytes.status());
   }
   return entries;

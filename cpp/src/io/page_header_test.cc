@@ -34,14 +34,16 @@ std::shared_ptr<arrow::Buffer> TwoColumnFile(bool page_checksums) {
 }
 
 TEST(PageHeader, DictionaryEntriesComeFromTheHeader) {
-  for (bool checksums : {false, true}) {  // a CRC field comes before the dictionary header
+  // A CRC field comes before the dictionary header; read one by one or all at once (an
+  // object store's way), the same entries.
+  for (auto [checksums, at_once] : {std::pair{false, false}, {true, false}, {false, true}, {true, true}}) {
     auto input = std::make_shared<arrow::io::BufferReader>(TwoColumnFile(checksums));
     auto metadata = parquet::ReadMetaData(input);
     auto few = metadata->RowGroup(0)->ColumnChunk(0);
     auto many = metadata->RowGroup(0)->ColumnChunk(1);
     ASSERT_TRUE(few->has_dictionary_page() && many->has_dictionary_page());
     auto entries = DictionaryPageEntries(
-        *input, {few->dictionary_page_offset(), many->dictionary_page_offset()});
+        *input, {few->dictionary_page_offset(), many->dictionary_page_offset()}, at_once);
     ASSERT_EQ(entries.size(), 2u);
     ASSERT_OK_AND_ASSIGN(int64_t few_entries, entries[0]);
     ASSERT_OK_AND_ASSIGN(int64_t many_entries, entries[1]);
@@ -57,12 +59,15 @@ TEST(PageHeader, AnythingButADictionaryPageHeaderIsRefused) {
   ASSERT_OK_AND_ASSIGN(int64_t size, input->GetSize());
   // A data page's header is well formed but not a dictionary's; the file's magic bytes;
   // a header cut short by the end of the file; past the end. The good one still counts.
-  auto entries = DictionaryPageEntries(
-      *input, {chunk->data_page_offset(), 0, size - 3, size + 10, chunk->dictionary_page_offset()});
-  ASSERT_EQ(entries.size(), 5u);
-  for (int i = 0; i < 4; ++i) EXPECT_FALSE(entries[i].ok()) << i;
-  ASSERT_OK_AND_ASSIGN(int64_t good, entries[4]);
-  EXPECT_EQ(good, 1000);
+  for (bool at_once : {false, true}) {
+    auto entries = DictionaryPageEntries(
+        *input, {chunk->data_page_offset(), 0, size - 3, size + 10, chunk->dictionary_page_offset()},
+        at_once);
+    ASSERT_EQ(entries.size(), 5u);
+    for (int i = 0; i < 4; ++i) EXPECT_FALSE(entries[i].ok()) << i;
+    ASSERT_OK_AND_ASSIGN(int64_t good, entries[4]);
+    EXPECT_EQ(good, 1000);
+  }
 }
 
 }  // namespace

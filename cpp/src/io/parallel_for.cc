@@ -1,7 +1,9 @@
 // fsspeckit: one loop over indices on a few threads, the caller's among them.
 #include "io/parallel_for_internal.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -22,8 +24,17 @@ void ParallelFor(size_t first, size_t last, int workers, const std::function<boo
   work();
 }
 
+int ObjectStoreCallsInFlight() {
+  static const int calls = [] {
+    const char* value = std::getenv("FSSPECKIT_REQUESTS_IN_FLIGHT");
+    const int asked = value && *value ? std::atoi(value) : kObjectStoreCallsInFlight;
+    return std::clamp(asked, 1, 256);
+  }();
+  return calls;
+}
+
 int WorkersFor(const arrow::fs::FileSystem& fs, int local_workers) {
-  return IsLocalDisk(fs) ? local_workers : kObjectStoreCallsInFlight;
+  return IsLocalDisk(fs) ? local_workers : ObjectStoreCallsInFlight();
 }
 
 }  // namespace fsspeckit::io

@@ -13,12 +13,17 @@ namespace fsspeckit::io {
 /// false (a failure), no further index starts. `body` must not throw (io::CatchAtEdge).
 void ParallelFor(size_t first, size_t last, int workers, const std::function<bool(size_t)>& body);
 
-/// Calls in flight at once on an object store: each mostly waits a round trip (20 ms is a
-/// usual first byte on S3), so many overlap (the S3 SDK's pool holds 25 connections).
+/// Calls in flight at once on an object store by default: each mostly waits a round trip
+/// (20 ms is a usual first byte on S3), so many overlap (the S3 SDK's pool holds 25
+/// connections).
 inline constexpr int kObjectStoreCallsInFlight = 16;
 
+/// Calls in flight at once on an object store: FSSPECKIT_REQUESTS_IN_FLIGHT (1 to 256),
+/// read once per process, else kObjectStoreCallsInFlight.
+int ObjectStoreCallsInFlight();
+
 /// Workers for a loop whose calls each wait on `fs`: `local_workers` on a local disk (where
-/// the work is the CPU's), kObjectStoreCallsInFlight elsewhere.
+/// the work is the CPU's), ObjectStoreCallsInFlight() elsewhere.
 int WorkersFor(const arrow::fs::FileSystem& fs, int local_workers);
 
 }  // namespace fsspeckit::io

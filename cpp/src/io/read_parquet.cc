@@ -7,6 +7,7 @@
 #include <arrow/dataset/scanner.h>
 
 #include "io/dataset_files_internal.h"
+#include "io/parallel_for_internal.h"
 
 namespace fsspeckit::io {
 
@@ -21,42 +22,88 @@ arrow::Status Unreadable(const Location& location, const arrow::Status& status) 
 
 // A folder read again whose files changed meanwhile (a commit removed one the read
 // had listed) is read again, up to this many times in all.
-constexpr int kReadsOfAChangingDataset = 4;
+constexpr int kReadsOfAChangingDataset = 8;
+
+// What `location` is: a file, or a folder and its data files (io/dataset_files_internal.h,
+// not Arrow's own discovery: one rule everywhere), with what the listing says of them
+// (sizes: a file opened by its FileInfo needs no HEAD). On an object store the listing
+// comes first and a missing folder lists empty: a folder's GetFileInfo is a HEAD and a
+// LIST, asked only when the listing is empty (a file, a missing path, an empty folder).
+struct Listed {
+  bool is_file = false;
+  std::vector<arrow::fs::FileInfo> files;
+};
+
+arrow::Result<Listed> ListLocation(const Location& location) {
+  arrow::fs::FileSystem& fs = *location.filesystem;
+  Listed listed;
+  if (WritesWholeObjects(fs)) {
+    ARROW_ASSIGN_OR_RAISE(listed.files, ListDataFileInfos(fs, location.path));
+    if (!listed.files.empty()) return listed;
+  }
+  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info, fs.GetFileInfo(location.path));
+  if (info.type() == arrow::fs::FileType::NotFound) {
+    return PathError(arrow::StatusCode::IOError, "Dataset path does not exist: " + location.path);
+  }
+  listed.is_file = info.type() == arrow::fs::FileType::File;
+  if (listed.is_file) {
+    listed.files = {std::move(info)};
+  } else if (!WritesWholeObjects(fs)) {
+    ARROW_ASSIGN_OR_RAISE(listed.files, ListDataFileInfos(fs, location.path));
+  }
+  return listed;
+}
+
+// The files' schemas (as Arrow's dataset discovery reads them), many footers at once on
+// an object store: discovery reads them one after another, a round trip each.
+arrow::Result<std::vector<std::shared_ptr<arrow::Schema>>> FileSchemas(
+    const Location& location, const ds::FileFormat& format,
+    const std::vector<arrow::fs::FileInfo>& files) {
+  std::vector<arrow::Result<std::shared_ptr<arrow::Schema>>> read(
+      files.size(), arrow::Status::UnknownError("not read"));
+  ParallelFor(0, files.size(), WorkersFor(*location.filesystem, 1), [&](size_t i) {
+    read[i] = format.Inspect(ds::FileSource(files[i], location.filesystem));
+    return true;  // every file is read; the first failure in path order is reported
+  });
+  std::vector<std::shared_ptr<arrow::Schema>> schemas;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!read[i].ok()) {  // worded as Arrow's discovery words it
+      return read[i].status().WithMessage("Error creating dataset. Could not read schema from '",
+                                          files[i].path(), "'. Is this a '", format.type_name(),
+                                          "' file?: ", read[i].status().message());
+    }
+    schemas.push_back(std::move(read[i]).ValueUnsafe());
+  }
+  return schemas;
+}
 
 // The file, or the folder's data files with hive folders as columns (`listed`: those
 // files; empty for a file). Discovery fails on unreadable files (IOError naming the file).
 arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location,
                                                         std::vector<std::string>* listed = nullptr) {
-  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info,
-                        location.filesystem->GetFileInfo(location.path));
-  if (info.type() == arrow::fs::FileType::NotFound) {
-    return PathError(arrow::StatusCode::IOError, "Dataset path does not exist: " + location.path);
-  }
+  ARROW_ASSIGN_OR_RAISE(Listed found, ListLocation(location));
   auto format = std::make_shared<ds::ParquetFileFormat>();
   ds::FileSystemFactoryOptions factory_options;
-  arrow::Result<std::shared_ptr<ds::DatasetFactory>> factory;
-  if (info.type() == arrow::fs::FileType::File) {
-    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, {location.path}, format,
-                                                 factory_options);
-  } else {
-    // The files a merge or scan of this folder sees (io/dataset_files_internal.h), not Arrow's own
-    // discovery: one rule everywhere.
-    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
-                          ListDataFiles(*location.filesystem, location.path));
-    if (listed) *listed = files;
+  if (!found.is_file) {
+    if (listed) {
+      for (const auto& file : found.files) listed->push_back(file.path());
+    }
     factory_options.partitioning = HivePartitioningFactory();
     factory_options.partition_base_dir = location.path;
-    factory = ds::FileSystemDatasetFactory::Make(location.filesystem, files, format,
-                                                 factory_options);
   }
+  auto factory = ds::FileSystemDatasetFactory::Make(location.filesystem, found.files, format,
+                                                    factory_options);
   if (!factory.ok()) return Unreadable(location, factory.status());
   // Every file's schema, unified as merges and scans unify them (a column in the type all
   // its files widen to; a column some files lack is null in them), not the first file's.
-  ds::FinishOptions finish;
-  finish.inspect_options.fragments = ds::InspectOptions::kInspectAllFragments;
-  finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
-  auto schemas = (*factory)->InspectSchemas(finish.inspect_options);  // partitions' last
+  auto schemas = FileSchemas(location, *format, found.files);
   if (!schemas.ok()) return Unreadable(location, schemas.status());
+  ds::FinishOptions finish;
+  finish.inspect_options.fragments = 0;  // the partition folders' schema alone: no footer
+  finish.inspect_options.field_merge_options = arrow::Field::MergeOptions::Permissive();
+  auto partitions = (*factory)->InspectSchemas(finish.inspect_options);
+  if (!partitions.ok()) return Unreadable(location, partitions.status());
+  schemas->insert(schemas->end(), partitions->begin(), partitions->end());  // partitions' last
   auto unified = UnifyDataSchemas(*schemas);  // a dictionary column beside a plain one too
   if (!unified.ok()) return Unreadable(location, unified.status());
   finish.schema = *unified;

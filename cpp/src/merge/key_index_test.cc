@@ -13,6 +13,7 @@
 
 #include "fsspeckit/merge/merge.h"
 #include "merge/merge_test_fixture.h"
+#include "io/dataset_files_internal.h"
 #include "merge/target_scan_internal.h"
 #include "testing/status_assertions.h"
 
@@ -320,7 +321,8 @@ TEST_F(MergeTest, StatisticsPruneAcrossIntegerSigns) {
     auto source = arrow::Table::Make(arrow::schema({arrow::field("id", keys->type())}), {keys});
     auto index = KeyIndex::Make(*source, {"id"}).ValueOrDie();
     SourceRange range = MakeSourceRange(*source, "id").ValueOrDie();
-    return ScanTargets(*fs_, tmp_.path(), *index, range, *source, {}, false).ValueOrDie();
+    auto files = io::ListDataFileInfos(*fs_, tmp_.path()).ValueOrDie();
+    return ScanTargets(*fs_, tmp_.path(), files, *index, range, *source, {}, false).ValueOrDie();
   };
   TargetScan signed_keys = plan(Json(arrow::int64(), "[-1, 3]"));
   EXPECT_EQ(signed_keys.candidate_files, 1);  // high.parquet ruled out by its statistics

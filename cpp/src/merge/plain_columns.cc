@@ -43,7 +43,7 @@ int64_t NonNullValues(const parquet::ColumnChunkMetaData& chunk) {
 // dictionary pages' headers; where one cannot be read the dictionary
 // is kept (the rewrite itself reports unreadable data).
 std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata,
-                                      arrow::io::RandomAccessFile& input) {
+                                      arrow::io::RandomAccessFile& input, bool at_once) {
   std::vector<std::string> plain;
   if (metadata.num_row_groups() == 0) return plain;
   std::unique_ptr<parquet::RowGroupMetaData> first = metadata.RowGroup(0);
@@ -58,7 +58,7 @@ std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata,
       offsets.push_back(chunk->dictionary_page_offset());
     }
   }
-  std::vector<arrow::Result<int64_t>> entries = io::DictionaryPageEntries(input, offsets);
+  std::vector<arrow::Result<int64_t>> entries = io::DictionaryPageEntries(input, offsets, at_once);
   for (size_t i = 0; i < asked.size(); ++i) {
     const int64_t values = NonNullValues(*first->ColumnChunk(asked[i]));
     if (entries[i].ok() && *entries[i] * 10 >= values * 9) {

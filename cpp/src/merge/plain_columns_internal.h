@@ -14,7 +14,9 @@ namespace fsspeckit::merge {
 /// outgrew its page limit), and columns whose dictionary holds nearly every value once
 /// (unique ids, measurements), where it saves no space and building it is the most
 /// expensive part of writing the column. Other columns keep their dictionary.
+/// `at_once`: the dictionary pages' headers are read together (io::DictionaryPageEntries;
+/// on an object store, where each read is a round trip).
 std::vector<std::string> PlainColumns(const parquet::FileMetaData& metadata,
-                                      arrow::io::RandomAccessFile& input);
+                                      arrow::io::RandomAccessFile& input, bool at_once = false);
 
 }  // namespace fsspeckit::merge

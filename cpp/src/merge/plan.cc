@@ -11,6 +11,8 @@
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
+#include "fsspeckit/io/location.h"
+#include "io/dataset_files_internal.h"
 #include "io/parallel_for_internal.h"
 #include "io/thread_edge_internal.h"
 #include "io/unique_name_internal.h"
@@ -268,17 +270,30 @@ int ScanWorkers(const arrow::fs::FileSystem& fs, memory::Budget& budget) {
 arrow::Status OpenDataset(PlannedMerge::State& state) {
   arrow::fs::FileSystem& fs = *state.location.filesystem;
   const std::string& dir = state.location.path;
-  ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
-  if (dir_info.type() == arrow::fs::FileType::NotFound &&
-      state.options.strategy == Strategy::kUpdate) {
+  auto missing = [&] {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: '", dir,
                                   "' does not exist");
+  };
+  const bool update = state.options.strategy == Strategy::kUpdate;
+  // An object store has no folders to create by mistake: its listing below says whether
+  // the dataset exists, without the HEAD and LIST of a folder's GetFileInfo.
+  const bool object_store = io::WritesWholeObjects(fs);
+  if (update && !object_store) {
+    ARROW_ASSIGN_OR_RAISE(auto dir_info, fs.GetFileInfo(dir));
+    if (dir_info.type() == arrow::fs::FileType::NotFound) return missing();
   }
   ARROW_ASSIGN_OR_RAISE(state.lock,
                         io::DatasetLock::Acquire(state.location.filesystem, dir, state.options.commit));
-  ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(state.options.stop, "merge"));
+  // One listing serves the plan: what to recover (rarely anything), what the commit
+  // checks for changes, and the files to scan.
   ARROW_ASSIGN_OR_RAISE(state.planned_files, io::TakeSnapshot(fs, dir));
+  if (state.planned_files.NeedsRecovery()) {
+    ARROW_RETURN_NOT_OK(io::Recover(fs, dir).status());
+    ARROW_ASSIGN_OR_RAISE(state.planned_files, io::TakeSnapshot(fs, dir));
+  }
+  // (Only hidden objects, the lock's own among them: no dataset there either.)
+  if (update && object_store && state.planned_files.files.empty()) return missing();
   return arrow::Status::OK();
 }
 
@@ -377,9 +392,10 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   // Key columns read by the plan are kept for the rewrites in this process, within their
   // share of the budget (they count against it while kept; each rewrite frees its file's).
   const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : state->budget->planned_keys_bytes();
-  ARROW_ASSIGN_OR_RAISE(TargetScan found, ScanTargets(fs, dir, keys, range, source,
-                                                   options.partition_columns, rewrites,
-                                                   keep_keys_bytes, ScanWorkers(fs, *state->budget)));
+  ARROW_ASSIGN_OR_RAISE(TargetScan found,
+                        ScanTargets(fs, dir, io::DataFilesIn(dir, state->planned_files.listed), keys,
+                                    range, source, options.partition_columns, rewrites,
+                                    keep_keys_bytes, ScanWorkers(fs, *state->budget)));
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));
   if (found.files.empty() && options.strategy == Strategy::kUpdate) {
     return arrow::Status::Invalid("Cannot UPDATE a non-existent target dataset: no Parquet files in '",
@@ -398,6 +414,7 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
     if (!stage_source && rewrites && file.matched_rows > 0) {
       state->source->planned_footers[file.path] = {file.metadata, file.schema->metadata()};
     }
+    if (!stage_source && plan.files.size() == 1) state->source->first_footer = file.metadata;
   }
   if (rewrites) {
     for (uint8_t matched : found.key_matched) plan.updated += matched ? 1 : 0;

@@ -36,6 +36,9 @@ struct TaskSource {
   std::vector<int64_t> appended_rows;
   std::map<std::string, std::map<int, PlannedKeys>> planned_keys;
   std::map<std::string, PlannedFooter> planned_footers;
+  /// The dataset's first file's footer, whose encodings the inserts follow (read only:
+  /// its rewrite may run at the same time and free its own planned_footers entry).
+  std::shared_ptr<parquet::FileMetaData> first_footer;
   /// A spilled merge's rewrite: its replacing rows row group by row group (`rows` and
   /// `keys` are then empty and only name the columns).
   LoadReplacingRows load_replacing;

@@ -13,6 +13,7 @@
 
 #include "fsspeckit/memory/budget_error.h"
 #include "fsspeckit/memory/byte_text.h"
+#include "io/dataset_files_internal.h"
 #include "merge/plan_internal.h"
 
 namespace fsspeckit::merge {
@@ -111,7 +112,9 @@ arrow::Status ScanPass(PlannedMerge::State& state, const std::vector<SourcePart>
   ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(*table, options.key_columns[0]));
   const bool rewrites = options.strategy != Strategy::kInsert;
   ARROW_ASSIGN_OR_RAISE(TargetScan found,
-                        ScanTargets(fs, state.location.path, *keys, range, *table,
+                        ScanTargets(fs, state.location.path,
+                                    io::DataFilesIn(state.location.path, state.planned_files.listed),
+                                    *keys, range, *table,
                                     options.partition_columns, rewrites, 0,
                                     ScanWorkers(fs, *state.budget), /*keys_by_row_group=*/true));
   if (pass == 0) {

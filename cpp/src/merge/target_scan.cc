@@ -433,14 +433,13 @@ arrow::Status SetShape(TargetScan& plan, const std::string& dir,
 }  // namespace
 
 arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
-                                   KeyIndex& keys, const SourceRange& range,
+                                   std::vector<arrow::fs::FileInfo> listed, KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions, int64_t keep_keys_bytes, int workers,
                                    bool keys_by_row_group) {
   TargetScan plan;
   ARROW_RETURN_NOT_OK(io::CheckNoLinkOutside(fs, dir));
-  ARROW_ASSIGN_OR_RAISE(auto listed, io::ListDataFileInfos(fs, dir));
   std::vector<std::string> paths;
   for (const auto& info : listed) paths.push_back(info.path());
   ARROW_ASSIGN_OR_RAISE(Partitioning partitioning,

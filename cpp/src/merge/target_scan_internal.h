@@ -75,7 +75,8 @@ struct TargetScan {
   int64_t candidate_files = 0;       ///< files whose statistics admitted a source key
 };
 
-/// Lists the data files (io/dataset_files_internal.h; a symbolic link out of `dir` is refused), reads
+/// Scans `listed`, the data files of `dir` (io/dataset_files_internal.h: DataFilesIn of the
+/// plan's one listing; a symbolic link out of `dir` is refused): reads
 /// footers, prunes row groups by the first key column's statistics (against every
 /// distinct source value, not one overall range), and confirms matches by reading only
 /// the key columns of the row groups left. Partition columns are the dataset's hive
@@ -88,7 +89,7 @@ struct TargetScan {
 /// `workers` files are scanned at once. With `keys_by_row_group`, each file says which
 /// keys each of its row groups holds (TargetFile::row_group_keys).
 arrow::Result<TargetScan> ScanTargets(arrow::fs::FileSystem& fs, const std::string& dir,
-                                   KeyIndex& keys, const SourceRange& range,
+                                   std::vector<arrow::fs::FileInfo> listed, KeyIndex& keys, const SourceRange& range,
                                    const arrow::Table& source,
                                    const std::vector<std::string>& partition_columns,
                                    bool check_partitions, int64_t keep_keys_bytes = 0,

@@ -5,6 +5,7 @@
 #include "merge/merge_test_fixture.h"
 #include "testing/status_assertions.h"
 #include "merge/key_index_internal.h"
+#include "io/dataset_files_internal.h"
 #include "merge/target_scan_internal.h"
 
 namespace fsspeckit::merge {
@@ -29,7 +30,9 @@ TEST_F(MergeTest, PlanPrunesByPerKeyStatisticsAndConfirmsWithKeyColumns) {
   ASSERT_OK_AND_ASSIGN(auto keys, KeyIndex::Make(*source, {"id"}));
   auto table = arrow::Table::FromRecordBatches({source}).ValueOrDie();
   ASSERT_OK_AND_ASSIGN(SourceRange range, MakeSourceRange(*table, "id"));
-  ASSERT_OK_AND_ASSIGN(TargetScan plan, ScanTargets(*fs_, tmp_.path(), *keys, range, *table, {}, true));
+  ASSERT_OK_AND_ASSIGN(auto files, io::ListDataFileInfos(*fs_, tmp_.path()));
+  ASSERT_OK_AND_ASSIGN(TargetScan plan,
+                       ScanTargets(*fs_, tmp_.path(), files, *keys, range, *table, {}, true));
   ASSERT_EQ(plan.files.size(), 2u);  // the hidden folder is not data
   EXPECT_EQ(plan.target_rows, 200);
   EXPECT_EQ(plan.candidate_files, 1);  // b.parquet pruned by statistics alone
@@ -48,7 +51,8 @@ arrow::Result<TargetScan> Plan(const std::string& dir, const arrow::Table& sourc
   ARROW_ASSIGN_OR_RAISE(auto keys, KeyIndex::Make(source, {"id"}));
   ARROW_ASSIGN_OR_RAISE(SourceRange range, MakeSourceRange(source, "id"));
   arrow::fs::LocalFileSystem fs;
-  return ScanTargets(fs, dir, *keys, range, source, partition_columns, true);
+  auto files = io::ListDataFileInfos(fs, dir).ValueOrDie();
+  return ScanTargets(fs, dir, files, *keys, range, source, partition_columns, true);
 }
 
 // One rule for partition values, wherever they are stored: in a hive folder or a column.

@@ -452,7 +452,8 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
   ARROW_ASSIGN_OR_RAISE(auto opened, OpenForRewrite(run, run.task.file, run.task.row_groups));
   const TargetFile& file = opened->file;
   const bool keep_row_groups = KeepsRowGroups(*file.metadata) && opened->whole_row_groups;
-  std::vector<std::string> plain_columns = PlainColumns(*file.metadata, *opened->input);
+  std::vector<std::string> plain_columns =
+      PlainColumns(*file.metadata, *opened->input, !io::IsLocalDisk(*run.fs));
   // Inserted rows this rewrite takes (MergeTask::appended_rows), after the files' own.
   const std::vector<int64_t>& appended_rows =
       run.source.routed ? run.source.appended_rows : run.task.appended_rows;
@@ -492,14 +493,22 @@ arrow::Result<std::vector<io::WrittenFile>> Rewrite(TaskRun& run) {
 
 // The inserted rows are written with the dictionary choices of the dataset's first file
 // (unique ids and measurements plain): as a rewrite of it would be. None when it cannot
-// be read: the choice only saves work.
-std::vector<std::string> DatasetPlainColumns(arrow::fs::FileSystem& fs, const Plan& plan) {
+// be read: the choice only saves work. Opened at its planned size (no HEAD), with the
+// footer the plan parsed where the driver kept it.
+std::vector<std::string> DatasetPlainColumns(arrow::fs::FileSystem& fs, const Plan& plan,
+                                             const TaskSource& source) {
   if (plan.files.empty()) return {};
-  auto input = fs.OpenInputFile(plan.files.front().path);
+  const PlannedFile& first = plan.files.front();
+  arrow::fs::FileInfo info(first.path, arrow::fs::FileType::File);
+  info.set_size(first.size_bytes);
+  auto input = fs.OpenInputFile(info);
   if (!input.ok()) return {};
-  auto footer = io::ReadFooter(*input, plan.files.front().path);
+  auto footer = source.first_footer
+                    ? arrow::Result<std::shared_ptr<parquet::FileMetaData>>(source.first_footer)
+                    : io::ReadFooter(*input, first.path);
   // A damaged footer: its rewrite, if any, reports it.
-  return footer.ok() ? PlainColumns(**footer, **input) : std::vector<std::string>{};
+  return footer.ok() ? PlainColumns(**footer, **input, !io::IsLocalDisk(fs))
+                     : std::vector<std::string>{};
 }
 
 // The rows a spilled merge inserts, read a piece at a time and given the dataset's
@@ -563,7 +572,7 @@ arrow::Result<std::vector<io::WrittenFile>> Insert(TaskRun& run) {
   if (plan.partition_by.empty()) {
     ARROW_ASSIGN_OR_RAISE(files, WriteRewrite(reader, run.fs,
                                               run.dir + "/part-" + io::UniqueId() + "-",
-                                              plan.write, DatasetPlainColumns(*run.fs, plan),
+                                              plan.write, DatasetPlainColumns(*run.fs, plan, run.source),
                                               &run.pool,
                                               // spilled rows come in batches sized to the
                                               // budget: each a row group, none buffered
