@@ -126,16 +126,31 @@ def test_a_merge_on_s3_removes_what_a_dead_writer_left(s3_proxy):
     assert pq.read_table(path, filesystem=fs).num_rows == FILES * ROWS + 1
 
 
-def test_a_read_on_s3_lists_once_and_asks_no_head(s3_proxy):
-    """read_parquet on an object store: one listing (sizes included, so no HEAD per file
-    and none for the folder), footers read many at once, then the scan."""
+@pytest.mark.parametrize("operation", ["read_parquet", "collect_dataset_stats", "scan"])
+def test_a_read_on_s3_lists_once_and_asks_no_head(s3_proxy, operation):
+    """Reads on an object store: one listing (sizes included, so no HEAD per file and
+    none for the folder), footers read many at once, then the data."""
+    import pyarrow.dataset as ds
+
+    from fsspeckit.datasets.pyarrow.dataset import (collect_dataset_stats_pyarrow,
+                                                    process_in_chunks)
+
     proxy, bucket = s3_proxy
     path = f"{bucket}/ds"
     write_files(proxy.pyarrow_fs(), path)
+    fs = proxy.pyarrow_fs()
+    dataset = ds.dataset(path, filesystem=fs)  # pyarrow's discovery: not ours to count
     proxy.reset()
-    table = PyarrowDatasetIO(proxy.pyarrow_fs()).read_parquet(path)
-    assert table.num_rows == FILES * ROWS
-    kinds = [request[2] for request in proxy.trace()]
-    assert kinds.count("LIST") == 1 and "HEAD" not in kinds, kinds
-    # A footer for the schema, the footer again and the columns for the scan.
+    if operation == "read_parquet":
+        rows = PyarrowDatasetIO(fs).read_parquet(path).num_rows
+    elif operation == "collect_dataset_stats":
+        rows = collect_dataset_stats_pyarrow(path, fs)["total_rows"]
+    else:
+        rows = sum(chunk.num_rows for chunk in process_in_chunks(dataset, enable_progress=False))
+    assert rows == FILES * ROWS
+    trace = sorted(proxy.trace(), key=lambda request: request[0])
+    kinds = [request[2] for request in trace]
+    # (A pyarrow dataset comes listed.)
+    assert kinds.count("LIST") == (operation != "scan") and "HEAD" not in kinds, kinds
+    # At most: a footer for the schema, the footer again and the columns for the scan.
     assert kinds.count("GET") <= 3 * FILES, kinds

@@ -102,8 +102,7 @@ void InitScan(nb::module_& m) {
         {
           nb::gil_scoped_release nogil;
           io::Location location = ValueOrThrow(io::ResolveLocation(std::move(fs), path));
-          ThrowIfError(io::CheckExists(location));
-          source = ValueOrThrow(
+          source = ValueOrThrow(  // a missing path: a path error
               scan::ParquetBatchSource::Open(location.filesystem, location.path, source_options));
         }
         return std::make_unique<ChunkIterator>(

@@ -97,6 +97,25 @@ arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(arrow::fs::Fil
   return files;
 }
 
+arrow::Result<DatasetPath> ListDatasetPath(arrow::fs::FileSystem& fs, const std::string& path) {
+  DatasetPath found;
+  if (WritesWholeObjects(fs)) {
+    ARROW_ASSIGN_OR_RAISE(found.files, ListDataFileInfos(fs, path));
+    if (!found.files.empty()) return found;
+  }
+  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info, fs.GetFileInfo(path));
+  if (info.type() == arrow::fs::FileType::NotFound) {
+    return PathError(arrow::StatusCode::IOError, "Dataset path does not exist: " + path);
+  }
+  found.is_file = info.type() == arrow::fs::FileType::File;
+  if (found.is_file) {
+    found.files = {std::move(info)};
+  } else if (!WritesWholeObjects(fs)) {
+    ARROW_ASSIGN_OR_RAISE(found.files, ListDataFileInfos(fs, path));
+  }
+  return found;
+}
+
 arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
                                                       const std::string& dir,
                                                       HiddenFiles hidden) {

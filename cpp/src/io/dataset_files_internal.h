@@ -43,6 +43,17 @@ arrow::Result<std::vector<std::string>> ListDataFiles(arrow::fs::FileSystem& fs,
 /// an object store needs no HEAD request to learn a file's size.
 arrow::Result<std::vector<arrow::fs::FileInfo>> ListDataFileInfos(
     arrow::fs::FileSystem& fs, const std::string& dir, HiddenFiles hidden = HiddenFiles::kSkip);
+/// What a user's path names: one file, or a folder and its data files (ListDataFileInfos),
+/// each with what the listing says of it (sizes: opened by its FileInfo, a file needs no
+/// HEAD). A path error "Dataset path does not exist: <path>" when nothing is there. On an
+/// object store the listing comes first (a missing folder lists empty), and the path's
+/// own GetFileInfo (a HEAD and a LIST) is asked only when it is empty: a file, a missing
+/// path, or a folder with no data.
+struct DatasetPath {
+  bool is_file = false;
+  std::vector<arrow::fs::FileInfo> files;
+};
+arrow::Result<DatasetPath> ListDatasetPath(arrow::fs::FileSystem& fs, const std::string& path);
 /// The data files among `listed` (a recursive listing of `dir`), sorted, by the rule of
 /// ListDataFiles; without its journal check, for a caller that holds the dataset's lock
 /// and has completed any commit it found (a merge's plan: one listing serves it all).

@@ -19,46 +19,33 @@ bool Wanted(const std::string& relative, const std::vector<std::string>& prefixe
   return false;
 }
 
-arrow::Result<FileStats> StatFile(arrow::fs::FileSystem& fs, const std::string& path) {
-  auto input = fs.OpenInputFile(path);
-  if (!input.ok()) return ParquetReadError(input.status(), path);
-  FileStats stats{path, 0, 0};
-  auto size = (*input)->GetSize();
-  if (!size.ok()) return ParquetReadError(size.status(), path);
-  stats.size_bytes = *size;
-  ARROW_ASSIGN_OR_RAISE(auto metadata, ReadFooter(*input, path));
-  stats.num_rows = metadata->num_rows();
-  return stats;
-}
-
 }  // namespace
 
 arrow::Result<DatasetStats> CollectDatasetStats(const Location& location,
                                                 const std::vector<std::string>& partition_filter) {
   arrow::fs::FileSystem& fs = *location.filesystem;
-  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info, fs.GetFileInfo(location.path));
-  if (info.type() == arrow::fs::FileType::NotFound) {
-    return PathError(arrow::StatusCode::IOError, "Dataset path does not exist: " + location.path);
-  }
-  std::vector<std::string> paths;
-  if (info.IsFile()) {
-    paths.push_back(location.path);
-  } else {
-    ARROW_ASSIGN_OR_RAISE(auto files, ListDataFiles(fs, location.path));
-    for (std::string& file : files) {
-      if (Wanted(file.substr(location.path.size() + 1), partition_filter)) {
-        paths.push_back(std::move(file));
-      }
+  ARROW_ASSIGN_OR_RAISE(DatasetPath found, ListDatasetPath(fs, location.path));
+  std::vector<arrow::fs::FileInfo> files;
+  for (arrow::fs::FileInfo& file : found.files) {
+    if (found.is_file || Wanted(file.path().substr(location.path.size() + 1), partition_filter)) {
+      files.push_back(std::move(file));
     }
   }
-  if (paths.empty()) {
+  if (files.empty()) {
     return PathError(arrow::StatusCode::IOError,
                      "No Parquet files found under " + location.path +
                          (partition_filter.empty() ? "" : " matching the partition filter"));
   }
+  // Sizes from the listing, row counts from the footers, read many at once.
+  auto footers = ReadFooters(fs, files);
   DatasetStats stats;
-  for (const std::string& path : paths) {
-    ARROW_ASSIGN_OR_RAISE(FileStats file, StatFile(fs, path));
+  for (size_t i = 0; i < files.size(); ++i) {
+    ARROW_ASSIGN_OR_RAISE(auto metadata, std::move(footers[i]));
+    FileStats file{files[i].path(), files[i].size(), metadata->num_rows()};
+    if (file.size_bytes < 0) {  // a listing without sizes (some fsspec filesystems)
+      ARROW_ASSIGN_OR_RAISE(auto asked, fs.GetFileInfo(file.path));
+      file.size_bytes = asked.size();
+    }
     stats.total_bytes += file.size_bytes;
     stats.total_rows += file.num_rows;
     stats.files.push_back(std::move(file));

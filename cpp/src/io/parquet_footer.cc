@@ -3,6 +3,7 @@
 
 #include <parquet/file_reader.h>
 
+#include "io/parallel_for_internal.h"
 #include "io/thread_edge_internal.h"
 
 namespace fsspeckit::io {
@@ -32,6 +33,21 @@ arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::File
   auto input = fs.OpenInputFile(path);
   if (!input.ok()) return ParquetReadError(input.status(), path);
   return ReadFooter(*input, path);
+}
+
+std::vector<arrow::Result<std::shared_ptr<parquet::FileMetaData>>> ReadFooters(
+    arrow::fs::FileSystem& fs, const std::vector<arrow::fs::FileInfo>& files) {
+  std::vector<arrow::Result<std::shared_ptr<parquet::FileMetaData>>> footers(
+      files.size(), arrow::Status::UnknownError("not read"));
+  ParallelFor(0, files.size(), WorkersFor(fs, 1), [&](size_t i) {
+    const arrow::fs::FileInfo& file = files[i];
+    auto input = file.size() >= 0 ? fs.OpenInputFile(file) : fs.OpenInputFile(file.path());
+    footers[i] = input.ok() ? ReadFooter(*input, file.path())
+                            : arrow::Result<std::shared_ptr<parquet::FileMetaData>>(
+                                  ParquetReadError(input.status(), file.path()));
+    return true;  // every file is read: each has its own answer
+  });
+  return footers;
 }
 
 }  // namespace fsspeckit::io

@@ -24,36 +24,6 @@ arrow::Status Unreadable(const Location& location, const arrow::Status& status) 
 // had listed) is read again, up to this many times in all.
 constexpr int kReadsOfAChangingDataset = 8;
 
-// What `location` is: a file, or a folder and its data files (io/dataset_files_internal.h,
-// not Arrow's own discovery: one rule everywhere), with what the listing says of them
-// (sizes: a file opened by its FileInfo needs no HEAD). On an object store the listing
-// comes first and a missing folder lists empty: a folder's GetFileInfo is a HEAD and a
-// LIST, asked only when the listing is empty (a file, a missing path, an empty folder).
-struct Listed {
-  bool is_file = false;
-  std::vector<arrow::fs::FileInfo> files;
-};
-
-arrow::Result<Listed> ListLocation(const Location& location) {
-  arrow::fs::FileSystem& fs = *location.filesystem;
-  Listed listed;
-  if (WritesWholeObjects(fs)) {
-    ARROW_ASSIGN_OR_RAISE(listed.files, ListDataFileInfos(fs, location.path));
-    if (!listed.files.empty()) return listed;
-  }
-  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info, fs.GetFileInfo(location.path));
-  if (info.type() == arrow::fs::FileType::NotFound) {
-    return PathError(arrow::StatusCode::IOError, "Dataset path does not exist: " + location.path);
-  }
-  listed.is_file = info.type() == arrow::fs::FileType::File;
-  if (listed.is_file) {
-    listed.files = {std::move(info)};
-  } else if (!WritesWholeObjects(fs)) {
-    ARROW_ASSIGN_OR_RAISE(listed.files, ListDataFileInfos(fs, location.path));
-  }
-  return listed;
-}
-
 // The files' schemas (as Arrow's dataset discovery reads them), many footers at once on
 // an object store: discovery reads them one after another, a round trip each.
 arrow::Result<std::vector<std::shared_ptr<arrow::Schema>>> FileSchemas(
@@ -81,7 +51,7 @@ arrow::Result<std::vector<std::shared_ptr<arrow::Schema>>> FileSchemas(
 // files; empty for a file). Discovery fails on unreadable files (IOError naming the file).
 arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location,
                                                         std::vector<std::string>* listed = nullptr) {
-  ARROW_ASSIGN_OR_RAISE(Listed found, ListLocation(location));
+  ARROW_ASSIGN_OR_RAISE(DatasetPath found, ListDatasetPath(*location.filesystem, location.path));
   auto format = std::make_shared<ds::ParquetFileFormat>();
   ds::FileSystemFactoryOptions factory_options;
   if (!found.is_file) {

@@ -23,6 +23,7 @@
 #include <parquet/metadata.h>
 
 #include "io/dataset_files_internal.h"
+#include "io/parallel_for_internal.h"
 #include "io/parquet_footer_internal.h"
 #include "io/thread_edge_internal.h"
 
@@ -34,6 +35,7 @@ namespace ds = arrow::dataset;
 
 struct FilePart {
   std::string path;
+  int64_t size_bytes = -1;  ///< as listed (opened without a HEAD), or -1: asked at open
   std::shared_ptr<parquet::FileMetaData> metadata;
   /// Per schema field: the value its partition folder fixes, or nullptr (read from the
   /// file; nulls when the file lacks the column).
@@ -140,7 +142,10 @@ struct ParquetBatchSource::State {
     const FilePart& part = parts[part_index];
     std::unique_ptr<parquet::arrow::FileReader> reader;
     auto open = [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(auto file, fs->OpenInputFile(part.path));
+      arrow::fs::FileInfo info(part.path, arrow::fs::FileType::File);
+      info.set_size(part.size_bytes);
+      ARROW_ASSIGN_OR_RAISE(auto file, part.size_bytes >= 0 ? fs->OpenInputFile(info)
+                                                           : fs->OpenInputFile(part.path));
       parquet::ReaderProperties properties;
       properties.enable_buffered_stream();
       properties.set_buffer_size(1 << 20);
@@ -244,13 +249,9 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
   auto state = std::make_unique<State>();
   state->fs = filesystem;
   state->options = options;
-  ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info, filesystem->GetFileInfo(path));
-  if (info.type() == arrow::fs::FileType::NotFound) {
-    return arrow::Status::IOError("dataset path does not exist: '", path, "'");
-  }
-
-  if (info.type() == arrow::fs::FileType::File) {
-    FilePart part{path, nullptr, {}, {}};
+  ARROW_ASSIGN_OR_RAISE(io::DatasetPath found, io::ListDatasetPath(*filesystem, path));
+  if (found.is_file) {
+    FilePart part{path, found.files[0].size(), nullptr, {}, {}};
     ARROW_ASSIGN_OR_RAISE(part.metadata, io::ReadFooter(*filesystem, path));
     ARROW_ASSIGN_OR_RAISE(state->schema, FileSchema(*part.metadata, path));
     part.fixed_values.resize(state->schema->num_fields());
@@ -260,12 +261,15 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
     // schemas unified as a merge unifies them (each column in the type all its files
     // widen to), then hive partitions inferred from the directories alone, so file
     // columns and partition keys never mix.
-    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, io::ListDataFiles(*filesystem, path));
+    const std::vector<arrow::fs::FileInfo>& listed = found.files;
+    auto footers = io::ReadFooters(*filesystem, listed);  // many at once on an object store
+    std::vector<std::string> files;
     std::vector<std::shared_ptr<arrow::Schema>> file_schemas;
-    for (const std::string& file : files) {
-      FilePart part{file, nullptr, {}, {}};
-      ARROW_ASSIGN_OR_RAISE(part.metadata, io::ReadFooter(*filesystem, file));
-      ARROW_ASSIGN_OR_RAISE(file_schemas.emplace_back(), FileSchema(*part.metadata, file));
+    for (size_t i = 0; i < listed.size(); ++i) {
+      FilePart part{listed[i].path(), listed[i].size(), nullptr, {}, {}};
+      ARROW_ASSIGN_OR_RAISE(part.metadata, std::move(footers[i]));
+      ARROW_ASSIGN_OR_RAISE(file_schemas.emplace_back(), FileSchema(*part.metadata, part.path));
+      files.push_back(part.path);
       state->parts.push_back(std::move(part));
     }
     auto unified = io::UnifyDataSchemas(file_schemas);
@@ -333,12 +337,21 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
   }
   // Fragments whose partition cannot match are skipped; of the others, the row groups
   // whose statistics cannot match.
-  ARROW_ASSIGN_OR_RAISE(auto fragments, dataset->GetFragments(predicate));
-  for (auto next : fragments) {
-    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<ds::Fragment> fragment, std::move(next));
+  ARROW_ASSIGN_OR_RAISE(auto fragment_iterator, dataset->GetFragments(predicate));
+  ARROW_ASSIGN_OR_RAISE(auto fragments, fragment_iterator.ToVector());
+  // Footers read many at once on an object store (a round trip each).
+  std::vector<arrow::Status> footers(fragments.size());
+  io::ParallelFor(0, fragments.size(), io::WorkersFor(*state->fs, 1), [&](size_t i) {
+    auto parquet_fragment = std::static_pointer_cast<ds::ParquetFileFragment>(fragments[i]);
+    footers[i] = io::CatchAtEdge("", [&] { return parquet_fragment->EnsureCompleteMetadata(); });
+    return true;
+  });
+  for (size_t i = 0; i < fragments.size(); ++i) {
+    const std::shared_ptr<ds::Fragment>& fragment = fragments[i];
     auto parquet_fragment = std::static_pointer_cast<ds::ParquetFileFragment>(fragment);
-    FilePart part{parquet_fragment->source().path(), nullptr, {}, {}};
-    ARROW_RETURN_NOT_OK(io::ParquetReadError(parquet_fragment->EnsureCompleteMetadata(), part.path));
+    FilePart part{parquet_fragment->source().path(), parquet_fragment->source().Size(), nullptr,
+                  {}, {}};
+    ARROW_RETURN_NOT_OK(io::ParquetReadError(footers[i], part.path));
     part.metadata = parquet_fragment->metadata();
     ARROW_ASSIGN_OR_RAISE(part.fixed_values,
                           PartitionValues(fragment->partition_expression(), *state->schema));
