@@ -89,6 +89,36 @@ def test_maintenance_on_s3_counts_its_requests_too(s3_proxy):
     assert requests["delete"] >= 4 and requests["lock"] >= 2, requests
 
 
+def overlapping(requests) -> int:
+    """The most of `requests` ([start_ms, end_ms, ...]) in flight at one time."""
+    edges = sorted([(r[0], 1) for r in requests] + [(r[1], -1) for r in requests],
+                   key=lambda edge: (edge[0], edge[1]))
+    most = now = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def test_maintenance_on_s3_plans_from_one_listing_and_reads_files_at_once(s3_proxy):
+    """Planning: one LIST and the footers, no HEAD; the compaction then reads its group's
+    files many at once (each a GET, a round trip), not one after another."""
+    proxy, bucket = s3_proxy
+    path = f"{bucket}/ds"
+    fs = proxy.pyarrow_fs()
+    write_files(fs, path)
+    proxy.configure(latency_ms=20)  # every GET lasts 20 ms: started together, they overlap
+    result = PyarrowDatasetIO(fs).compact_parquet_dataset(path, target_rows_per_file=10_000)
+    assert result.succeeded and result.files_after == 1
+    trace = sorted(proxy.trace(), key=lambda request: request[0])
+    lock = next(i for i, r in enumerate(trace) if r[4].endswith("/_fsspeckit_merge.lock"))
+    planning = [r[2] for r in trace[:lock]]
+    assert planning.count("LIST") == 1 and "HEAD" not in planning, planning
+    staged = next(i for i, r in enumerate(trace) if r[2] == "PUT" and ".staged" in r[4])
+    reads = [r for r in trace[lock:staged] if r[2] == "GET" and "/part-" in r[4]]
+    assert len(reads) == FILES and overlapping(reads) >= 2, reads
+
+
 def test_a_merge_on_s3_plans_from_one_listing(s3_proxy):
     """Before reading a file, a merge takes the lock and lists the dataset once: that one
     listing says whether anything needs recovering, what the commit checks for changes,

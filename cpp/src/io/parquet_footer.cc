@@ -35,16 +35,19 @@ arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::File
   return ReadFooter(*input, path);
 }
 
+arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::FileSystem& fs,
+                                                                 const arrow::fs::FileInfo& info) {
+  auto input = info.size() >= 0 ? fs.OpenInputFile(info) : fs.OpenInputFile(info.path());
+  if (!input.ok()) return ParquetReadError(input.status(), info.path());
+  return ReadFooter(*input, info.path());
+}
+
 std::vector<arrow::Result<std::shared_ptr<parquet::FileMetaData>>> ReadFooters(
     arrow::fs::FileSystem& fs, const std::vector<arrow::fs::FileInfo>& files) {
   std::vector<arrow::Result<std::shared_ptr<parquet::FileMetaData>>> footers(
       files.size(), arrow::Status::UnknownError("not read"));
   ParallelFor(0, files.size(), WorkersFor(fs, 1), [&](size_t i) {
-    const arrow::fs::FileInfo& file = files[i];
-    auto input = file.size() >= 0 ? fs.OpenInputFile(file) : fs.OpenInputFile(file.path());
-    footers[i] = input.ok() ? ReadFooter(*input, file.path())
-                            : arrow::Result<std::shared_ptr<parquet::FileMetaData>>(
-                                  ParquetReadError(input.status(), file.path()));
+    footers[i] = ReadFooter(fs, files[i]);
     return true;  // every file is read: each has its own answer
   });
   return footers;

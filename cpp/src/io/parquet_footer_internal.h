@@ -23,6 +23,10 @@ arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(
 /// Opens `path` on `fs` and reads its footer (errors as ParquetReadError).
 arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::FileSystem& fs,
                                                                  const std::string& path);
+/// Opens the file `info` names by what a listing said of it (an object store asks no HEAD
+/// for a known size; by path when the size is unknown) and reads its footer.
+arrow::Result<std::shared_ptr<parquet::FileMetaData>> ReadFooter(arrow::fs::FileSystem& fs,
+                                                                 const arrow::fs::FileInfo& info);
 /// The footers of `files`, opened by what a listing said of them (an object store asks no
 /// HEAD for a known size), many at once on an object store (WorkersFor): one round trip
 /// for a few dozen files rather than one each. In `files`' order.

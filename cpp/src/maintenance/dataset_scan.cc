@@ -39,7 +39,9 @@ int64_t DecodedBytes(const parquet::ColumnChunkMetaData& chunk, int64_t rows) {
 // One file's facts from its footer; Invalid saying it is not Parquet when it has none.
 arrow::Status ReadFacts(arrow::fs::FileSystem& fs, PlannedFile& file,
                         std::shared_ptr<arrow::Schema>& schema) {
-  auto footer = io::ReadFooter(fs, file.path);
+  arrow::fs::FileInfo listed(file.path, arrow::fs::FileType::File);
+  listed.set_size(file.size_bytes > 0 ? file.size_bytes : -1);  // as listed: no HEAD
+  auto footer = io::ReadFooter(fs, listed);
   if (!footer.ok()) {
     if (footer.status().IsOutOfMemory()) return footer.status();
     return arrow::Status::Invalid(
@@ -98,21 +100,33 @@ bool InPartitionFilter(const std::string& relative_path, const std::vector<std::
 
 arrow::Result<ScannedDataset> ScanDataset(const io::Location& location,
                                           const std::vector<std::string>& filter) {
-  ARROW_RETURN_NOT_OK(io::CheckExists(location));
   arrow::fs::FileSystem& fs = *location.filesystem;
   const std::string& dir = location.path;
-  ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(dir));
-  if (info.IsFile()) {
+  auto check_folder = [&]() -> arrow::Status {
+    ARROW_RETURN_NOT_OK(io::CheckExists(location));
+    ARROW_ASSIGN_OR_RAISE(auto info, fs.GetFileInfo(dir));
+    if (!info.IsFile()) return arrow::Status::OK();
     return io::PathError(arrow::StatusCode::Invalid,
                          "'" + dir + "' is a file: maintenance works on a dataset folder; give "
                          "the folder that holds it");
-  }
+  };
+  // On an object store one listing serves (the folder's own HEAD and LIST are asked only
+  // when it lists nothing); a local folder is checked first (listing a file fails there).
+  const bool object_store = io::WritesWholeObjects(fs);
+  if (!object_store) ARROW_RETURN_NOT_OK(check_folder());
   ScannedDataset scanned;
   ARROW_ASSIGN_OR_RAISE(io::DatasetSnapshot snapshot, io::TakeSnapshot(fs, dir));
+  if (object_store && snapshot.listed.empty()) ARROW_RETURN_NOT_OK(check_folder());
   for (const auto& [path, entry] : snapshot.files) {
     scanned.snapshot.push_back({path, entry.size_bytes, entry.mtime_ns});
   }
-  ARROW_ASSIGN_OR_RAISE(auto paths, io::ListDataFiles(fs, dir));
+  // While a commit runs, the files of one state (ListDataFiles reads its journal).
+  std::vector<std::string> paths;
+  if (snapshot.journal_listed) {
+    ARROW_ASSIGN_OR_RAISE(paths, io::ListDataFiles(fs, dir));
+  } else {
+    for (const auto& info : io::DataFilesIn(dir, std::move(snapshot.listed))) paths.push_back(info.path());
+  }
   for (const std::string& path : paths) {
     PlannedFile file;
     file.path = path;

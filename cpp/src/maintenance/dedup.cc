@@ -27,6 +27,7 @@
 #include <parquet/arrow/schema.h>
 #include <parquet/arrow/writer.h>
 
+#include "fsspeckit/io/location.h"
 #include "io/thread_edge_internal.h"
 #include "maintenance/group_writer_internal.h"
 #include "maintenance/plan_internal.h"
@@ -377,7 +378,7 @@ class Deduplication {
   // resolves each file alone, deleting it after.
   arrow::Status SpillAndResolve(int64_t buckets) {
     const std::string dir = run_.dir + "/spill";
-    ARROW_RETURN_NOT_OK(run_.fs->CreateDir(dir));
+    if (io::NeedsFolders(*run_.fs)) ARROW_RETURN_NOT_OK(run_.fs->CreateDir(dir));
     std::vector<std::string> paths;
     std::vector<std::shared_ptr<arrow::io::OutputStream>> sinks;
     std::vector<std::unique_ptr<parquet::arrow::FileWriter>> writers;

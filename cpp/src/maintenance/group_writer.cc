@@ -1,4 +1,5 @@
 // fsspeckit: the files one maintenance task writes (copied and joined row groups).
+#include "fsspeckit/io/location.h"
 #include "maintenance/group_writer_internal.h"
 
 #include <algorithm>
@@ -27,7 +28,9 @@ arrow::Result<std::unique_ptr<GroupWriter>> GroupWriter::Make(GroupWriterOptions
       ->dictionary_pagesize_limit(writer->options_.dictionary_page_bytes);
   for (const std::string& column : writer->options_.plain_columns) builder.disable_dictionary(column);
   writer->properties_ = builder.build();
-  ARROW_RETURN_NOT_OK(writer->options_.fs->CreateDir(io::ParentPath(writer->options_.path_prefix)));
+  if (io::NeedsFolders(*writer->options_.fs)) {  // an object store's folder is a name prefix
+    ARROW_RETURN_NOT_OK(writer->options_.fs->CreateDir(io::ParentPath(writer->options_.path_prefix)));
+  }
   return writer;
 }
 

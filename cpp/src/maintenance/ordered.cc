@@ -29,6 +29,7 @@
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 
+#include "fsspeckit/io/location.h"
 #include "maintenance/group_writer_internal.h"
 #include "maintenance/source_file_internal.h"
 #include "maintenance/task_internal.h"
@@ -235,7 +236,9 @@ class OrderedCompaction {
       run_bytes_ += bytes;
       batches.push_back(std::move(batch));
       if (buffered_bytes >= share_bytes_) {
-        if (run_paths_.empty()) ARROW_RETURN_NOT_OK(run_.fs->CreateDir(run_.dir + "/spill"));
+        if (run_paths_.empty() && io::NeedsFolders(*run_.fs)) {
+          ARROW_RETURN_NOT_OK(run_.fs->CreateDir(run_.dir + "/spill"));
+        }
         ARROW_RETURN_NOT_OK(WriteRun(batches));
         buffered_bytes = 0;
       }

@@ -1,6 +1,8 @@
 // fsspeckit: a data file a maintenance task reads.
 #include "maintenance/source_file_internal.h"
 
+#include <algorithm>
+
 #include <arrow/array/util.h>
 #include <arrow/buffer.h>
 #include <arrow/compute/cast.h>
@@ -97,6 +99,46 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> LooseConform(const arrow::Rec
 }
 
 }  // namespace
+
+SourceFiles::SourceFiles(arrow::fs::FileSystem& fs, const MaintenancePlan& plan,
+                         const std::vector<int>& files, arrow::MemoryPool* pool, int64_t batch_rows,
+                         bool use_threads, int ahead, int64_t ahead_bytes)
+    : fs_(fs), plan_(plan), files_(files), pool_(pool), batch_rows_(batch_rows),
+      use_threads_(use_threads), ahead_(static_cast<size_t>(std::max(ahead, 0))),
+      ahead_bytes_(ahead_bytes) {}
+
+SourceFiles::~SourceFiles() {
+  for (auto& [bytes, file] : opening_) file.wait();
+}
+
+void SourceFiles::OpenAhead() {
+  int64_t pending_bytes = 0;
+  for (const auto& [bytes, file] : opening_) pending_bytes += bytes;
+  while (next_ < files_.size() && opening_.size() < ahead_) {
+    const PlannedFile& file = plan_.files[files_[next_]];
+    // A small file is read whole when opened; a large one only its footer.
+    const int64_t bytes = std::min(file.size_bytes, kWholeFileReadBytes);
+    if (!opening_.empty() && pending_bytes + bytes > ahead_bytes_) break;
+    opening_.emplace_back(bytes, std::async(std::launch::async, [this, &file] {
+      return OpenSourceFile(fs_, file, pool_, batch_rows_, use_threads_);
+    }));
+    pending_bytes += bytes;
+    ++next_;
+  }
+}
+
+arrow::Result<SourceFile> SourceFiles::Next() {
+  if (ahead_ == 0) {
+    if (next_ >= files_.size()) return arrow::Status::IndexError("no file left in the group");
+    return OpenSourceFile(fs_, plan_.files[files_[next_++]], pool_, batch_rows_, use_threads_);
+  }
+  OpenAhead();
+  if (opening_.empty()) return arrow::Status::IndexError("no file left in the group");
+  arrow::Result<SourceFile> file = opening_.front().second.get();
+  opening_.pop_front();
+  OpenAhead();  // the next ones start while the caller works on this one
+  return file;
+}
 
 arrow::Status ReadRowGroup(SourceFile& source, int row_group, const arrow::Schema& schema,
                            arrow::MemoryPool* pool,

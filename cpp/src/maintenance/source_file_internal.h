@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/record_batch.h>
@@ -28,6 +32,34 @@ struct SourceFile {
 arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const PlannedFile& file,
                                          arrow::MemoryPool* pool, int64_t batch_rows,
                                          bool use_threads = false);
+
+/// A group's files, opened in order; on an object store, where each small file is one
+/// GET (a round trip), the next ones are opened while the caller works on the current
+/// one: up to `ahead` files, and no more than `ahead_bytes` of them read in advance
+/// (from `pool`, so within the budget). `ahead` 0: each opened when asked for.
+class SourceFiles {
+ public:
+  SourceFiles(arrow::fs::FileSystem& fs, const MaintenancePlan& plan, const std::vector<int>& files,
+              arrow::MemoryPool* pool, int64_t batch_rows, bool use_threads, int ahead,
+              int64_t ahead_bytes);
+  ~SourceFiles();  // waits for the files being opened
+  /// The next file (of `files`, in order): OpenSourceFile's result.
+  arrow::Result<SourceFile> Next();
+
+ private:
+  void OpenAhead();
+
+  arrow::fs::FileSystem& fs_;
+  const MaintenancePlan& plan_;
+  const std::vector<int>& files_;
+  arrow::MemoryPool* pool_;
+  int64_t batch_rows_;
+  bool use_threads_;
+  size_t ahead_;
+  int64_t ahead_bytes_;
+  size_t next_ = 0;  // the next file to open
+  std::deque<std::pair<int64_t, std::future<arrow::Result<SourceFile>>>> opening_;  // bytes, file
+};
 
 /// Calls `each` with every batch of row group `row_group`, conformed to `schema`
 /// (merge::ConformTo: cast where the file's types differ, nulls for columns it lacks).

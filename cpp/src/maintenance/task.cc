@@ -7,6 +7,7 @@
 #include <arrow/compute/initialize.h>
 
 #include "fsspeckit/memory/degradation_ladder.h"
+#include "io/parallel_for_internal.h"
 #include "io/task_pace_internal.h"
 #include "io/dataset_files_internal.h"
 #include "io/thread_edge_internal.h"
@@ -44,6 +45,8 @@ int64_t DictionaryPageBytes(const memory::CappedMemoryPool& pool, const arrow::S
                              16 << 10, 1 << 20);
 }
 
+int FilesAhead(const arrow::fs::FileSystem& fs) { return io::WorkersFor(fs, 0); }
+
 int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool) {
   return std::clamp<int64_t>(pool.available_bytes() / 16, 64 << 10, 4 << 20);
 }
@@ -67,11 +70,11 @@ arrow::Result<std::vector<io::WrittenFile>> Compact(TaskRun& run) {
   options.use_threads = run.use_threads;
   const int64_t batch_rows = std::min<int64_t>(options.row_group_rows, 64 * 1024);
   std::unique_ptr<GroupWriter> writer;
-  for (int f : group.files) {
+  SourceFiles sources(*run.fs, run.plan, group.files, &run.pool, batch_rows, run.use_threads,
+                      FilesAhead(*run.fs), run.pool.available_bytes() / 8);
+  for (size_t f = 0; f < group.files.size(); ++f) {
     ARROW_RETURN_NOT_OK(run.ladder.Step());
-    const PlannedFile& file = run.plan.files[f];
-    ARROW_ASSIGN_OR_RAISE(SourceFile source,
-                          OpenSourceFile(*run.fs, file, &run.pool, batch_rows, run.use_threads));
+    ARROW_ASSIGN_OR_RAISE(SourceFile source, sources.Next());
     if (!writer) {
       // Columns the group's first file has plain stay plain (see merge::PlainColumns).
       options.plain_columns = merge::PlainColumns(*source.copy.metadata, *source.copy.file);

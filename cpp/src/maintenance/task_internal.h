@@ -43,6 +43,10 @@ int64_t DictionaryPageBytes(const memory::CappedMemoryPool& pool, const arrow::S
 /// The raw copy's buffer: 4 MiB, less under a small budget.
 int64_t CopyBufferBytes(const memory::CappedMemoryPool& pool);
 
+/// Files a task opens ahead of the one it works on (SourceFiles): none on a local disk,
+/// io::WorkersFor's count on an object store, where each open is a round trip.
+int FilesAhead(const arrow::fs::FileSystem& fs);
+
 /// The deduplication task: one row per key of the group's files (dedup.cc).
 arrow::Result<std::vector<io::WrittenFile>> Deduplicate(TaskRun& run);
 /// The ordered compaction task: the group's rows sorted (ordered.cc).
