@@ -15,6 +15,7 @@
 #include "fsspeckit/io/write_dataset.h"
 #include "io/compression_internal.h"
 #include "io/unique_name_internal.h"
+#include "io/whole_read_internal.h"
 #include "maintenance/compaction_groups_internal.h"
 #include "maintenance/dataset_scan_internal.h"
 #include "maintenance/derived_partition_internal.h"
@@ -204,7 +205,7 @@ int64_t EstimateGroupBytes(const MaintenancePlan& plan, const Group& group) {
   const int64_t joined_rows = std::min(plan.row_group_rows, group.num_rows);
   // Decoded rows waiting to be joined, their encoded row group, one source file read
   // whole (small files) and the copy buffer.
-  return 2 * joined_rows * row_bytes + std::min(largest_file, kWholeFileReadBytes) + (4 << 20);
+  return 2 * joined_rows * row_bytes + std::min(largest_file, io::kWholeReadBytes) + (4 << 20);
 }
 
 namespace {

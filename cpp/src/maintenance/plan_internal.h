@@ -11,8 +11,6 @@ namespace fsspeckit::maintenance {
 /// schema and codec match); smaller ones are decoded and joined into full row groups, so
 /// the result reads fast, not only lists fast (DESIGN.md §5 item 13).
 inline constexpr int64_t kMinCopiedRowGroupRows = 64 * 1024;
-/// A source file this small is read with one request (footer and row groups), not three.
-inline constexpr int64_t kWholeFileReadBytes = int64_t{8} << 20;
 
 /// What the task for `group` holds at its peak, from the footers.
 int64_t EstimateGroupBytes(const MaintenancePlan& plan, const Group& group);

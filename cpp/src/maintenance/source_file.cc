@@ -10,6 +10,7 @@
 #include <arrow/io/memory.h>
 
 #include "io/parquet_footer_internal.h"
+#include "io/whole_read_internal.h"
 #include "maintenance/plan_internal.h"
 #include "merge/dataset_schema_internal.h"
 
@@ -32,21 +33,19 @@ arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const Planne
                                   "planned (", opened.ok() ? "its size differs" : opened.status().message(),
                                   "): plan again");
   }
-  if (size_bytes <= kWholeFileReadBytes) {
-    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> bytes, arrow::AllocateBuffer(size_bytes, pool));
-    ARROW_ASSIGN_OR_RAISE(const int64_t read,
-                          input->ReadAt(0, size_bytes, bytes->mutable_data_as<void>()));
-    if (read != size_bytes) {
-      return arrow::Status::IOError("'", file.relative_path, "' ended after ", read, " of ",
-                                    size_bytes, " bytes: it changed since the maintenance was planned; plan again");
+  if (size_bytes <= io::kWholeReadBytes) {
+    auto whole = io::ReadWhole(*input, size_bytes, pool);
+    if (!whole.ok() && whole.status().IsIOError()) {
+      return arrow::Status::IOError("'", file.relative_path, "' ", whole.status().message(),
+                                    ": it changed since the maintenance was planned; plan again");
     }
-    input = std::make_shared<arrow::io::BufferReader>(std::move(bytes));
+    ARROW_ASSIGN_OR_RAISE(input, std::move(whole));
   }
   SourceFile source;
   ARROW_ASSIGN_OR_RAISE(auto footer, io::ReadFooter(input, file.path));
   ARROW_ASSIGN_OR_RAISE(source.copy, io::CopySource::Open(input, file.path, footer));
   parquet::ReaderProperties reader_properties(pool);
-  if (size_bytes > kWholeFileReadBytes) {
+  if (size_bytes > io::kWholeReadBytes) {
     // Column chunks through a buffered stream from `pool`: read whole, they would be
     // allocated by the file, outside the budget.
     reader_properties.enable_buffered_stream();
@@ -117,7 +116,7 @@ void SourceFiles::OpenAhead() {
   while (next_ < files_.size() && opening_.size() < ahead_) {
     const PlannedFile& file = plan_.files[files_[next_]];
     // A small file is read whole when opened; a large one only its footer.
-    const int64_t bytes = std::min(file.size_bytes, kWholeFileReadBytes);
+    const int64_t bytes = std::min(file.size_bytes, io::kWholeReadBytes);
     if (!opening_.empty() && pending_bytes + bytes > ahead_bytes_) break;
     opening_.emplace_back(bytes, std::async(std::launch::async, [this, &file] {
       return OpenSourceFile(fs_, file, pool_, batch_rows_, use_threads_);

@@ -17,6 +17,7 @@
 
 #include "fsspeckit/maintenance/plan.h"
 #include "io/row_group_copier_internal.h"
+#include "io/whole_read_internal.h"
 
 namespace fsspeckit::maintenance {
 
@@ -26,7 +27,7 @@ struct SourceFile {
 };
 
 /// Opens `file` as the plan saw it: IOError "changed since the plan" when its size
-/// differs. A file of at most kWholeFileReadBytes is read with one request into `pool`.
+/// differs. A file of at most io::kWholeReadBytes is read with one request into `pool`.
 /// Decoded batches hold at most `batch_rows` rows, allocated from `pool`.
 /// `use_threads`: columns decoded on Arrow's CPU pool.
 arrow::Result<SourceFile> OpenSourceFile(arrow::fs::FileSystem& fs, const PlannedFile& file,

@@ -21,6 +21,7 @@
 #include "fsspeckit/io/location.h"
 #include "io/unique_name_internal.h"
 #include "io/view_types_internal.h"
+#include "io/whole_read_internal.h"
 #include "io/write_files_internal.h"
 #include "fsspeckit/io/write_parquet.h"
 #include "fsspeckit/memory/capped_pool.h"
@@ -381,6 +382,20 @@ arrow::Result<std::unique_ptr<OpenedFile>> OpenForRewrite(TaskRun& run, const st
       OpenPlannedFile(*run.fs, run.plan, path, row_groups,
                       footer == run.source.planned_footers.end() ? nullptr : &footer->second,
                       opened->input));
+  // On an object store a small file is read whole, in one request: its dictionary page
+  // headers (PlainColumns) and its row groups, decoded or copied raw, then come from
+  // memory, where each would be a round trip. Within the budget: at most an eighth of
+  // what is left.
+  const int64_t size_bytes = opened->file.size_bytes;
+  if (!io::IsLocalDisk(*run.fs) && size_bytes <= io::kWholeReadBytes &&
+      size_bytes <= run.pool.available_bytes() / 8) {
+    auto whole = io::ReadWhole(*opened->input, size_bytes, &run.pool);
+    if (!whole.ok() && whole.status().IsIOError()) {
+      return arrow::Status::IOError("'", path, "' changed after the merge was planned (it ",
+                                    whole.status().message(), "); run the merge again");
+    }
+    ARROW_ASSIGN_OR_RAISE(opened->input, std::move(whole));
+  }
   const int64_t rows_per_read = RowsPerRead(opened->file, run.plan.source_row_bytes, run.pool);
   ARROW_ASSIGN_OR_RAISE(opened->reader, OpenTarget(opened->input, opened->file, &run.pool,
                                                    rows_per_read, run.decode_in_parallel));
