@@ -15,9 +15,10 @@
 namespace fsspeckit::io {
 namespace {
 
-// Requests as _lock_store.py's _S3Store makes them with botocore; the lock (lease_lock.cc)
-// decides everything else. Retrying a conditional write is safe: when a retried create
-// or renewal finds its condition failed, the lock reads back whose lock it is.
+// Requests as _lock_store.py's _S3Store makes them with botocore, and a plain DELETE for
+// the commits made under the lock; the lock (lease_lock.cc) decides everything else.
+// Retrying a conditional write is safe: when a retried create or renewal finds its
+// condition failed, the lock reads back whose lock it is. Retrying a plain DELETE is too.
 class S3AtomicStore : public AtomicObjectStore {
  public:
   S3AtomicStore(const CurlLibrary& curl, arrow::fs::S3Options options)
@@ -47,6 +48,20 @@ class S3AtomicStore : public AtomicObjectStore {
     ARROW_ASSIGN_OR_RAISE(Answer deleted, Send("DELETE", path, "If-Match: " + etag));
     return deleted.outcome == S3Outcome::kDone;
   }
+
+  // S3 answers 204 whether or not the key existed; a 404 (some S3-compatible stores)
+  // means the same here. Without a condition, a 409 or 412 is a refusal to report.
+  arrow::Status Delete(const std::string& path) override {
+    ARROW_ASSIGN_OR_RAISE(Answer deleted, Send("DELETE", path, /*condition=*/""));
+    if (deleted.outcome == S3Outcome::kConditionLost) {
+      return arrow::Status::IOError("S3 answered DELETE '", path, "' with HTTP status ",
+                                    deleted.http.status_code, " (",
+                                    S3ErrorCode(deleted.http.body), ")");
+    }
+    return arrow::Status::OK();
+  }
+
+  bool supports_delete() const override { return true; }
 
  private:
   struct Answer {
