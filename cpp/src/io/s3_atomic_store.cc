@@ -104,8 +104,8 @@ class S3AtomicStore : public AtomicObjectStore {
     const std::string what = method + " '" + path + "'";
     Answer answer;
     ARROW_RETURN_NOT_OK(RetryTransient(retry_, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(answer.http,
-                            SendHttpRequest(curl_, Request(method, path, condition, body)));
+      ARROW_ASSIGN_OR_RAISE(answer.http, SendHttpRequest(curl_, Request(method, path, condition, body),
+                                                         &handles_));
       ARROW_ASSIGN_OR_RAISE(answer.outcome, ClassifyS3Answer(answer.http, what));
       return arrow::Status::OK();
     }));
@@ -116,6 +116,8 @@ class S3AtomicStore : public AtomicObjectStore {
   const arrow::fs::S3Options options_;
   const S3Endpoint endpoint_;
   const RetryOptions retry_;
+  // The lock's renewals and a commit's deletions, many at once, reuse connections.
+  CurlHandlePool handles_{curl_};
 };
 
 }  // namespace

@@ -99,5 +99,18 @@ TEST_F(S3AtomicStoreTest, ADeleteIsRetriedOnTransientAnswersOnly) {
   EXPECT_EQ(server.requests().size(), 5u);
 }
 
+TEST_F(S3AtomicStoreTest, RequestsReuseTheConnectionsOfEarlierOnes) {
+  // Each request on a connection of its own would pay a TCP (and on https a TLS)
+  // handshake first: two more round trips before a renewal or a commit's deletion.
+  LoopbackHttpServer server({{204, ""}, {204, ""}, {200, ""}}, /*keep_alive=*/true);
+  auto store = StoreFor(server);
+  ASSERT_TRUE(store);
+  ASSERT_OK(store->Delete("bkt/a"));
+  ASSERT_OK(store->Delete("bkt/b"));
+  ASSERT_OK(store->Read("bkt/c").status());
+  EXPECT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.connections(), 1u);
+}
+
 }  // namespace
 }  // namespace fsspeckit::io
