@@ -41,9 +41,13 @@ arrow::Result<std::shared_ptr<ds::Dataset>> OpenDataset(const Location& location
   } else {
     // The files a merge or scan of this folder sees (io/dataset_files_internal.h), not Arrow's own
     // discovery: one rule everywhere.
-    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files,
-                          ListDataFiles(*location.filesystem, location.path));
-    if (listed) *listed = files;
+    // Opened by what the listing said of them (their sizes): no HEAD per file and read.
+    ARROW_ASSIGN_OR_RAISE(std::vector<arrow::fs::FileInfo> files,
+                          ListDataFileInfos(*location.filesystem, location.path));
+    if (listed) {
+      listed->clear();
+      for (const auto& file : files) listed->push_back(file.path());
+    }
     factory_options.partitioning = HivePartitioningFactory();
     factory_options.partition_base_dir = location.path;
     factory = ds::FileSystemDatasetFactory::Make(location.filesystem, files, format,
