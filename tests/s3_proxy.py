@@ -18,7 +18,7 @@ it alone. Settings and counters are read and changed over HTTP at `/_proxy/...` 
 bucket name cannot start with "_", so no S3 request is taken for one):
 GET /_proxy/counts, POST /_proxy/configure (a JSON object of settings), POST /_proxy/reset,
 GET /_proxy/trace (every S3 request since reset: start and end in ms from the first, kind,
-status, path; what a critical path is read from).
+status, path, with the query of a LIST; what a critical path is read from).
 """
 
 from __future__ import annotations
@@ -76,17 +76,22 @@ class FaultMiddleware:
     - fail_status: 503 (SlowDown, default), 500, 429, a permanent 403 / 404, or RESET (0):
       the connection is dropped without an answer.
     - fail_kinds: only requests of these kinds may fail (default: all).
+    - hold_next, hold_timeout_ms: the next N S3 requests are each held until all N have
+      arrived (or for hold_timeout_ms, default 5 s): requests a client makes at once are
+      then in flight together however busy the machine is, and requests it makes one
+      after another are not (each waits out the timeout), which a trace tells apart.
     """
 
     def __init__(self, app):
         self._app = app
         self._lock = threading.Lock()
+        self._held = threading.Condition(self._lock)
         self._settings = {}
         self.configure()
         self.reset()
 
     def configure(self, latency_ms=0.0, fail_rate=0.0, seed=0, fail_next=0, fail_status=503,
-                  fail_kinds=KINDS):
+                  fail_kinds=KINDS, hold_next=0, hold_timeout_ms=5000.0):
         if fail_status not in _ERRORS and fail_status != RESET:
             raise ValueError(f"fail_status must be one of {sorted(_ERRORS)}, got {fail_status}")
         unknown = set(fail_kinds) - set(KINDS)
@@ -95,8 +100,12 @@ class FaultMiddleware:
         with self._lock:
             self._settings = dict(latency_ms=float(latency_ms), fail_rate=float(fail_rate),
                                   seed=seed, fail_next=int(fail_next),
-                                  fail_status=int(fail_status), fail_kinds=list(fail_kinds))
+                                  fail_status=int(fail_status), fail_kinds=list(fail_kinds),
+                                  hold_next=int(hold_next),
+                                  hold_timeout_ms=float(hold_timeout_ms))
             self._random = random.Random(seed)
+            self._held_arrived = 0
+            self._held.notify_all()
 
     def reset(self):
         with self._lock:
@@ -122,6 +131,17 @@ class FaultMiddleware:
             return {"requests": dict(self._requests), "failed": dict(self._failed),
                     "settings": dict(self._settings)}
 
+    def _hold(self) -> None:
+        """Holds this request, when it is one of the next hold_next, until they all came."""
+        with self._held:
+            wanted = self._settings["hold_next"]
+            if self._held_arrived >= wanted:
+                return
+            self._held_arrived += 1
+            self._held.notify_all()
+            self._held.wait_for(lambda: self._held_arrived >= wanted,
+                                timeout=self._settings["hold_timeout_ms"] / 1000)
+
     def _decide(self, kind: str) -> int | None:
         """The status to fail this request with, or None; counts it."""
         with self._lock:
@@ -142,7 +162,10 @@ class FaultMiddleware:
         if path.startswith("/_proxy/"):
             return self._control(environ, start_response, path[len("/_proxy/"):])
         kind = request_kind(environ)
+        if kind == "LIST" and environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
         start_s = time.monotonic()
+        self._hold()
         status = self._decide(kind)
         latency_ms = self._settings["latency_ms"]
         if latency_ms > 0:
@@ -245,7 +268,8 @@ class S3Proxy(ProxyProcess):
         return self._call("reset", {})
 
     def trace(self) -> list:
-        """[start_ms, end_ms, kind, status, path] of every S3 request since reset()."""
+        """[start_ms, end_ms, kind, status, path] of every S3 request since reset(); a
+        LIST's path ends in its query ("/bucket?list-type=2&prefix=...")."""
         return self._call("trace")["requests"]
 
     def pyarrow_fs(self, **options):

@@ -43,9 +43,9 @@ def test_a_merge_on_s3_counts_what_the_server_answered(s3_proxy, client):
     print(client, "ours", ours, "server", server)
     assert result.updated == 2 and len(result.removed_files) >= 2
     # Every kind of work the merge did is there: it listed, read footers and keys, wrote
-    # staged files, put them into place (through Arrow's S3 a copy: the staged files go
-    # with their folder in one bulk deletion; through s3fs a move), deleted the old files,
-    # and took the S3 lock.
+    # staged files, put them into place (through Arrow's S3 a copy, the staged files then
+    # deleted one by one with the old ones through the lock's store; through s3fs a
+    # move), deleted the old files, and took the S3 lock.
     for kind in ("list", "read", "write", "delete", "lock"):
         assert ours.get(kind, 0) > 0, (kind, ours)
     assert ours.get("copy" if client == "pyarrow" else "move", 0) > 0, ours
@@ -54,6 +54,9 @@ def test_a_merge_on_s3_counts_what_the_server_answered(s3_proxy, client):
     if client == "s3fs":
         return  # s3fs caches blocks (a read may need no GET) and deletes in batches (POST)
     assert "mkdir" not in ours  # S3 needs no folders; Arrow would PUT a marker for each
+    # The commit deletes with plain DELETEs (each counted): no bulk deletion after a
+    # listing of the staging folder, no HEAD before each deletion.
+    assert server["POST"] == 0 and server["HEAD"] <= ours.get("info", 0) + ours.get("open", 0)
     # Through Arrow's S3 client a call is at least one request: the server saw at least as
     # many GETs as we counted reads of files, and a DELETE per file deleted or moved (a
     # move on S3 is a copy and a delete).

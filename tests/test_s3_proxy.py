@@ -81,3 +81,33 @@ def test_latency_is_added_to_every_request(s3_proxy):
         raw_get(f"{proxy.url}/{bucket}")
     assert time.monotonic() - started >= 0.5  # a lower bound: a busy machine only adds
     assert proxy.counts()["requests"]["LIST"] == 5
+
+
+def test_held_requests_meet_when_made_at_once_and_not_when_made_one_after_another(s3_proxy):
+    import threading
+
+    proxy, bucket = s3_proxy
+    url = f"{proxy.url}/{bucket}"
+
+    def overlap(trace):
+        return max(start for start, *_ in trace) <= min(end for _, end, *_ in trace)
+
+    proxy.configure(hold_next=3, hold_timeout_ms=30_000)
+    proxy.reset()
+    threads = [threading.Thread(target=raw_get, args=(f"{url}?prefix=p{i}",)) for i in range(3)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert time.monotonic() - started < 30  # released when the third came, not timed out
+    trace = proxy.trace()
+    assert [kind for _, _, kind, *_ in trace] == ["LIST"] * 3 and overlap(trace)
+    assert sorted(path for *_, path in trace) == [f"/{bucket}?prefix=p{i}" for i in range(3)]
+
+    proxy.configure(hold_next=2, hold_timeout_ms=200)
+    proxy.reset()
+    raw_get(url)
+    raw_get(url)
+    trace = proxy.trace()
+    assert not overlap(trace) and trace[0][1] - trace[0][0] >= 200  # waited in vain

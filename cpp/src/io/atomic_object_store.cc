@@ -18,6 +18,10 @@ AtomicStoreProvider& Provider() {
 
 }  // namespace
 
+arrow::Status AtomicObjectStore::Delete(const std::string& path) {
+  return arrow::Status::NotImplemented("this store offers no plain delete (of '", path, "')");
+}
+
 void SetAtomicStoreProvider(AtomicStoreProvider provider) {
   std::lock_guard<std::mutex> lock(ProviderMutex());
   Provider() = std::move(provider);

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
 
+#include "fsspeckit/io/atomic_object_store.h"
 #include "fsspeckit/io/location.h"
 #include "io/dataset_lock_internal.h"
 #include "io/parallel_for_internal.h"
@@ -117,6 +119,19 @@ arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
   return info.type() != arrow::fs::FileType::NotFound;
 }
 
+// Runs step(i) for each i in [0, count) on up to `workers` threads (none starts after
+// one failed); the first failure by index, else OK.
+template <typename Step>
+arrow::Status EachAtOnce(size_t count, int workers, Step&& step) {
+  std::vector<arrow::Status> status(count);
+  ParallelFor(0, count, workers, [&](size_t i) {
+    status[i] = CatchAtEdge("", [&] { return step(i); });
+    return status[i].ok();
+  });
+  for (const arrow::Status& s : status) ARROW_RETURN_NOT_OK(s);
+  return arrow::Status::OK();
+}
+
 class CommitUnknown : public arrow::StatusDetail {
  public:
   const char* type_id() const override { return "fsspeckit::io::CommitUnknown"; }
@@ -209,14 +224,22 @@ arrow::Status WriteJournal(arrow::fs::FileSystem& fs, const std::string& dataset
   return durable ? SyncFolders(fs, dataset_dir, {final_path}) : arrow::Status::OK();
 }
 
-arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                            const Journal& journal, DatasetLock& lock,
-                            const DatasetSnapshot& planned, const std::string& operation,
-                            bool durable) {
-  ARROW_RETURN_NOT_OK(lock.CheckHeld());
-  ARROW_RETURN_NOT_OK(CheckUnchanged(fs, dataset_dir, planned, operation));
-  return WriteJournal(fs, dataset_dir, journal, durable, /*checked_absent=*/true);
+arrow::Status CheckBeforeJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                                 DatasetLock& lock, const DatasetSnapshot& planned,
+                                 const std::string& operation,
+                                 const std::function<arrow::Status()>& alongside) {
+  const std::function<arrow::Status()> checks[] = {
+      alongside ? alongside : [] { return arrow::Status::OK(); },
+      [&] { return lock.CheckHeld(); },
+      [&] { return CheckUnchanged(fs, dataset_dir, planned, operation); }};
+  // At once on Arrow's object stores only. On a local disk they cost microseconds (and
+  // the lock none); an fsspec filesystem may answer a listing from a cache that the
+  // lock's renewal drops (s3fs: _lock_store.py), so there the renewal must come first.
+  const int workers = WritesWholeObjects(fs) ? static_cast<int>(std::size(checks)) : 1;
+  return EachAtOnce(std::size(checks), workers, [&](size_t i) { return checks[i](); });
 }
+
+namespace {
 
 // Deletes `path`; a file already gone (deleted before an interruption, or by a replay)
 // fails the deletion, and only then is its absence asked: one request fewer than asking
@@ -228,24 +251,13 @@ arrow::Status DeleteUnlessGone(arrow::fs::FileSystem& fs, const std::string& pat
   return present ? deleted : arrow::Status::OK();
 }
 
-arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                           const Journal& journal, bool durable, const TestHooks* hooks,
-                           bool fresh) {
-  // Each move and each deletion is idempotent and independent of the others: on an object
-  // store (a copy and a delete per move, round trips each) they run many at once; on a
-  // local disk, where a rename costs microseconds, the moves run in the journal's order and
-  // the deletions a few at once. All the moves are done before any deletion.
+// Each move is idempotent and independent of the others: on an object store (round
+// trips each) they run many at once; on a local disk, where a rename costs
+// microseconds, in the journal's order.
+arrow::Status MoveIntoPlace(arrow::fs::FileSystem& fs, const Journal& journal,
+                            const TestHooks* hooks, bool fresh) {
   std::atomic<int64_t> moved{0};
-  auto each = [&](size_t count, int workers, auto&& step) {
-    std::vector<arrow::Status> status(count);
-    ParallelFor(0, count, workers, [&](size_t i) {
-      status[i] = CatchAtEdge("", [&] { return step(i); });
-      return status[i].ok();
-    });
-    for (const arrow::Status& s : status) ARROW_RETURN_NOT_OK(s);
-    return arrow::Status::OK();
-  };
-  ARROW_RETURN_NOT_OK(each(journal.moves.size(), WorkersFor(fs, 1), [&](size_t i) -> arrow::Status {
+  return EachAtOnce(journal.moves.size(), WorkersFor(fs, 1), [&](size_t i) -> arrow::Status {
     const auto& [from, to] = journal.moves[i];
     if (!fresh) {
       ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
@@ -256,23 +268,69 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     // refuse folder markers without needing them.
     if (NeedsFolders(fs)) (void)fs.CreateDir(ParentPath(to), /*recursive=*/true);
     // On an object store a move is a copy, a delete and (Arrow's S3) a folder marker put
-    // back: the copy alone puts the file in place, and the staged files go with their
-    // folder below, in one listing and one bulk deletion. A replay copies again.
+    // back: the copy alone puts the file in place, and the staged files are deleted with
+    // the replaced ones afterwards. A replay copies again.
     if (WritesWholeObjects(fs)) return fs.CopyFile(from, to);
     return fs.Move(from, to);
+  });
+}
+
+arrow::Status RemoveStaging(arrow::fs::FileSystem& fs, const std::string& staging_dir) {
+  ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, staging_dir));
+  return staging ? fs.DeleteDir(staging_dir) : arrow::Status::OK();
+}
+
+// The deletions of an object store whose lock store deletes plainly: the replaced files
+// and the staged ones in one round trip of requests in flight at once, then the journal.
+// A replay deletes again what is gone already, which a plain deletion takes as done.
+arrow::Status DeleteDirectly(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                             const Journal& journal, const DirectDeletes& direct) {
+  std::vector<std::string> paths = journal.deletes;
+  const bool listed = direct.staged_objects.has_value();
+  if (listed) {
+    paths.insert(paths.end(), direct.staged_objects->begin(), direct.staged_objects->end());
+    // Markers come from CreateDir (a spill, a dataset writer's folders) and from Arrow's
+    // DeleteFile (it puts the parent's back): gone with the files, or the folder stays.
+    if (!journal.staging_dir.empty()) paths.push_back(journal.staging_dir + "/");
+  }
+  const bool remove_staging = !listed && !journal.staging_dir.empty();
+  AtomicObjectStore& store = *direct.store;
+  ARROW_RETURN_NOT_OK(EachAtOnce(paths.size() + (remove_staging ? 1 : 0), WorkersFor(fs, 1),
+                                 [&](size_t i) -> arrow::Status {
+    if (i == paths.size()) return RemoveStaging(fs, journal.staging_dir);
+    return store.Delete(paths[i]);
   }));
-  auto remove_staging = [&]() -> arrow::Status {
-    ARROW_ASSIGN_OR_RAISE(bool staging, Exists(fs, journal.staging_dir));
-    return staging ? fs.DeleteDir(journal.staging_dir) : arrow::Status::OK();
-  };
+  return store.Delete(dataset_dir + "/" + kJournalName);
+}
+
+}  // namespace
+
+std::vector<std::string> StagedObjects(const std::vector<arrow::fs::FileInfo>& listed) {
+  std::vector<std::string> objects;
+  for (const auto& info : listed) {
+    if (info.IsFile()) objects.push_back(info.path());
+    if (info.IsDirectory()) objects.push_back(info.path() + "/");
+  }
+  return objects;
+}
+
+arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                           const Journal& journal, bool durable, const TestHooks* hooks,
+                           bool fresh, const DirectDeletes* direct) {
+  // All the moves are done before any deletion.
+  ARROW_RETURN_NOT_OK(MoveIntoPlace(fs, journal, hooks, fresh));
+  if (direct && direct->store && direct->store->supports_delete() && WritesWholeObjects(fs)) {
+    return DeleteDirectly(fs, dataset_dir, journal, *direct);
+  }
   // On an object store the staging folder goes beside the deletions (round trips that
   // need not wait for each other); on a local disk after the folders are synced, so that
-  // a rename a power loss takes back finds its file where it was.
+  // a rename a power loss takes back finds its file where it was. Deletions on a local
+  // disk run a few at once.
   const bool has_staging = !journal.staging_dir.empty();
   const bool staging_beside = has_staging && !IsLocalDisk(fs);
-  ARROW_RETURN_NOT_OK(each(journal.deletes.size() + (staging_beside ? 1 : 0),
-                           WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) -> arrow::Status {
-    if (i == journal.deletes.size()) return remove_staging();
+  ARROW_RETURN_NOT_OK(EachAtOnce(journal.deletes.size() + (staging_beside ? 1 : 0),
+                                 WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) {
+    if (i == journal.deletes.size()) return RemoveStaging(fs, journal.staging_dir);
     return DeleteUnlessGone(fs, journal.deletes[i]);
   }));
   if (durable) {  // the renames and deletions before the journal that replays them goes
@@ -280,7 +338,7 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
     for (const auto& move : journal.moves) changed.push_back(move.second);
     ARROW_RETURN_NOT_OK(SyncFolders(fs, dataset_dir, changed));
   }
-  if (has_staging && !staging_beside) ARROW_RETURN_NOT_OK(remove_staging());
+  if (has_staging && !staging_beside) ARROW_RETURN_NOT_OK(RemoveStaging(fs, journal.staging_dir));
   // Present unless a replay already finished the job: either way it is done.
   return DeleteUnlessGone(fs, dataset_dir + "/" + kJournalName);
 }

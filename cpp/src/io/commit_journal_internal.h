@@ -3,6 +3,7 @@
 
 #include "fsspeckit/io/test_hooks.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,16 +53,38 @@ arrow::Status JournalAppeared(const std::string& dataset_dir);
 /// The error of a WriteJournal whose outcome is unknown (see there).
 bool IsCommitUnknown(const arrow::Status& status);
 
+class AtomicObjectStore;
 class DatasetLock;
 struct DatasetSnapshot;
 
-/// The commit point of a write holding `lock`: checks that the lock is still this
-/// process's and that the dataset's files are still `planned` (else IOError, nothing
-/// committed), then WriteJournal. `operation` ("merge", "write") names it in errors.
-arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
-                            const Journal& journal, DatasetLock& lock,
-                            const DatasetSnapshot& planned, const std::string& operation,
-                            bool durable);
+/// The checks before the commit point of a write holding `lock`: `alongside` (the
+/// caller's own, e.g. its listing of what was staged; may be empty), that the lock is
+/// still this process's, and that the dataset's files are still `planned`. On Arrow's
+/// object stores they are made at once (each is a round trip, none needs another's
+/// answer); elsewhere in that order. Returns the first failure in that order (then
+/// nothing may be committed), else OK; the journal is written only after all of them.
+/// `operation` ("merge", "write") names it in errors.
+arrow::Status CheckBeforeJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
+                                 DatasetLock& lock, const DatasetSnapshot& planned,
+                                 const std::string& operation,
+                                 const std::function<arrow::Status()>& alongside = {});
+
+/// How ApplyJournal deletes on an object store whose lock store offers plain deletions
+/// (AtomicObjectStore::supports_delete): one request per object, none asking first and
+/// none putting a folder marker back, where Arrow's S3 DeleteFile makes three in a row
+/// (HEAD, DELETE, the parent's marker PUT) and its DeleteDir seven.
+struct DirectDeletes {
+  AtomicObjectStore* store = nullptr;  ///< not owned; nullptr: the filesystem deletes
+  /// Every object in the staging folder, listed once nothing more was being staged
+  /// (StagedObjects): each is deleted with `store`, and so is the folder's own marker.
+  /// nullopt: the folder goes with DeleteDir, which lists it again.
+  std::optional<std::vector<std::string>> staged_objects;
+};
+
+/// The objects that may exist for `listed` (a listing of a staging folder on an object
+/// store): a file's path; for a folder, the name of its marker (path + "/"), which a
+/// listing cannot tell apart from a folder implied by the files below it.
+std::vector<std::string> StagedObjects(const std::vector<arrow::fs::FileInfo>& listed);
 
 /// Carries out a journal: moves still pending (a move whose staged file is gone was
 /// already done), deletions still pending, then removes the staging folder and the
@@ -69,10 +92,13 @@ arrow::Status CommitJournal(arrow::fs::FileSystem& fs, const std::string& datase
 /// is removed. `hooks`: a crash test's (TestHooks::before_commit_move); may be nullptr.
 /// `fresh`: the journal was just written by this process and nothing of it is applied
 /// yet, so no move needs asking whether it is still pending (one round trip each on an
-/// object store).
+/// object store). `direct` (may be nullptr), on an object store whose store deletes:
+/// after every move, the replaced and the staged files are deleted all at once, then
+/// the journal.
 arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset_dir,
                            const Journal& journal, bool durable = true,
-                           const TestHooks* hooks = nullptr, bool fresh = false);
+                           const TestHooks* hooks = nullptr, bool fresh = false,
+                           const DirectDeletes* direct = nullptr);
 
 /// The journal of `dataset_dir` when one is there (a commit in progress, or one that
 /// crashed after its commit point), nullopt when none is. IOError when one is there but

@@ -77,6 +77,12 @@ class CountingStore : public AtomicObjectStore {
     counts_->Add(RequestKind::kLock);
     return store_->DeleteIfMatch(path, etag);
   }
+  // A deletion like the filesystem's (kDelete); none is counted when the store has none.
+  arrow::Status Delete(const std::string& path) override {
+    if (store_->supports_delete()) counts_->Add(RequestKind::kDelete);
+    return store_->Delete(path);
+  }
+  bool supports_delete() const override { return store_->supports_delete(); }
 
  private:
   std::shared_ptr<AtomicObjectStore> store_;

@@ -61,7 +61,8 @@ class CountingFileSystem : public arrow::fs::FileSystem {
 
   const std::shared_ptr<arrow::fs::FileSystem>& base() const { return base_; }
   const std::shared_ptr<RequestCounts>& counts() const { return counts_; }
-  /// `store` (base's conditional writes) with its requests counted as kLock.
+  /// `store` (base's conditional writes) with its requests counted as kLock, its plain
+  /// deletions as kDelete.
   std::shared_ptr<AtomicObjectStore> Counted(std::shared_ptr<AtomicObjectStore> store) const;
 
   std::string type_name() const override { return base_->type_name(); }

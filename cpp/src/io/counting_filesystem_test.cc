@@ -54,5 +54,46 @@ TEST(CountingFileSystemTest, CountingACountedFilesystemCountsEachCallOnce) {
   EXPECT_TRUE(fs->Equals(arrow::fs::LocalFileSystem()));
 }
 
+// A lock store's requests: conditional ones count as "lock", plain deletions as "delete"
+// (as the filesystem's DeleteFile would), and a deletion the store does not offer as none.
+class DeletingStore : public AtomicObjectStore {
+ public:
+  explicit DeletingStore(bool deletes) : deletes_(deletes) {}
+  arrow::Result<std::optional<StoredObject>> Read(const std::string&) override {
+    return std::nullopt;
+  }
+  arrow::Result<std::optional<std::string>> CreateIfAbsent(const std::string&,
+                                                           const std::string&) override {
+    return std::string("\"1\"");
+  }
+  arrow::Result<std::optional<std::string>> ReplaceIfMatch(const std::string&, const std::string&,
+                                                           const std::string&) override {
+    return std::nullopt;
+  }
+  arrow::Result<bool> DeleteIfMatch(const std::string&, const std::string&) override { return true; }
+  arrow::Status Delete(const std::string& path) override {
+    return deletes_ ? arrow::Status::OK() : AtomicObjectStore::Delete(path);
+  }
+  bool supports_delete() const override { return deletes_; }
+
+ private:
+  const bool deletes_;
+};
+
+TEST(CountingFileSystemTest, ALockStoresPlainDeletionsCountAsDeletions) {
+  auto counts = std::make_shared<RequestCounts>();
+  auto fs = std::make_shared<CountingFileSystem>(std::make_shared<arrow::fs::LocalFileSystem>(),
+                                                 counts);
+  auto store = fs->Counted(std::make_shared<DeletingStore>(/*deletes=*/true));
+  ASSERT_TRUE(store->supports_delete());
+  ASSERT_OK(store->CreateIfAbsent("b/lock", "me").status());
+  ASSERT_OK(store->Delete("b/a"));
+  ASSERT_OK(store->Delete("b/c"));
+  auto without = fs->Counted(std::make_shared<DeletingStore>(/*deletes=*/false));
+  EXPECT_FALSE(without->supports_delete());
+  ASSERT_RAISES(NotImplemented, without->Delete("b/a"));
+  EXPECT_EQ(counts->ByName(), (std::map<std::string, int64_t>{{"delete", 2}, {"lock", 1}}));
+}
+
 }  // namespace
 }  // namespace fsspeckit::io

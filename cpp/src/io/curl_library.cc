@@ -41,6 +41,7 @@ arrow::Result<CurlLibrary> OpenCurlLibrary(const char* library_name) {
   ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_easy_perform", curl.easy_perform));
   ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_easy_getinfo", curl.easy_getinfo));
   ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_easy_cleanup", curl.easy_cleanup));
+  ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_easy_reset", curl.easy_reset));
   ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_easy_strerror", curl.easy_strerror));
   ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_slist_append", curl.slist_append));
   ARROW_RETURN_NOT_OK(Resolve(handle, library_name, "curl_slist_free_all", curl.slist_free_all));

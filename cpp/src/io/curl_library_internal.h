@@ -57,6 +57,7 @@ struct CurlLibrary {
   int (*easy_perform)(curl::Easy*);
   int (*easy_getinfo)(curl::Easy*, int info, ...);
   void (*easy_cleanup)(curl::Easy*);
+  void (*easy_reset)(curl::Easy*);  ///< options back to defaults; connections kept
   const char* (*easy_strerror)(int code);
   curl::Slist* (*slist_append)(curl::Slist*, const char*);
   void (*slist_free_all)(curl::Slist*);

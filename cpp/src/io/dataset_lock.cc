@@ -74,6 +74,7 @@ arrow::Result<std::unique_ptr<DatasetLock>> DatasetLock::Acquire(
   std::shared_ptr<AtomicObjectStore> store = found.ok() ? *found : nullptr;
   if (store && counting) store = counting->Counted(std::move(store));
   if (store) {
+    lock->store_ = store;
     ARROW_ASSIGN_OR_RAISE(lock->lease_, LeaseLock::Acquire(std::move(store), lock->path_, LeaseFor(options)));
     return lock;
   }

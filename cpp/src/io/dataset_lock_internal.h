@@ -36,10 +36,16 @@ class DatasetLock {
   /// journal (an object-store lease can be lost by a holder stalled past it).
   arrow::Status CheckHeld();
 
+  /// The store the lease is kept in, whose plain deletions (AtomicObjectStore::Delete) a
+  /// commit under the lock may use; nullptr on local disks and where nothing is locked.
+  /// Lives as long as the lock.
+  AtomicObjectStore* store() const { return store_.get(); }
+
  private:
   DatasetLock() = default;
   std::string path_;
   int fd_ = -1;                        ///< the flocked descriptor on local disk
+  std::shared_ptr<AtomicObjectStore> store_;  ///< shared with lease_
   std::unique_ptr<LeaseLock> lease_;   ///< on object stores with conditional writes
 };
 

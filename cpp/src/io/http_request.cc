@@ -35,14 +35,17 @@ size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-// The easy handle and header list of one request, freed however the request ends.
+// The easy handle and header list of one request, freed (the handle given back to its
+// pool) however the request ends.
 struct CurlHandles {
   const CurlLibrary& curl;
+  CurlHandlePool* pool = nullptr;
   curl::Easy* easy = nullptr;
   curl::Slist* headers = nullptr;
   ~CurlHandles() {
     if (headers) curl.slist_free_all(headers);
-    if (easy) curl.easy_cleanup(easy);
+    if (easy && pool) pool->Give(easy);
+    if (easy && !pool) curl.easy_cleanup(easy);
   }
 };
 
@@ -111,9 +114,33 @@ bool ParseHeaderLine(std::string_view line, std::pair<std::string, std::string>&
   return !header.first.empty();
 }
 
-arrow::Result<HttpAnswer> SendHttpRequest(const CurlLibrary& curl, const HttpRequest& request) {
-  CurlHandles handles{curl};
-  handles.easy = curl.easy_init();
+CurlHandlePool::~CurlHandlePool() {
+  for (curl::Easy* easy : idle_) curl_.easy_cleanup(easy);
+}
+
+curl::Easy* CurlHandlePool::Take() {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (!idle_.empty()) {
+      curl::Easy* easy = idle_.back();
+      idle_.pop_back();
+      return easy;
+    }
+  }
+  return curl_.easy_init();
+}
+
+void CurlHandlePool::Give(curl::Easy* easy) {
+  // Reset now: an idle handle must not point at the finished request's buffers.
+  curl_.easy_reset(easy);
+  std::lock_guard<std::mutex> guard(mutex_);
+  idle_.push_back(easy);
+}
+
+arrow::Result<HttpAnswer> SendHttpRequest(const CurlLibrary& curl, const HttpRequest& request,
+                                          CurlHandlePool* pool) {
+  CurlHandles handles{curl, pool};
+  handles.easy = pool ? pool->Take() : curl.easy_init();
   if (handles.easy == nullptr) return arrow::Status::OutOfMemory("libcurl could not start a request");
   HttpAnswer answer;
   std::array<char, curl::kErrorBufferBytes> error_buffer{};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,10 +40,35 @@ struct HttpAnswer {
 /// status line and the blank line ending the headers.
 bool ParseHeaderLine(std::string_view line, std::pair<std::string, std::string>& header);
 
-/// Sends `request` once. Any HTTP answer is a value (the caller judges its status); an
-/// IOError when none came: worded "curlCode: N, ..." as the AWS SDK words such failures
-/// when it is worth trying again (the connection failed, broke or timed out), so
-/// IsTransient (retry_internal.h) retries them as it retries Arrow's own S3 requests.
-arrow::Result<HttpAnswer> SendHttpRequest(const CurlLibrary& curl, const HttpRequest& request);
+/// libcurl handles kept between requests: a request made with a pool reuses the
+/// connection (and TLS session) an earlier one left open to the same host, where a
+/// handle of its own would connect anew (on https two more round trips before the
+/// request is sent). Thread-safe; a handle serves one request at a time. Must outlive
+/// the requests made with it.
+class CurlHandlePool {
+ public:
+  explicit CurlHandlePool(const CurlLibrary& curl) : curl_(curl) {}
+  ~CurlHandlePool();
+  CurlHandlePool(const CurlHandlePool&) = delete;
+  CurlHandlePool& operator=(const CurlHandlePool&) = delete;
+
+  /// An idle handle, else a new one; nullptr when libcurl cannot make one.
+  curl::Easy* Take();
+  /// Takes `easy` back once its request is over, reset to no options.
+  void Give(curl::Easy* easy);
+
+ private:
+  const CurlLibrary& curl_;
+  std::mutex mutex_;  // guards idle_
+  std::vector<curl::Easy*> idle_;
+};
+
+/// Sends `request` once, with a handle of `pool` when given. Any HTTP answer is a value
+/// (the caller judges its status); an IOError when none came: worded "curlCode: N, ..."
+/// as the AWS SDK words such failures when it is worth trying again (the connection
+/// failed, broke or timed out), so IsTransient (retry_internal.h) retries them as it
+/// retries Arrow's own S3 requests.
+arrow::Result<HttpAnswer> SendHttpRequest(const CurlLibrary& curl, const HttpRequest& request,
+                                          CurlHandlePool* pool = nullptr);
 
 }  // namespace fsspeckit::io

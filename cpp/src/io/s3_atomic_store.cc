@@ -15,9 +15,10 @@
 namespace fsspeckit::io {
 namespace {
 
-// Requests as _lock_store.py's _S3Store makes them with botocore; the lock (lease_lock.cc)
-// decides everything else. Retrying a conditional write is safe: when a retried create
-// or renewal finds its condition failed, the lock reads back whose lock it is.
+// Requests as _lock_store.py's _S3Store makes them with botocore, and a plain DELETE for
+// the commits made under the lock; the lock (lease_lock.cc) decides everything else.
+// Retrying a conditional write is safe: when a retried create or renewal finds its
+// condition failed, the lock reads back whose lock it is. Retrying a plain DELETE is too.
 class S3AtomicStore : public AtomicObjectStore {
  public:
   S3AtomicStore(const CurlLibrary& curl, arrow::fs::S3Options options)
@@ -47,6 +48,20 @@ class S3AtomicStore : public AtomicObjectStore {
     ARROW_ASSIGN_OR_RAISE(Answer deleted, Send("DELETE", path, "If-Match: " + etag));
     return deleted.outcome == S3Outcome::kDone;
   }
+
+  // S3 answers 204 whether or not the key existed; a 404 (some S3-compatible stores)
+  // means the same here. Without a condition, a 409 or 412 is a refusal to report.
+  arrow::Status Delete(const std::string& path) override {
+    ARROW_ASSIGN_OR_RAISE(Answer deleted, Send("DELETE", path, /*condition=*/""));
+    if (deleted.outcome == S3Outcome::kConditionLost) {
+      return arrow::Status::IOError("S3 answered DELETE '", path, "' with HTTP status ",
+                                    deleted.http.status_code, " (",
+                                    S3ErrorCode(deleted.http.body), ")");
+    }
+    return arrow::Status::OK();
+  }
+
+  bool supports_delete() const override { return true; }
 
  private:
   struct Answer {
@@ -89,8 +104,8 @@ class S3AtomicStore : public AtomicObjectStore {
     const std::string what = method + " '" + path + "'";
     Answer answer;
     ARROW_RETURN_NOT_OK(RetryTransient(retry_, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(answer.http,
-                            SendHttpRequest(curl_, Request(method, path, condition, body)));
+      ARROW_ASSIGN_OR_RAISE(answer.http, SendHttpRequest(curl_, Request(method, path, condition, body),
+                                                         &handles_));
       ARROW_ASSIGN_OR_RAISE(answer.outcome, ClassifyS3Answer(answer.http, what));
       return arrow::Status::OK();
     }));
@@ -101,6 +116,8 @@ class S3AtomicStore : public AtomicObjectStore {
   const arrow::fs::S3Options options_;
   const S3Endpoint endpoint_;
   const RetryOptions retry_;
+  // The lock's renewals and a commit's deletions, many at once, reuse connections.
+  CurlHandlePool handles_{curl_};
 };
 
 }  // namespace

@@ -3,9 +3,12 @@
 
 #include "fsspeckit/io/commit_options.h"
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/status.h>
@@ -42,20 +45,35 @@ class StagedCommit {
   void AddMove(const std::string& staged, const std::string& final_path);
   /// `path` is removed by the commit.
   void AddDelete(const std::string& path);
+  /// A recursive listing of dir() made once nothing more was being staged (the merge's
+  /// check of what its tasks staged): where the commit deletes with plain requests
+  /// (DirectDeletes), it deletes what this lists rather than listing the folder again,
+  /// so it must hold everything there (an earlier attempt's files too).
+  void SetStagedListing(const std::vector<arrow::fs::FileInfo>& listed) {
+    staged_objects_ = StagedObjects(listed);
+  }
 
-  /// The commit point (CommitJournal: the lock still ours, the files still `planned`,
-  /// then the journal), then the moves and deletes. A failure before the journal exists
+  /// The commit point: the checks (CheckBeforeJournal: `alongside`, which may add the
+  /// moves and deletes; the lock still ours; the files still `planned`) at once, then
+  /// the journal; then the moves and deletes. A failure before the journal exists
   /// leaves the dataset as it was; after it, the error says the `operation` ("merge",
   /// "write") is committed and the next Recover() completes it. With nothing to do,
   /// only the staging folder is removed. `options.durable`: synced to survive a power
   /// loss; `options.hooks`: a crash test's.
+  /// On an object store whose lock store deletes plainly, the replaced files, the
+  /// staged files (SetStagedListing, else listed beside the checks) and then the journal
+  /// are deleted with it; elsewhere with the filesystem's DeleteFile and DeleteDir.
   arrow::Status Commit(const std::string& operation, DatasetLock& lock,
-                       const DatasetSnapshot& planned, const CommitOptions& options);
+                       const DatasetSnapshot& planned, const CommitOptions& options,
+                       const std::function<arrow::Status()>& alongside = {});
 
  private:
+  arrow::Status ListStaged();
+
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::string dataset_dir_;
   Journal journal_;
+  std::optional<std::vector<std::string>> staged_objects_;  ///< see DirectDeletes
   bool settled_ = false;  // committed, or moved from
 };
 

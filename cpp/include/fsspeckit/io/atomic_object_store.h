@@ -23,6 +23,7 @@ struct StoredObject {
 /// libcurl).
 /// Paths are in the filesystem's own spelling ("bucket/key"). Every call is one request
 /// and atomic on the store's side; a lost condition is a value, not an error.
+/// A store may also offer a plain Delete, which a commit holding the lock deletes with.
 class AtomicObjectStore {
  public:
   virtual ~AtomicObjectStore() = default;
@@ -37,6 +38,14 @@ class AtomicObjectStore {
                                                                    const std::string& etag) = 0;
   /// false when the object is gone or its ETag is no longer `etag`.
   virtual arrow::Result<bool> DeleteIfMatch(const std::string& path, const std::string& etag) = 0;
+
+  /// Deletes the object at `path`, unconditionally, with one request; OK when there is
+  /// none (a replayed commit deletes again). Unlike a filesystem's DeleteFile it asks
+  /// nothing first and puts no folder marker back (Arrow's S3: a HEAD before the DELETE,
+  /// a PUT of the parent's marker after). NotImplemented unless supports_delete().
+  virtual arrow::Status Delete(const std::string& path);
+  /// Whether Delete is offered; callers without it use the filesystem's DeleteFile.
+  virtual bool supports_delete() const { return false; }
 };
 
 /// Returns the conditional writes for `fs`; nullptr when its kind has none; an error

@@ -11,7 +11,8 @@
 namespace fsspeckit::io {
 
 /// An AtomicStoreProvider for arrow::fs::S3FileSystem: the lock's four requests
-/// (GET; PUT with If-None-Match: *; PUT and DELETE with If-Match) made with libcurl,
+/// (GET; PUT with If-None-Match: *; PUT and DELETE with If-Match), and the plain DELETE
+/// a commit under the lock deletes its replaced and staged files with, made with libcurl,
 /// loaded at run time (libcurl.so.4, 7.75 or later: it signs them with AWS SigV4), to
 /// the filesystem's endpoint, region and credentials. Transient answers (500, 502, 503,
 /// 504, 429, broken connections, timeouts) are retried as GetRetryOptions() says.
