@@ -35,6 +35,11 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
 arrow::Status CheckUnchanged(arrow::fs::FileSystem& fs, const std::string& dir,
                              const DatasetSnapshot& planned, const std::string& operation) {
   ARROW_ASSIGN_OR_RAISE(DatasetSnapshot now, TakeSnapshot(fs, dir));
+  return CheckUnchanged(now, dir, planned, operation);
+}
+
+arrow::Status CheckUnchanged(const DatasetSnapshot& now, const std::string& dir,
+                             const DatasetSnapshot& planned, const std::string& operation) {
   auto changed = [&](const std::string& path, const char* how) {
     return arrow::Status::IOError("the dataset changed since the ", operation, " planned ('",
                                   path, "' ", how, "): another writer got in; nothing was "

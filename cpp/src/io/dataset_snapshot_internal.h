@@ -41,5 +41,8 @@ arrow::Result<DatasetSnapshot> TakeSnapshot(arrow::fs::FileSystem& fs, const std
 /// under the lock, before the journal.
 arrow::Status CheckUnchanged(arrow::fs::FileSystem& fs, const std::string& dir,
                              const DatasetSnapshot& planned, const std::string& operation);
+/// The same check against `now`, a snapshot just taken (a listing that served more).
+arrow::Status CheckUnchanged(const DatasetSnapshot& now, const std::string& dir,
+                             const DatasetSnapshot& planned, const std::string& operation);
 
 }  // namespace fsspeckit::io

@@ -189,17 +189,24 @@ std::unique_ptr<PreparedMaintenance> Prepare(const MaintenancePlan& plan,
   state->budget = *budget;
   state->perf = perf::PerformanceMonitor::Make(state->budget->monitor());
   StartPhase(*state, "lock");
+  // One listing under the lock says whether an interrupted commit needs completing first
+  // (it is, and the dataset listed again) and whether the dataset is still as planned.
+  io::DatasetSnapshot now;
   arrow::Status locked = [&]() -> arrow::Status {
     ARROW_ASSIGN_OR_RAISE(state->lock, io::DatasetLock::Acquire(location.filesystem, location.path,
                                                                 options.commit));
-    return io::Recover(fs, location.path).status();  // an interrupted commit is completed first
+    ARROW_ASSIGN_OR_RAISE(now, io::TakeSnapshot(fs, location.path));
+    if (!now.NeedsRecovery()) return arrow::Status::OK();
+    ARROW_RETURN_NOT_OK(io::Recover(fs, location.path).status());
+    ARROW_ASSIGN_OR_RAISE(now, io::TakeSnapshot(fs, location.path));
+    return arrow::Status::OK();
   }();
   if (!EndPhase(*state, "lock", locked)) return fail();
   StartPhase(*state, "drift_check");
   for (const SnapshotEntry& entry : plan.snapshot) {
     state->planned.files[entry.path] = {entry.size_bytes, entry.mtime_ns};
   }
-  arrow::Status unchanged = io::CheckUnchanged(fs, location.path, state->planned,
+  arrow::Status unchanged = io::CheckUnchanged(now, location.path, state->planned,
                                                std::string(OperationName(plan.operation)));
   if (unchanged.ok()) unchanged = io::CheckNotStopped(options.stop, OperationName(plan.operation));
   if (!EndPhase(*state, "drift_check", unchanged)) return fail();
