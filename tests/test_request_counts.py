@@ -187,3 +187,29 @@ def test_a_read_on_s3_lists_once_and_asks_no_head(s3_proxy, operation):
     assert kinds.count("LIST") == (operation != "scan") and "HEAD" not in kinds, kinds
     # At most: a footer for the schema, the footer again and the columns for the scan.
     assert kinds.count("GET") <= 3 * FILES, kinds
+
+
+def test_a_merge_on_s3_stages_no_empty_part_and_no_folder_marker(s3_proxy):
+    """A rewrite that ends exactly at max_rows_per_file starts no further (empty) part,
+    and partitioned inserts create no folders: no file is written only to be deleted, and
+    no folder marker (a key ending in "/", which Arrow's S3 puts for a created folder or
+    after a delete) is ever put."""
+    proxy, bucket = s3_proxy
+    fs = proxy.pyarrow_fs()
+    flat, hive = f"{bucket}/flat", f"{bucket}/hive"
+    pq.write_table(pa.table({"id": pa.array(range(100), pa.int64()), "v": [0] * 100}),
+                   f"{flat}/part-0.parquet", filesystem=fs)
+    pq.write_table(pa.table({"id": pa.array([1], pa.int64()), "v": [0]}),
+                   f"{hive}/day=1/part-0.parquet", filesystem=fs)
+    io = PyarrowDatasetIO(fs)
+    proxy.reset()
+    every_row = pa.table({"id": pa.array(range(100), pa.int64()), "v": [1] * 100})
+    result = io.merge(every_row, flat, "upsert", "id", max_rows_per_file=50)
+    new_days = pa.table({"id": pa.array([2, 3], pa.int64()), "v": [0, 0], "day": [2, 3]})
+    io.merge(new_days, hive, "insert", "id", partition_columns=["day"])
+    trace = proxy.trace()
+    staged = [r[4] for r in trace if r[2] == "PUT" and r[4].endswith(".staged")]
+    assert sorted(f.row_count for f in result.files) == [50, 50]
+    assert len([s for s in staged if "/flat/" in s]) == 2, staged  # two parts, no third
+    assert not [r for r in trace if r[2] == "PUT" and r[4].endswith("/")], trace
+    assert pq.read_table(hive, filesystem=fs).num_rows == 3

@@ -180,6 +180,9 @@ arrow::Result<std::vector<WrittenFile>> WriteFiles(std::shared_ptr<arrow::Record
   write.min_rows_per_group = row_group_rows;  // full row groups, not one per input batch
   write.existing_data_behavior = ds::ExistingDataBehavior::kOverwriteOrIgnore;
   write.preserve_order = true;
+  // An object store's folders are name prefixes: a created one is a marker object (on S3
+  // two HEADs and a PUT) that nothing needs and a commit would have to delete.
+  write.create_dir = NeedsFolders(*fs);
 
   std::mutex mutex;
   std::vector<WrittenFile> files;

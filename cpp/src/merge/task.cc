@@ -167,13 +167,17 @@ arrow::Result<std::vector<io::WrittenFile>> WriteRewrite(std::shared_ptr<arrow::
   std::vector<io::WrittenFile> files;
   std::shared_ptr<arrow::RecordBatch> leftover;
   while (true) {
+    if (!files.empty() && !leftover) {
+      // A part ended exactly at the limit: the next starts only if rows are left (an
+      // empty file written and deleted would cost requests, and on S3 a folder marker).
+      do {
+        ARROW_RETURN_NOT_OK(rows->ReadNext(&leftover));
+      } while (leftover && leftover->num_rows() == 0);
+      if (!leftover) break;
+    }
     auto part = std::make_shared<LimitedReader>(*rows, leftover, limit);
     const std::string path = path_prefix + std::to_string(files.size()) + io::kStagedSuffix;
     ARROW_ASSIGN_OR_RAISE(int64_t size_bytes, io::WriteParquet(part, {fs, path}, parquet_options));
-    if (part->rows() == 0 && !files.empty()) {
-      ARROW_RETURN_NOT_OK(fs->DeleteFile(path));  // the previous part ended the stream
-      break;
-    }
     files.push_back({path, part->rows(), size_bytes});
     if (part->exhausted() || (!leftover && part->rows() < limit)) break;
   }
