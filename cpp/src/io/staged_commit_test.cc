@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <arrow/filesystem/localfs.h>
@@ -259,18 +260,29 @@ class ObjectStoreCommitTest : public ::testing::Test {
     return found;
   }
 
+  // The dataset locked through a store of its own (plain deletes or not) and snapshotted,
+  // as a commit's caller holds it.
+  void Lock(bool deletes) {
+    store_ = std::make_shared<LockStore>(fs_, deletes);
+    provider_.emplace(store_);
+    ASSERT_OK_AND_ASSIGN(lock_, DatasetLock::Acquire(fs_, "ds", CommitOptions{}));
+    ASSERT_OK_AND_ASSIGN(planned_, TakeSnapshot(*fs_, "ds"));
+  }
+
   std::shared_ptr<ObjectStoreFileSystem> fs_ = std::make_shared<ObjectStoreFileSystem>();
+  // After fs_: gone before it (releasing the lock deletes its object there).
+  std::shared_ptr<LockStore> store_;
+  std::optional<ScopedStoreProvider> provider_;
+  std::unique_ptr<DatasetLock> lock_;
+  DatasetSnapshot planned_;
 };
 
 TEST_F(ObjectStoreCommitTest, AStoreThatDeletesDeletesEverythingAfterTheCopiesThenTheJournal) {
-  auto store = std::make_shared<LockStore>(fs_, /*deletes=*/true);
-  ScopedStoreProvider provider(store);
-  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, "ds", CommitOptions{}));
-  ASSERT_EQ(lock->store(), store.get());
-  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, "ds"));
+  ASSERT_NO_FATAL_FAILURE(Lock(/*deletes=*/true));
+  ASSERT_EQ(lock_->store(), store_.get());
   StagedCommit commit(fs_, "ds");
   Stage(commit);
-  ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}));
+  ASSERT_OK(commit.Commit("write", *lock_, planned_, CommitOptions{}));
   ExpectCommitted();
   // No DeleteFile (a HEAD, a DELETE, a marker PUT on Arrow's S3), no DeleteDir (seven).
   EXPECT_TRUE(Logged("DeleteFile ").empty() && Logged("DeleteDir ").empty()) << ::testing::PrintToString(fs_->log());
@@ -292,13 +304,10 @@ TEST_F(ObjectStoreCommitTest, AStoreThatDeletesDeletesEverythingAfterTheCopiesTh
 }
 
 TEST_F(ObjectStoreCommitTest, AStoreWithoutPlainDeletesLeavesThemToTheFilesystem) {
-  auto store = std::make_shared<LockStore>(fs_, /*deletes=*/false);
-  ScopedStoreProvider provider(store);
-  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, "ds", CommitOptions{}));
-  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, "ds"));
+  ASSERT_NO_FATAL_FAILURE(Lock(/*deletes=*/false));
   StagedCommit commit(fs_, "ds");
   Stage(commit);
-  ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}));
+  ASSERT_OK(commit.Commit("write", *lock_, planned_, CommitOptions{}));
   ExpectCommitted();
   EXPECT_TRUE(Logged("Delete ").empty());
   EXPECT_EQ(Logged("DeleteDir "), std::vector<std::string>{commit.dir()});
@@ -307,15 +316,12 @@ TEST_F(ObjectStoreCommitTest, AStoreWithoutPlainDeletesLeavesThemToTheFilesystem
 }
 
 TEST_F(ObjectStoreCommitTest, AFailedPlainDeletionKeepsTheJournalForRecoverToComplete) {
-  auto store = std::make_shared<LockStore>(fs_, /*deletes=*/true);
-  ScopedStoreProvider provider(store);
-  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, "ds", CommitOptions{}));
-  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, "ds"));
+  ASSERT_NO_FATAL_FAILURE(Lock(/*deletes=*/true));
   {
     StagedCommit commit(fs_, "ds");
     Stage(commit);
-    store->fail_delete_of = "ds/old.parquet";
-    arrow::Status status = commit.Commit("write", *lock, planned, CommitOptions{});
+    store_->fail_delete_of = "ds/old.parquet";
+    arrow::Status status = commit.Commit("write", *lock_, planned_, CommitOptions{});
     ASSERT_RAISES(IOError, status);
     EXPECT_NE(status.message().find("is committed but"), std::string::npos) << status.message();
   }
@@ -329,10 +335,7 @@ TEST_F(ObjectStoreCommitTest, AFailedPlainDeletionKeepsTheJournalForRecoverToCom
 // The checks before the journal (the caller's, the lock's, the dataset's listing) wait
 // for one another here: run one after another, the first would wait in vain.
 TEST_F(ObjectStoreCommitTest, TheChecksBeforeTheJournalRunAtOnce) {
-  auto store = std::make_shared<LockStore>(fs_, /*deletes=*/true);
-  ScopedStoreProvider provider(store);
-  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, "ds", CommitOptions{}));
-  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, "ds"));
+  ASSERT_NO_FATAL_FAILURE(Lock(/*deletes=*/true));
   StagedCommit commit(fs_, "ds");
   Stage(commit);
   std::mutex mutex;
@@ -347,11 +350,11 @@ TEST_F(ObjectStoreCommitTest, TheChecksBeforeTheJournalRunAtOnce) {
       waited_in_vain = true;
     }
   };
-  store->on_renew = meet;
+  store_->on_renew = meet;
   fs_->on_list = [&](const std::string& dir) {
     if (dir == "ds") meet();
   };
-  ASSERT_OK(commit.Commit("write", *lock, planned, CommitOptions{}, [&] {
+  ASSERT_OK(commit.Commit("write", *lock_, planned_, CommitOptions{}, [&] {
     meet();
     arrow::fs::FileSelector staging;
     staging.base_dir = commit.dir();
@@ -360,7 +363,7 @@ TEST_F(ObjectStoreCommitTest, TheChecksBeforeTheJournalRunAtOnce) {
     commit.SetStagedListing(listed);
     return arrow::Status::OK();
   }));
-  store->on_renew = nullptr;
+  store_->on_renew = nullptr;
   fs_->on_list = nullptr;
   EXPECT_EQ(arrived, 3);
   EXPECT_FALSE(waited_in_vain);
@@ -368,17 +371,14 @@ TEST_F(ObjectStoreCommitTest, TheChecksBeforeTheJournalRunAtOnce) {
 }
 
 TEST_F(ObjectStoreCommitTest, StagedFilesHandedOverMustLieInTheStagingFolder) {
-  auto store = std::make_shared<LockStore>(fs_, /*deletes=*/true);
-  ScopedStoreProvider provider(store);
-  ASSERT_OK_AND_ASSIGN(auto lock, DatasetLock::Acquire(fs_, "ds", CommitOptions{}));
-  ASSERT_OK_AND_ASSIGN(DatasetSnapshot planned, TakeSnapshot(*fs_, "ds"));
+  ASSERT_NO_FATAL_FAILURE(Lock(/*deletes=*/true));
   {
     StagedCommit commit(fs_, "ds");
     Stage(commit);
     commit.SetStagedListing({arrow::fs::FileInfo(commit.dir() + "/task-0-a/part.staged",
                                                  arrow::fs::FileType::File),
                              arrow::fs::FileInfo("ds/kept.parquet", arrow::fs::FileType::File)});
-    ASSERT_RAISES(Invalid, commit.Commit("write", *lock, planned, CommitOptions{}));
+    ASSERT_RAISES(Invalid, commit.Commit("write", *lock_, planned_, CommitOptions{}));
   }
   EXPECT_EQ(fs_->Files(), (std::set<std::string>{"ds/kept.parquet", "ds/old.parquet"}));
 }
