@@ -119,19 +119,6 @@ arrow::Result<bool> Exists(arrow::fs::FileSystem& fs, const std::string& path) {
   return info.type() != arrow::fs::FileType::NotFound;
 }
 
-// Runs step(i) for each i in [0, count) on up to `workers` threads (none starts after
-// one failed); the first failure by index, else OK.
-template <typename Step>
-arrow::Status EachAtOnce(size_t count, int workers, Step&& step) {
-  std::vector<arrow::Status> status(count);
-  ParallelFor(0, count, workers, [&](size_t i) {
-    status[i] = CatchAtEdge("", [&] { return step(i); });
-    return status[i].ok();
-  });
-  for (const arrow::Status& s : status) ARROW_RETURN_NOT_OK(s);
-  return arrow::Status::OK();
-}
-
 class CommitUnknown : public arrow::StatusDetail {
  public:
   const char* type_id() const override { return "fsspeckit::io::CommitUnknown"; }
@@ -236,7 +223,7 @@ arrow::Status CheckBeforeJournal(arrow::fs::FileSystem& fs, const std::string& d
   // the lock none); an fsspec filesystem may answer a listing from a cache that the
   // lock's renewal drops (s3fs: _lock_store.py), so there the renewal must come first.
   const int workers = WritesWholeObjects(fs) ? static_cast<int>(std::size(checks)) : 1;
-  return EachAtOnce(std::size(checks), workers, [&](size_t i) { return checks[i](); });
+  return ParallelForEach(std::size(checks), workers, [&](size_t i) { return checks[i](); });
 }
 
 namespace {
@@ -257,7 +244,7 @@ arrow::Status DeleteUnlessGone(arrow::fs::FileSystem& fs, const std::string& pat
 arrow::Status MoveIntoPlace(arrow::fs::FileSystem& fs, const Journal& journal,
                             const TestHooks* hooks, bool fresh) {
   std::atomic<int64_t> moved{0};
-  return EachAtOnce(journal.moves.size(), WorkersFor(fs, 1), [&](size_t i) -> arrow::Status {
+  return ParallelForEach(journal.moves.size(), WorkersFor(fs, 1), [&](size_t i) -> arrow::Status {
     const auto& [from, to] = journal.moves[i];
     if (!fresh) {
       ARROW_ASSIGN_OR_RAISE(bool pending, Exists(fs, from));
@@ -295,7 +282,7 @@ arrow::Status DeleteDirectly(arrow::fs::FileSystem& fs, const std::string& datas
   }
   const bool remove_staging = !listed && !journal.staging_dir.empty();
   AtomicObjectStore& store = *direct.store;
-  ARROW_RETURN_NOT_OK(EachAtOnce(paths.size() + (remove_staging ? 1 : 0), WorkersFor(fs, 1),
+  ARROW_RETURN_NOT_OK(ParallelForEach(paths.size() + (remove_staging ? 1 : 0), WorkersFor(fs, 1),
                                  [&](size_t i) -> arrow::Status {
     if (i == paths.size()) return RemoveStaging(fs, journal.staging_dir);
     return store.Delete(paths[i]);
@@ -328,7 +315,7 @@ arrow::Status ApplyJournal(arrow::fs::FileSystem& fs, const std::string& dataset
   // disk run a few at once.
   const bool has_staging = !journal.staging_dir.empty();
   const bool staging_beside = has_staging && !IsLocalDisk(fs);
-  ARROW_RETURN_NOT_OK(EachAtOnce(journal.deletes.size() + (staging_beside ? 1 : 0),
+  ARROW_RETURN_NOT_OK(ParallelForEach(journal.deletes.size() + (staging_beside ? 1 : 0),
                                  WorkersFor(fs, kLocalDeleteWorkers), [&](size_t i) {
     if (i == journal.deletes.size()) return RemoveStaging(fs, journal.staging_dir);
     return DeleteUnlessGone(fs, journal.deletes[i]);

@@ -3,8 +3,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 #include <arrow/filesystem/filesystem.h>
+#include <arrow/status.h>
+
+#include "io/thread_edge_internal.h"
 
 namespace fsspeckit::io {
 
@@ -12,6 +16,20 @@ namespace fsspeckit::io {
 /// on up to `workers` threads (the caller's thread is one of them). Once a call returns
 /// false (a failure), no further index starts. `body` must not throw (io::CatchAtEdge).
 void ParallelFor(size_t first, size_t last, int workers, const std::function<bool(size_t)>& body);
+
+/// Runs `step(i)` (returning arrow::Status; a throw becomes one) for each i in [0, count)
+/// on up to `workers` threads; none starts after one failed. The first failure by index,
+/// else OK: which one is reported does not depend on the scheduling.
+template <typename Step>
+arrow::Status ParallelForEach(size_t count, int workers, Step&& step) {
+  std::vector<arrow::Status> status(count);
+  ParallelFor(0, count, workers, [&](size_t i) {
+    status[i] = CatchAtEdge("", [&] { return step(i); });
+    return status[i].ok();
+  });
+  for (const arrow::Status& s : status) ARROW_RETURN_NOT_OK(s);
+  return arrow::Status::OK();
+}
 
 /// Calls in flight at once on an object store by default: each mostly waits a round trip
 /// (20 ms is a usual first byte on S3), so many overlap (the S3 SDK's pool holds 25

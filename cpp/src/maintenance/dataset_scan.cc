@@ -146,17 +146,12 @@ arrow::Result<ScannedDataset> ScanDataset(const io::Location& location,
                              "are not data)");
   }
   scanned.schemas.resize(scanned.files.size());
-  std::vector<arrow::Status> statuses(scanned.files.size());
   // Footers are small reads: a few at once hide a local disk's latency, many an object
   // store's.
-  const int workers = io::WorkersFor(fs, 4);
-  io::ParallelFor(0, scanned.files.size(), workers, [&](size_t f) {
-    statuses[f] = io::CatchAtEdge("reading a footer", [&] {
-      return ReadFacts(fs, scanned.files[f], scanned.schemas[f]);
-    });
-    return statuses[f].ok();
-  });
-  for (const arrow::Status& status : statuses) ARROW_RETURN_NOT_OK(status);
+  ARROW_RETURN_NOT_OK(io::ParallelForEach(scanned.files.size(), io::WorkersFor(fs, 4), [&](size_t f) {
+    return io::CatchAtEdge("reading a footer",
+                           [&] { return ReadFacts(fs, scanned.files[f], scanned.schemas[f]); });
+  }));
   std::vector<int> all(scanned.files.size());
   for (size_t f = 0; f < all.size(); ++f) all[f] = static_cast<int>(f);
   ARROW_ASSIGN_OR_RAISE(scanned.schema, GroupSchema(scanned, all));

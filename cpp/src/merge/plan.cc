@@ -392,8 +392,9 @@ arrow::Result<std::unique_ptr<PlannedMerge>> MakePlan(std::shared_ptr<arrow::Rec
   // Key columns read by the plan are kept for the rewrites in this process, within their
   // share of the budget (they count against it while kept; each rewrite frees its file's).
   const int64_t keep_keys_bytes = stage_source || !rewrites ? 0 : state->budget->planned_keys_bytes();
+  // The listing is taken, not copied: the commit checks against `files` alone.
   ARROW_ASSIGN_OR_RAISE(TargetScan found,
-                        ScanTargets(fs, dir, io::DataFilesIn(dir, state->planned_files.listed), keys,
+                        ScanTargets(fs, dir, io::DataFilesIn(dir, std::move(state->planned_files.listed)), keys,
                                     range, source, options.partition_columns, rewrites,
                                     keep_keys_bytes, ScanWorkers(fs, *state->budget)));
   ARROW_RETURN_NOT_OK(io::CheckNotStopped(options.stop, "merge"));

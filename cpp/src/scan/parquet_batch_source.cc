@@ -340,18 +340,17 @@ arrow::Result<std::unique_ptr<ParquetBatchSource>> ParquetBatchSource::Open(
   ARROW_ASSIGN_OR_RAISE(auto fragment_iterator, dataset->GetFragments(predicate));
   ARROW_ASSIGN_OR_RAISE(auto fragments, fragment_iterator.ToVector());
   // Footers read many at once on an object store (a round trip each).
-  std::vector<arrow::Status> footers(fragments.size());
-  io::ParallelFor(0, fragments.size(), io::WorkersFor(*state->fs, 1), [&](size_t i) {
-    auto parquet_fragment = std::static_pointer_cast<ds::ParquetFileFragment>(fragments[i]);
-    footers[i] = io::CatchAtEdge("", [&] { return parquet_fragment->EnsureCompleteMetadata(); });
-    return true;
-  });
+  auto parquet = [&](size_t i) {
+    return std::static_pointer_cast<ds::ParquetFileFragment>(fragments[i]);
+  };
+  ARROW_RETURN_NOT_OK(io::ParallelForEach(fragments.size(), io::WorkersFor(*state->fs, 1), [&](size_t i) {
+    return io::ParquetReadError(parquet(i)->EnsureCompleteMetadata(), parquet(i)->source().path());
+  }));
   for (size_t i = 0; i < fragments.size(); ++i) {
     const std::shared_ptr<ds::Fragment>& fragment = fragments[i];
-    auto parquet_fragment = std::static_pointer_cast<ds::ParquetFileFragment>(fragment);
+    auto parquet_fragment = parquet(i);
     FilePart part{parquet_fragment->source().path(), parquet_fragment->source().Size(), nullptr,
                   {}, {}};
-    ARROW_RETURN_NOT_OK(io::ParquetReadError(footers[i], part.path));
     part.metadata = parquet_fragment->metadata();
     ARROW_ASSIGN_OR_RAISE(part.fixed_values,
                           PartitionValues(fragment->partition_expression(), *state->schema));
